@@ -1,0 +1,113 @@
+//! The codec: the only module that knows the bytes are bincode. Swapping the
+//! wire format means changing this file (and `docs/PROTOCOL.md`), nothing
+//! else.
+//!
+//! Format: bincode 2 `config::standard()`: little-endian, variable-length
+//! integers, enum variants as a varint index, fields in declaration order.
+//! Every decode runs with a byte limit, so a few hostile bytes cannot declare
+//! a huge length and make the decoder allocate it, and a message must use all
+//! of its bytes: trailing bytes are an error, not ignored.
+
+use bincode::config::{self, Configuration, Limit, LittleEndian, Varint};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::msg::{ClientMsg, ServerMsg};
+
+/// The largest `ClientMsg` in bytes. Default: 512. The biggest legitimate
+/// client message is a `Hello` or `CreateLobby` with a 32-byte name (about
+/// 40 bytes); 512 leaves room for future fields while keeping a hostile
+/// client's cost per message tiny. The server sets its WebSocket message
+/// cap from this.
+pub const MAX_CLIENT_MSG_BYTES: usize = 512;
+
+/// The largest `ServerMsg` in bytes a client will decode. Default: 256 KiB,
+/// enough for a full snapshot of a 256-player lobby with its projectiles
+/// (about 12 KiB) many times over.
+pub const MAX_SERVER_MSG_BYTES: usize = 256 * 1024;
+
+type LimitedConfig<const N: usize> = Configuration<LittleEndian, Varint, Limit<N>>;
+
+fn limited<const N: usize>() -> LimitedConfig<N> {
+    config::standard().with_limit::<N>()
+}
+
+/// Why bytes could not become a message, or a message bytes.
+#[derive(Debug, thiserror::Error)]
+pub enum CodecError {
+    /// The input is longer than the limit for its direction.
+    #[error("message of {len} bytes exceeds the {max}-byte limit")]
+    TooLarge { len: usize, max: usize },
+    /// The bytes are not a valid message: truncated, an unknown variant
+    /// tag, an invalid varint, a length beyond the limit, bad UTF-8 ...
+    #[error("malformed message: {0}")]
+    Malformed(#[from] bincode::error::DecodeError),
+    /// A whole message decoded but bytes were left over.
+    #[error("{trailing} trailing bytes after a {used}-byte message")]
+    TrailingBytes { used: usize, trailing: usize },
+    /// Encoding failed; only possible for a message over the limit.
+    #[error("cannot encode message: {0}")]
+    Encode(#[from] bincode::error::EncodeError),
+}
+
+fn decode<T: DeserializeOwned, const N: usize>(bytes: &[u8]) -> Result<T, CodecError> {
+    if bytes.len() > N {
+        return Err(CodecError::TooLarge {
+            len: bytes.len(),
+            max: N,
+        });
+    }
+    let (msg, used) = bincode::serde::decode_from_slice(bytes, limited::<N>())?;
+    if used != bytes.len() {
+        return Err(CodecError::TrailingBytes {
+            used,
+            trailing: bytes.len() - used,
+        });
+    }
+    Ok(msg)
+}
+
+fn encode_into<T: Serialize, const N: usize>(msg: &T, out: &mut Vec<u8>) -> Result<(), CodecError> {
+    let start = out.len();
+    bincode::serde::encode_into_std_write(msg, out, config::standard())?;
+    let len = out.len() - start;
+    if len > N {
+        out.truncate(start);
+        return Err(CodecError::TooLarge { len, max: N });
+    }
+    Ok(())
+}
+
+/// Decodes one client message; the server's side of the wire.
+pub fn decode_client(bytes: &[u8]) -> Result<ClientMsg, CodecError> {
+    decode::<ClientMsg, MAX_CLIENT_MSG_BYTES>(bytes)
+}
+
+/// Decodes one server message; a client's side of the wire.
+pub fn decode_server(bytes: &[u8]) -> Result<ServerMsg, CodecError> {
+    decode::<ServerMsg, MAX_SERVER_MSG_BYTES>(bytes)
+}
+
+/// Encodes a client message into a new buffer.
+pub fn encode_client(msg: &ClientMsg) -> Result<Vec<u8>, CodecError> {
+    let mut out = Vec::with_capacity(32);
+    encode_client_into(msg, &mut out)?;
+    Ok(out)
+}
+
+/// Appends a client message to `out`, so a caller can reuse one buffer.
+pub fn encode_client_into(msg: &ClientMsg, out: &mut Vec<u8>) -> Result<(), CodecError> {
+    encode_into::<ClientMsg, MAX_CLIENT_MSG_BYTES>(msg, out)
+}
+
+/// Encodes a server message into a new buffer.
+pub fn encode_server(msg: &ServerMsg) -> Result<Vec<u8>, CodecError> {
+    let mut out = Vec::with_capacity(128);
+    encode_server_into(msg, &mut out)?;
+    Ok(out)
+}
+
+/// Appends a server message to `out`, so a caller can reuse one buffer.
+pub fn encode_server_into(msg: &ServerMsg, out: &mut Vec<u8>) -> Result<(), CodecError> {
+    encode_into::<ServerMsg, MAX_SERVER_MSG_BYTES>(msg, out)
+}

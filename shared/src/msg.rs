@@ -1,0 +1,189 @@
+//! The messages of the protocol. Variant and field order *is* the wire
+//! format (bincode writes enum variants as their index and struct fields in
+//! declaration order), so never reorder, only append, and bump
+//! [`crate::PROTOCOL_VERSION`] on any change. `docs/PROTOCOL.md` documents
+//! each of them byte by byte.
+
+use glam::Vec2;
+use serde::{Deserialize, Serialize};
+
+/// A player's identity on one server, assigned at `Welcome`. Stable for the
+/// life of the connection.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PlayerId(pub u64);
+
+/// A lobby's identity on one server.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LobbyId(pub u32);
+
+/// An entity in a lobby's world: a slot index plus a generation that changes
+/// whenever the slot is reused, so a stale id never names a new entity.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EntityId {
+    pub index: u32,
+    pub generation: u32,
+}
+
+/// An axis-aligned rectangle, `min` inclusive to `max` inclusive.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
+pub struct Rect {
+    pub min: Vec2,
+    pub max: Vec2,
+}
+
+/// The geometry a client needs to draw the arena and predict movement.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct MapInfo {
+    pub name: String,
+    /// The playable area; players are kept inside it.
+    pub bounds: Rect,
+    /// Solid rectangles that stop players and projectiles.
+    pub walls: Vec<Rect>,
+}
+
+/// Which lobby a `JoinLobby` asks for.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub enum JoinTarget {
+    /// A public lobby, by the id from `LobbyList`.
+    Id(LobbyId),
+    /// Any lobby (public or private) by its join code.
+    Code(String),
+}
+
+/// One tick's worth of a player's intent. The server applies each input
+/// exactly once, as one fixed step of movement, in `seq` order.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
+pub struct InputFrame {
+    /// Increases by one per input the client sends; echoed back in snapshots
+    /// as `last_input_seq` once applied.
+    pub seq: u32,
+    /// Desired direction; its length is clamped to 1 (see `movement`).
+    pub movement: Vec2,
+    /// Where the player aims, as a direction; normalised by the server.
+    pub aim: Vec2,
+    /// Whether the player wants to fire this tick.
+    pub fire: bool,
+}
+
+/// Messages a client sends to the server.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub enum ClientMsg {
+    /// Must be the first message on a connection.
+    Hello { protocol_version: u16, name: String },
+    ListLobbies,
+    CreateLobby { name: String, max_players: u8, private: bool },
+    JoinLobby(JoinTarget),
+    /// Join the fullest public lobby with room, or create one.
+    QuickJoin,
+    LeaveLobby,
+    Input(InputFrame),
+    Ping { client_time: u64 },
+}
+
+/// A public lobby as listed by `LobbyList` and `GET /lobbies`.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct LobbyInfo {
+    pub id: LobbyId,
+    pub name: String,
+    pub players: u8,
+    pub max_players: u8,
+    pub map: String,
+}
+
+/// A player's authoritative state in a snapshot.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
+pub struct PlayerState {
+    pub id: EntityId,
+    pub pos: Vec2,
+    pub aim: Vec2,
+    pub hp: u8,
+    /// False while dead and waiting to respawn.
+    pub alive: bool,
+    pub kills: u32,
+    pub deaths: u32,
+}
+
+/// A projectile in flight.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
+pub struct ProjectileState {
+    pub id: EntityId,
+    pub owner: EntityId,
+    pub pos: Vec2,
+    pub vel: Vec2,
+}
+
+/// The authoritative state of a lobby's world at one tick, as one client
+/// receives it.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    pub tick: u32,
+    /// The highest input `seq` of *this* client the server has applied
+    /// (0 before any). A predicting client drops inputs up to it and replays
+    /// the rest.
+    pub last_input_seq: u32,
+    pub players: Vec<PlayerState>,
+    pub projectiles: Vec<ProjectileState>,
+}
+
+/// A name shown for an entity, sent whenever the lobby's membership changes.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct RosterEntry {
+    pub entity: EntityId,
+    pub player: PlayerId,
+    pub name: String,
+}
+
+/// Why a request was refused. Codes are stable on the wire; see
+/// `docs/PROTOCOL.md` for which ones also close the connection.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// The bytes did not decode as a `ClientMsg`. The connection is closed.
+    BadMessage,
+    /// `Hello` named another protocol version. The connection is closed.
+    VersionMismatch,
+    /// The message is not allowed in the connection's current phase
+    /// (e.g. `Input` before joining a lobby).
+    UnexpectedMessage,
+    /// A field is out of range: an empty or over-long name, a bad
+    /// `max_players`, a non-finite vector.
+    InvalidField,
+    LobbyNotFound,
+    LobbyFull,
+    /// The server already runs its maximum number of lobbies.
+    TooManyLobbies,
+    /// The server is at its connection limit. The connection is closed.
+    ServerFull,
+    /// The server is shutting down.
+    ShuttingDown,
+    /// The lobby can no longer take this player (it closed meanwhile).
+    LobbyClosed,
+}
+
+/// Messages the server sends to a client.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub enum ServerMsg {
+    Welcome {
+        player: PlayerId,
+        protocol_version: u16,
+        tick_hz: u16,
+        /// The largest client message, in bytes, the server accepts.
+        max_message_bytes: u32,
+    },
+    LobbyList { lobbies: Vec<LobbyInfo> },
+    Joined {
+        lobby: LobbyId,
+        /// Set for a private lobby: the code others join it with.
+        join_code: Option<String>,
+        max_players: u8,
+        entity: EntityId,
+        map: MapInfo,
+        tick: u32,
+    },
+    Snapshot(Snapshot),
+    Pong { client_time: u64, tick: u32 },
+    Error { code: ErrorCode, message: String },
+    Left,
+    /// The names behind the entities in the lobby; sent on join and
+    /// whenever someone joins or leaves.
+    Roster { players: Vec<RosterEntry> },
+}
