@@ -1,0 +1,1 @@
+//! The reference game, "arena" (being written).
