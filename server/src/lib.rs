@@ -1,6 +1,31 @@
-//! Rallypoint's authoritative game server.
+//! Rallypoint's authoritative game server: lobbies that each run a
+//! fixed-tick simulation, and clients that talk to them in compact binary
+//! WebSocket messages (see `docs/PROTOCOL.md`).
 //!
 //! # Layout
+//! - [`config`]: defaults, the TOML file and the flags.
+//! - [`server`]: the listener, the connection cap and shutdown.
+//! - [`http`]: hyper routes: `/ws` (upgrade), `/healthz`, `/lobbies`.
+//! - [`connection`]: the only code touching a WebSocket; reader and writer halves.
+//! - [`assemble`]: fragment reassembly with a cap on the whole message.
+//! - [`outbox`]: a client's bounded outbound queue, latest-wins for snapshots.
+//! - [`session`]: one client's protocol phases and message handlers.
+//! - [`lobby`]: the lobby registry (codes, seats, quick-join) and each
+//!   lobby's tick task, which owns its world.
 //! - [`game`]: the pure simulation of the reference game "arena": maps and
 //!   `World::step`. No tokio, no sockets, no clock.
+//! - [`close`]: the WebSocket close codes the server uses.
+
+pub mod assemble;
+pub mod close;
+pub mod config;
+pub mod connection;
 pub mod game;
+pub mod http;
+pub mod lobby;
+pub mod outbox;
+pub mod server;
+pub mod session;
+
+pub use config::{Cli, Config};
+pub use server::{ServerError, serve};

@@ -69,15 +69,24 @@ pub struct InputFrame {
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub enum ClientMsg {
     /// Must be the first message on a connection.
-    Hello { protocol_version: u16, name: String },
+    Hello {
+        protocol_version: u16,
+        name: String,
+    },
     ListLobbies,
-    CreateLobby { name: String, max_players: u8, private: bool },
+    CreateLobby {
+        name: String,
+        max_players: u8,
+        private: bool,
+    },
     JoinLobby(JoinTarget),
     /// Join the fullest public lobby with room, or create one.
     QuickJoin,
     LeaveLobby,
     Input(InputFrame),
-    Ping { client_time: u64 },
+    Ping {
+        client_time: u64,
+    },
 }
 
 /// A public lobby as listed by `LobbyList` and `GET /lobbies`.
@@ -114,7 +123,7 @@ pub struct ProjectileState {
 
 /// The authoritative state of a lobby's world at one tick, as one client
 /// receives it.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
 pub struct Snapshot {
     pub tick: u32,
     /// The highest input `seq` of *this* client the server has applied
@@ -169,7 +178,9 @@ pub enum ServerMsg {
         /// The largest client message, in bytes, the server accepts.
         max_message_bytes: u32,
     },
-    LobbyList { lobbies: Vec<LobbyInfo> },
+    LobbyList {
+        lobbies: Vec<LobbyInfo>,
+    },
     Joined {
         lobby: LobbyId,
         /// Set for a private lobby: the code others join it with.
@@ -180,10 +191,18 @@ pub enum ServerMsg {
         tick: u32,
     },
     Snapshot(Snapshot),
-    Pong { client_time: u64, tick: u32 },
-    Error { code: ErrorCode, message: String },
+    Pong {
+        client_time: u64,
+        tick: u32,
+    },
+    Error {
+        code: ErrorCode,
+        message: String,
+    },
     Left,
     /// The names behind the entities in the lobby; sent on join and
     /// whenever someone joins or leaves.
-    Roster { players: Vec<RosterEntry> },
+    Roster {
+        players: Vec<RosterEntry>,
+    },
 }

@@ -1,0 +1,18 @@
+//! The WebSocket close codes the server sends (RFC 6455 §7.4.1), in one
+//! place so `docs/PROTOCOL.md` can list them exactly.
+
+/// The client left, or finished the closing handshake.
+pub const NORMAL: u16 = 1000;
+/// The server is shutting down.
+pub const GOING_AWAY: u16 = 1001;
+/// Broken WebSocket framing (bad continuation, reserved bits, bad close frame).
+pub const PROTOCOL_ERROR: u16 = 1002;
+/// A text frame: the protocol is binary only.
+pub const UNSUPPORTED_DATA: u16 = 1003;
+/// Invalid UTF-8 in a text or close frame.
+pub const INVALID_PAYLOAD: u16 = 1007;
+/// A policy violation: an undecodable message, a message before `Hello`, a
+/// protocol version mismatch, or a client too slow to read its messages.
+pub const POLICY: u16 = 1008;
+/// A message over the size limit, fragmented or not.
+pub const TOO_BIG: u16 = 1009;

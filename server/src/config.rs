@@ -1,0 +1,218 @@
+//! Server configuration: built-in defaults, overridden by an optional TOML
+//! file (`--config PATH`), overridden by command-line flags. Every field is
+//! a limit or a rate with its default documented here and in the README;
+//! `assets/rallypoint.toml` lists them all with their defaults.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Parser;
+use serde::Deserialize;
+
+/// Lowest and highest accepted tick rates.
+pub const TICK_HZ_RANGE: std::ops::RangeInclusive<u16> = 1..=128;
+
+/// The largest lobby a client may create. A snapshot grows with the player
+/// count and every player's snapshot is encoded each tick, so this caps one
+/// lobby's per-tick cost.
+pub const MAX_PLAYERS_LIMIT: u8 = 64;
+
+/// Validated server settings.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on. Default: 127.0.0.1:7000 (loopback only; use
+    /// 0.0.0.0:7000 to accept remote players).
+    pub bind: SocketAddr,
+    /// Simulation ticks per second of every lobby, 1 to 128. Default: 30.
+    pub tick_hz: u16,
+    /// Open TCP connections (WebSocket or plain HTTP) at once. Default: 4096.
+    /// Beyond it a new connection gets `503` and is closed.
+    pub max_connections: usize,
+    /// Lobbies at once. Default: 256. Beyond it, creating one fails with
+    /// `TooManyLobbies`.
+    pub max_lobbies: usize,
+    /// Size of lobbies made by quick-join. Default: 16.
+    pub quick_join_players: u8,
+    /// How long an empty lobby lives before it is removed. Default: 30 s.
+    pub lobby_idle_secs: u64,
+    /// How long the writer waits on a socket that accepts no bytes before it
+    /// gives up on the client. Default: 10 s.
+    pub write_timeout_secs: u64,
+    /// Map file (see `assets/maps/`). Default: the built-in arena,
+    /// `assets/maps/arena.toml`.
+    pub map: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 7000)),
+            tick_hz: 30,
+            max_connections: 4096,
+            max_lobbies: 256,
+            quick_join_players: 16,
+            lobby_idle_secs: 30,
+            write_timeout_secs: 10,
+            map: None,
+        }
+    }
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Parses a TOML document; missing keys keep their defaults.
+    pub fn from_toml_str(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source,
+        })?;
+        config.validate()
+    }
+
+    /// Checks every field's range.
+    pub fn validate(self) -> Result<Self, ConfigError> {
+        let invalid = |m: String| Err(ConfigError::Invalid(m));
+        if !TICK_HZ_RANGE.contains(&self.tick_hz) {
+            return invalid(format!("tick_hz must be 1 to 128, got {}", self.tick_hz));
+        }
+        if self.max_connections == 0 || self.max_lobbies == 0 {
+            return invalid("max_connections and max_lobbies must be at least 1".into());
+        }
+        if !(2..=MAX_PLAYERS_LIMIT).contains(&self.quick_join_players) {
+            return invalid(format!(
+                "quick_join_players must be 2 to {MAX_PLAYERS_LIMIT}, got {}",
+                self.quick_join_players
+            ));
+        }
+        if self.write_timeout_secs == 0 {
+            return invalid("write_timeout_secs must be at least 1".into());
+        }
+        Ok(self)
+    }
+
+    pub fn lobby_idle(&self) -> Duration {
+        Duration::from_secs(self.lobby_idle_secs)
+    }
+
+    pub fn write_timeout(&self) -> Duration {
+        Duration::from_secs(self.write_timeout_secs)
+    }
+
+    pub fn tick_period(&self) -> Duration {
+        Duration::from_secs(1) / u32::from(self.tick_hz)
+    }
+}
+
+/// Command-line flags. Each one, when given, overrides the config file.
+#[derive(Debug, Parser)]
+#[command(
+    name = "rallypoint-server",
+    version,
+    about = "Rallypoint authoritative game server"
+)]
+pub struct Cli {
+    /// TOML config file; see assets/rallypoint.toml for every key.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:7000].
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<SocketAddr>,
+    /// Simulation ticks per second, 1 to 128 [default: 30].
+    #[arg(long, value_name = "HZ")]
+    pub tick_hz: Option<u16>,
+    /// Maximum open connections [default: 4096].
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Maximum lobbies [default: 256].
+    #[arg(long, value_name = "N")]
+    pub max_lobbies: Option<usize>,
+    /// Map file [default: the built-in arena].
+    #[arg(long, value_name = "PATH")]
+    pub map: Option<PathBuf>,
+}
+
+impl Cli {
+    /// Defaults, then the config file, then the flags.
+    pub fn into_config(self) -> Result<Config, ConfigError> {
+        let mut config = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                Config::from_toml_str(&text, path)?
+            }
+            None => Config::default(),
+        };
+        if let Some(v) = self.bind {
+            config.bind = v;
+        }
+        if let Some(v) = self.tick_hz {
+            config.tick_hz = v;
+        }
+        if let Some(v) = self.max_connections {
+            config.max_connections = v;
+        }
+        if let Some(v) = self.max_lobbies {
+            config.max_lobbies = v;
+        }
+        if self.map.is_some() {
+            config.map = self.map;
+        }
+        config.validate()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_config_file_holds_the_defaults() {
+        let path = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../assets/rallypoint.toml"
+        ));
+        let text = std::fs::read_to_string(path).unwrap();
+        assert_eq!(
+            Config::from_toml_str(&text, path).unwrap(),
+            Config::default()
+        );
+    }
+
+    #[test]
+    fn flags_override_file_and_are_validated() {
+        let cli = Cli::parse_from(["x", "--tick-hz", "60", "--bind", "127.0.0.1:9000"]);
+        let config = cli.into_config().unwrap();
+        assert_eq!(config.tick_hz, 60);
+        assert_eq!(config.bind.port(), 9000);
+        let cli = Cli::parse_from(["x", "--tick-hz", "0"]);
+        assert!(matches!(cli.into_config(), Err(ConfigError::Invalid(_))));
+        let cli = Cli::parse_from(["x", "--tick-hz", "129"]);
+        assert!(matches!(cli.into_config(), Err(ConfigError::Invalid(_))));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let err = Config::from_toml_str("tick_rate = 30", Path::new("x.toml"));
+        assert!(matches!(err, Err(ConfigError::Parse { .. })));
+    }
+}

@@ -1,0 +1,118 @@
+//! HTTP/1.1 on hyper: the WebSocket upgrade at `GET /ws`, `GET /healthz`
+//! and `GET /lobbies`. Each TCP connection holds one permit of the
+//! connection cap for as long as it, or the WebSocket it became, lives.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode, header};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use rallypoint_shared::PlayerId;
+use tokio::net::TcpStream;
+use tokio::sync::OwnedSemaphorePermit;
+use tracing::debug;
+
+use crate::connection;
+use crate::server::Shared;
+
+/// Time a client has to send its request headers. Default: 10 s; a client
+/// that dribbles headers (slowloris) is dropped instead of holding a permit.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+type Body = Full<Bytes>;
+
+/// Serves one accepted TCP connection.
+pub async fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    permit: OwnedSemaphorePermit,
+) {
+    let permit = Arc::new(permit);
+    let shutdown = shared.shutdown.clone();
+    let service = service_fn(move |req| {
+        let response = route(req, shared.clone(), peer, permit.clone());
+        std::future::ready(Ok::<_, std::convert::Infallible>(response))
+    });
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades();
+    tokio::pin!(conn);
+    let result = tokio::select! {
+        res = conn.as_mut() => res,
+        _ = shutdown.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(e) = result {
+        debug!(%peer, error = %e, "http connection ended with an error");
+    }
+}
+
+fn route(
+    mut req: Request<Incoming>,
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+    permit: Arc<OwnedSemaphorePermit>,
+) -> Response<Body> {
+    match (req.method(), req.uri().path()) {
+        (&Method::GET, "/ws") => upgrade(&mut req, shared, peer, permit),
+        (&Method::GET, "/healthz") => text(StatusCode::OK, "ok\n"),
+        (&Method::GET, "/lobbies") => match serde_json::to_vec(&shared.registry.list_public()) {
+            Ok(json) => Response::builder()
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json))
+                .unwrap_or_default(),
+            Err(_) => text(StatusCode::INTERNAL_SERVER_ERROR, "cannot list lobbies\n"),
+        },
+        (_, "/ws" | "/healthz" | "/lobbies") => text(StatusCode::METHOD_NOT_ALLOWED, "use GET\n"),
+        _ => text(StatusCode::NOT_FOUND, "not found\n"),
+    }
+}
+
+fn upgrade(
+    req: &mut Request<Incoming>,
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+    permit: Arc<OwnedSemaphorePermit>,
+) -> Response<Body> {
+    if !fastwebsockets::upgrade::is_upgrade_request(req) {
+        return text(
+            StatusCode::UPGRADE_REQUIRED,
+            "this endpoint speaks WebSocket\n",
+        );
+    }
+    let (response, upgrade) = match fastwebsockets::upgrade::upgrade(req) {
+        Ok(pair) => pair,
+        Err(e) => return text(StatusCode::BAD_REQUEST, &format!("{e}\n")),
+    };
+    let player = PlayerId(shared.next_player.fetch_add(1, Ordering::Relaxed));
+    let tasks = shared.tasks.clone();
+    tasks.spawn(async move {
+        let _permit = permit;
+        match upgrade.await {
+            Ok(ws) => connection::run(ws, shared, player, peer).await,
+            Err(e) => debug!(%peer, error = %e, "upgrade failed"),
+        }
+    });
+    let (parts, _) = response.into_parts();
+    Response::from_parts(parts, Body::default())
+}
+
+fn text(status: StatusCode, body: &str) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .body(Body::from(body.to_owned()))
+        .unwrap_or_default()
+}

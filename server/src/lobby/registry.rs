@@ -1,0 +1,320 @@
+//! The directory of lobbies: creation, listing, join codes, quick-join and
+//! seat accounting. Admission is decided here, under one short lock that is
+//! never held across an await, so two players can never take the last seat
+//! and a lobby can never be removed while someone holds a seat in it.
+//!
+//! A [`Seat`] is the right to be in a lobby. It is released when dropped,
+//! so a connection that ends in any way frees its seat.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rallypoint_shared::{ErrorCode, JoinTarget, LobbyId, LobbyInfo};
+use rand::RngExt;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::task::{self, LobbyHandle, LobbySpec};
+use crate::config::{Config, MAX_PLAYERS_LIMIT};
+use crate::game::{GameConfig, Map, World};
+
+/// Length of a private lobby's join code. Default: 6 characters from a
+/// 31-letter alphabet, about 887 million codes: short enough to read out,
+/// and with at most `max_lobbies` lobbies, guessing one is hopeless.
+pub const JOIN_CODE_LEN: usize = 6;
+
+/// Letters and digits that cannot be misread for one another (no 0/O, 1/I/L).
+const JOIN_CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/// Why a player could not get a seat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum JoinError {
+    #[error("no such lobby")]
+    NotFound,
+    #[error("lobby is full")]
+    Full,
+    #[error("the server is at its lobby limit")]
+    TooManyLobbies,
+    #[error("max_players must be 1 to {MAX_PLAYERS_LIMIT}")]
+    BadMaxPlayers,
+    #[error("the server is shutting down")]
+    ShuttingDown,
+}
+
+impl JoinError {
+    pub fn code(self) -> ErrorCode {
+        match self {
+            JoinError::NotFound => ErrorCode::LobbyNotFound,
+            JoinError::Full => ErrorCode::LobbyFull,
+            JoinError::TooManyLobbies => ErrorCode::TooManyLobbies,
+            JoinError::BadMaxPlayers => ErrorCode::InvalidField,
+            JoinError::ShuttingDown => ErrorCode::ShuttingDown,
+        }
+    }
+}
+
+struct Entry {
+    handle: LobbyHandle,
+    spec: LobbySpec,
+    seats: u8,
+}
+
+#[derive(Default)]
+struct Inner {
+    lobbies: BTreeMap<LobbyId, Entry>,
+    codes: HashMap<String, LobbyId>,
+    next_id: u32,
+}
+
+/// See the module docs.
+pub struct Registry {
+    inner: Mutex<Inner>,
+    config: Arc<Config>,
+    map: Arc<Map>,
+    tasks: TaskTracker,
+    shutdown: CancellationToken,
+    closed: AtomicBool,
+}
+
+/// A reserved place in a lobby; dropping it frees the place.
+pub struct Seat {
+    registry: Arc<Registry>,
+    lobby: LobbyHandle,
+    join_code: Option<String>,
+}
+
+impl Seat {
+    pub fn lobby(&self) -> &LobbyHandle {
+        &self.lobby
+    }
+
+    pub fn join_code(&self) -> Option<&str> {
+        self.join_code.as_deref()
+    }
+}
+
+impl Drop for Seat {
+    fn drop(&mut self) {
+        self.registry.release(self.lobby.id);
+    }
+}
+
+impl Registry {
+    pub fn new(
+        config: Arc<Config>,
+        map: Arc<Map>,
+        tasks: TaskTracker,
+        shutdown: CancellationToken,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            inner: Mutex::default(),
+            config,
+            map,
+            tasks,
+            shutdown,
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // Every edit under this lock completes without panicking paths, so a
+        // poisoned lock still holds consistent data.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Refuses all joins and creations from now on (shutdown).
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+    }
+
+    /// The public lobbies, by id.
+    pub fn list_public(&self) -> Vec<LobbyInfo> {
+        self.lock()
+            .lobbies
+            .values()
+            .filter(|e| e.spec.join_code.is_none())
+            .map(|e| self.info(e))
+            .collect()
+    }
+
+    pub fn lobby_count(&self) -> usize {
+        self.lock().lobbies.len()
+    }
+
+    fn info(&self, e: &Entry) -> LobbyInfo {
+        LobbyInfo {
+            id: e.spec.id,
+            name: e.spec.name.clone(),
+            players: e.seats,
+            max_players: e.spec.max_players,
+            map: self.map.info.name.clone(),
+        }
+    }
+
+    /// Creates a lobby and takes its first seat.
+    pub fn create(
+        self: &Arc<Self>,
+        name: String,
+        max_players: u8,
+        private: bool,
+    ) -> Result<Seat, JoinError> {
+        if !(1..=MAX_PLAYERS_LIMIT).contains(&max_players) {
+            return Err(JoinError::BadMaxPlayers);
+        }
+        let mut inner = self.lock();
+        self.check_open()?;
+        let id = self.create_locked(&mut inner, name, max_players, private)?;
+        self.take_seat(&mut inner, id)
+    }
+
+    /// Takes a seat in a lobby: public ones by id, any by join code.
+    pub fn join(self: &Arc<Self>, target: &JoinTarget) -> Result<Seat, JoinError> {
+        let mut inner = self.lock();
+        self.check_open()?;
+        let id = match target {
+            JoinTarget::Id(id) => match inner.lobbies.get(id) {
+                Some(e) if e.spec.join_code.is_none() => *id,
+                _ => return Err(JoinError::NotFound),
+            },
+            JoinTarget::Code(code) => *inner
+                .codes
+                .get(&code.trim().to_ascii_uppercase())
+                .ok_or(JoinError::NotFound)?,
+        };
+        self.take_seat(&mut inner, id)
+    }
+
+    /// Takes a seat in the fullest public lobby with room (oldest first on a
+    /// tie), or creates a public lobby of `quick_join_players`.
+    pub fn quick_join(self: &Arc<Self>) -> Result<Seat, JoinError> {
+        let mut inner = self.lock();
+        self.check_open()?;
+        let best = inner
+            .lobbies
+            .values()
+            .filter(|e| e.spec.join_code.is_none() && e.seats < e.spec.max_players)
+            .max_by_key(|e| (e.seats, std::cmp::Reverse(e.spec.id)))
+            .map(|e| e.spec.id);
+        let id = match best {
+            Some(id) => id,
+            None => {
+                let name = format!("Quick match {}", inner.next_id + 1);
+                self.create_locked(&mut inner, name, self.config.quick_join_players, false)?
+            }
+        };
+        self.take_seat(&mut inner, id)
+    }
+
+    fn check_open(&self) -> Result<(), JoinError> {
+        if self.closed.load(Ordering::SeqCst) {
+            Err(JoinError::ShuttingDown)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn create_locked(
+        self: &Arc<Self>,
+        inner: &mut Inner,
+        name: String,
+        max_players: u8,
+        private: bool,
+    ) -> Result<LobbyId, JoinError> {
+        if inner.lobbies.len() >= self.config.max_lobbies {
+            return Err(JoinError::TooManyLobbies);
+        }
+        inner.next_id += 1;
+        let id = LobbyId(inner.next_id);
+        let join_code = private.then(|| new_join_code(&inner.codes));
+        if let Some(code) = &join_code {
+            inner.codes.insert(code.clone(), id);
+        }
+        let spec = LobbySpec {
+            id,
+            name,
+            join_code,
+            max_players,
+        };
+        let world = World::new(
+            Map::clone(&self.map),
+            GameConfig {
+                tick_hz: self.config.tick_hz,
+                ..GameConfig::default()
+            },
+        );
+        let handle = task::spawn(
+            spec.clone(),
+            world,
+            self.clone(),
+            &self.tasks,
+            self.shutdown.child_token(),
+        );
+        inner.lobbies.insert(
+            id,
+            Entry {
+                handle,
+                spec,
+                seats: 0,
+            },
+        );
+        Ok(id)
+    }
+
+    fn take_seat(self: &Arc<Self>, inner: &mut Inner, id: LobbyId) -> Result<Seat, JoinError> {
+        let entry = inner.lobbies.get_mut(&id).ok_or(JoinError::NotFound)?;
+        if entry.seats >= entry.spec.max_players {
+            return Err(JoinError::Full);
+        }
+        entry.seats += 1;
+        Ok(Seat {
+            registry: self.clone(),
+            lobby: entry.handle.clone(),
+            join_code: entry.spec.join_code.clone(),
+        })
+    }
+
+    fn release(&self, id: LobbyId) {
+        if let Some(e) = self.lock().lobbies.get_mut(&id) {
+            e.seats = e.seats.saturating_sub(1);
+        }
+    }
+
+    /// Removes a lobby if nobody holds a seat in it; called by the lobby's
+    /// own task once it has been empty for the idle time. Returns whether it
+    /// was removed (the task then ends).
+    pub(super) fn remove_if_unused(&self, id: LobbyId) -> bool {
+        let mut inner = self.lock();
+        match inner.lobbies.get(&id) {
+            Some(e) if e.seats == 0 => {
+                if let Some(code) = &e.spec.join_code {
+                    let code = code.clone();
+                    inner.codes.remove(&code);
+                }
+                inner.lobbies.remove(&id);
+                true
+            }
+            Some(_) => false,
+            None => true,
+        }
+    }
+}
+
+fn new_join_code(taken: &HashMap<String, LobbyId>) -> String {
+    let mut rng = rand::rng();
+    loop {
+        let code: String = (0..JOIN_CODE_LEN)
+            .map(|_| {
+                let i = rng.random_range(0..JOIN_CODE_ALPHABET.len());
+                char::from(JOIN_CODE_ALPHABET[i])
+            })
+            .collect();
+        if !taken.contains_key(&code) {
+            return code;
+        }
+    }
+}

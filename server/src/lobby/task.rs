@@ -1,0 +1,339 @@
+//! One lobby's task: the members, their pending inputs and the tick loop
+//! around the world it owns (see the parent module for the policies).
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use rallypoint_shared::{
+    EntityId, InputFrame, LobbyId, PlayerId, RosterEntry, ServerMsg, Snapshot, encode_server_into,
+};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior};
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, instrument, warn};
+
+use super::{Outbox, Registry, World};
+use crate::outbox::OutFrame;
+
+/// Inputs of one member applied in a single tick. Default: 2. A client sends
+/// one input per tick; allowing two lets a burst that arrives late after
+/// network jitter drain within a few ticks, while capping how much faster
+/// than the tick rate a cheating client can move (2x for one tick at most
+/// per queued input).
+pub const MAX_INPUTS_PER_TICK: usize = 2;
+
+/// Inputs one member may have waiting. Default: 32, about a second at 30 Hz.
+/// When full, the oldest pending input is dropped: the newest intent wins.
+pub const MAX_PENDING_INPUTS: usize = 32;
+
+/// What a lobby is, fixed at creation.
+#[derive(Debug, Clone)]
+pub struct LobbySpec {
+    pub id: LobbyId,
+    pub name: String,
+    pub join_code: Option<String>,
+    pub max_players: u8,
+}
+
+/// A request to a lobby.
+pub enum LobbyCmd {
+    /// Add a player who holds a seat. The lobby answers with `Joined` and a
+    /// `Roster` through the outbox.
+    Join {
+        player: PlayerId,
+        name: String,
+        outbox: Arc<Outbox>,
+    },
+    /// Remove a player; `notify` sends `Left` (a voluntary leave).
+    Leave { player: PlayerId, notify: bool },
+    /// One sanitised input.
+    Input { player: PlayerId, input: InputFrame },
+}
+
+/// A cheap, cloneable way to reach a lobby's task.
+#[derive(Clone)]
+pub struct LobbyHandle {
+    pub id: LobbyId,
+    tx: mpsc::Sender<LobbyCmd>,
+    tick: Arc<AtomicU32>,
+}
+
+/// The lobby's task has ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("lobby closed")]
+pub struct LobbyClosed;
+
+impl LobbyHandle {
+    /// Sends a join or leave; waits for room in the channel (the connection
+    /// waits, never the tick).
+    pub async fn send(&self, cmd: LobbyCmd) -> Result<(), LobbyClosed> {
+        self.tx.send(cmd).await.map_err(|_| LobbyClosed)
+    }
+
+    /// Offers an input without waiting. Returns false if it was dropped
+    /// because the lobby's channel is full or closed.
+    pub fn offer_input(&self, player: PlayerId, input: InputFrame) -> bool {
+        self.tx.try_send(LobbyCmd::Input { player, input }).is_ok()
+    }
+
+    /// The last tick the lobby simulated.
+    pub fn tick(&self) -> u32 {
+        self.tick.load(Ordering::Relaxed)
+    }
+}
+
+struct Member {
+    player: PlayerId,
+    name: String,
+    entity: EntityId,
+    outbox: Arc<Outbox>,
+    pending: VecDeque<InputFrame>,
+    /// Highest seq applied, echoed in snapshots.
+    last_applied: u32,
+    /// Highest seq accepted into `pending`; older or repeated ones are stale.
+    last_accepted: u32,
+}
+
+pub(super) struct Lobby {
+    spec: LobbySpec,
+    world: World,
+    members: Vec<Member>,
+    registry: Arc<Registry>,
+    tick: Arc<AtomicU32>,
+    // Buffers reused every tick so a tick allocates only the frames it sends.
+    inputs: Vec<(EntityId, InputFrame)>,
+    snapshot: Snapshot,
+    encode_buf: Vec<u8>,
+}
+
+/// Starts a lobby's task and returns its handle.
+pub(super) fn spawn(
+    spec: LobbySpec,
+    world: World,
+    registry: Arc<Registry>,
+    tracker: &tokio_util::task::TaskTracker,
+    shutdown: CancellationToken,
+) -> LobbyHandle {
+    let (tx, rx) = mpsc::channel(super::LOBBY_INBOX_CAPACITY);
+    let tick = Arc::new(AtomicU32::new(world.tick()));
+    let handle = LobbyHandle {
+        id: spec.id,
+        tx,
+        tick: tick.clone(),
+    };
+    let lobby = Lobby {
+        spec,
+        world,
+        members: Vec::new(),
+        registry,
+        tick,
+        inputs: Vec::new(),
+        snapshot: Snapshot {
+            tick: 0,
+            last_input_seq: 0,
+            players: Vec::new(),
+            projectiles: Vec::new(),
+        },
+        encode_buf: Vec::with_capacity(1024),
+    };
+    tracker.spawn(lobby.run(rx, shutdown));
+    handle
+}
+
+impl Lobby {
+    #[instrument(skip_all, fields(lobby = self.spec.id.0))]
+    async fn run(mut self, mut rx: mpsc::Receiver<LobbyCmd>, shutdown: CancellationToken) {
+        let period = Duration::from_secs(1) / u32::from(self.world.config().tick_hz);
+        let idle_limit = self.registry.config().lobby_idle();
+        let mut ticker = tokio::time::interval_at(Instant::now() + period, period);
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        let mut empty_since = Some(Instant::now());
+        info!(name = %self.spec.name, max_players = self.spec.max_players, "lobby open");
+        loop {
+            tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => break,
+                deadline = ticker.tick() => {
+                    let late = Instant::now().saturating_duration_since(deadline);
+                    if late > period {
+                        warn!(late_ms = late.as_millis() as u64, "tick overran; skipping missed deadlines");
+                    }
+                    self.tick();
+                    match (self.members.is_empty(), empty_since) {
+                        (false, _) => empty_since = None,
+                        (true, None) => empty_since = Some(Instant::now()),
+                        (true, Some(since)) if since.elapsed() >= idle_limit
+                            && self.registry.remove_if_unused(self.spec.id) => break,
+                        (true, Some(_)) => {}
+                    }
+                }
+                cmd = rx.recv() => match cmd {
+                    Some(cmd) => self.handle(cmd),
+                    None => break,
+                },
+            }
+        }
+        info!("lobby closed");
+    }
+
+    fn handle(&mut self, cmd: LobbyCmd) {
+        match cmd {
+            LobbyCmd::Join {
+                player,
+                name,
+                outbox,
+            } => self.join(player, name, outbox),
+            LobbyCmd::Leave { player, notify } => self.leave(player, notify),
+            LobbyCmd::Input { player, input } => self.queue_input(player, input),
+        }
+    }
+
+    fn join(&mut self, player: PlayerId, name: String, outbox: Arc<Outbox>) {
+        let entity = self.world.spawn_player();
+        let joined = ServerMsg::Joined {
+            lobby: self.spec.id,
+            join_code: self.spec.join_code.clone(),
+            max_players: self.spec.max_players,
+            entity,
+            map: self.world.map().info.clone(),
+            tick: self.world.tick(),
+        };
+        debug!(player = player.0, ?entity, "joined");
+        self.members.push(Member {
+            player,
+            name,
+            entity,
+            outbox,
+            pending: VecDeque::new(),
+            last_applied: 0,
+            last_accepted: 0,
+        });
+        if let Some(bytes) = self.encode(&joined) {
+            self.send_control(self.members.len() - 1, bytes);
+        }
+        self.broadcast_roster();
+    }
+
+    fn leave(&mut self, player: PlayerId, notify: bool) {
+        let Some(i) = self.members.iter().position(|m| m.player == player) else {
+            return;
+        };
+        let member = self.members.remove(i);
+        self.world.remove_player(member.entity);
+        debug!(player = player.0, "left");
+        if notify && let Some(bytes) = self.encode(&ServerMsg::Left) {
+            let _ = member.outbox.push(OutFrame::Message(bytes));
+        }
+        self.broadcast_roster();
+    }
+
+    fn queue_input(&mut self, player: PlayerId, input: InputFrame) {
+        let Some(m) = self.members.iter_mut().find(|m| m.player == player) else {
+            return;
+        };
+        if input.seq <= m.last_accepted {
+            return; // stale or repeated: each seq is applied at most once
+        }
+        m.last_accepted = input.seq;
+        if m.pending.len() >= MAX_PENDING_INPUTS {
+            m.pending.pop_front();
+        }
+        m.pending.push_back(input);
+    }
+
+    /// One simulation tick:
+    /// 1) collect each member's pending inputs, in order, up to the cap;
+    /// 2) step the world;
+    /// 3) copy its state into the shared snapshot;
+    /// 4) encode and offer every member its snapshot.
+    fn tick(&mut self) {
+        self.collect_inputs();
+        let events = self.world.step(&self.inputs);
+        for event in &events {
+            debug!(?event, "game event");
+        }
+        let tick = self.world.tick();
+        self.tick.store(tick, Ordering::Relaxed);
+        self.snapshot.tick = tick;
+        self.world
+            .write_state(&mut self.snapshot.players, &mut self.snapshot.projectiles);
+        self.send_snapshots();
+    }
+
+    fn collect_inputs(&mut self) {
+        self.inputs.clear();
+        for m in &mut self.members {
+            let n = m.pending.len().min(MAX_INPUTS_PER_TICK);
+            for input in m.pending.drain(..n) {
+                m.last_applied = input.seq;
+                self.inputs.push((m.entity, input));
+            }
+        }
+    }
+
+    fn send_snapshots(&mut self) {
+        let mut msg = ServerMsg::Snapshot(std::mem::take(&mut self.snapshot));
+        for m in &self.members {
+            if let ServerMsg::Snapshot(s) = &mut msg {
+                s.last_input_seq = m.last_applied;
+            }
+            self.encode_buf.clear();
+            match encode_server_into(&msg, &mut self.encode_buf) {
+                Ok(()) => {
+                    m.outbox
+                        .push_snapshot(Bytes::copy_from_slice(&self.encode_buf));
+                }
+                Err(e) => warn!(error = %e, "snapshot not encodable"),
+            }
+        }
+        if let ServerMsg::Snapshot(s) = msg {
+            self.snapshot = s;
+        }
+    }
+
+    fn broadcast_roster(&mut self) {
+        let players = self
+            .members
+            .iter()
+            .map(|m| RosterEntry {
+                entity: m.entity,
+                player: m.player,
+                name: m.name.clone(),
+            })
+            .collect();
+        if let Some(bytes) = self.encode(&ServerMsg::Roster { players }) {
+            for i in 0..self.members.len() {
+                self.send_control(i, bytes.clone());
+            }
+        }
+    }
+
+    fn encode(&mut self, msg: &ServerMsg) -> Option<Bytes> {
+        self.encode_buf.clear();
+        match encode_server_into(msg, &mut self.encode_buf) {
+            Ok(()) => Some(Bytes::copy_from_slice(&self.encode_buf)),
+            Err(e) => {
+                warn!(error = %e, "message not encodable");
+                None
+            }
+        }
+    }
+
+    /// Queues a control message; a member whose queue is full is too slow
+    /// and gets closed (its connection then leaves the lobby).
+    fn send_control(&self, index: usize, bytes: Bytes) {
+        let Some(m) = self.members.get(index) else {
+            return;
+        };
+        if m.outbox.push(OutFrame::Message(bytes)).is_err() {
+            warn!(
+                player = m.player.0,
+                "outbound queue full; closing slow client"
+            );
+            m.outbox.close(crate::close::POLICY, "outbound queue full");
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! A connection's outbound queue: the only path from the server to a client.
+//!
+//! Two kinds of frames leave through it. Control frames (welcome, joins,
+//! errors, rosters, pongs, the close) are never dropped: they wait in a
+//! bounded queue, and a client that lets that queue fill is too slow and is
+//! disconnected. Snapshots are latest-wins: a new one replaces an unsent
+//! stale one, because a client only ever wants the newest state. Frames keep
+//! the order in which they were pushed, so a `Left` is never overtaken by a
+//! snapshot pushed before it.
+//!
+//! Pushing never blocks and never awaits, so the lobby's tick can feed every
+//! client without waiting on any socket.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use bytes::Bytes;
+use tokio::sync::Notify;
+
+/// Control frames a client may have queued and unsent. Default: 64, the same
+/// as Nakama's outgoing queue. A client that reads so little that 64 control
+/// messages pile up (a snapshot never queues behind them) is not playing.
+pub const CONTROL_QUEUE_CAPACITY: usize = 64;
+
+/// One frame for the writer half.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutFrame {
+    /// An encoded `ServerMsg`.
+    Message(Bytes),
+    /// A WebSocket pong answering a ping.
+    Pong(Bytes),
+    /// The closing handshake: the last frame the writer sends.
+    Close { code: u16, reason: &'static str },
+}
+
+/// The queue was already full; the frame was not queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("outbound control queue is full ({CONTROL_QUEUE_CAPACITY} frames)")]
+pub struct Overflow;
+
+#[derive(Default)]
+struct State {
+    /// Control frames with the order number they were pushed at.
+    control: VecDeque<(u64, OutFrame)>,
+    /// The newest unsent snapshot, if any, with its order number.
+    snapshot: Option<(u64, Bytes)>,
+    next_order: u64,
+    /// Set once a close is queued: nothing may follow it.
+    closing: bool,
+    /// Snapshots replaced before they were sent.
+    replaced: u64,
+}
+
+/// See the module docs. Shared by a connection's reader, its writer and the
+/// lobby it plays in.
+#[derive(Default)]
+pub struct Outbox {
+    state: Mutex<State>,
+    ready: Notify,
+}
+
+impl Outbox {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic while holding this lock cannot leave the queue half-edited
+        // (every edit is a single push/pop), so a poisoned lock is still sound.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues a control frame. Fails when the client has let
+    /// [`CONTROL_QUEUE_CAPACITY`] frames pile up; the caller then closes it.
+    /// Frames pushed after a close are discarded.
+    pub fn push(&self, frame: OutFrame) -> Result<(), Overflow> {
+        let mut s = self.lock();
+        if s.closing {
+            return Ok(());
+        }
+        if s.control.len() >= CONTROL_QUEUE_CAPACITY {
+            return Err(Overflow);
+        }
+        s.closing = matches!(frame, OutFrame::Close { .. });
+        let order = s.next_order;
+        s.next_order += 1;
+        s.control.push_back((order, frame));
+        drop(s);
+        self.ready.notify_one();
+        Ok(())
+    }
+
+    /// Queues a close even when the control queue is full: a close must always
+    /// get through, and it is the last frame.
+    pub fn close(&self, code: u16, reason: &'static str) {
+        let mut s = self.lock();
+        if s.closing {
+            return;
+        }
+        s.closing = true;
+        let order = s.next_order;
+        s.next_order += 1;
+        s.control
+            .push_back((order, OutFrame::Close { code, reason }));
+        drop(s);
+        self.ready.notify_one();
+    }
+
+    /// Offers a snapshot. Returns true when it replaced an unsent older one.
+    pub fn push_snapshot(&self, bytes: Bytes) -> bool {
+        let mut s = self.lock();
+        if s.closing {
+            return false;
+        }
+        let order = s.next_order;
+        s.next_order += 1;
+        let replaced = s.snapshot.replace((order, bytes)).is_some();
+        s.replaced += u64::from(replaced);
+        drop(s);
+        self.ready.notify_one();
+        replaced
+    }
+
+    /// Takes the oldest frame, if any, without waiting.
+    pub fn try_pop(&self) -> Option<OutFrame> {
+        let mut s = self.lock();
+        let control_order = s.control.front().map(|(o, _)| *o);
+        let snapshot_order = s.snapshot.as_ref().map(|(o, _)| *o);
+        match (control_order, snapshot_order) {
+            (Some(c), Some(n)) if n < c => s.snapshot.take().map(|(_, b)| OutFrame::Message(b)),
+            (Some(_), _) => s.control.pop_front().map(|(_, f)| f),
+            (None, Some(_)) => s.snapshot.take().map(|(_, b)| OutFrame::Message(b)),
+            (None, None) => None,
+        }
+    }
+
+    /// Waits for the next frame. Cancel-safe: a frame is only taken when
+    /// this returns.
+    pub async fn pop(&self) -> OutFrame {
+        loop {
+            if let Some(frame) = self.try_pop() {
+                return frame;
+            }
+            self.ready.notified().await;
+        }
+    }
+
+    /// Control frames waiting to be written.
+    pub fn queued(&self) -> usize {
+        let s = self.lock();
+        s.control.len() + usize::from(s.snapshot.is_some())
+    }
+
+    /// Snapshots that were replaced before the writer got to them.
+    pub fn replaced_snapshots(&self) -> u64 {
+        self.lock().replaced
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(b: &'static [u8]) -> OutFrame {
+        OutFrame::Message(Bytes::from_static(b))
+    }
+
+    #[test]
+    fn snapshot_is_latest_wins() {
+        let out = Outbox::new();
+        assert!(!out.push_snapshot(Bytes::from_static(b"s1")));
+        assert!(out.push_snapshot(Bytes::from_static(b"s2")));
+        assert_eq!(out.try_pop(), Some(msg(b"s2")));
+        assert_eq!(out.try_pop(), None);
+        assert_eq!(out.replaced_snapshots(), 1);
+    }
+
+    #[test]
+    fn frames_keep_push_order() {
+        let out = Outbox::new();
+        out.push(msg(b"joined")).unwrap();
+        out.push_snapshot(Bytes::from_static(b"s1"));
+        out.push(msg(b"left")).unwrap();
+        assert_eq!(out.try_pop(), Some(msg(b"joined")));
+        assert_eq!(out.try_pop(), Some(msg(b"s1")));
+        assert_eq!(out.try_pop(), Some(msg(b"left")));
+    }
+
+    #[test]
+    fn control_queue_is_bounded_but_close_gets_through() {
+        let out = Outbox::new();
+        for _ in 0..CONTROL_QUEUE_CAPACITY {
+            out.push(msg(b"x")).unwrap();
+        }
+        assert_eq!(out.push(msg(b"x")), Err(Overflow));
+        out.close(1008, "too slow");
+        let mut last = None;
+        while let Some(f) = out.try_pop() {
+            last = Some(f);
+        }
+        assert_eq!(
+            last,
+            Some(OutFrame::Close {
+                code: 1008,
+                reason: "too slow"
+            })
+        );
+    }
+
+    #[test]
+    fn nothing_follows_a_close() {
+        let out = Outbox::new();
+        out.close(1001, "bye");
+        out.push(msg(b"late")).unwrap();
+        out.push_snapshot(Bytes::from_static(b"late"));
+        assert!(matches!(out.try_pop(), Some(OutFrame::Close { .. })));
+        assert_eq!(out.try_pop(), None);
+    }
+}

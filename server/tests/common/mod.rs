@@ -1,0 +1,180 @@
+//! Test helpers: a real server on 127.0.0.1:0 and a real WebSocket client
+//! (tokio-tungstenite, a different implementation from the server's).
+
+#![allow(dead_code)] // each test file uses a different subset
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use rallypoint_server::Config;
+use rallypoint_shared::{
+    ClientMsg, JoinTarget, PROTOCOL_VERSION, ServerMsg, Snapshot, decode_server, encode_client,
+};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+/// How long a test waits for any one expected message before failing.
+pub const WAIT: Duration = Duration::from_secs(5);
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    pub task: JoinHandle<Result<(), rallypoint_server::ServerError>>,
+}
+
+impl TestServer {
+    pub async fn start(config: Config) -> TestServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(rallypoint_server::serve(listener, config, async move {
+            let _ = stopped.await;
+        }));
+        TestServer {
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    /// Triggers shutdown (like SIGTERM).
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub struct Client {
+    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// What a client saw instead of a message.
+#[derive(Debug, PartialEq)]
+pub enum Closed {
+    /// A close frame with this code.
+    Code(u16),
+    /// The stream ended without one.
+    Eof,
+}
+
+impl Client {
+    pub async fn connect(server: &TestServer) -> Client {
+        let (ws, _) = connect_async(server.url()).await.unwrap();
+        Client { ws }
+    }
+
+    /// Connects and completes `Hello`.
+    pub async fn welcomed(server: &TestServer, name: &str) -> Client {
+        let mut c = Client::connect(server).await;
+        c.send(&ClientMsg::Hello {
+            protocol_version: PROTOCOL_VERSION,
+            name: name.into(),
+        })
+        .await;
+        match c.recv().await {
+            ServerMsg::Welcome { .. } => c,
+            other => panic!("expected Welcome, got {other:?}"),
+        }
+    }
+
+    pub async fn send(&mut self, msg: &ClientMsg) {
+        let bytes = encode_client(msg).unwrap();
+        self.ws.send(Message::Binary(bytes.into())).await.unwrap();
+    }
+
+    pub async fn send_raw(&mut self, msg: Message) {
+        self.ws.send(msg).await.unwrap();
+    }
+
+    /// The next server message, or the close that came instead.
+    pub async fn next(&mut self) -> Result<ServerMsg, Closed> {
+        loop {
+            let frame = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("timed out waiting for the server");
+            match frame {
+                Some(Ok(Message::Binary(b))) => return Ok(decode_server(&b).unwrap()),
+                Some(Ok(Message::Close(Some(f)))) => return Err(Closed::Code(f.code.into())),
+                Some(Ok(Message::Close(None))) | None => return Err(Closed::Eof),
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                Some(Ok(other)) => panic!("unexpected frame {other:?}"),
+                Some(Err(_)) => return Err(Closed::Eof),
+            }
+        }
+    }
+
+    pub async fn recv(&mut self) -> ServerMsg {
+        self.next().await.expect("connection closed")
+    }
+
+    /// Skips messages until one matches.
+    pub async fn recv_until<T>(&mut self, mut pick: impl FnMut(ServerMsg) -> Option<T>) -> T {
+        loop {
+            if let Some(t) = pick(self.recv().await) {
+                return t;
+            }
+        }
+    }
+
+    pub async fn snapshot(&mut self) -> Snapshot {
+        self.recv_until(|m| match m {
+            ServerMsg::Snapshot(s) => Some(s),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Skips messages until the server closes; returns the close code.
+    pub async fn closed(&mut self) -> Closed {
+        loop {
+            if let Err(c) = self.next().await {
+                return c;
+            }
+        }
+    }
+
+    /// Creates a private lobby; returns (join code, Joined message).
+    pub async fn create_private(&mut self, max_players: u8) -> (String, ServerMsg) {
+        self.send(&ClientMsg::CreateLobby {
+            name: "test lobby".into(),
+            max_players,
+            private: true,
+        })
+        .await;
+        let joined = self.recv_until(joined).await;
+        match &joined {
+            ServerMsg::Joined {
+                join_code: Some(code),
+                ..
+            } => (code.clone(), joined.clone()),
+            other => panic!("expected Joined with a code, got {other:?}"),
+        }
+    }
+
+    pub async fn join_code(&mut self, code: &str) -> ServerMsg {
+        self.send(&ClientMsg::JoinLobby(JoinTarget::Code(code.into())))
+            .await;
+        self.recv_until(|m| match m {
+            m @ (ServerMsg::Joined { .. } | ServerMsg::Error { .. }) => Some(m),
+            _ => None,
+        })
+        .await
+    }
+}
+
+fn joined(m: ServerMsg) -> Option<ServerMsg> {
+    match m {
+        m @ ServerMsg::Joined { .. } => Some(m),
+        ServerMsg::Error { code, message } => panic!("error {code:?}: {message}"),
+        _ => None,
+    }
+}

@@ -1,0 +1,300 @@
+//! End-to-end tests: the real server on 127.0.0.1:0, driven by real
+//! WebSocket clients.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Client, Closed, TestServer};
+use glam::Vec2;
+use rallypoint_server::Config;
+use rallypoint_shared::{ClientMsg, EntityId, ErrorCode, InputFrame, PROTOCOL_VERSION, ServerMsg};
+use tokio_tungstenite::tungstenite::Message;
+
+fn entity_of(joined: &ServerMsg) -> EntityId {
+    match joined {
+        ServerMsg::Joined { entity, .. } => *entity,
+        other => panic!("not Joined: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn two_players_share_a_private_lobby_by_code() {
+    let server = TestServer::start(Config::default()).await;
+    let mut a = Client::welcomed(&server, "ada").await;
+    let mut b = Client::welcomed(&server, "bob").await;
+    let (code, joined_a) = a.create_private(4).await;
+    let joined_b = b.join_code(&code.to_lowercase()).await;
+    let (ea, eb) = (entity_of(&joined_a), entity_of(&joined_b));
+    assert_ne!(ea, eb);
+    // Both see a roster with both names, and snapshots with both entities.
+    for c in [&mut a, &mut b] {
+        let names = c
+            .recv_until(|m| match m {
+                ServerMsg::Roster { players } if players.len() == 2 => {
+                    Some(players.into_iter().map(|p| p.name).collect::<Vec<_>>())
+                }
+                _ => None,
+            })
+            .await;
+        assert_eq!(names, ["ada", "bob"]);
+        let snap = c.snapshot().await;
+        let ids: Vec<_> = snap.players.iter().map(|p| p.id).collect();
+        assert!(ids.contains(&ea) && ids.contains(&eb), "{ids:?}");
+    }
+}
+
+#[tokio::test]
+async fn private_lobbies_are_not_listed_and_bad_codes_are_refused() {
+    let server = TestServer::start(Config::default()).await;
+    let mut a = Client::welcomed(&server, "ada").await;
+    a.create_private(4).await;
+    let body = reqwest_lobbies(&server).await;
+    assert_eq!(body, "[]");
+    let mut b = Client::welcomed(&server, "bob").await;
+    b.send(&ClientMsg::ListLobbies).await;
+    assert_eq!(b.recv().await, ServerMsg::LobbyList { lobbies: vec![] });
+    match b.join_code("NOPE99").await {
+        ServerMsg::Error { code, .. } => assert_eq!(code, ErrorCode::LobbyNotFound),
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn input_moves_the_entity_and_both_players_see_it() {
+    let server = TestServer::start(Config::default()).await;
+    let mut a = Client::welcomed(&server, "ada").await;
+    let mut b = Client::welcomed(&server, "bob").await;
+    let (code, joined) = a.create_private(2).await;
+    let ea = entity_of(&joined);
+    b.join_code(&code).await;
+    let start = a
+        .snapshot()
+        .await
+        .players
+        .iter()
+        .find(|p| p.id == ea)
+        .unwrap()
+        .pos;
+    // Move away from wherever we spawned: toward the map's centre.
+    let dir = (Vec2::new(800.0, 500.0) - start).normalize_or(Vec2::X);
+    for seq in 1..=10 {
+        a.send(&ClientMsg::Input(InputFrame {
+            seq,
+            movement: dir,
+            aim: dir,
+            fire: false,
+        }))
+        .await;
+    }
+    let acked = a
+        .recv_until(|m| match m {
+            ServerMsg::Snapshot(s) if s.last_input_seq == 10 => Some(s),
+            _ => None,
+        })
+        .await;
+    let moved_to = acked.players.iter().find(|p| p.id == ea).unwrap().pos;
+    assert!(moved_to.distance(start) > 20.0, "{start} -> {moved_to}");
+    let seen_by_b = b
+        .recv_until(|m| match m {
+            ServerMsg::Snapshot(s) if s.tick >= acked.tick => Some(s),
+            _ => None,
+        })
+        .await;
+    let pos_b = seen_by_b.players.iter().find(|p| p.id == ea).unwrap().pos;
+    assert_eq!(pos_b, moved_to);
+    // b's own inputs were never applied.
+    assert_eq!(seen_by_b.last_input_seq, 0);
+}
+
+#[tokio::test]
+async fn a_full_lobby_refuses_a_join_with_a_clear_error() {
+    let server = TestServer::start(Config::default()).await;
+    let mut a = Client::welcomed(&server, "ada").await;
+    let mut b = Client::welcomed(&server, "bob").await;
+    let mut c = Client::welcomed(&server, "cyd").await;
+    let (code, _) = a.create_private(2).await;
+    entity_of(&b.join_code(&code).await);
+    match c.join_code(&code).await {
+        ServerMsg::Error { code, message } => {
+            assert_eq!(code, ErrorCode::LobbyFull);
+            assert!(message.contains("full"), "{message}");
+        }
+        other => panic!("expected LobbyFull, got {other:?}"),
+    }
+    // When b leaves, c fits.
+    b.send(&ClientMsg::LeaveLobby).await;
+    b.recv_until(|m| (m == ServerMsg::Left).then_some(())).await;
+    entity_of(&c.join_code(&code).await);
+}
+
+#[tokio::test]
+async fn garbage_gets_an_error_and_a_close_while_others_keep_playing() {
+    let server = TestServer::start(Config::default()).await;
+    let mut a = Client::welcomed(&server, "ada").await;
+    let mut b = Client::welcomed(&server, "bob").await;
+    let (code, _) = a.create_private(2).await;
+    b.join_code(&code).await;
+    let before = b.snapshot().await.tick;
+
+    a.send_raw(Message::Binary(vec![0xff, 0x13, 0x37, 0x00, 0x42].into()))
+        .await;
+    let err = a
+        .recv_until(|m| match m {
+            ServerMsg::Error { code, .. } => Some(code),
+            _ => None,
+        })
+        .await;
+    assert_eq!(err, ErrorCode::BadMessage);
+    assert_eq!(a.closed().await, Closed::Code(1008));
+
+    // b keeps receiving a snapshot every tick: over the next 30 snapshots
+    // the ticks are consecutive (latest-wins could only skip if b lagged).
+    let mut last = before;
+    for _ in 0..30 {
+        let tick = b.snapshot().await.tick;
+        assert!(tick > last, "tick went from {last} to {tick}");
+        last = tick;
+    }
+    assert!(
+        last - before <= 40,
+        "ticks advanced {} for 30 snapshots",
+        last - before
+    );
+}
+
+#[tokio::test]
+async fn version_mismatch_names_both_versions_then_closes() {
+    let server = TestServer::start(Config::default()).await;
+    let mut c = Client::connect(&server).await;
+    c.send(&ClientMsg::Hello {
+        protocol_version: PROTOCOL_VERSION + 1,
+        name: "ada".into(),
+    })
+    .await;
+    match c.recv().await {
+        ServerMsg::Error { code, message } => {
+            assert_eq!(code, ErrorCode::VersionMismatch);
+            assert!(
+                message.contains(&(PROTOCOL_VERSION + 1).to_string()),
+                "{message}"
+            );
+            assert!(message.contains(&PROTOCOL_VERSION.to_string()), "{message}");
+        }
+        other => panic!("expected an error, got {other:?}"),
+    }
+    assert_eq!(c.closed().await, Closed::Code(1008));
+}
+
+#[tokio::test]
+async fn text_frames_close_with_1003() {
+    let server = TestServer::start(Config::default()).await;
+    let mut c = Client::welcomed(&server, "ada").await;
+    c.send_raw(Message::text("hello")).await;
+    assert_eq!(c.closed().await, Closed::Code(1003));
+}
+
+#[tokio::test]
+async fn oversized_messages_close_with_1009() {
+    let server = TestServer::start(Config::default()).await;
+    let mut c = Client::welcomed(&server, "ada").await;
+    c.send_raw(Message::Binary(vec![0u8; 4096].into())).await;
+    assert_eq!(c.closed().await, Closed::Code(1009));
+}
+
+#[tokio::test]
+async fn input_before_hello_is_refused_and_closed() {
+    let server = TestServer::start(Config::default()).await;
+    let mut c = Client::connect(&server).await;
+    c.send(&ClientMsg::Input(InputFrame {
+        seq: 1,
+        movement: Vec2::X,
+        aim: Vec2::X,
+        fire: true,
+    }))
+    .await;
+    match c.recv().await {
+        ServerMsg::Error { code, .. } => assert_eq!(code, ErrorCode::UnexpectedMessage),
+        other => panic!("expected an error, got {other:?}"),
+    }
+    assert_eq!(c.closed().await, Closed::Code(1008));
+}
+
+#[tokio::test]
+async fn quick_join_fills_one_public_lobby_which_is_listed() {
+    let server = TestServer::start(Config::default()).await;
+    let mut a = Client::welcomed(&server, "ada").await;
+    let mut b = Client::welcomed(&server, "bob").await;
+    a.send(&ClientMsg::QuickJoin).await;
+    let la = a
+        .recv_until(|m| match m {
+            ServerMsg::Joined {
+                lobby, join_code, ..
+            } => Some((lobby, join_code)),
+            _ => None,
+        })
+        .await;
+    b.send(&ClientMsg::QuickJoin).await;
+    let lb = b
+        .recv_until(|m| match m {
+            ServerMsg::Joined { lobby, .. } => Some(lobby),
+            _ => None,
+        })
+        .await;
+    assert_eq!(la, (lb, None));
+    let body = reqwest_lobbies(&server).await;
+    let listed: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(listed[0]["players"], 2);
+    assert_eq!(listed[0]["max_players"], 16);
+}
+
+#[tokio::test]
+async fn shutdown_closes_clients_with_1001_and_returns() {
+    let mut server = TestServer::start(Config::default()).await;
+    let mut a = Client::welcomed(&server, "ada").await;
+    a.create_private(2).await;
+    server.stop();
+    let err = a
+        .recv_until(|m| match m {
+            ServerMsg::Error { code, .. } => Some(code),
+            _ => None,
+        })
+        .await;
+    assert_eq!(err, ErrorCode::ShuttingDown);
+    assert_eq!(a.closed().await, Closed::Code(1001));
+    let result = tokio::time::timeout(Duration::from_secs(10), server.task)
+        .await
+        .expect("server did not stop");
+    assert!(result.unwrap().is_ok());
+}
+
+#[tokio::test]
+async fn healthz_answers() {
+    let server = TestServer::start(Config::default()).await;
+    let (status, body) = http_get(&server, "/healthz").await;
+    assert_eq!((status, body.as_str()), (200, "ok\n"));
+    let (status, _) = http_get(&server, "/nope").await;
+    assert_eq!(status, 404);
+}
+
+async fn reqwest_lobbies(server: &TestServer) -> String {
+    let (status, body) = http_get(server, "/lobbies").await;
+    assert_eq!(status, 200);
+    body
+}
+
+/// A minimal HTTP/1.1 GET, enough for the JSON endpoints.
+async fn http_get(server: &TestServer, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).await.unwrap();
+    let status = raw[9..12].parse().unwrap();
+    let body = raw
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap();
+    (status, body)
+}
