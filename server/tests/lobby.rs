@@ -1,0 +1,255 @@
+//! Session and lobby logic in memory: no sockets, a paused clock, replies
+//! read straight from each client's outbox.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use glam::Vec2;
+use rallypoint_server::Config;
+use rallypoint_server::game::Map;
+use rallypoint_server::lobby::Registry;
+use rallypoint_server::outbox::{OutFrame, Outbox};
+use rallypoint_server::session::{Flow, Phase, Session, allowed};
+use rallypoint_shared::{
+    ClientMsg, ErrorCode, InputFrame, JoinTarget, PROTOCOL_VERSION, PlayerId, ServerMsg,
+    decode_server,
+};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+struct Harness {
+    registry: Arc<Registry>,
+    next_player: u64,
+}
+
+struct TestClient {
+    session: Session,
+    outbox: Arc<Outbox>,
+}
+
+impl Harness {
+    fn new(config: Config) -> Harness {
+        let registry = Registry::new(
+            Arc::new(config),
+            Arc::new(Map::default_arena()),
+            TaskTracker::new(),
+            CancellationToken::new(),
+        );
+        Harness {
+            registry,
+            next_player: 0,
+        }
+    }
+
+    async fn client(&mut self) -> TestClient {
+        self.next_player += 1;
+        let outbox = Arc::new(Outbox::new());
+        let session = Session::new(PlayerId(self.next_player), self.registry.clone(), outbox.clone());
+        let mut c = TestClient { session, outbox };
+        c.send(ClientMsg::Hello {
+            protocol_version: PROTOCOL_VERSION,
+            name: format!("p{}", self.next_player),
+        })
+        .await;
+        assert!(matches!(c.pop(), Some(ServerMsg::Welcome { .. })));
+        c
+    }
+}
+
+impl TestClient {
+    async fn send(&mut self, msg: ClientMsg) -> Flow {
+        self.session.handle(msg).await
+    }
+
+    /// The next queued message, if any.
+    fn pop(&self) -> Option<ServerMsg> {
+        match self.outbox.try_pop()? {
+            OutFrame::Message(b) => Some(decode_server(&b).unwrap()),
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+
+    fn drain(&self) -> Vec<ServerMsg> {
+        std::iter::from_fn(|| self.pop()).collect()
+    }
+
+    fn last_snapshot_seq(&self) -> Option<u32> {
+        self.drain().into_iter().rev().find_map(|m| match m {
+            ServerMsg::Snapshot(s) => Some(s.last_input_seq),
+            _ => None,
+        })
+    }
+}
+
+fn input(seq: u32) -> ClientMsg {
+    ClientMsg::Input(InputFrame {
+        seq,
+        movement: Vec2::X,
+        aim: Vec2::X,
+        fire: false,
+    })
+}
+
+/// Lets the lobby task run: the clock is paused, so this also advances it
+/// by exactly `d`.
+async fn wait(d: Duration) {
+    tokio::time::sleep(d).await;
+}
+
+const TICK: Duration = Duration::from_micros(33_334);
+
+#[test]
+fn phase_rules() {
+    let hello = ClientMsg::Hello {
+        protocol_version: 1,
+        name: "a".into(),
+    };
+    assert!(allowed(Phase::AwaitingHello, &hello));
+    assert!(!allowed(Phase::AwaitingHello, &ClientMsg::ListLobbies));
+    assert!(!allowed(Phase::AwaitingHello, &input(1)));
+    assert!(!allowed(Phase::Lobbyless, &hello));
+    assert!(!allowed(Phase::Lobbyless, &input(1)));
+    assert!(!allowed(Phase::Lobbyless, &ClientMsg::LeaveLobby));
+    assert!(allowed(Phase::Lobbyless, &ClientMsg::QuickJoin));
+    assert!(allowed(Phase::InLobby, &input(1)));
+    assert!(!allowed(Phase::InLobby, &ClientMsg::QuickJoin));
+}
+
+#[tokio::test(start_paused = true)]
+async fn inputs_between_ticks_apply_in_order_and_are_acknowledged() {
+    let mut h = Harness::new(Config::default());
+    let mut c = h.client().await;
+    c.send(ClientMsg::CreateLobby {
+        name: "l".into(),
+        max_players: 2,
+        private: false,
+    })
+    .await;
+    wait(TICK / 2).await;
+    c.drain();
+    for seq in 1..=5 {
+        c.send(input(seq)).await;
+    }
+    c.send(input(3)).await; // a repeat is never applied twice
+    wait(TICK).await;
+    // Two per tick at most, in seq order.
+    assert_eq!(c.last_snapshot_seq(), Some(2));
+    wait(TICK).await;
+    assert_eq!(c.last_snapshot_seq(), Some(4));
+    wait(TICK).await;
+    assert_eq!(c.last_snapshot_seq(), Some(5));
+    wait(TICK).await;
+    assert_eq!(c.last_snapshot_seq(), Some(5));
+}
+
+#[tokio::test(start_paused = true)]
+async fn non_finite_input_is_refused_and_not_applied() {
+    let mut h = Harness::new(Config::default());
+    let mut c = h.client().await;
+    c.send(ClientMsg::QuickJoin).await;
+    wait(TICK).await;
+    c.drain();
+    let flow = c
+        .send(ClientMsg::Input(InputFrame {
+            seq: 1,
+            movement: Vec2::new(f32::NAN, 0.0),
+            aim: Vec2::X,
+            fire: true,
+        }))
+        .await;
+    assert_eq!(flow, Flow::Continue);
+    wait(TICK).await;
+    let msgs = c.drain();
+    assert!(msgs.iter().any(|m| matches!(
+        m,
+        ServerMsg::Error {
+            code: ErrorCode::InvalidField,
+            ..
+        }
+    )));
+    assert!(msgs.iter().all(|m| !matches!(m, ServerMsg::Snapshot(s) if s.last_input_seq != 0)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_empty_lobby_is_removed_after_the_idle_time() {
+    let config = Config {
+        lobby_idle_secs: 5,
+        ..Config::default()
+    };
+    let mut h = Harness::new(config);
+    let mut c = h.client().await;
+    c.send(ClientMsg::CreateLobby {
+        name: "l".into(),
+        max_players: 2,
+        private: false,
+    })
+    .await;
+    wait(TICK).await;
+    c.send(ClientMsg::LeaveLobby).await;
+    wait(Duration::from_secs(4)).await;
+    assert_eq!(h.registry.lobby_count(), 1, "removed too early");
+    wait(Duration::from_secs(2)).await;
+    assert_eq!(h.registry.lobby_count(), 0, "not removed");
+    assert!(h.registry.list_public().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_number_of_lobbies_is_capped() {
+    let config = Config {
+        max_lobbies: 1,
+        ..Config::default()
+    };
+    let mut h = Harness::new(config);
+    let mut a = h.client().await;
+    let mut b = h.client().await;
+    let create = || ClientMsg::CreateLobby {
+        name: "l".into(),
+        max_players: 2,
+        private: true,
+    };
+    a.send(create()).await;
+    b.send(create()).await;
+    wait(TICK).await;
+    assert!(b.drain().iter().any(|m| matches!(
+        m,
+        ServerMsg::Error {
+            code: ErrorCode::TooManyLobbies,
+            ..
+        }
+    )));
+    // A join by id cannot reach a private lobby either.
+    b.send(ClientMsg::JoinLobby(JoinTarget::Id(rallypoint_shared::LobbyId(1))))
+        .await;
+    assert!(matches!(
+        b.pop(),
+        Some(ServerMsg::Error {
+            code: ErrorCode::LobbyNotFound,
+            ..
+        })
+    ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_that_never_reads_holds_one_snapshot_not_a_backlog() {
+    let mut h = Harness::new(Config::default());
+    let mut reader = h.client().await;
+    let mut stalled = h.client().await;
+    reader.send(ClientMsg::QuickJoin).await;
+    stalled.send(ClientMsg::QuickJoin).await;
+    // Wake half a tick away from the lobby's deadlines (timers have 1 ms
+    // granularity), so each wait spans exactly one tick.
+    wait(TICK / 2).await;
+    for _ in 0..300 {
+        wait(TICK).await;
+        // The reader reads every tick and gets every tick's snapshot.
+        let snaps = reader
+            .drain()
+            .into_iter()
+            .filter(|m| matches!(m, ServerMsg::Snapshot(_)))
+            .count();
+        assert_eq!(snaps, 1);
+    }
+    // Joined + 2 rosters + at most one snapshot, however long it stalls.
+    assert!(stalled.outbox.queued() <= 4, "{}", stalled.outbox.queued());
+    assert!(stalled.outbox.replaced_snapshots() >= 298);
+}
