@@ -16,3 +16,38 @@ pub const INVALID_PAYLOAD: u16 = 1007;
 pub const POLICY: u16 = 1008;
 /// A message over the size limit, fragmented or not.
 pub const TOO_BIG: u16 = 1009;
+
+/// Every code above, for the documentation check.
+pub const ALL: [u16; 7] = [
+    NORMAL,
+    GOING_AWAY,
+    PROTOCOL_ERROR,
+    UNSUPPORTED_DATA,
+    INVALID_PAYLOAD,
+    POLICY,
+    TOO_BIG,
+];
+
+#[cfg(test)]
+mod tests {
+    /// `docs/PROTOCOL.md`'s close-code table lists exactly the codes the
+    /// server sends.
+    #[test]
+    fn protocol_doc_lists_exactly_these_codes() {
+        let doc = include_str!("../../docs/PROTOCOL.md");
+        let table = doc
+            .split("<!-- table: close-codes -->")
+            .nth(1)
+            .expect("close-codes table marker");
+        let mut documented: Vec<u16> = table
+            .lines()
+            .skip(3)
+            .take_while(|l| l.starts_with('|'))
+            .filter_map(|l| l.split('|').nth(1)?.trim().parse().ok())
+            .collect();
+        documented.sort_unstable();
+        let mut sent = super::ALL.to_vec();
+        sent.sort_unstable();
+        assert_eq!(documented, sent);
+    }
+}

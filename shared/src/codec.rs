@@ -26,6 +26,16 @@ pub const MAX_CLIENT_MSG_BYTES: usize = 512;
 /// (about 12 KiB) many times over.
 pub const MAX_SERVER_MSG_BYTES: usize = 256 * 1024;
 
+/// How many bytes of bincode's decode budget one wire byte can claim at most.
+/// bincode's `with_limit` counts the in-memory size of each value it decodes
+/// (a one-byte varint `u64` claims 8), not wire bytes, so a budget equal to
+/// the wire limit would refuse honest messages below it (a 504-byte `Hello`
+/// claims 514). No value claims more than 8 bytes per wire byte, so with this
+/// budget every message within the wire limit, which is checked on its own
+/// first, decodes; the budget still caps what a hostile declared length can
+/// make the decoder allocate, at 8x the wire limit.
+const CLAIM_PER_WIRE_BYTE: usize = 8;
+
 type LimitedConfig<const N: usize> = Configuration<LittleEndian, Varint, Limit<N>>;
 
 fn limited<const N: usize>() -> LimitedConfig<N> {
@@ -45,19 +55,22 @@ pub enum CodecError {
     /// A whole message decoded but bytes were left over.
     #[error("{trailing} trailing bytes after a {used}-byte message")]
     TrailingBytes { used: usize, trailing: usize },
-    /// Encoding failed; only possible for a message over the limit.
+    /// bincode refused to encode the value (not expected for these types;
+    /// a message over the limit is [`CodecError::TooLarge`]).
     #[error("cannot encode message: {0}")]
     Encode(#[from] bincode::error::EncodeError),
 }
 
-fn decode<T: DeserializeOwned, const N: usize>(bytes: &[u8]) -> Result<T, CodecError> {
+fn decode<T: DeserializeOwned, const N: usize, const BUDGET: usize>(
+    bytes: &[u8],
+) -> Result<T, CodecError> {
     if bytes.len() > N {
         return Err(CodecError::TooLarge {
             len: bytes.len(),
             max: N,
         });
     }
-    let (msg, used) = bincode::serde::decode_from_slice(bytes, limited::<N>())?;
+    let (msg, used) = bincode::serde::decode_from_slice(bytes, limited::<BUDGET>())?;
     if used != bytes.len() {
         return Err(CodecError::TrailingBytes {
             used,
@@ -80,12 +93,12 @@ fn encode_into<T: Serialize, const N: usize>(msg: &T, out: &mut Vec<u8>) -> Resu
 
 /// Decodes one client message; the server's side of the wire.
 pub fn decode_client(bytes: &[u8]) -> Result<ClientMsg, CodecError> {
-    decode::<ClientMsg, MAX_CLIENT_MSG_BYTES>(bytes)
+    decode::<ClientMsg, MAX_CLIENT_MSG_BYTES, { MAX_CLIENT_MSG_BYTES * CLAIM_PER_WIRE_BYTE }>(bytes)
 }
 
 /// Decodes one server message; a client's side of the wire.
 pub fn decode_server(bytes: &[u8]) -> Result<ServerMsg, CodecError> {
-    decode::<ServerMsg, MAX_SERVER_MSG_BYTES>(bytes)
+    decode::<ServerMsg, MAX_SERVER_MSG_BYTES, { MAX_SERVER_MSG_BYTES * CLAIM_PER_WIRE_BYTE }>(bytes)
 }
 
 /// Encodes a client message into a new buffer.

@@ -1,0 +1,285 @@
+//! Property tests of the codec: arbitrary messages round-trip, and arbitrary
+//! or mutated bytes never make a decoder panic. Floats are drawn from all
+//! 2^32 bit patterns, NaNs included, so round trips are checked on the bytes
+//! (bit for bit) and, where no NaN is involved, on the values too.
+
+mod common;
+
+use glam::Vec2;
+use proptest::collection::vec;
+use proptest::prelude::*;
+use rallypoint_shared::codec::{MAX_CLIENT_MSG_BYTES, MAX_SERVER_MSG_BYTES};
+use rallypoint_shared::*;
+
+/// Any f32, including NaNs with payloads, infinities and subnormals.
+fn any_f32() -> impl Strategy<Value = f32> {
+    prop_oneof![
+        any::<u32>().prop_map(f32::from_bits),
+        -2000.0f32..2000.0,
+        Just(0.0),
+        Just(-0.0),
+    ]
+}
+
+fn vec2() -> impl Strategy<Value = Vec2> {
+    (any_f32(), any_f32()).prop_map(|(x, y)| Vec2::new(x, y))
+}
+
+/// Integers biased towards the varint thresholds, where bugs would live.
+fn varint_u32() -> impl Strategy<Value = u32> {
+    prop_oneof![any::<u32>(), 245u32..260, 65_530u32..65_540, Just(u32::MAX),]
+}
+
+fn varint_u64() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        any::<u64>(),
+        varint_u32().prop_map(u64::from),
+        (u64::from(u32::MAX) - 3)..(u64::from(u32::MAX) + 3),
+    ]
+}
+
+/// Names of up to 24 arbitrary chars: at most 96 bytes, so any client
+/// message stays far below its limit.
+fn name() -> impl Strategy<Value = String> {
+    "\\PC{0,24}"
+}
+
+fn entity_id() -> impl Strategy<Value = EntityId> {
+    (varint_u32(), varint_u32()).prop_map(|(index, generation)| EntityId { index, generation })
+}
+
+fn input_frame() -> impl Strategy<Value = InputFrame> {
+    (varint_u32(), vec2(), vec2(), any::<bool>()).prop_map(|(seq, movement, aim, fire)| {
+        InputFrame {
+            seq,
+            movement,
+            aim,
+            fire,
+        }
+    })
+}
+
+fn client_msg() -> impl Strategy<Value = ClientMsg> {
+    prop_oneof![
+        (any::<u16>(), name()).prop_map(|(protocol_version, name)| ClientMsg::Hello {
+            protocol_version,
+            name
+        }),
+        Just(ClientMsg::ListLobbies),
+        (name(), any::<u8>(), any::<bool>()).prop_map(|(name, max_players, private)| {
+            ClientMsg::CreateLobby {
+                name,
+                max_players,
+                private,
+            }
+        }),
+        varint_u32().prop_map(|id| ClientMsg::JoinLobby(JoinTarget::Id(LobbyId(id)))),
+        name().prop_map(|code| ClientMsg::JoinLobby(JoinTarget::Code(code))),
+        Just(ClientMsg::QuickJoin),
+        Just(ClientMsg::LeaveLobby),
+        input_frame().prop_map(ClientMsg::Input),
+        varint_u64().prop_map(|client_time| ClientMsg::Ping { client_time }),
+    ]
+}
+
+fn player_state() -> impl Strategy<Value = PlayerState> {
+    (
+        entity_id(),
+        vec2(),
+        vec2(),
+        any::<u8>(),
+        any::<bool>(),
+        varint_u32(),
+        varint_u32(),
+    )
+        .prop_map(|(id, pos, aim, hp, alive, kills, deaths)| PlayerState {
+            id,
+            pos,
+            aim,
+            hp,
+            alive,
+            kills,
+            deaths,
+        })
+}
+
+fn projectile_state() -> impl Strategy<Value = ProjectileState> {
+    (entity_id(), entity_id(), vec2(), vec2()).prop_map(|(id, owner, pos, vel)| ProjectileState {
+        id,
+        owner,
+        pos,
+        vel,
+    })
+}
+
+fn snapshot() -> impl Strategy<Value = Snapshot> {
+    (
+        varint_u32(),
+        varint_u32(),
+        vec(player_state(), 0..=32),
+        vec(projectile_state(), 0..=64),
+    )
+        .prop_map(|(tick, last_input_seq, players, projectiles)| Snapshot {
+            tick,
+            last_input_seq,
+            players,
+            projectiles,
+        })
+}
+
+fn rect() -> impl Strategy<Value = Rect> {
+    (vec2(), vec2()).prop_map(|(min, max)| Rect { min, max })
+}
+
+fn server_msg() -> impl Strategy<Value = ServerMsg> {
+    let lobby_info = (varint_u32(), name(), any::<u8>(), any::<u8>(), name()).prop_map(
+        |(id, name, players, max_players, map)| LobbyInfo {
+            id: LobbyId(id),
+            name,
+            players,
+            max_players,
+            map,
+        },
+    );
+    let map = (name(), rect(), vec(rect(), 0..8)).prop_map(|(name, bounds, walls)| MapInfo {
+        name,
+        bounds,
+        walls,
+    });
+    let roster_entry =
+        (entity_id(), varint_u64(), name()).prop_map(|(entity, player, name)| RosterEntry {
+            entity,
+            player: PlayerId(player),
+            name,
+        });
+    prop_oneof![
+        (varint_u64(), any::<u16>(), any::<u16>(), varint_u32()).prop_map(
+            |(player, protocol_version, tick_hz, max_message_bytes)| ServerMsg::Welcome {
+                player: PlayerId(player),
+                protocol_version,
+                tick_hz,
+                max_message_bytes,
+            }
+        ),
+        vec(lobby_info, 0..8).prop_map(|lobbies| ServerMsg::LobbyList { lobbies }),
+        (
+            varint_u32(),
+            proptest::option::of(name()),
+            any::<u8>(),
+            entity_id(),
+            map,
+            varint_u32()
+        )
+            .prop_map(|(lobby, join_code, max_players, entity, map, tick)| {
+                ServerMsg::Joined {
+                    lobby: LobbyId(lobby),
+                    join_code,
+                    max_players,
+                    entity,
+                    map,
+                    tick,
+                }
+            }),
+        snapshot().prop_map(ServerMsg::Snapshot),
+        (varint_u64(), varint_u32())
+            .prop_map(|(client_time, tick)| ServerMsg::Pong { client_time, tick }),
+        (0..common::ALL_ERROR_CODES.len(), name()).prop_map(|(i, message)| ServerMsg::Error {
+            code: common::ALL_ERROR_CODES[i],
+            message,
+        }),
+        Just(ServerMsg::Left),
+        vec(roster_entry, 0..8).prop_map(|players| ServerMsg::Roster { players }),
+    ]
+}
+
+/// Whether a message may hold a NaN, which never equals itself: `Debug`
+/// prints every float, a NaN as "NaN". A name containing "NaN" only skips
+/// the value comparison; the byte comparison still runs.
+fn has_nan(debug: &str) -> bool {
+    debug.contains("NaN")
+}
+
+proptest! {
+    #[test]
+    fn client_messages_round_trip(msg in client_msg()) {
+        let bytes = encode_client(&msg).unwrap();
+        prop_assert!(bytes.len() <= MAX_CLIENT_MSG_BYTES);
+        let back = decode_client(&bytes).unwrap();
+        prop_assert_eq!(encode_client(&back).unwrap(), bytes);
+        if !has_nan(&format!("{msg:?}")) {
+            prop_assert_eq!(back, msg);
+        }
+    }
+
+    #[test]
+    fn inputs_round_trip_bit_for_bit(frame in input_frame()) {
+        let bytes = encode_client(&ClientMsg::Input(frame)).unwrap();
+        let ClientMsg::Input(back) = decode_client(&bytes).unwrap() else {
+            panic!("an Input decoded as another message");
+        };
+        prop_assert_eq!(back.seq, frame.seq);
+        prop_assert_eq!(back.fire, frame.fire);
+        for (a, b) in [(back.movement, frame.movement), (back.aim, frame.aim)] {
+            prop_assert_eq!(a.x.to_bits(), b.x.to_bits());
+            prop_assert_eq!(a.y.to_bits(), b.y.to_bits());
+        }
+    }
+
+    #[test]
+    fn snapshots_round_trip(snapshot in snapshot()) {
+        let msg = ServerMsg::Snapshot(snapshot);
+        let mut bytes = Vec::new();
+        encode_server_into(&msg, &mut bytes).unwrap();
+        let back = decode_server(&bytes).unwrap();
+        prop_assert_eq!(encode_server(&back).unwrap(), bytes);
+        if !has_nan(&format!("{msg:?}")) {
+            prop_assert_eq!(back, msg);
+        }
+    }
+
+    #[test]
+    fn server_messages_round_trip(msg in server_msg()) {
+        let bytes = encode_server(&msg).unwrap();
+        prop_assert!(bytes.len() <= MAX_SERVER_MSG_BYTES);
+        let back = decode_server(&bytes).unwrap();
+        prop_assert_eq!(encode_server(&back).unwrap(), bytes);
+        if !has_nan(&format!("{msg:?}")) {
+            prop_assert_eq!(back, msg);
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in vec(any::<u8>(), 0..600)) {
+        // Any result is fine; a decoded message must re-encode stably.
+        if let Ok(msg) = decode_client(&bytes) {
+            let again = encode_client(&msg).unwrap();
+            prop_assert_eq!(encode_client(&decode_client(&again).unwrap()).unwrap(), again);
+        }
+        if let Ok(msg) = decode_server(&bytes) {
+            let again = encode_server(&msg).unwrap();
+            prop_assert_eq!(encode_server(&decode_server(&again).unwrap()).unwrap(), again);
+        }
+    }
+
+    #[test]
+    fn mutated_messages_never_panic(
+        msg in server_msg(),
+        edits in vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        // Random bytes rarely get past the first tag; a valid message with a
+        // few bytes changed and maybe cut short reaches every field decoder.
+        let mut bytes = encode_server(&msg).unwrap();
+        for (at, byte) in edits {
+            let i = at.index(bytes.len());
+            bytes[i] = byte;
+        }
+        bytes.truncate(cut.index(bytes.len() + 1));
+        if let Ok(msg) = decode_server(&bytes) {
+            let again = encode_server(&msg).unwrap();
+            prop_assert_eq!(encode_server(&decode_server(&again).unwrap()).unwrap(), again);
+        }
+        // The same bytes as a client message.
+        let _ = decode_client(&bytes);
+    }
+}

@@ -1,0 +1,274 @@
+//! Sample messages shared by the integration tests: at least one of every
+//! variant, and tag functions written as exhaustive matches, so adding a
+//! message or an error code stops these tests compiling until the samples,
+//! the expected tag numbers and `docs/PROTOCOL.md` are brought along.
+
+// Each test binary compiles this module on its own and uses only part of it.
+#![allow(dead_code)]
+
+use glam::Vec2;
+use rallypoint_shared::{
+    ClientMsg, EntityId, ErrorCode, InputFrame, JoinTarget, LobbyId, LobbyInfo, MapInfo, PlayerId,
+    PlayerState, ProjectileState, Rect, RosterEntry, ServerMsg, Snapshot,
+};
+
+/// How many `ClientMsg` variants there are; tags are `0..CLIENT_VARIANTS`.
+pub const CLIENT_VARIANTS: u32 = 8;
+/// How many `ServerMsg` variants there are; tags are `0..SERVER_VARIANTS`.
+pub const SERVER_VARIANTS: u32 = 8;
+
+/// The wire tag of a client message, as `docs/PROTOCOL.md` lists it.
+pub fn client_tag(msg: &ClientMsg) -> u32 {
+    match msg {
+        ClientMsg::Hello { .. } => 0,
+        ClientMsg::ListLobbies => 1,
+        ClientMsg::CreateLobby { .. } => 2,
+        ClientMsg::JoinLobby(_) => 3,
+        ClientMsg::QuickJoin => 4,
+        ClientMsg::LeaveLobby => 5,
+        ClientMsg::Input(_) => 6,
+        ClientMsg::Ping { .. } => 7,
+    }
+}
+
+/// The wire tag of a server message, as `docs/PROTOCOL.md` lists it.
+pub fn server_tag(msg: &ServerMsg) -> u32 {
+    match msg {
+        ServerMsg::Welcome { .. } => 0,
+        ServerMsg::LobbyList { .. } => 1,
+        ServerMsg::Joined { .. } => 2,
+        ServerMsg::Snapshot(_) => 3,
+        ServerMsg::Pong { .. } => 4,
+        ServerMsg::Error { .. } => 5,
+        ServerMsg::Left => 6,
+        ServerMsg::Roster { .. } => 7,
+    }
+}
+
+/// The wire number of an error code, as `docs/PROTOCOL.md` lists it.
+pub fn error_code_number(code: ErrorCode) -> u32 {
+    match code {
+        ErrorCode::BadMessage => 0,
+        ErrorCode::VersionMismatch => 1,
+        ErrorCode::UnexpectedMessage => 2,
+        ErrorCode::InvalidField => 3,
+        ErrorCode::LobbyNotFound => 4,
+        ErrorCode::LobbyFull => 5,
+        ErrorCode::TooManyLobbies => 6,
+        ErrorCode::ServerFull => 7,
+        ErrorCode::ShuttingDown => 8,
+        ErrorCode::LobbyClosed => 9,
+    }
+}
+
+/// Every error code, in wire order.
+pub const ALL_ERROR_CODES: [ErrorCode; 10] = [
+    ErrorCode::BadMessage,
+    ErrorCode::VersionMismatch,
+    ErrorCode::UnexpectedMessage,
+    ErrorCode::InvalidField,
+    ErrorCode::LobbyNotFound,
+    ErrorCode::LobbyFull,
+    ErrorCode::TooManyLobbies,
+    ErrorCode::ServerFull,
+    ErrorCode::ShuttingDown,
+    ErrorCode::LobbyClosed,
+];
+
+/// The name of the outermost variant in a `Debug` rendering, e.g. `Hello`
+/// for `Hello { .. }`: how the doc's tables name messages.
+pub fn variant_name(debug: &str) -> &str {
+    let end = debug
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(debug.len());
+    &debug[..end]
+}
+
+pub fn entity(index: u32, generation: u32) -> EntityId {
+    EntityId { index, generation }
+}
+
+pub fn player(index: u32) -> PlayerState {
+    PlayerState {
+        id: entity(index, 1 + index % 3),
+        pos: Vec2::new(100.0 + index as f32 * 37.5, 900.0 - index as f32 * 12.25),
+        aim: Vec2::new(0.6, -0.8),
+        hp: 100 - (index % 100) as u8,
+        alive: !index.is_multiple_of(5),
+        kills: index * 7,
+        deaths: index * 300,
+    }
+}
+
+pub fn projectile(index: u32) -> ProjectileState {
+    ProjectileState {
+        id: entity(1000 + index, 2),
+        owner: entity(index % 16, 1),
+        pos: Vec2::new(index as f32 * 10.0, 50.5),
+        vel: Vec2::new(-600.0, 0.0),
+    }
+}
+
+/// A snapshot the size of a busy lobby.
+pub fn snapshot(players: u32, projectiles: u32) -> Snapshot {
+    Snapshot {
+        tick: 123_456,
+        last_input_seq: 4_000,
+        players: (0..players).map(player).collect(),
+        projectiles: (0..projectiles).map(projectile).collect(),
+    }
+}
+
+pub fn input(seq: u32) -> InputFrame {
+    InputFrame {
+        seq,
+        movement: Vec2::new(-1.0, 0.5),
+        aim: Vec2::new(0.6, 0.8),
+        fire: true,
+    }
+}
+
+pub fn map() -> MapInfo {
+    MapInfo {
+        name: "courtyard".into(),
+        bounds: Rect {
+            min: Vec2::ZERO,
+            max: Vec2::new(1600.0, 1200.0),
+        },
+        walls: vec![
+            Rect {
+                min: Vec2::new(700.0, 500.0),
+                max: Vec2::new(900.0, 540.0),
+            },
+            Rect {
+                min: Vec2::new(-10.0, -10.0),
+                max: Vec2::new(0.0, 1210.0),
+            },
+        ],
+    }
+}
+
+/// At least one of every client message, with values that cross varint
+/// thresholds and non-ASCII text.
+pub fn every_client_msg() -> Vec<ClientMsg> {
+    vec![
+        ClientMsg::Hello {
+            protocol_version: rallypoint_shared::PROTOCOL_VERSION,
+            name: "ada".into(),
+        },
+        ClientMsg::Hello {
+            protocol_version: u16::MAX,
+            name: "Zoë 🦀".into(),
+        },
+        ClientMsg::ListLobbies,
+        ClientMsg::CreateLobby {
+            name: "friday night".into(),
+            max_players: 16,
+            private: false,
+        },
+        ClientMsg::CreateLobby {
+            name: String::new(),
+            max_players: u8::MAX,
+            private: true,
+        },
+        ClientMsg::JoinLobby(JoinTarget::Id(LobbyId(7))),
+        ClientMsg::JoinLobby(JoinTarget::Id(LobbyId(u32::MAX))),
+        ClientMsg::JoinLobby(JoinTarget::Code("K7PQ".into())),
+        ClientMsg::QuickJoin,
+        ClientMsg::LeaveLobby,
+        ClientMsg::Input(input(1)),
+        ClientMsg::Input(InputFrame {
+            seq: 70_000,
+            movement: Vec2::ZERO,
+            aim: Vec2::new(-0.0, f32::MIN_POSITIVE),
+            fire: false,
+        }),
+        ClientMsg::Ping { client_time: 0 },
+        ClientMsg::Ping {
+            client_time: u64::MAX,
+        },
+    ]
+}
+
+/// At least one of every server message, including `Joined` with and
+/// without a join code, and empty and non-empty lists.
+pub fn every_server_msg() -> Vec<ServerMsg> {
+    vec![
+        ServerMsg::Welcome {
+            player: PlayerId(42),
+            protocol_version: rallypoint_shared::PROTOCOL_VERSION,
+            tick_hz: 30,
+            max_message_bytes: rallypoint_shared::codec::MAX_CLIENT_MSG_BYTES as u32,
+        },
+        ServerMsg::Welcome {
+            player: PlayerId(u64::MAX),
+            protocol_version: 300,
+            tick_hz: 251,
+            max_message_bytes: 70_000,
+        },
+        ServerMsg::LobbyList { lobbies: vec![] },
+        ServerMsg::LobbyList {
+            lobbies: vec![
+                LobbyInfo {
+                    id: LobbyId(1),
+                    name: "friday night".into(),
+                    players: 3,
+                    max_players: 16,
+                    map: "courtyard".into(),
+                },
+                LobbyInfo {
+                    id: LobbyId(260),
+                    name: "überfüllt".into(),
+                    players: 16,
+                    max_players: 16,
+                    map: "docks".into(),
+                },
+            ],
+        },
+        ServerMsg::Joined {
+            lobby: LobbyId(3),
+            join_code: Some("K7PQ".into()),
+            max_players: 8,
+            entity: entity(0, 1),
+            map: map(),
+            tick: 0,
+        },
+        ServerMsg::Joined {
+            lobby: LobbyId(4),
+            join_code: None,
+            max_players: 16,
+            entity: entity(300, 70_000),
+            map: MapInfo {
+                walls: vec![],
+                ..map()
+            },
+            tick: 1_000_000,
+        },
+        ServerMsg::Snapshot(snapshot(0, 0)),
+        ServerMsg::Snapshot(snapshot(3, 2)),
+        ServerMsg::Pong {
+            client_time: 5_000_000_000,
+            tick: 99,
+        },
+        ServerMsg::Error {
+            code: ErrorCode::VersionMismatch,
+            message: "server speaks protocol 1, client sent 2".into(),
+        },
+        ServerMsg::Left,
+        ServerMsg::Roster { players: vec![] },
+        ServerMsg::Roster {
+            players: vec![
+                RosterEntry {
+                    entity: entity(0, 1),
+                    player: PlayerId(42),
+                    name: "ada".into(),
+                },
+                RosterEntry {
+                    entity: entity(1, 3),
+                    player: PlayerId(1 << 40),
+                    name: "grace".into(),
+                },
+            ],
+        },
+    ]
+}

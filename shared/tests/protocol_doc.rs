@@ -1,0 +1,349 @@
+//! Keeps `docs/PROTOCOL.md` true. Every hex dump marked `<!-- dump: NAME -->`
+//! must be exactly what the codec writes for the message NAME stands for, and
+//! must decode back to it; the tag, error-code and constant tables must match
+//! the code. Changing the codec, a message or the doc alone fails here.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use common::*;
+use glam::Vec2;
+use rallypoint_shared::codec::{MAX_CLIENT_MSG_BYTES, MAX_SERVER_MSG_BYTES};
+use rallypoint_shared::*;
+
+#[derive(Debug)]
+enum Msg {
+    Client(ClientMsg),
+    Server(ServerMsg),
+}
+
+/// The message each dump in the doc claims to show.
+fn expected_dumps() -> Vec<(&'static str, Msg)> {
+    use Msg::{Client, Server};
+    vec![
+        (
+            "client/hello",
+            Client(ClientMsg::Hello {
+                protocol_version: 1,
+                name: "ada".into(),
+            }),
+        ),
+        (
+            "client/create-lobby",
+            Client(ClientMsg::CreateLobby {
+                name: "duel".into(),
+                max_players: 2,
+                private: true,
+            }),
+        ),
+        (
+            "client/join-code",
+            Client(ClientMsg::JoinLobby(JoinTarget::Code("K7PQ".into()))),
+        ),
+        (
+            "client/input",
+            Client(ClientMsg::Input(InputFrame {
+                seq: 300,
+                movement: Vec2::new(-1.0, 0.5),
+                aim: Vec2::new(0.6, 0.8),
+                fire: true,
+            })),
+        ),
+        (
+            "client/ping",
+            Client(ClientMsg::Ping {
+                client_time: 5_000_000_000,
+            }),
+        ),
+        (
+            "server/welcome",
+            Server(ServerMsg::Welcome {
+                player: PlayerId(42),
+                protocol_version: 1,
+                tick_hz: 30,
+                max_message_bytes: 512,
+            }),
+        ),
+        (
+            "server/joined",
+            Server(ServerMsg::Joined {
+                lobby: LobbyId(3),
+                join_code: Some("K7PQ".into()),
+                max_players: 8,
+                entity: entity(0, 1),
+                map: MapInfo {
+                    name: "yard".into(),
+                    bounds: Rect {
+                        min: Vec2::ZERO,
+                        max: Vec2::new(800.0, 600.0),
+                    },
+                    walls: vec![Rect {
+                        min: Vec2::new(300.0, 200.0),
+                        max: Vec2::new(500.0, 240.0),
+                    }],
+                },
+                tick: 0,
+            }),
+        ),
+        (
+            "server/snapshot",
+            Server(ServerMsg::Snapshot(Snapshot {
+                tick: 1000,
+                last_input_seq: 300,
+                players: vec![PlayerState {
+                    id: entity(0, 1),
+                    pos: Vec2::new(100.0, 200.0),
+                    aim: Vec2::new(1.0, 0.0),
+                    hp: 100,
+                    alive: true,
+                    kills: 2,
+                    deaths: 0,
+                }],
+                projectiles: vec![ProjectileState {
+                    id: entity(5, 2),
+                    owner: entity(0, 1),
+                    pos: Vec2::new(120.0, 200.0),
+                    vel: Vec2::new(600.0, 0.0),
+                }],
+            })),
+        ),
+        (
+            "server/pong",
+            Server(ServerMsg::Pong {
+                client_time: 123_456,
+                tick: 1000,
+            }),
+        ),
+        (
+            "server/error",
+            Server(ServerMsg::Error {
+                code: ErrorCode::VersionMismatch,
+                message: "expected protocol 1, got 2".into(),
+            }),
+        ),
+        ("server/left", Server(ServerMsg::Left)),
+    ]
+}
+
+fn doc() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/PROTOCOL.md");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// The name inside `<!-- KIND: NAME -->`, if the line is such a marker.
+fn marker<'a>(line: &'a str, kind: &str) -> Option<&'a str> {
+    let inner = line
+        .trim()
+        .strip_prefix("<!--")?
+        .strip_suffix("-->")?
+        .trim();
+    Some(inner.strip_prefix(kind)?.strip_prefix(':')?.trim())
+}
+
+/// Every marked dump: its name and bytes. On each line of the fenced block
+/// after a marker, the hex bytes come before `#`; the rest is commentary.
+fn dumps(doc: &str) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut lines = doc.lines();
+    while let Some(line) = lines.next() {
+        let Some(name) = marker(line, "dump") else {
+            continue;
+        };
+        let fence = lines.by_ref().find(|l| !l.trim().is_empty());
+        assert!(
+            fence.is_some_and(|f| f.trim_start().starts_with("```")),
+            "dump {name}: the marker must be followed by a fenced block"
+        );
+        let mut bytes = Vec::new();
+        for line in lines.by_ref() {
+            if line.trim_start().starts_with("```") {
+                break;
+            }
+            let hex = line.split('#').next().unwrap_or_default();
+            for token in hex.split_whitespace() {
+                assert!(token.len() == 2, "dump {name}: `{token}` is not one byte");
+                let byte = u8::from_str_radix(token, 16)
+                    .unwrap_or_else(|_| panic!("dump {name}: `{token}` is not hex"));
+                bytes.push(byte);
+            }
+        }
+        out.push((name.to_owned(), bytes));
+    }
+    out
+}
+
+/// The body rows of the Markdown table after `<!-- table: NAME -->`, as
+/// trimmed cells with backticks removed.
+fn table(doc: &str, name: &str) -> Vec<Vec<String>> {
+    let mut lines = doc.lines().skip_while(|l| marker(l, "table") != Some(name));
+    assert!(lines.next().is_some(), "no table marked {name}");
+    let rows: Vec<Vec<String>> = lines
+        .take_while(|l| l.trim_start().starts_with('|'))
+        .map(|l| {
+            l.trim()
+                .trim_matches('|')
+                .split('|')
+                .map(|cell| cell.trim().replace('`', ""))
+                .collect()
+        })
+        .collect();
+    assert!(rows.len() > 2, "table {name} has no rows");
+    // Skip the header and the `| --- |` line.
+    rows[2..].to_vec()
+}
+
+/// The first two columns of a table as (number, name).
+fn numbered(doc: &str, name: &str) -> BTreeSet<(u32, String)> {
+    table(doc, name)
+        .into_iter()
+        .map(|row| {
+            let number = row[0]
+                .parse()
+                .unwrap_or_else(|_| panic!("table {name}: `{}` is not a number", row[0]));
+            (number, row[1].clone())
+        })
+        .collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn every_dump_is_what_the_codec_writes_and_reads() {
+    let doc = doc();
+    let found = dumps(&doc);
+    let expected = expected_dumps();
+
+    let found_names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+    let expected_names: Vec<&str> = expected.iter().map(|(n, _)| *n).collect();
+    assert_eq!(
+        found_names.iter().collect::<BTreeSet<_>>(),
+        expected_names.iter().collect::<BTreeSet<_>>(),
+        "the doc's dumps and this test's list differ"
+    );
+    assert_eq!(
+        found_names.len(),
+        expected_names.len(),
+        "a dump appears twice"
+    );
+
+    for (name, bytes) in &found {
+        let (_, msg) = expected.iter().find(|(n, _)| n == name).unwrap();
+        match msg {
+            Msg::Client(msg) => {
+                let encoded = encode_client(msg).unwrap();
+                assert_eq!(
+                    hex(bytes),
+                    hex(&encoded),
+                    "dump {name} (left: doc, right: codec)"
+                );
+                assert_eq!(&decode_client(bytes).unwrap(), msg, "dump {name}");
+            }
+            Msg::Server(msg) => {
+                let encoded = encode_server(msg).unwrap();
+                assert_eq!(
+                    hex(bytes),
+                    hex(&encoded),
+                    "dump {name} (left: doc, right: codec)"
+                );
+                assert_eq!(&decode_server(bytes).unwrap(), msg, "dump {name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn client_tag_table_matches_the_codec() {
+    let from_code: BTreeSet<(u32, String)> = every_client_msg()
+        .iter()
+        .map(|msg| {
+            let tag = encode_client(msg).unwrap()[0];
+            assert_eq!(u32::from(tag), client_tag(msg));
+            (
+                client_tag(msg),
+                variant_name(&format!("{msg:?}")).to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(from_code.len(), CLIENT_VARIANTS as usize);
+    assert_eq!(numbered(&doc(), "client-tags"), from_code);
+}
+
+#[test]
+fn server_tag_table_matches_the_codec() {
+    let from_code: BTreeSet<(u32, String)> = every_server_msg()
+        .iter()
+        .map(|msg| {
+            let tag = encode_server(msg).unwrap()[0];
+            assert_eq!(u32::from(tag), server_tag(msg));
+            (
+                server_tag(msg),
+                variant_name(&format!("{msg:?}")).to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(from_code.len(), SERVER_VARIANTS as usize);
+    assert_eq!(numbered(&doc(), "server-tags"), from_code);
+}
+
+#[test]
+fn join_target_table_matches_the_codec() {
+    let from_code: BTreeSet<(u32, String)> =
+        [JoinTarget::Id(LobbyId(1)), JoinTarget::Code("c".into())]
+            .into_iter()
+            .map(|target| {
+                let name = variant_name(&format!("{target:?}")).to_owned();
+                let bytes = encode_client(&ClientMsg::JoinLobby(target)).unwrap();
+                (u32::from(bytes[1]), name)
+            })
+            .collect();
+    assert_eq!(numbered(&doc(), "join-target-tags"), from_code);
+}
+
+#[test]
+fn error_code_table_matches_the_codec() {
+    let from_code: BTreeSet<(u32, String)> = ALL_ERROR_CODES
+        .into_iter()
+        .map(|code| {
+            let bytes = encode_server(&ServerMsg::Error {
+                code,
+                message: String::new(),
+            })
+            .unwrap();
+            assert_eq!(u32::from(bytes[1]), error_code_number(code));
+            (error_code_number(code), format!("{code:?}"))
+        })
+        .collect();
+    assert_eq!(numbered(&doc(), "error-codes"), from_code);
+}
+
+#[test]
+fn constants_table_matches_the_code() {
+    let doc = doc();
+    let rows = table(&doc, "constants");
+    let value = |name: &str| -> u64 {
+        let row = rows
+            .iter()
+            .find(|row| row[0] == name)
+            .unwrap_or_else(|| panic!("constants table lacks {name}"));
+        row[1].parse().unwrap()
+    };
+    assert_eq!(value("PROTOCOL_VERSION"), u64::from(PROTOCOL_VERSION));
+    assert_eq!(value("MAX_CLIENT_MSG_BYTES"), MAX_CLIENT_MSG_BYTES as u64);
+    assert_eq!(value("MAX_SERVER_MSG_BYTES"), MAX_SERVER_MSG_BYTES as u64);
+}
+
+#[test]
+fn the_dump_parser_refuses_what_it_cannot_read() {
+    let bad = "<!-- dump: x -->\n```text\n0g # oops\n```\n";
+    assert!(std::panic::catch_unwind(|| dumps(bad)).is_err());
+    let good = "<!-- dump: x -->\n\n```text\n00 ff  # two bytes\n# a comment line\n01\n```\n";
+    assert_eq!(dumps(good), [("x".to_owned(), vec![0, 0xff, 1])]);
+}
