@@ -1,1 +1,161 @@
+//! Fixtures for Rallypoint's criterion benches: a [`World`] filled with a
+//! given number of players on a map sized for them, and [`Bots`], a
+//! deterministic stand-in for real players' inputs. Everything is seeded,
+//! so every run of a bench measures exactly the same work.
+//!
+//! Lobbies of up to 16 players use the bundled "arena"; larger ones use
+//! [`large_map`], built here in code and validated like any map file.
 
+use glam::Vec2;
+use rallypoint_server::game::{GameConfig, Map, World};
+use rallypoint_shared::movement::sanitize_input;
+use rallypoint_shared::{EntityId, InputFrame, MapInfo, Rect};
+
+/// The most players the bundled arena is meant for.
+pub const ARENA_PLAYERS: usize = 16;
+
+/// A 4000 x 4000 map for 256 players: an 8 x 8 grid of 80-unit pillars and
+/// a 16 x 16 grid of spawn points between them.
+pub fn large_map() -> Map {
+    let walls = grid(8, 500.0, 250.0)
+        .map(|centre| Rect {
+            min: centre - Vec2::splat(40.0),
+            max: centre + Vec2::splat(40.0),
+        })
+        .collect();
+    let info = MapInfo {
+        name: "large".into(),
+        bounds: Rect {
+            min: Vec2::ZERO,
+            max: Vec2::splat(4000.0),
+        },
+        walls,
+    };
+    // Spawns sit 125 units from the nearest pillar centre: well clear.
+    let spawns = grid(16, 250.0, 125.0).collect();
+    Map::new(info, spawns).expect("the large bench map is valid")
+}
+
+/// `n` x `n` points, `step` apart, the first at (`offset`, `offset`).
+fn grid(n: usize, step: f32, offset: f32) -> impl Iterator<Item = Vec2> {
+    (0..n).flat_map(move |row| {
+        (0..n).map(move |col| Vec2::new(col as f32, row as f32) * step + Vec2::splat(offset))
+    })
+}
+
+/// A world with `players` players spawned on a map that fits them, with the
+/// default rules, and their ids in spawn order.
+pub fn populated_world(players: usize) -> (World, Vec<EntityId>) {
+    let map = if players <= ARENA_PLAYERS {
+        Map::default_arena()
+    } else {
+        large_map()
+    };
+    let mut world = World::new(map, GameConfig::default());
+    let ids = (0..players).map(|_| world.spawn_player()).collect();
+    (world, ids)
+}
+
+/// Deterministic bots: each walks a heading it changes now and then, aims
+/// in a slowly turning direction and holds fire half the time, so the world
+/// sees movement, wall collisions, projectiles and hits as in real play.
+pub struct Bots {
+    rng: XorShift,
+    seq: u32,
+    /// Per bot: (walking heading, aim angle in radians).
+    bots: Vec<(Vec2, f32)>,
+}
+
+impl Bots {
+    pub fn new(seed: u64) -> Bots {
+        Bots {
+            rng: XorShift::new(seed),
+            seq: 0,
+            bots: Vec::new(),
+        }
+    }
+
+    /// Clears `out` and fills it with one sanitised input per id, as a
+    /// lobby would hand them to [`World::step`].
+    pub fn fill(&mut self, ids: &[EntityId], out: &mut Vec<(EntityId, InputFrame)>) {
+        self.seq = self.seq.wrapping_add(1);
+        while self.bots.len() < ids.len() {
+            let heading = self.random_direction();
+            self.bots.push((heading, 0.0));
+        }
+        out.clear();
+        for (i, &id) in ids.iter().enumerate() {
+            // About every 16 ticks, half a second at 30 Hz, pick a new heading.
+            if self.rng.next().is_multiple_of(16) {
+                self.bots[i].0 = self.random_direction();
+            }
+            let turn = self.rng.signed_unit() * 0.3;
+            let (heading, angle) = &mut self.bots[i];
+            *angle += turn;
+            let raw = InputFrame {
+                seq: self.seq,
+                movement: *heading,
+                aim: Vec2::from_angle(*angle),
+                fire: self.rng.next().is_multiple_of(2),
+            };
+            if let Ok(input) = sanitize_input(raw) {
+                out.push((id, input));
+            }
+        }
+    }
+
+    fn random_direction(&mut self) -> Vec2 {
+        Vec2::from_angle(self.rng.signed_unit() * std::f32::consts::PI)
+    }
+}
+
+/// xorshift64: tiny, fast and deterministic; statistical quality is beside
+/// the point for driving bots.
+struct XorShift(u64);
+
+impl XorShift {
+    fn new(seed: u64) -> XorShift {
+        // Zero is xorshift's one fixed point.
+        XorShift(seed.max(1))
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// Uniform in [-1, 1).
+    fn signed_unit(&mut self) -> f32 {
+        (self.next() >> 40) as f32 / (1u32 << 23) as f32 - 1.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_map_fits_256_players() {
+        assert_eq!(large_map().spawns.len(), 256);
+        let (world, ids) = populated_world(256);
+        assert_eq!((world.player_count(), ids.len()), (256, 256));
+    }
+
+    #[test]
+    fn bots_are_deterministic_and_busy() {
+        let (mut world, ids) = populated_world(16);
+        let (mut a, mut b) = (Bots::new(7), Bots::new(7));
+        let (mut ia, mut ib) = (Vec::new(), Vec::new());
+        let mut fired = 0;
+        for _ in 0..100 {
+            a.fill(&ids, &mut ia);
+            b.fill(&ids, &mut ib);
+            assert_eq!(ia, ib);
+            assert_eq!(ia.len(), ids.len());
+            fired += world.step(&ia).len();
+        }
+        assert!(fired > 100, "{fired} events");
+    }
+}

@@ -22,8 +22,9 @@ use crate::msg::{ClientMsg, ServerMsg};
 pub const MAX_CLIENT_MSG_BYTES: usize = 512;
 
 /// The largest `ServerMsg` in bytes a client will decode. Default: 256 KiB,
-/// enough for a full snapshot of a 256-player lobby with its projectiles
-/// (about 12 KiB) many times over.
+/// enough for a full snapshot of a 256-player lobby in a firefight (256
+/// players and about 1,400 projectiles in flight: about 40 KiB) six times
+/// over.
 pub const MAX_SERVER_MSG_BYTES: usize = 256 * 1024;
 
 /// How many bytes of bincode's decode budget one wire byte can claim at most.

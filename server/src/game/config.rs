@@ -1,0 +1,135 @@
+//! The arena's tunable rules: [`GameConfig`] as an operator writes it (in
+//! seconds and units per second), and [`Rules`], the same numbers converted
+//! once into the ticks and per-tick distances the simulation steps with.
+
+use rallypoint_shared::movement::tick_dt;
+use serde::{Deserialize, Serialize};
+
+/// The rules of an arena game. Durations are in seconds and speeds in world
+/// units per second; the world converts them to whole ticks at `tick_hz`
+/// (rounded, at least one tick). Odd values (zero, negative, not finite) are
+/// tolerated and never make the world panic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GameConfig {
+    /// Simulation steps per second. Default: 30, smooth enough for a
+    /// top-down shooter while a 256-player tick stays well inside its budget.
+    pub tick_hz: u16,
+    /// A player's health at (re)spawn. Default: 100. Zero is treated as 1.
+    pub max_hp: u8,
+    /// Projectile speed. Default: 700, about three times a player's speed,
+    /// so shots can be dodged at range but not up close.
+    pub projectile_speed: f32,
+    /// Projectile collision radius. Default: 4.
+    pub projectile_radius: f32,
+    /// Damage per hit. Default: 25, four hits to kill at the default HP.
+    pub projectile_damage: u8,
+    /// How long a projectile flies before it vanishes. Default: 1.5 s,
+    /// about 1050 units at the default speed: most of the arena's width.
+    pub projectile_lifetime_secs: f32,
+    /// Least time between two shots of one player. Default: 0.25 s.
+    pub fire_cooldown_secs: f32,
+    /// How long a dead player waits to respawn. Default: 2 s.
+    pub respawn_delay_secs: f32,
+}
+
+impl Default for GameConfig {
+    fn default() -> Self {
+        GameConfig {
+            tick_hz: 30,
+            max_hp: 100,
+            projectile_speed: 700.0,
+            projectile_radius: 4.0,
+            projectile_damage: 25,
+            projectile_lifetime_secs: 1.5,
+            fire_cooldown_secs: 0.25,
+            respawn_delay_secs: 2.0,
+        }
+    }
+}
+
+/// A [`GameConfig`] in the units the simulation uses, computed once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Rules {
+    /// Seconds per tick, exactly as clients compute it for prediction.
+    pub dt: f32,
+    pub max_hp: u8,
+    pub damage: u8,
+    pub projectile_speed: f32,
+    pub projectile_radius: f32,
+    pub projectile_lifetime_ticks: u32,
+    pub fire_cooldown_ticks: u32,
+    pub respawn_delay_ticks: u32,
+}
+
+impl Rules {
+    pub fn new(config: &GameConfig) -> Rules {
+        let ticks = |secs: f32| secs_to_ticks(secs, config.tick_hz);
+        Rules {
+            dt: tick_dt(config.tick_hz),
+            max_hp: config.max_hp.max(1),
+            damage: config.projectile_damage,
+            projectile_speed: non_negative(config.projectile_speed),
+            projectile_radius: non_negative(config.projectile_radius),
+            projectile_lifetime_ticks: ticks(config.projectile_lifetime_secs),
+            fire_cooldown_ticks: ticks(config.fire_cooldown_secs),
+            respawn_delay_ticks: ticks(config.respawn_delay_secs),
+        }
+    }
+}
+
+/// Whole ticks in `secs`, rounded, at least one. `as` saturates, and turns
+/// NaN into 0, so no value can panic or wrap.
+fn secs_to_ticks(secs: f32, tick_hz: u16) -> u32 {
+    let ticks = (f64::from(secs) * f64::from(tick_hz.max(1))).round() as u32;
+    ticks.max(1)
+}
+
+/// A finite, non-negative copy of `x`: anything else becomes 0.
+fn non_negative(x: f32) -> f32 {
+    if x.is_finite() && x > 0.0 { x } else { 0.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_rules_at_thirty_hz() {
+        let rules = Rules::new(&GameConfig::default());
+        assert_eq!(rules.dt, tick_dt(30));
+        // 0.25 s * 30 = 7.5, rounded half away from zero.
+        assert_eq!(rules.fire_cooldown_ticks, 8);
+        assert_eq!(rules.projectile_lifetime_ticks, 45);
+        assert_eq!(rules.respawn_delay_ticks, 60);
+    }
+
+    #[test]
+    fn odd_values_are_tamed() {
+        let rules = Rules::new(&GameConfig {
+            tick_hz: 0,
+            max_hp: 0,
+            projectile_speed: f32::NAN,
+            projectile_radius: -3.0,
+            projectile_lifetime_secs: f32::INFINITY,
+            fire_cooldown_secs: 0.0,
+            respawn_delay_secs: f32::NAN,
+            ..GameConfig::default()
+        });
+        assert_eq!(rules.dt, 1.0);
+        assert_eq!(rules.max_hp, 1);
+        assert_eq!(rules.projectile_speed, 0.0);
+        assert_eq!(rules.projectile_radius, 0.0);
+        assert_eq!(rules.projectile_lifetime_ticks, u32::MAX);
+        assert_eq!(rules.fire_cooldown_ticks, 1);
+        assert_eq!(rules.respawn_delay_ticks, 1);
+    }
+
+    #[test]
+    fn config_reads_from_toml_with_defaults() {
+        let config: GameConfig = toml::from_str("tick_hz = 60\nmax_hp = 50").unwrap();
+        assert_eq!(config.tick_hz, 60);
+        assert_eq!(config.max_hp, 50);
+        assert_eq!(config.respawn_delay_secs, 2.0);
+    }
+}
