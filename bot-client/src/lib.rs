@@ -1,1 +1,51 @@
+//! Rallypoint's load-test client: many headless bots, each a real protocol
+//! client over its own WebSocket, that connect with a ramp, fill lobbies,
+//! play with seeded random inputs, ping once a second and leave cleanly. The
+//! run ends in a [`Report`] of what the bots saw: who failed and why,
+//! snapshot delivery, bandwidth, round-trip and input-acknowledgement
+//! latencies.
+//!
+//! The binary `rallypoint-bots` only turns flags into [`RunOptions`] and
+//! prints the report; tests call [`run`] directly.
+//!
+//! # Layout
+//! - [`options`]: [`RunOptions`], their validation and the loopback-only
+//!   URL check.
+//! - [`plan`]: pure scheduling: the connect ramp and which bot creates or
+//!   joins which lobby.
+//! - [`wander`]: the per-bot seeded input generator.
+//! - `conn`: the only code touching a socket: TCP, the HTTP upgrade, framing.
+//! - `reader`: a bot's read half: decodes server messages, measures
+//!   receive-side statistics, forwards protocol events to the driver.
+//! - `bot`: one bot's life (ramp slot, connect, hard deadline, result) and
+//!   the timeouts it lives by; `bot::session` is its driver, owning the
+//!   write half from `Hello` to the close.
+//! - `outcome`: one bot's result and the reasons a bot fails.
+//! - `acks`: the lock-free record of input send times both halves share.
+//! - `run`: starts the bots, enforces the run's deadline, collects results.
+//! - [`report`]: aggregation of per-bot results into the [`Report`].
+//! - `progress`: the optional live counters on stderr.
+//!
+//! # Cost per bot
+//! Two tasks (driver and reader) and one socket per bot; the encode buffer
+//! and the read buffer are reused for the life of the connection, and the
+//! only per-message allocations are those of decoding a snapshot into its
+//! owned `Vec`s. Histograms are per bot (merged at the end, so the hot path
+//! takes no lock) at 2 significant digits and auto-resized, so each stays a
+//! few KiB.
 
+mod acks;
+mod bot;
+mod conn;
+pub mod options;
+mod outcome;
+pub mod plan;
+mod progress;
+mod reader;
+pub mod report;
+mod run;
+pub mod wander;
+
+pub use options::{LobbyMode, RunError, RunOptions};
+pub use report::Report;
+pub use run::run;

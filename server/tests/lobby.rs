@@ -44,7 +44,11 @@ impl Harness {
     async fn client(&mut self) -> TestClient {
         self.next_player += 1;
         let outbox = Arc::new(Outbox::new());
-        let session = Session::new(PlayerId(self.next_player), self.registry.clone(), outbox.clone());
+        let session = Session::new(
+            PlayerId(self.next_player),
+            self.registry.clone(),
+            outbox.clone(),
+        );
         let mut c = TestClient { session, outbox };
         c.send(ClientMsg::Hello {
             protocol_version: PROTOCOL_VERSION,
@@ -167,7 +171,10 @@ async fn non_finite_input_is_refused_and_not_applied() {
             ..
         }
     )));
-    assert!(msgs.iter().all(|m| !matches!(m, ServerMsg::Snapshot(s) if s.last_input_seq != 0)));
+    assert!(
+        msgs.iter()
+            .all(|m| !matches!(m, ServerMsg::Snapshot(s) if s.last_input_seq != 0))
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -218,8 +225,10 @@ async fn the_number_of_lobbies_is_capped() {
         }
     )));
     // A join by id cannot reach a private lobby either.
-    b.send(ClientMsg::JoinLobby(JoinTarget::Id(rallypoint_shared::LobbyId(1))))
-        .await;
+    b.send(ClientMsg::JoinLobby(JoinTarget::Id(
+        rallypoint_shared::LobbyId(1),
+    )))
+    .await;
     assert!(matches!(
         b.pop(),
         Some(ServerMsg::Error {
