@@ -1,0 +1,154 @@
+//! The only code that touches a socket: the TCP connect, the HTTP upgrade
+//! (fastwebsockets' client handshake over hyper), the split into a read and
+//! a write half, and framing client messages onto the write half.
+//!
+//! After the upgrade the hyper wrapper is peeled off (`Upgraded::downcast`)
+//! back to the `TcpStream`, which splits into owned halves without a lock;
+//! any bytes hyper read past the HTTP response are replayed in front of the
+//! read half, so nothing the server sent early is lost.
+
+use std::future::Future;
+use std::io::Cursor;
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use fastwebsockets::{
+    FragmentCollectorRead, Frame, Payload, Role, WebSocketError, WebSocketWrite,
+    after_handshake_split,
+};
+use http_body_util::Empty;
+use hyper::Request;
+use hyper::header::{CONNECTION, HOST, UPGRADE};
+use hyper_util::rt::TokioIo;
+use rallypoint_shared::codec::MAX_SERVER_MSG_BYTES;
+use rallypoint_shared::{ClientMsg, CodecError, encode_client_into};
+use tokio::io::{AsyncReadExt, Chain};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+
+use crate::options::Target;
+
+/// The read side: hyper's leftover bytes, then the socket.
+pub(crate) type ReadStream = Chain<Cursor<Bytes>, OwnedReadHalf>;
+/// A bot's WebSocket read half, reassembling fragmented messages.
+pub(crate) type WsReader = FragmentCollectorRead<ReadStream>;
+
+/// Why a connection could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ConnectError {
+    #[error("tcp connect: {0}")]
+    Tcp(#[source] std::io::Error),
+    #[error("websocket handshake: {0}")]
+    Handshake(#[source] WebSocketError),
+    #[error("websocket handshake: cannot build request: {0}")]
+    Request(#[from] hyper::http::Error),
+    #[error("websocket handshake: upgraded connection is not a TcpStream")]
+    NotTcp,
+}
+
+/// Why a message could not be sent. Either way the connection is done.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SendError {
+    #[error("encode: {0}")]
+    Encode(#[from] CodecError),
+    #[error("write: {0}")]
+    Write(#[from] WebSocketError),
+}
+
+/// Runs hyper's connection future (which drives the upgrade) on tokio.
+struct SpawnExecutor;
+
+impl<Fut> hyper::rt::Executor<Fut> for SpawnExecutor
+where
+    Fut: Future + Send + 'static,
+    Fut::Output: Send + 'static,
+{
+    fn execute(&self, fut: Fut) {
+        tokio::spawn(fut);
+    }
+}
+
+/// Connects to `addr`, upgrades to a WebSocket at `target.path` and splits
+/// the connection.
+pub(crate) async fn connect(
+    addr: SocketAddr,
+    target: &Target,
+) -> Result<(WsReader, Sender), ConnectError> {
+    let stream = TcpStream::connect(addr).await.map_err(ConnectError::Tcp)?;
+    // Inputs are tiny and latency is what is measured: never let Nagle
+    // hold one back waiting for an ACK.
+    stream.set_nodelay(true).map_err(ConnectError::Tcp)?;
+    let request = Request::builder()
+        .method("GET")
+        .uri(target.path.as_str())
+        .header(HOST, target.authority.as_str())
+        .header(UPGRADE, "websocket")
+        .header(CONNECTION, "upgrade")
+        .header(
+            "Sec-WebSocket-Key",
+            fastwebsockets::handshake::generate_key(),
+        )
+        .header("Sec-WebSocket-Version", "13")
+        .body(Empty::<Bytes>::new())?;
+    let executor = SpawnExecutor;
+    let (ws, _response) = fastwebsockets::handshake::client(&executor, request, stream)
+        .await
+        .map_err(ConnectError::Handshake)?;
+    let parts = ws
+        .into_inner()
+        .into_inner()
+        .downcast::<TokioIo<TcpStream>>()
+        .map_err(|_| ConnectError::NotTcp)?;
+    let (read, write) = parts.io.into_inner().into_split();
+    let read = Cursor::new(parts.read_buf).chain(read);
+    let (mut reader, writer) = after_handshake_split(read, write, Role::Client);
+    // The reader never writes: pings and closes are handed to the driver,
+    // which owns the write half, so the read loop has no write obligations.
+    reader.set_auto_close(false);
+    reader.set_auto_pong(false);
+    // `read_frame` refuses a frame whose length is >= this.
+    reader.set_max_message_size(MAX_SERVER_MSG_BYTES + 1);
+    Ok((FragmentCollectorRead::new(reader), Sender::new(writer)))
+}
+
+/// A bot's write half, with one encode buffer reused for every message and
+/// a count of the WebSocket payload bytes sent.
+pub(crate) struct Sender {
+    ws: WebSocketWrite<OwnedWriteHalf>,
+    buf: Vec<u8>,
+    /// WebSocket payload bytes of the data frames sent so far.
+    pub(crate) bytes_up: u64,
+}
+
+impl Sender {
+    fn new(ws: WebSocketWrite<OwnedWriteHalf>) -> Self {
+        Self {
+            ws,
+            buf: Vec::with_capacity(64),
+            bytes_up: 0,
+        }
+    }
+
+    /// Encodes `msg` into the reused buffer and sends it as one binary
+    /// message. The frame is masked in place, so no copy is made.
+    pub(crate) async fn send(&mut self, msg: &ClientMsg) -> Result<(), SendError> {
+        self.buf.clear();
+        encode_client_into(msg, &mut self.buf)?;
+        self.bytes_up += self.buf.len() as u64;
+        let frame = Frame::binary(Payload::BorrowedMut(&mut self.buf));
+        self.ws.write_frame(frame).await?;
+        Ok(())
+    }
+
+    /// Answers a WebSocket ping.
+    pub(crate) async fn pong(&mut self, payload: Vec<u8>) -> Result<(), SendError> {
+        self.ws.write_frame(Frame::pong(payload.into())).await?;
+        Ok(())
+    }
+
+    /// Sends a close frame with `code` (1000: normal closure).
+    pub(crate) async fn close(&mut self, code: u16) -> Result<(), SendError> {
+        self.ws.write_frame(Frame::close(code, b"")).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,340 @@
+//! What a run is asked to do, and the checks that turn a request into
+//! something safe to start: the options struct with its defaults, the typed
+//! [`RunError`] for everything refused before the first connect, and the
+//! loopback-only rule for the target URL.
+//!
+//! Why loopback only: a load generator that opens thousands of connections
+//! and sends at tick rate is, pointed at somebody else's machine, a denial of
+//! service tool; and across a real network its numbers measure the network
+//! as much as the server. So a non-loopback host needs an explicit
+//! `allow_remote`, and the host name is checked again after resolution
+//! (`localhost` must resolve to loopback addresses too).
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use hyper::Uri;
+
+/// How bots find their lobbies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LobbyMode {
+    /// Groups of `size` consecutive bots: each group's first bot creates a
+    /// private lobby with `max_players = size` and hands its join code to the
+    /// others in-process, which join by code.
+    Groups { size: u8 },
+    /// Every bot sends `QuickJoin`.
+    QuickJoin,
+    /// Every bot joins this one code (e.g. to fill a person's private lobby).
+    Code(String),
+}
+
+/// Everything a run needs. `Default` is a small local run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The server's WebSocket endpoint. Default: `ws://127.0.0.1:7000/ws`.
+    pub url: String,
+    /// Permit a host that is not loopback (see the module docs for why this
+    /// is off). Default: `false`.
+    pub allow_remote: bool,
+    /// How many bots. Default: 16.
+    pub bots: u32,
+    /// How long each bot lives, counted from its scheduled connect, before it
+    /// leaves. Default: 10 s.
+    pub duration: Duration,
+    /// How bots find lobbies. Default: groups of 16.
+    pub lobby: LobbyMode,
+    /// Seed of every bot's input generator (bot `i` uses stream `i`).
+    /// Default: 1.
+    pub seed: u64,
+    /// The window over which connects are spread evenly. Default: `None`,
+    /// meaning [`DEFAULT_RAMP_PER_BOT`] per bot.
+    pub ramp: Option<Duration>,
+    /// Show live counters on stderr (hidden anyway when stderr is not a
+    /// terminal). Default: `false`.
+    pub progress: bool,
+}
+
+/// The ramp per bot when none is given: 2 ms, i.e. 500 connects a second,
+/// which a server accepts without a burst of its own making while a run of
+/// a few thousand bots is still up within seconds.
+pub const DEFAULT_RAMP_PER_BOT: Duration = Duration::from_millis(2);
+
+/// The most bots one run accepts. Default: 100 000; beyond that one loopback
+/// address runs out of ephemeral ports anyway.
+pub const MAX_BOTS: u32 = 100_000;
+
+/// The longest run accepted: one day, so an arithmetic slip in a script does
+/// not start a run that never ends.
+pub const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            url: "ws://127.0.0.1:7000/ws".to_owned(),
+            allow_remote: false,
+            bots: 16,
+            duration: Duration::from_secs(10),
+            lobby: LobbyMode::Groups { size: 16 },
+            seed: 1,
+            ramp: None,
+            progress: false,
+        }
+    }
+}
+
+/// Why a run could not start. Everything after the start is a per-bot
+/// outcome in the report, not an error.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("invalid url {url:?}: {reason}")]
+    InvalidUrl { url: String, reason: &'static str },
+    #[error(
+        "refusing host {host:?}: load tests target this machine only \
+         (loopback addresses or localhost); pass --allow-remote to override"
+    )]
+    RemoteHost { host: String },
+    #[error("cannot resolve {host:?}: {source}")]
+    Resolve {
+        host: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("bots must be between 1 and {MAX_BOTS}, got {0}")]
+    BotCount(u32),
+    #[error("duration must be positive and at most one day, got {0:?}")]
+    Duration(Duration),
+    #[error("ramp must be at most one day, got {0:?}")]
+    Ramp(Duration),
+    #[error("lobby size must be at least 1")]
+    LobbySize,
+    #[error("join code must not be empty")]
+    EmptyJoinCode,
+}
+
+/// Where the bots connect: the parts of a `ws://` URL a client needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Host name or IP literal, without IPv6 brackets.
+    pub host: String,
+    pub port: u16,
+    /// `host[:port]` as written, for the `Host` header.
+    pub authority: String,
+    /// The request target, e.g. `/ws`.
+    pub path: String,
+}
+
+impl RunOptions {
+    /// Checks every field and parses the URL; the run starts only if this
+    /// passes.
+    pub fn validate(&self) -> Result<Target, RunError> {
+        if self.bots == 0 || self.bots > MAX_BOTS {
+            return Err(RunError::BotCount(self.bots));
+        }
+        if self.duration.is_zero() || self.duration > MAX_DURATION {
+            return Err(RunError::Duration(self.duration));
+        }
+        if let Some(ramp) = self.ramp
+            && ramp > MAX_DURATION
+        {
+            return Err(RunError::Ramp(ramp));
+        }
+        match &self.lobby {
+            LobbyMode::Groups { size: 0 } => return Err(RunError::LobbySize),
+            LobbyMode::Code(code) if code.trim().is_empty() => {
+                return Err(RunError::EmptyJoinCode);
+            }
+            _ => {}
+        }
+        parse_target(&self.url, self.allow_remote)
+    }
+
+    /// The connect window actually used.
+    pub fn ramp_window(&self) -> Duration {
+        self.ramp.unwrap_or(DEFAULT_RAMP_PER_BOT * self.bots)
+    }
+}
+
+/// Parses a `ws://host[:port]/path` URL and applies the loopback rule.
+/// `wss://` is refused: the bots speak plain WebSocket only.
+pub fn parse_target(url: &str, allow_remote: bool) -> Result<Target, RunError> {
+    let invalid = |reason| RunError::InvalidUrl {
+        url: url.to_owned(),
+        reason,
+    };
+    let uri: Uri = url.parse().map_err(|_| invalid("not a URL"))?;
+    match uri.scheme_str() {
+        Some("ws") => {}
+        Some("wss") => return Err(invalid("wss:// (TLS) is not supported")),
+        _ => return Err(invalid("the scheme must be ws://")),
+    }
+    let authority = uri.authority().ok_or_else(|| invalid("no host"))?;
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    if host.is_empty() {
+        return Err(invalid("no host"));
+    }
+    if !allow_remote && !is_loopback_host(host) {
+        return Err(RunError::RemoteHost {
+            host: host.to_owned(),
+        });
+    }
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    Ok(Target {
+        host: host.to_owned(),
+        port: uri.port_u16().unwrap_or(80),
+        authority: authority.as_str().to_owned(),
+        path: if path.is_empty() { "/" } else { path }.to_owned(),
+    })
+}
+
+/// Whether `host` names this machine: `localhost` (RFC 6761 reserves it
+/// for loopback) or a loopback IP literal, IPv4-mapped ones included.
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    host.parse::<IpAddr>().is_ok_and(is_loopback_ip)
+}
+
+fn is_loopback_ip(ip: IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
+}
+
+/// Resolves the target once for the whole run (thousands of bots should
+/// not each ask the resolver), re-checking the loopback rule on the result.
+pub(crate) async fn resolve(target: &Target, allow_remote: bool) -> Result<SocketAddr, RunError> {
+    let resolve_err = |source| RunError::Resolve {
+        host: target.host.clone(),
+        source,
+    };
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((target.host.as_str(), target.port))
+        .await
+        .map_err(resolve_err)?
+        .collect();
+    if !allow_remote && addrs.iter().any(|a| !is_loopback_ip(a.ip())) {
+        return Err(RunError::RemoteHost {
+            host: target.host.clone(),
+        });
+    }
+    addrs.first().copied().ok_or_else(|| {
+        resolve_err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "no addresses",
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts_are_recognised() {
+        for host in [
+            "localhost",
+            "LOCALHOST",
+            "localhost.",
+            "127.0.0.1",
+            "127.1.2.3",
+            "::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "example.com",
+            "10.0.0.1",
+            "0.0.0.0",
+            "::",
+            "192.168.1.1",
+            "localhost.example.com",
+            "128.0.0.1",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn parses_ws_urls() {
+        let t = parse_target("ws://127.0.0.1:7000/ws", false).unwrap();
+        assert_eq!(
+            t,
+            Target {
+                host: "127.0.0.1".into(),
+                port: 7000,
+                authority: "127.0.0.1:7000".into(),
+                path: "/ws".into(),
+            }
+        );
+        let t = parse_target("ws://[::1]:9/ws?x=1", false).unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("::1", 9));
+        assert_eq!(t.path, "/ws?x=1");
+        let t = parse_target("ws://localhost", false).unwrap();
+        assert_eq!((t.port, t.path.as_str()), (80, "/"));
+    }
+
+    #[test]
+    fn refuses_remote_hosts_unless_allowed() {
+        let err = parse_target("ws://example.com:7000/ws", false).unwrap_err();
+        assert!(matches!(err, RunError::RemoteHost { ref host } if host == "example.com"));
+        assert!(err.to_string().contains("--allow-remote"));
+        assert!(parse_target("ws://example.com:7000/ws", true).is_ok());
+    }
+
+    #[test]
+    fn refuses_bad_urls() {
+        for url in [
+            "",
+            "not a url",
+            "http://127.0.0.1/ws",
+            "wss://127.0.0.1/ws",
+            "/ws",
+        ] {
+            assert!(
+                matches!(parse_target(url, true), Err(RunError::InvalidUrl { .. })),
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
+    fn validates_fields() {
+        let ok = RunOptions::default();
+        assert!(ok.validate().is_ok());
+        let bad = |f: fn(&mut RunOptions)| {
+            let mut o = RunOptions::default();
+            f(&mut o);
+            o.validate().unwrap_err()
+        };
+        assert!(matches!(bad(|o| o.bots = 0), RunError::BotCount(0)));
+        assert!(matches!(
+            bad(|o| o.duration = Duration::ZERO),
+            RunError::Duration(_)
+        ));
+        assert!(matches!(
+            bad(|o| o.lobby = LobbyMode::Groups { size: 0 }),
+            RunError::LobbySize
+        ));
+        assert!(matches!(
+            bad(|o| o.lobby = LobbyMode::Code(" ".into())),
+            RunError::EmptyJoinCode
+        ));
+    }
+
+    #[test]
+    fn default_ramp_scales_with_bots() {
+        let o = RunOptions {
+            bots: 500,
+            ..RunOptions::default()
+        };
+        assert_eq!(o.ramp_window(), Duration::from_secs(1));
+        let o = RunOptions {
+            ramp: Some(Duration::from_millis(7)),
+            ..o
+        };
+        assert_eq!(o.ramp_window(), Duration::from_millis(7));
+    }
+}

@@ -1,0 +1,199 @@
+//! The run's report: per-bot results aggregated into the numbers a load
+//! test is judged by, as JSON (`Serialize`) and as text (`Display`).
+//!
+//! Rates are per bot, then averaged (and their minimum taken) across bots,
+//! so one starved bot shows in the minimum instead of vanishing in a total.
+//! Latency histograms are per bot and merged here. Byte counts are
+//! WebSocket payload bytes of data messages: no TCP, IP or WebSocket frame
+//! headers.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+use crate::outcome::BotResult;
+
+/// Shortest time in a lobby for a bot to count in the per-bot rate
+/// statistics. Default: 0.25 s; below that, one snapshot more or less swings
+/// a rate by over 10% at 30 Hz, which would only add noise to the minimum.
+/// (A bot that got no snapshot at all fails `no_snapshots` regardless.)
+pub const MIN_RATE_WINDOW_SECS: f64 = 0.25;
+
+/// The mean across bots, and the worst (lowest) bot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct MeanMin {
+    pub mean: f64,
+    pub min: f64,
+}
+
+/// Latency percentiles in milliseconds, from histograms with 1% resolution.
+/// All zero when `samples` is 0.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Latency {
+    pub samples: u64,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+/// What a run measured.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// Bots started.
+    pub bots: u32,
+    /// Bots whose WebSocket upgrade succeeded.
+    pub bots_connected: u32,
+    /// Bots that received `Joined`.
+    pub bots_joined: u32,
+    /// Bots that failed, for any reason (see `failures`).
+    pub bots_failed: u32,
+    /// Failed bots by reason: `connect`, `handshake`, `timeout:<stage>`,
+    /// `server_error:<ErrorCode>`, `closed_early`, `left_early`,
+    /// `no_snapshots`, `snapshots_stalled`, `protocol_mismatch`, `no_join_code`, `panic`.
+    pub failures: BTreeMap<String, u32>,
+    /// Each bot's requested lifetime, in seconds.
+    pub duration_secs: f64,
+    /// Wall-clock time of the whole run, ramp and leaving included.
+    pub elapsed_secs: f64,
+    /// The server's tick rate from `Welcome` (0 if no bot got that far).
+    pub tick_hz: u16,
+    pub snapshots_total: u64,
+    /// Snapshots received per second in the lobby.
+    pub snapshots_per_bot_per_sec: MeanMin,
+    /// Snapshots received ÷ (seconds in the lobby × `tick_hz`); 1.0 is
+    /// one snapshot every tick.
+    pub delivery_ratio: MeanMin,
+    /// Inputs sent per second of play (below `tick_hz` means the bot
+    /// process could not keep up).
+    pub inputs_per_bot_per_sec: MeanMin,
+    /// WebSocket payload bytes received per second connected, mean.
+    pub bytes_down_per_bot_per_sec: f64,
+    /// WebSocket payload bytes sent per second connected, mean.
+    pub bytes_up_per_bot_per_sec: f64,
+    /// Round trip of `Ping` → `Pong`.
+    pub rtt_ms: Latency,
+    /// Time between consecutive snapshots at one bot.
+    pub snapshot_interval_ms: Latency,
+    /// Time from sending input `k` to the first snapshot with
+    /// `last_input_seq >= k`.
+    pub input_ack_ms: Latency,
+    /// Bots whose `LeaveLobby` got no `Left` in time (not a failure).
+    pub leaves_unacknowledged: u32,
+    /// `Error` messages that did not fail their bot.
+    pub server_errors: u64,
+    /// Messages that did not decode and were skipped.
+    pub undecodable_messages: u64,
+}
+
+impl Report {
+    /// Aggregates per-bot results.
+    pub(crate) fn build(
+        bots: u32,
+        duration: Duration,
+        elapsed: Duration,
+        results: &[BotResult],
+    ) -> Self {
+        let count =
+            |pred: &dyn Fn(&BotResult) -> bool| results.iter().filter(|r| pred(r)).count() as u32;
+        let mut failures = BTreeMap::new();
+        for reason in results.iter().filter_map(|r| r.failure) {
+            *failures.entry(reason.to_string()).or_insert(0) += 1;
+        }
+        let tick_hz = results.iter().find_map(|r| r.tick_hz).unwrap_or(0);
+
+        let in_lobby: Vec<&BotResult> = results
+            .iter()
+            .filter(|r| r.joined && r.in_lobby_secs >= MIN_RATE_WINDOW_SECS)
+            .collect();
+        let snapshot_rate = |r: &BotResult| r.recv.snapshots as f64 / r.in_lobby_secs;
+        let delivery =
+            |r: &BotResult| snapshot_rate(r) / f64::from(r.tick_hz.unwrap_or(tick_hz).max(1));
+        let playing: Vec<&BotResult> = results
+            .iter()
+            .filter(|r| r.play_secs >= MIN_RATE_WINDOW_SECS)
+            .collect();
+        let input_rate = |r: &BotResult| r.inputs_sent as f64 / r.play_secs;
+        let connected: Vec<&BotResult> = results
+            .iter()
+            .filter(|r| r.connected && r.connected_secs > 0.0)
+            .collect();
+        let down = |r: &BotResult| r.recv.bytes_down as f64 / r.connected_secs;
+        let up = |r: &BotResult| r.bytes_up as f64 / r.connected_secs;
+
+        Self {
+            bots,
+            bots_connected: count(&|r| r.connected),
+            bots_joined: count(&|r| r.joined),
+            bots_failed: count(&|r| r.failure.is_some()),
+            failures,
+            duration_secs: duration.as_secs_f64(),
+            elapsed_secs: elapsed.as_secs_f64(),
+            tick_hz,
+            snapshots_total: results.iter().map(|r| r.recv.snapshots).sum(),
+            snapshots_per_bot_per_sec: mean_min(&in_lobby, snapshot_rate),
+            delivery_ratio: mean_min(&in_lobby, delivery),
+            inputs_per_bot_per_sec: mean_min(&playing, input_rate),
+            bytes_down_per_bot_per_sec: mean_min(&connected, down).mean,
+            bytes_up_per_bot_per_sec: mean_min(&connected, up).mean,
+            rtt_ms: latency(results.iter().map(|r| &r.recv.rtt_us)),
+            snapshot_interval_ms: latency(results.iter().map(|r| &r.recv.snapshot_interval_us)),
+            input_ack_ms: latency(results.iter().map(|r| &r.recv.input_ack_us)),
+            leaves_unacknowledged: count(&|r| {
+                r.joined && r.failure.is_none() && !r.left_acknowledged
+            }),
+            server_errors: results.iter().map(|r| r.server_errors).sum(),
+            undecodable_messages: results.iter().map(|r| r.recv.undecodable).sum(),
+        }
+    }
+
+    /// True when every bot connected, joined, received snapshots and ended
+    /// without failing. The binary exits non-zero otherwise.
+    pub fn passed(&self) -> bool {
+        self.bots > 0
+            && self.bots_failed == 0
+            && self.bots_connected == self.bots
+            && self.bots_joined == self.bots
+    }
+}
+
+fn mean_min(bots: &[&BotResult], value: impl Fn(&BotResult) -> f64) -> MeanMin {
+    if bots.is_empty() {
+        return MeanMin::default();
+    }
+    let values = bots.iter().map(|r| value(r));
+    let (sum, min) = values.fold((0.0, f64::INFINITY), |(s, m), v| (s + v, m.min(v)));
+    MeanMin {
+        mean: sum / bots.len() as f64,
+        min,
+    }
+}
+
+/// Merges per-bot µs histograms and reads percentiles off in ms.
+fn latency<'a>(per_bot: impl Iterator<Item = &'a Histogram<u32>>) -> Latency {
+    let mut all = Histogram::<u64>::new(2).expect("2 significant digits is a valid precision");
+    for h in per_bot {
+        for v in h.iter_recorded() {
+            // Cannot fail: `all` auto-resizes.
+            let _ = all.record_n(v.value_iterated_to(), u64::from(v.count_at_value()));
+        }
+    }
+    if all.is_empty() {
+        return Latency::default();
+    }
+    let ms = |us: u64| us as f64 / 1000.0;
+    Latency {
+        samples: all.len(),
+        p50: ms(all.value_at_quantile(0.50)),
+        p95: ms(all.value_at_quantile(0.95)),
+        p99: ms(all.value_at_quantile(0.99)),
+        max: ms(all.max()),
+    }
+}
+
+mod text;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,172 @@
+use rallypoint_shared::ErrorCode;
+
+use super::*;
+use crate::outcome::{FailReason, Stage};
+
+/// A bot that played `secs` in a lobby at 30 Hz and got `snapshots`.
+fn played(index: u32, secs: f64, snapshots: u64) -> BotResult {
+    let mut r = BotResult::new(index);
+    r.connected = true;
+    r.joined = true;
+    r.tick_hz = Some(30);
+    r.connected_secs = secs;
+    r.in_lobby_secs = secs;
+    r.inputs_sent = (secs * 30.0) as u64;
+    r.play_secs = secs;
+    r.bytes_up = 1_000;
+    r.left_acknowledged = true;
+    r.recv.snapshots = snapshots;
+    r.recv.bytes_down = 10_000;
+    r
+}
+
+fn build(results: &[BotResult]) -> Report {
+    Report::build(
+        results.len() as u32,
+        Duration::from_secs(2),
+        Duration::from_secs(3),
+        results,
+    )
+}
+
+#[test]
+fn rates_are_per_bot_mean_and_min() {
+    let report = build(&[played(0, 2.0, 60), played(1, 2.0, 30)]);
+    assert_eq!(report.bots_connected, 2);
+    assert_eq!(report.bots_failed, 0);
+    assert_eq!(report.tick_hz, 30);
+    assert_eq!(report.snapshots_total, 90);
+    assert_eq!(
+        report.snapshots_per_bot_per_sec,
+        MeanMin {
+            mean: 22.5,
+            min: 15.0
+        }
+    );
+    assert_eq!(
+        report.delivery_ratio,
+        MeanMin {
+            mean: 0.75,
+            min: 0.5
+        }
+    );
+    assert_eq!(report.inputs_per_bot_per_sec.mean, 30.0);
+    assert_eq!(report.bytes_down_per_bot_per_sec, 5_000.0);
+    assert_eq!(report.bytes_up_per_bot_per_sec, 500.0);
+    assert!(report.passed());
+}
+
+#[test]
+fn failures_are_broken_down_by_reason() {
+    let mut no_snaps = played(2, 2.0, 0);
+    no_snaps.failure = Some(FailReason::NoSnapshots);
+    let results = [
+        played(0, 2.0, 60),
+        BotResult::failed(1, FailReason::Connect),
+        no_snaps,
+        BotResult::failed(3, FailReason::Connect),
+        BotResult::failed(4, FailReason::ServerError(ErrorCode::LobbyFull)),
+        BotResult::failed(5, FailReason::Timeout(Stage::Join)),
+    ];
+    let report = build(&results);
+    assert_eq!(report.bots_connected, 2);
+    assert_eq!(report.bots_joined, 2);
+    assert_eq!(report.bots_failed, 5);
+    let failures: Vec<(&str, u32)> = report
+        .failures
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
+    assert_eq!(
+        failures,
+        [
+            ("connect", 2),
+            ("no_snapshots", 1),
+            ("server_error:LobbyFull", 1),
+            ("timeout:join", 1)
+        ]
+    );
+    // The starved bot shows in the minimum.
+    assert_eq!(report.snapshots_per_bot_per_sec.min, 0.0);
+    assert!(!report.passed());
+}
+
+#[test]
+fn short_lobby_stays_are_left_out_of_rates() {
+    let report = build(&[played(0, 2.0, 60), played(1, 0.1, 0)]);
+    assert_eq!(report.snapshots_per_bot_per_sec.min, 30.0);
+}
+
+#[test]
+fn latency_histograms_are_merged() {
+    let mut a = played(0, 1.0, 30);
+    let mut b = played(1, 1.0, 30);
+    for us in [1_000, 1_000, 1_000, 1_000] {
+        a.recv.on_pong(us * 2, us);
+    }
+    for _ in 0..4 {
+        b.recv.on_pong(20_000, 10_000);
+    }
+    let report = build(&[a, b]);
+    assert_eq!(report.rtt_ms.samples, 8);
+    assert!(
+        (report.rtt_ms.p50 - 1.0).abs() < 0.02,
+        "{:?}",
+        report.rtt_ms
+    );
+    assert!(
+        (report.rtt_ms.p99 - 10.0).abs() < 0.1,
+        "{:?}",
+        report.rtt_ms
+    );
+    assert!(
+        (report.rtt_ms.max - 10.0).abs() < 0.1,
+        "{:?}",
+        report.rtt_ms
+    );
+    assert_eq!(report.input_ack_ms, Latency::default());
+}
+
+#[test]
+fn unacknowledged_leaves_are_counted_not_failed() {
+    let mut r = played(0, 2.0, 60);
+    r.left_acknowledged = false;
+    let report = build(&[r]);
+    assert_eq!(report.leaves_unacknowledged, 1);
+    assert!(report.passed());
+}
+
+#[test]
+fn empty_and_no_bot_runs_do_not_pass() {
+    let report = build(&[]);
+    assert!(!report.passed());
+    let report = build(&[BotResult::failed(0, FailReason::Handshake)]);
+    assert_eq!(report.snapshots_per_bot_per_sec, MeanMin::default());
+    assert_eq!(report.tick_hz, 0);
+    assert!(!report.passed());
+}
+
+#[test]
+fn json_has_the_agreed_keys() {
+    let report = build(&[played(0, 2.0, 60)]);
+    let json = serde_json::to_value(&report).unwrap();
+    for key in [
+        "bots_connected",
+        "bots_failed",
+        "snapshots_per_bot_per_sec",
+        "rtt_ms",
+        "bytes_down_per_bot_per_sec",
+        "delivery_ratio",
+        "input_ack_ms",
+        "snapshot_interval_ms",
+        "bytes_up_per_bot_per_sec",
+        "duration_secs",
+        "tick_hz",
+    ] {
+        assert!(json.get(key).is_some(), "missing {key}");
+    }
+    assert!(json["rtt_ms"].get("p50").is_some() && json["rtt_ms"].get("p99").is_some());
+    assert!(json["snapshots_per_bot_per_sec"].get("mean").is_some());
+    let text = report.to_string();
+    assert!(text.contains("PASS") && text.contains("WebSocket payload bytes"));
+}

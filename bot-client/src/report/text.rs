@@ -1,0 +1,95 @@
+//! The report as text for a terminal: one line per aspect, failures and
+//! anomalies only when there are any, and a last line saying PASS or FAIL.
+
+use std::fmt;
+
+use super::{Latency, Report};
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tick = match self.tick_hz {
+            0 => "an unknown tick rate".to_owned(),
+            hz => format!("{hz} Hz"),
+        };
+        writeln!(
+            f,
+            "rallypoint-bots: {} bots × {:.1} s at {tick}, run took {:.1} s",
+            self.bots, self.duration_secs, self.elapsed_secs
+        )?;
+        writeln!(
+            f,
+            "  bots          connected {}/{}, joined {}, failed {}",
+            self.bots_connected, self.bots, self.bots_joined, self.bots_failed
+        )?;
+        if !self.failures.is_empty() {
+            let list: Vec<String> = self
+                .failures
+                .iter()
+                .map(|(reason, n)| format!("{reason} {n}"))
+                .collect();
+            writeln!(f, "  failures      {}", list.join(", "))?;
+        }
+        writeln!(
+            f,
+            "  snapshots     {:.1}/s per bot (min {:.1}), delivery {:.1}% (min {:.1}%), {} total",
+            self.snapshots_per_bot_per_sec.mean,
+            self.snapshots_per_bot_per_sec.min,
+            self.delivery_ratio.mean * 100.0,
+            self.delivery_ratio.min * 100.0,
+            self.snapshots_total
+        )?;
+        writeln!(
+            f,
+            "  inputs        {:.1}/s per bot (min {:.1})",
+            self.inputs_per_bot_per_sec.mean, self.inputs_per_bot_per_sec.min
+        )?;
+        if self.tick_hz > 0
+            && self.bots_joined > 0
+            && self.inputs_per_bot_per_sec.mean < 0.9 * f64::from(self.tick_hz)
+        {
+            writeln!(
+                f,
+                "  WARNING       bots sent inputs below the tick rate: the bot process \
+                 (or the machine) could not keep up, so latencies include its delays"
+            )?;
+        }
+        writeln!(
+            f,
+            "  bandwidth     down {:.0} B/s, up {:.0} B/s per bot (WebSocket payload bytes)",
+            self.bytes_down_per_bot_per_sec, self.bytes_up_per_bot_per_sec
+        )?;
+        latency_line(f, "rtt", &self.rtt_ms)?;
+        latency_line(f, "snap interval", &self.snapshot_interval_ms)?;
+        latency_line(f, "input ack", &self.input_ack_ms)?;
+        if self.leaves_unacknowledged > 0 {
+            writeln!(
+                f,
+                "  unacked leave {} bots got no Left",
+                self.leaves_unacknowledged
+            )?;
+        }
+        if self.server_errors > 0 {
+            writeln!(f, "  server errors {} (not fatal)", self.server_errors)?;
+        }
+        if self.undecodable_messages > 0 {
+            writeln!(
+                f,
+                "  undecodable   {} messages skipped",
+                self.undecodable_messages
+            )?;
+        }
+        write!(
+            f,
+            "  result        {}",
+            if self.passed() { "PASS" } else { "FAIL" }
+        )
+    }
+}
+
+fn latency_line(f: &mut fmt::Formatter<'_>, name: &str, l: &Latency) -> fmt::Result {
+    writeln!(
+        f,
+        "  {name:<13} p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} samples)",
+        l.p50, l.p95, l.p99, l.max, l.samples
+    )
+}

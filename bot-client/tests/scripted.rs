@@ -1,0 +1,156 @@
+//! The bot client against a scripted fake server: every lobby mode, and
+//! every way a server can misbehave, each ending in the right report on
+//! time.
+
+mod fake_server;
+
+use std::time::{Duration, Instant};
+
+use fake_server::{CODE, Script};
+use rallypoint_bot_client::{LobbyMode, Report, RunError, RunOptions, run};
+use rallypoint_shared::ErrorCode;
+
+const DURATION: Duration = Duration::from_millis(1500);
+
+async fn run_against(script: Script, bots: u32, lobby: LobbyMode) -> Report {
+    run_for(DURATION, script, bots, lobby).await
+}
+
+async fn run_for(duration: Duration, script: Script, bots: u32, lobby: LobbyMode) -> Report {
+    let addr = fake_server::start(script).await;
+    run(RunOptions {
+        url: format!("ws://{addr}/ws"),
+        bots,
+        duration,
+        lobby,
+        ramp: Some(Duration::from_millis(50)),
+        ..RunOptions::default()
+    })
+    .await
+    .expect("run starts")
+}
+
+fn failures(report: &Report) -> Vec<(&str, u32)> {
+    report
+        .failures
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect()
+}
+
+#[tokio::test]
+async fn groups_play_and_report() {
+    let report = run_against(Script::Play, 8, LobbyMode::Groups { size: 4 }).await;
+    assert!(report.passed(), "{report}");
+    assert_eq!(report.tick_hz, 30);
+    // About 1.5 s at 30 Hz each; generous bounds for a loaded test machine.
+    assert!(report.snapshots_per_bot_per_sec.min > 15.0, "{report}");
+    assert!(report.delivery_ratio.mean > 0.5, "{report}");
+    assert!(report.inputs_per_bot_per_sec.mean > 15.0, "{report}");
+    assert!(report.rtt_ms.samples >= 8, "{report}");
+    assert!(report.input_ack_ms.samples > 100, "{report}");
+    assert!(report.bytes_down_per_bot_per_sec > 0.0, "{report}");
+    assert!(report.bytes_up_per_bot_per_sec > 0.0, "{report}");
+    assert_eq!(report.leaves_unacknowledged, 0, "{report}");
+    assert_eq!(report.undecodable_messages, 0, "{report}");
+}
+
+#[tokio::test]
+async fn join_code_and_quick_join_modes_pass() {
+    let report = run_against(Script::Play, 5, LobbyMode::Code(CODE.into())).await;
+    assert!(report.passed(), "{report}");
+    let report = run_against(Script::Play, 5, LobbyMode::QuickJoin).await;
+    assert!(report.passed(), "{report}");
+}
+
+#[tokio::test]
+async fn wrong_join_code_is_a_server_error() {
+    let report = run_against(Script::Play, 3, LobbyMode::Code("NOPE".into())).await;
+    assert_eq!(failures(&report), [("server_error:LobbyNotFound", 3)]);
+    assert_eq!(report.bots_connected, 3);
+    assert!(!report.passed());
+}
+
+#[tokio::test]
+async fn refused_creators_leave_their_followers_without_a_code() {
+    let script = Script::Refuse(ErrorCode::TooManyLobbies);
+    let report = run_against(script, 6, LobbyMode::Groups { size: 3 }).await;
+    assert_eq!(
+        failures(&report),
+        [("no_join_code", 4), ("server_error:TooManyLobbies", 2)],
+        "{report}"
+    );
+    assert_eq!(report.bots_failed, 6);
+}
+
+#[tokio::test]
+async fn a_silent_server_times_out_on_time() {
+    let started = Instant::now();
+    let report = run_against(Script::Silent, 4, LobbyMode::QuickJoin).await;
+    assert_eq!(failures(&report), [("timeout:welcome", 4)], "{report}");
+    // Each bot gives up at its play end at the latest.
+    assert!(started.elapsed() < DURATION + Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn closing_mid_game_blames_the_last_error() {
+    let report = run_against(Script::CloseAfterJoin, 4, LobbyMode::QuickJoin).await;
+    assert_eq!(
+        failures(&report),
+        [("server_error:ShuttingDown", 4)],
+        "{report}"
+    );
+    // They were in the lobby and got snapshots before the close.
+    assert_eq!(report.bots_joined, 4);
+    assert!(report.snapshots_total > 0);
+}
+
+#[tokio::test]
+async fn a_stalled_snapshot_stream_fails() {
+    let duration = Duration::from_millis(2800);
+    let report = run_for(duration, Script::Stall, 2, LobbyMode::QuickJoin).await;
+    assert_eq!(failures(&report), [("snapshots_stalled", 2)], "{report}");
+}
+
+#[tokio::test]
+async fn unknown_and_unsolicited_messages_are_tolerated() {
+    let report = run_against(Script::Noisy, 4, LobbyMode::Groups { size: 2 }).await;
+    assert!(report.passed(), "{report}");
+    // Per bot: the garbage binary message and the text frame.
+    assert_eq!(report.undecodable_messages, 8, "{report}");
+}
+
+#[tokio::test]
+async fn a_missing_left_is_counted_not_failed() {
+    let report = run_against(Script::NoLeft, 3, LobbyMode::QuickJoin).await;
+    assert!(report.passed(), "{report}");
+    assert_eq!(report.leaves_unacknowledged, 3);
+}
+
+#[tokio::test]
+async fn nobody_listening_is_a_connect_failure() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let report = run(RunOptions {
+        url: format!("ws://{addr}/ws"),
+        bots: 3,
+        duration: Duration::from_millis(300),
+        ..RunOptions::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(failures(&report), [("connect", 3)]);
+    assert_eq!(report.bots_connected, 0);
+}
+
+#[tokio::test]
+async fn remote_hosts_are_refused_before_any_connect() {
+    let err = run(RunOptions {
+        url: "ws://192.0.2.1:7000/ws".into(),
+        ..RunOptions::default()
+    })
+    .await
+    .unwrap_err();
+    assert!(matches!(err, RunError::RemoteHost { .. }), "{err}");
+}
