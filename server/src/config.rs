@@ -43,6 +43,38 @@ pub struct Config {
     /// Map file (see `assets/maps/`). Default: the built-in arena,
     /// `assets/maps/arena.toml`.
     pub map: Option<PathBuf>,
+    /// Open connections from one IP address. Default: 128, room for a LAN
+    /// party or a campus NAT, not for one host hogging the server. Load
+    /// tests from loopback raise it.
+    pub max_connections_per_ip: usize,
+    /// Browser `Origin`s allowed to open a WebSocket. Default: empty, which
+    /// allows any origin. Requests without an `Origin` header (native
+    /// clients, bots) are always allowed; a listed origin's page is the only
+    /// one that can make a visitor's browser connect.
+    pub allowed_origins: Vec<String>,
+    /// Seconds a new connection has to send `Hello` (or `Resume`). Default: 5.
+    pub hello_timeout_secs: u64,
+    /// Seconds between the server's WebSocket pings. Default: 2.
+    pub ping_interval_secs: u64,
+    /// Seconds after which a client that has sent nothing, or has left a
+    /// ping unanswered, is disconnected and its seat held for resume.
+    /// Default: 8, so a dead peer goes within 8 s of its last frame and one
+    /// that stopped reading within 10 s (ping interval + this) (Nakama:
+    /// ping every 15 s, pong wait 25 s).
+    pub peer_timeout_secs: u64,
+    /// Seconds a dropped session keeps its seat, entity and score for a
+    /// `Resume`. Default: 20 (Colyseus leaves it to each room).
+    pub resume_grace_secs: u16,
+    /// Frames per second a connection may send, sustained. Default: 150,
+    /// enough for inputs at the highest tick rate (128 Hz) plus pings.
+    pub rate_limit_per_sec: u32,
+    /// Frames a connection may send in a burst above the sustained rate.
+    /// Default: 300 (two seconds at the rate), for bunched-up inputs after
+    /// a network stall.
+    pub rate_limit_burst: u32,
+    /// Seconds shutdown waits for players to leave before closing them with
+    /// 1001. Default: 30.
+    pub drain_secs: u16,
 }
 
 impl Default for Config {
@@ -56,6 +88,15 @@ impl Default for Config {
             lobby_idle_secs: 30,
             write_timeout_secs: 10,
             map: None,
+            max_connections_per_ip: 128,
+            allowed_origins: Vec::new(),
+            hello_timeout_secs: 5,
+            ping_interval_secs: 2,
+            peer_timeout_secs: 8,
+            resume_grace_secs: 20,
+            rate_limit_per_sec: 150,
+            rate_limit_burst: 300,
+            drain_secs: 30,
         }
     }
 }
@@ -102,8 +143,25 @@ impl Config {
                 self.quick_join_players
             ));
         }
-        if self.write_timeout_secs == 0 {
-            return invalid("write_timeout_secs must be at least 1".into());
+        let at_least_one = [
+            ("write_timeout_secs", self.write_timeout_secs),
+            ("hello_timeout_secs", self.hello_timeout_secs),
+            ("ping_interval_secs", self.ping_interval_secs),
+            ("peer_timeout_secs", self.peer_timeout_secs),
+            ("max_connections_per_ip", self.max_connections_per_ip as u64),
+            ("rate_limit_burst", u64::from(self.rate_limit_burst)),
+        ];
+        if let Some((name, _)) = at_least_one.iter().find(|(_, v)| *v == 0) {
+            return invalid(format!("{name} must be at least 1"));
+        }
+        if self.ping_interval_secs >= self.peer_timeout_secs {
+            return invalid("ping_interval_secs must be below peer_timeout_secs".into());
+        }
+        if self.rate_limit_per_sec < u32::from(self.tick_hz) + 2 {
+            return invalid(format!(
+                "rate_limit_per_sec ({}) must exceed tick_hz ({}) + 2: clients send an input every tick",
+                self.rate_limit_per_sec, self.tick_hz
+            ));
         }
         Ok(self)
     }
@@ -114,6 +172,26 @@ impl Config {
 
     pub fn write_timeout(&self) -> Duration {
         Duration::from_secs(self.write_timeout_secs)
+    }
+
+    pub fn hello_timeout(&self) -> Duration {
+        Duration::from_secs(self.hello_timeout_secs)
+    }
+
+    pub fn ping_interval(&self) -> Duration {
+        Duration::from_secs(self.ping_interval_secs)
+    }
+
+    pub fn peer_timeout(&self) -> Duration {
+        Duration::from_secs(self.peer_timeout_secs)
+    }
+
+    pub fn resume_grace(&self) -> Duration {
+        Duration::from_secs(self.resume_grace_secs.into())
+    }
+
+    pub fn drain(&self) -> Duration {
+        Duration::from_secs(self.drain_secs.into())
     }
 
     pub fn tick_period(&self) -> Duration {
@@ -147,6 +225,36 @@ pub struct Cli {
     /// Map file [default: the built-in arena].
     #[arg(long, value_name = "PATH")]
     pub map: Option<PathBuf>,
+    /// Maximum open connections from one IP address [default: 128].
+    #[arg(long, value_name = "N")]
+    pub max_connections_per_ip: Option<usize>,
+    /// Allow WebSockets from this browser Origin (repeatable) [default: any].
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    pub allowed_origins: Vec<String>,
+    /// Seconds a new connection has to send Hello [default: 5].
+    #[arg(long, value_name = "SECS")]
+    pub hello_timeout_secs: Option<u64>,
+    /// Seconds between WebSocket pings [default: 2].
+    #[arg(long, value_name = "SECS")]
+    pub ping_interval_secs: Option<u64>,
+    /// Seconds of silence or an unanswered ping before a client is dropped [default: 8].
+    #[arg(long, value_name = "SECS")]
+    pub peer_timeout_secs: Option<u64>,
+    /// Seconds a dropped session can be resumed [default: 20].
+    #[arg(long, value_name = "SECS")]
+    pub resume_grace_secs: Option<u16>,
+    /// Frames per second a connection may send, sustained [default: 150].
+    #[arg(long, value_name = "N")]
+    pub rate_limit_per_sec: Option<u32>,
+    /// Frames a connection may send in a burst [default: 300].
+    #[arg(long, value_name = "N")]
+    pub rate_limit_burst: Option<u32>,
+    /// Seconds shutdown waits for players to leave [default: 30].
+    #[arg(long, value_name = "SECS")]
+    pub drain_secs: Option<u16>,
+    /// Seconds a socket may accept no bytes before its client is dropped [default: 10].
+    #[arg(long, value_name = "SECS")]
+    pub write_timeout_secs: Option<u64>,
 }
 
 impl Cli {
@@ -176,6 +284,35 @@ impl Cli {
         }
         if self.map.is_some() {
             config.map = self.map;
+        }
+        if !self.allowed_origins.is_empty() {
+            config.allowed_origins = self.allowed_origins;
+        }
+        let numbers = [
+            (&mut config.hello_timeout_secs, self.hello_timeout_secs),
+            (&mut config.ping_interval_secs, self.ping_interval_secs),
+            (&mut config.peer_timeout_secs, self.peer_timeout_secs),
+            (&mut config.write_timeout_secs, self.write_timeout_secs),
+        ];
+        for (field, flag) in numbers {
+            if let Some(v) = flag {
+                *field = v;
+            }
+        }
+        if let Some(v) = self.max_connections_per_ip {
+            config.max_connections_per_ip = v;
+        }
+        if let Some(v) = self.resume_grace_secs {
+            config.resume_grace_secs = v;
+        }
+        if let Some(v) = self.rate_limit_per_sec {
+            config.rate_limit_per_sec = v;
+        }
+        if let Some(v) = self.rate_limit_burst {
+            config.rate_limit_burst = v;
+        }
+        if let Some(v) = self.drain_secs {
+            config.drain_secs = v;
         }
         config.validate()
     }

@@ -1,136 +1,175 @@
-//! The only code that touches a client's WebSocket. The socket is split:
-//! the reader half reassembles and decodes messages and hands them to the
-//! [`Session`]; the writer half drains the [`Outbox`]. They run side by
-//! side in one task, so a client that does not read never slows anyone
-//! else, and a connection's error ends that connection only, logged once.
+//! One game client's connection: the [`ws`](crate::ws) transport's two
+//! halves, a liveness watchdog and the [`Session`], run side by side in one
+//! task until something ends it. How it ended decides the session's fate
+//! ([`Ending`]): a drop holds the seat for a resume, anything deliberate
+//! frees it. A connection's error ends that connection only, logged once.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use fastwebsockets::{
-    Frame, OpCode, Payload, WebSocket, WebSocketError, WebSocketRead, WebSocketWrite,
-};
-use hyper::upgrade::Upgraded;
-use hyper_util::rt::TokioIo;
+use fastwebsockets::WebSocket;
 use rallypoint_shared::codec::MAX_CLIENT_MSG_BYTES;
 use rallypoint_shared::{ErrorCode, PlayerId, ServerMsg, decode_client};
-use tokio::io::{ReadHalf, WriteHalf};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, instrument};
 
-use crate::assemble::{AssembleError, Assembled, Assembler};
 use crate::close;
+use crate::config::Config;
+use crate::liveness::{Liveness, Verdict};
 use crate::outbox::{OutFrame, Outbox};
 use crate::server::Shared;
-use crate::session::{self, Flow, Session};
+use crate::session::{self, Ending, Flow, Phase, Session, SessionCtx};
+use crate::ws::{self, Message, ReadEnd, Upgraded, WsLimits, WsReader};
 
 /// How long the server waits for the client's side of the closing
 /// handshake (or for the last frames to drain) before dropping the socket.
 /// Default: 2 s.
 pub const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
-type Stream = TokioIo<Upgraded>;
+/// How often the watchdog looks at a connection's liveness. Default: 500 ms,
+/// so timeouts are enforced within half a second.
+const WATCH_PERIOD: Duration = Duration::from_millis(500);
 
-/// How the reader stopped.
+/// How a connection ended, for the log and the session.
 #[derive(Debug)]
-enum ReadEnd {
-    /// The client sent a close frame (already answered) or the socket ended.
-    Peer,
-    /// We decided to close; the close frame is queued.
-    Closing {
-        code: u16,
-        reason: &'static str,
-    },
-    Error(WebSocketError),
+enum End {
+    /// The client closed (`code`), or went away without a close frame.
+    Peer { code: Option<u16> },
+    /// The server closed it on purpose.
+    Closed { code: u16, reason: &'static str },
+    /// The peer stopped responding or the socket failed.
+    Lost(String),
+    /// The session was resumed on another connection.
+    Superseded,
+}
+
+impl End {
+    fn ending(&self) -> Ending {
+        match self {
+            End::Peer { code: Some(_) } | End::Closed { .. } => Ending::Final,
+            End::Peer { code: None } | End::Lost(_) => Ending::Dropped,
+            End::Superseded => Ending::Superseded,
+        }
+    }
+}
+
+/// The transport limits of a game connection.
+pub fn game_limits(config: &Config) -> WsLimits {
+    WsLimits {
+        max_message_bytes: MAX_CLIENT_MSG_BYTES,
+        allow_text: false,
+        rate: Some((config.rate_limit_per_sec, config.rate_limit_burst)),
+    }
 }
 
 /// Serves one upgraded WebSocket until it closes.
 #[instrument(skip_all, fields(conn = player.0, peer = %peer))]
-pub async fn run(
-    ws: WebSocket<Stream>,
-    shared: Arc<Shared>,
-    player: PlayerId,
-    peer: std::net::SocketAddr,
-) {
+pub async fn run(ws: WebSocket<Upgraded>, shared: Arc<Shared>, player: PlayerId, peer: SocketAddr) {
+    let config = &shared.config;
     let outbox = Arc::new(Outbox::new());
-    let (mut rd, wr) = ws.split(tokio::io::split);
-    // fastwebsockets refuses a frame whose length is >= this; it only caps
-    // single frames, so the assembler caps whole messages too.
-    rd.set_max_message_size(MAX_CLIENT_MSG_BYTES + 1);
-    let mut session = Session::new(player, shared.registry.clone(), outbox.clone());
+    let liveness = Arc::new(Liveness::new(Instant::now()));
+    let (mut reader, writer) = ws::split(ws, &game_limits(config), liveness.clone());
+    let kick = CancellationToken::new();
+    let ctx = SessionCtx {
+        registry: shared.registry.clone(),
+        sessions: shared.sessions.clone(),
+    };
+    let mut session = Session::new(player, ctx, outbox.clone(), kick.clone());
     debug!("connected");
 
     let end = {
-        let reader = read_loop(&mut rd, &mut session, &outbox);
-        let writer = write_loop(wr, &outbox, shared.config.write_timeout());
-        tokio::pin!(reader, writer);
-        tokio::select! {
-            end = &mut reader => {
-                outbox.close(close::NORMAL, "");
-                let _ = tokio::time::timeout(CLOSE_GRACE, &mut writer).await;
-                end
-            }
-            res = &mut writer => {
-                // Our close went out (or the socket broke): give the client
-                // a moment to answer the handshake, then drop it.
-                let end = tokio::time::timeout(CLOSE_GRACE, &mut reader).await;
-                match (res, end) {
-                    (Err(e), _) => ReadEnd::Error(e),
-                    (Ok(()), Ok(end)) => end,
-                    (Ok(()), Err(_)) => ReadEnd::Peer,
+        let reading = read_messages(&mut reader, &mut session, &outbox, config.hello_timeout());
+        let writing = ws::write_loop(writer, &outbox, config.write_timeout());
+        let watching = watchdog(&liveness, &outbox, config);
+        tokio::pin!(reading, writing, watching);
+        let mut notified = false;
+        loop {
+            tokio::select! {
+                end = &mut reading => {
+                    outbox.close(close::NORMAL, "");
+                    let _ = tokio::time::timeout(CLOSE_GRACE, &mut writing).await;
+                    break end;
                 }
-            }
-            _ = shared.shutdown.cancelled() => {
-                let _ = session::send(&outbox, &ServerMsg::Error {
-                    code: ErrorCode::ShuttingDown,
-                    message: "the server is shutting down".into(),
-                });
-                outbox.close(close::GOING_AWAY, "server shutting down");
-                let _ = tokio::time::timeout(CLOSE_GRACE, &mut writer).await;
-                ReadEnd::Closing { code: close::GOING_AWAY, reason: "server shutting down" }
+                res = &mut writing => {
+                    // Our close went out (or the socket broke): give the
+                    // client a moment to answer the handshake, then drop it.
+                    let end = tokio::time::timeout(CLOSE_GRACE, &mut reading).await;
+                    break match (res, end) {
+                        (Err(e), _) => End::Lost(e.to_string()),
+                        (Ok(()), Ok(end)) => end,
+                        (Ok(()), Err(_)) => End::Peer { code: None },
+                    };
+                }
+                reason = &mut watching => {
+                    outbox.close(close::POLICY, reason);
+                    let _ = tokio::time::timeout(CLOSE_GRACE, &mut writing).await;
+                    break End::Lost(reason.to_owned());
+                }
+                _ = kick.cancelled() => {
+                    let reason = "session resumed on another connection";
+                    outbox.close(close::POLICY, reason);
+                    let _ = tokio::time::timeout(CLOSE_GRACE, &mut writing).await;
+                    break End::Superseded;
+                }
+                _ = shared.draining.cancelled(), if !notified => {
+                    notified = true;
+                    let _ = session::send(&outbox, &ServerMsg::ShuttingDown {
+                        reason: "the server is shutting down".into(),
+                        drain_secs: config.drain_secs,
+                    });
+                }
+                _ = shared.closing.cancelled() => {
+                    let reason = "server shutting down";
+                    outbox.close(close::GOING_AWAY, reason);
+                    let _ = tokio::time::timeout(CLOSE_GRACE, &mut writing).await;
+                    break End::Closed { code: close::GOING_AWAY, reason };
+                }
             }
         }
     };
-    session.leave(false).await;
+    session.finish(end.ending()).await;
     match end {
-        ReadEnd::Peer => debug!("disconnected"),
-        ReadEnd::Closing { code, reason } => info!(code, reason, "closed by server"),
-        ReadEnd::Error(e) => info!(error = %e, "connection error"),
+        End::Peer { code } => debug!(?code, "disconnected"),
+        End::Closed { code, reason } => info!(code, reason, "closed by server"),
+        End::Lost(reason) => info!(reason, "connection lost"),
+        End::Superseded => info!("superseded by a resumed connection"),
     }
 }
 
-async fn read_loop(
-    rd: &mut WebSocketRead<ReadHalf<Stream>>,
+/// Reads, decodes and handles messages until the connection should end.
+async fn read_messages(
+    reader: &mut WsReader,
     session: &mut Session,
     outbox: &Outbox,
-) -> ReadEnd {
-    let mut assembler = Assembler::new(MAX_CLIENT_MSG_BYTES);
-    // fastwebsockets answers pings and closes itself; it hands us the reply
-    // to send, which goes through the outbox like everything else.
-    let mut obligated = |frame: Frame<'_>| {
-        match frame.opcode {
-            OpCode::Pong => {
-                let _ = outbox.push(OutFrame::Pong(Bytes::copy_from_slice(&frame.payload)));
-            }
-            _ => outbox.close(echo_close_code(&frame.payload), ""),
-        }
-        std::future::ready(Ok::<(), std::convert::Infallible>(()))
-    };
+    hello_timeout: Duration,
+) -> End {
+    let hello_deadline = Instant::now() + hello_timeout;
     loop {
-        let frame = match rd.read_frame(&mut obligated).await {
-            Ok(frame) => frame,
-            Err(e) => return refuse_framing(e, outbox),
+        let next = if session.phase() == Phase::AwaitingHello {
+            match tokio::time::timeout_at(hello_deadline, reader.next(outbox)).await {
+                Ok(next) => next,
+                Err(_) => {
+                    let reason = "no Hello within the hello timeout";
+                    outbox.close(close::POLICY, reason);
+                    return End::Closed {
+                        code: close::POLICY,
+                        reason,
+                    };
+                }
+            }
+        } else {
+            reader.next(outbox).await
         };
-        let message = match frame.opcode {
-            OpCode::Close => return ReadEnd::Peer,
-            OpCode::Ping | OpCode::Pong => continue,
-            _ => match assembler.push(frame.opcode, frame.fin, &frame.payload) {
-                Ok(Assembled::Partial) => continue,
-                Ok(Assembled::Complete(bytes)) => bytes,
-                Err(e) => return refuse_assembly(e, outbox),
-            },
+        let bytes = match next {
+            Ok(Message::Binary(bytes)) => bytes,
+            // Text is refused by the transport for game connections.
+            Ok(Message::Text(_)) => continue,
+            Err(end) => return refused(end, outbox),
         };
-        let flow = match decode_client(&message) {
+        let flow = match decode_client(&bytes) {
             Ok(msg) => session.handle(msg).await,
             Err(e) => {
                 debug!(error = %e, "undecodable message");
@@ -149,72 +188,55 @@ async fn read_loop(
         };
         if let Flow::Close { code, reason } = flow {
             outbox.close(code, reason);
-            return ReadEnd::Closing { code, reason };
+            return End::Closed { code, reason };
         }
     }
 }
 
-fn refuse_assembly(e: AssembleError, outbox: &Outbox) -> ReadEnd {
-    let (code, reason) = match e {
-        AssembleError::Text => (close::UNSUPPORTED_DATA, "binary frames only"),
-        AssembleError::TooBig(_) => (close::TOO_BIG, "message too big"),
-        AssembleError::StrayContinuation | AssembleError::Interleaved => {
-            (close::PROTOCOL_ERROR, "bad fragmentation")
-        }
-    };
-    outbox.close(code, reason);
-    ReadEnd::Closing { code, reason }
-}
-
-fn refuse_framing(e: WebSocketError, outbox: &Outbox) -> ReadEnd {
-    let (code, reason) = match e {
-        WebSocketError::FrameTooLarge => (close::TOO_BIG, "message too big"),
-        WebSocketError::InvalidUTF8 => (close::INVALID_PAYLOAD, "invalid UTF-8"),
-        WebSocketError::UnexpectedEOF
-        | WebSocketError::IoError(_)
-        | WebSocketError::ConnectionClosed => return ReadEnd::Error(e),
-        _ => (close::PROTOCOL_ERROR, "bad framing"),
-    };
-    debug!(error = %e, "framing error");
-    outbox.close(code, reason);
-    ReadEnd::Closing { code, reason }
-}
-
-/// The code to echo for a client's close frame: its own, or 1000 if it gave
-/// none (RFC 6455 §5.5.1).
-fn echo_close_code(payload: &[u8]) -> u16 {
-    match payload {
-        [hi, lo, ..] => u16::from_be_bytes([*hi, *lo]),
-        _ => close::NORMAL,
-    }
-}
-
-/// Writes queued frames until a close has been written or the socket fails.
-/// A write that makes no progress for `write_timeout` fails the connection:
-/// the client stopped reading.
-async fn write_loop(
-    mut wr: WebSocketWrite<WriteHalf<Stream>>,
-    outbox: &Outbox,
-    write_timeout: Duration,
-) -> Result<(), WebSocketError> {
-    loop {
-        let frame = outbox.pop().await;
-        let (ws_frame, last) = match &frame {
-            OutFrame::Message(b) => (Frame::binary(Payload::Borrowed(b)), false),
-            OutFrame::Pong(b) => (Frame::pong(Payload::Borrowed(b)), false),
-            OutFrame::Close { code, reason } => (Frame::close(*code, reason.as_bytes()), true),
-        };
-        match tokio::time::timeout(write_timeout, wr.write_frame(ws_frame)).await {
-            Ok(res) => res?,
-            Err(_) => {
-                return Err(WebSocketError::IoError(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    "client stopped reading",
-                )));
+fn refused(end: ReadEnd, outbox: &Outbox) -> End {
+    match end {
+        ReadEnd::Peer { code } => End::Peer { code },
+        ReadEnd::Refused { code, reason } => End::Closed { code, reason },
+        ReadEnd::RateLimited => {
+            let reason = "rate limit exceeded";
+            let _ = session::send(
+                outbox,
+                &ServerMsg::Error {
+                    code: ErrorCode::RateLimited,
+                    message: reason.into(),
+                },
+            );
+            outbox.close(close::POLICY, reason);
+            End::Closed {
+                code: close::POLICY,
+                reason,
             }
         }
-        if last {
-            return Ok(());
+        ReadEnd::Error(e) => End::Lost(e.to_string()),
+    }
+}
+
+/// Pings the peer and returns when it should be given up on.
+async fn watchdog(liveness: &Liveness, outbox: &Outbox, config: &Config) -> &'static str {
+    let mut every = tokio::time::interval(WATCH_PERIOD);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut seq: u32 = 0;
+    loop {
+        every.tick().await;
+        match liveness.check(
+            Instant::now(),
+            config.ping_interval(),
+            config.peer_timeout(),
+        ) {
+            Verdict::Fine => {}
+            Verdict::Ping => {
+                seq = seq.wrapping_add(1);
+                let payload = Bytes::copy_from_slice(&seq.to_be_bytes());
+                if outbox.push(OutFrame::Ping(payload)).is_err() {
+                    return "outbound queue full";
+                }
+            }
+            Verdict::Dead(reason) => return reason,
         }
     }
 }

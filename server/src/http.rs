@@ -16,9 +16,9 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use rallypoint_shared::PlayerId;
 use tokio::net::TcpStream;
-use tokio::sync::OwnedSemaphorePermit;
 use tracing::debug;
 
+use crate::caps::Slot;
 use crate::connection;
 use crate::server::Shared;
 
@@ -29,14 +29,9 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 type Body = Full<Bytes>;
 
 /// Serves one accepted TCP connection.
-pub async fn serve(
-    stream: TcpStream,
-    peer: SocketAddr,
-    shared: Arc<Shared>,
-    permit: OwnedSemaphorePermit,
-) {
-    let permit = Arc::new(permit);
-    let shutdown = shared.shutdown.clone();
+pub async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, slot: Slot) {
+    let permit = Arc::new(slot);
+    let shutdown = shared.closing.clone();
     let service = service_fn(move |req| {
         let response = route(req, shared.clone(), peer, permit.clone());
         std::future::ready(Ok::<_, std::convert::Infallible>(response))
@@ -63,7 +58,7 @@ fn route(
     mut req: Request<Incoming>,
     shared: Arc<Shared>,
     peer: SocketAddr,
-    permit: Arc<OwnedSemaphorePermit>,
+    permit: Arc<Slot>,
 ) -> Response<Body> {
     match (req.method(), req.uri().path()) {
         (&Method::GET, "/ws") => upgrade(&mut req, shared, peer, permit),
@@ -84,13 +79,16 @@ fn upgrade(
     req: &mut Request<Incoming>,
     shared: Arc<Shared>,
     peer: SocketAddr,
-    permit: Arc<OwnedSemaphorePermit>,
+    permit: Arc<Slot>,
 ) -> Response<Body> {
     if !fastwebsockets::upgrade::is_upgrade_request(req) {
         return text(
             StatusCode::UPGRADE_REQUIRED,
             "this endpoint speaks WebSocket\n",
         );
+    }
+    if !origin_allowed(req, &shared.config.allowed_origins) {
+        return text(StatusCode::FORBIDDEN, "origin not allowed\n");
     }
     let (response, upgrade) = match fastwebsockets::upgrade::upgrade(req) {
         Ok(pair) => pair,
@@ -107,6 +105,19 @@ fn upgrade(
     });
     let (parts, _) = response.into_parts();
     Response::from_parts(parts, Body::default())
+}
+
+/// Browsers always send `Origin` on a WebSocket handshake; native clients
+/// usually do not, and a page cannot forge it, so only a present header is
+/// checked, against the allow-list if there is one.
+fn origin_allowed(req: &Request<Incoming>, allowed: &[String]) -> bool {
+    if allowed.is_empty() {
+        return true;
+    }
+    match req.headers().get(header::ORIGIN) {
+        None => true,
+        Some(origin) => allowed.iter().any(|a| a.as_bytes() == origin.as_bytes()),
+    }
 }
 
 fn text(status: StatusCode, body: &str) -> Response<Body> {

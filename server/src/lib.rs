@@ -6,10 +6,16 @@
 //! - [`config`]: defaults, the TOML file and the flags.
 //! - [`server`]: the listener, the connection cap and shutdown.
 //! - [`http`]: hyper routes: `/ws` (upgrade), `/healthz`, `/lobbies`.
-//! - [`connection`]: the only code touching a WebSocket; reader and writer halves.
+//! - [`caps`]: the global and per-IP connection caps.
+//! - [`ws`]: the WebSocket transport: checked reader half, writer half.
+//! - [`mask_check`]: refuses unmasked client frames.
 //! - [`assemble`]: fragment reassembly with a cap on the whole message.
+//! - [`rate`]: the per-connection token bucket.
+//! - [`liveness`]: pings, and when to give up on a peer.
+//! - [`connection`]: one game client: transport, watchdog and session together.
 //! - [`outbox`]: a client's bounded outbound queue, latest-wins for snapshots.
 //! - [`session`]: one client's protocol phases and message handlers.
+//! - [`resume`]: resume tokens and the sessions they take back.
 //! - [`lobby`]: the lobby registry (codes, seats, quick-join) and each
 //!   lobby's tick task, which owns its world.
 //! - [`game`]: the pure simulation of the reference game "arena": maps and
@@ -17,15 +23,21 @@
 //! - [`close`]: the WebSocket close codes the server uses.
 
 pub mod assemble;
+pub mod caps;
 pub mod close;
 pub mod config;
 pub mod connection;
 pub mod game;
 pub mod http;
+pub mod liveness;
 pub mod lobby;
+pub mod mask_check;
 pub mod outbox;
+pub mod rate;
+pub mod resume;
 pub mod server;
 pub mod session;
+pub mod ws;
 
 pub use config::{Cli, Config};
 pub use server::{ServerError, serve};

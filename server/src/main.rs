@@ -1,5 +1,7 @@
 //! `rallypoint-server`: parses the configuration, installs logging, binds,
-//! and runs the server until Ctrl-C or SIGTERM.
+//! and runs the server until Ctrl-C or SIGTERM, which starts a graceful
+//! drain (exit status 0). A second signal during the drain exits at once
+//! with status 130.
 
 use anyhow::Context;
 use clap::Parser;
@@ -17,7 +19,15 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
-    serve(listener, config, shutdown_signal()).await?;
+    let first_signal = async {
+        shutdown_signal().await;
+        tokio::spawn(async {
+            shutdown_signal().await;
+            tracing::warn!("second signal: exiting at once");
+            std::process::exit(130);
+        });
+    };
+    serve(listener, config, first_signal).await?;
     Ok(())
 }
 

@@ -9,7 +9,8 @@
 //! snapshot pushed before it.
 //!
 //! Pushing never blocks and never awaits, so the lobby's tick can feed every
-//! client without waiting on any socket.
+//! client without waiting on any socket. A producer that may wait instead
+//! (the echo endpoint) awaits [`Outbox::room`] before pushing.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -25,8 +26,12 @@ pub const CONTROL_QUEUE_CAPACITY: usize = 64;
 /// One frame for the writer half.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutFrame {
-    /// An encoded `ServerMsg`.
+    /// An encoded `ServerMsg` (a binary message).
     Message(Bytes),
+    /// A text message (only the echo endpoint sends these).
+    Text(Bytes),
+    /// A WebSocket ping (liveness).
+    Ping(Bytes),
     /// A WebSocket pong answering a ping.
     Pong(Bytes),
     /// The closing handshake: the last frame the writer sends.
@@ -57,6 +62,8 @@ struct State {
 pub struct Outbox {
     state: Mutex<State>,
     ready: Notify,
+    /// Signalled when a control frame leaves the queue.
+    freed: Notify,
 }
 
 impl Outbox {
@@ -128,9 +135,26 @@ impl Outbox {
         let snapshot_order = s.snapshot.as_ref().map(|(o, _)| *o);
         match (control_order, snapshot_order) {
             (Some(c), Some(n)) if n < c => s.snapshot.take().map(|(_, b)| OutFrame::Message(b)),
-            (Some(_), _) => s.control.pop_front().map(|(_, f)| f),
+            (Some(_), _) => {
+                let frame = s.control.pop_front().map(|(_, f)| f);
+                drop(s);
+                self.freed.notify_one();
+                frame
+            }
             (None, Some(_)) => s.snapshot.take().map(|(_, b)| OutFrame::Message(b)),
             (None, None) => None,
+        }
+    }
+
+    /// Waits until the control queue has room for a frame. Meant for one
+    /// producer that would rather wait than be disconnected; with several,
+    /// one may be woken for room another takes. Cancel-safe.
+    pub async fn room(&self) {
+        loop {
+            if self.lock().control.len() < CONTROL_QUEUE_CAPACITY {
+                return;
+            }
+            self.freed.notified().await;
         }
     }
 
@@ -205,6 +229,20 @@ mod tests {
                 reason: "too slow"
             })
         );
+    }
+
+    #[tokio::test]
+    async fn room_waits_for_the_writer_to_take_a_frame() {
+        let out = Outbox::new();
+        for _ in 0..CONTROL_QUEUE_CAPACITY {
+            out.push(msg(b"x")).unwrap();
+        }
+        let room = out.room();
+        tokio::pin!(room);
+        assert!(futures_util::poll!(room.as_mut()).is_pending());
+        out.try_pop();
+        room.await;
+        out.push(msg(b"y")).unwrap();
     }
 
     #[test]

@@ -7,14 +7,16 @@ use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
+use crate::caps::{CapError, Caps};
 use crate::config::Config;
 use crate::game::{Map, MapError};
 use crate::lobby::Registry;
+use crate::resume::SessionTable;
 
 /// How long shutdown waits for connections to finish their closing
 /// handshakes before the server returns anyway. Default: 5 s.
@@ -33,17 +35,27 @@ pub enum ServerError {
     Io(#[from] std::io::Error),
 }
 
+/// How often the resume table drops expired sessions, and the drain checks
+/// whether everyone has left. Default: 250 ms.
+const HOUSEKEEPING_PERIOD: Duration = Duration::from_millis(250);
+
 /// What every connection and lobby shares.
 pub struct Shared {
     pub config: Arc<Config>,
     pub registry: Arc<Registry>,
+    pub sessions: Arc<SessionTable>,
     pub next_player: AtomicU64,
-    pub shutdown: CancellationToken,
+    /// Cancelled when shutdown starts: players get a notice, joins stop.
+    pub draining: CancellationToken,
+    /// Cancelled when the drain ends: every connection closes with 1001.
+    pub closing: CancellationToken,
     pub tasks: TaskTracker,
 }
 
-/// Runs the server on `listener` until `shutdown` completes, then closes
-/// every client with 1001 and returns once they are gone (or after
+/// Runs the server on `listener` until `shutdown` completes, then drains:
+/// joins stop, players get a `ShuttingDown` notice, and the server waits up
+/// to `drain_secs` for every lobby to empty. Then it closes the remaining
+/// clients with 1001 and returns once they are gone (or after
 /// [`SHUTDOWN_GRACE`]).
 pub async fn serve(
     listener: TcpListener,
@@ -55,17 +67,29 @@ pub async fn serve(
         None => Map::default_arena(),
     };
     let config = Arc::new(config);
-    let token = CancellationToken::new();
+    let closing = CancellationToken::new();
     let tasks = TaskTracker::new();
-    let registry = Registry::new(config.clone(), Arc::new(map), tasks.clone(), token.clone());
+    let registry = Registry::new(
+        config.clone(),
+        Arc::new(map),
+        tasks.clone(),
+        closing.clone(),
+    );
+    let sessions = Arc::new(SessionTable::new(
+        config.resume_grace(),
+        config.max_connections,
+    ));
     let shared = Arc::new(Shared {
         config: config.clone(),
         registry: registry.clone(),
+        sessions: sessions.clone(),
         next_player: AtomicU64::new(1),
-        shutdown: token.clone(),
+        draining: CancellationToken::new(),
+        closing: closing.clone(),
         tasks: tasks.clone(),
     });
-    let permits = Arc::new(Semaphore::new(config.max_connections));
+    let caps = Caps::new(config.max_connections, config.max_connections_per_ip);
+    tasks.spawn(sweep_sessions(sessions, closing.clone()));
     info!(addr = %listener.local_addr()?, tick_hz = config.tick_hz, "listening");
 
     tokio::pin!(shutdown);
@@ -73,12 +97,12 @@ pub async fn serve(
         tokio::select! {
             _ = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => match permits.clone().try_acquire_owned() {
-                    Ok(permit) => {
+                Ok((stream, peer)) => match caps.try_acquire(peer.ip()) {
+                    Ok(slot) => {
                         let _ = stream.set_nodelay(true);
-                        tasks.spawn(crate::http::serve(stream, peer, shared.clone(), permit));
+                        tasks.spawn(crate::http::serve(stream, peer, shared.clone(), slot));
                     }
-                    Err(_) => refuse_full(stream, peer),
+                    Err(e) => refuse(stream, peer, e),
                 },
                 Err(e) => {
                     warn!(error = %e, "accept failed");
@@ -88,10 +112,23 @@ pub async fn serve(
         }
     }
 
-    info!("shutting down");
     drop(listener);
     registry.close();
-    token.cancel();
+    shared.draining.cancel();
+    let drain_end = Instant::now() + config.drain();
+    info!(
+        drain_secs = config.drain_secs,
+        players = registry.player_count(),
+        "draining"
+    );
+    while registry.player_count() > 0 && Instant::now() < drain_end {
+        tokio::time::sleep(HOUSEKEEPING_PERIOD).await;
+    }
+    info!(
+        players = registry.player_count(),
+        "closing remaining clients"
+    );
+    closing.cancel();
     tasks.close();
     if tokio::time::timeout(SHUTDOWN_GRACE, tasks.wait())
         .await
@@ -103,10 +140,24 @@ pub async fn serve(
     Ok(())
 }
 
-/// Answers a connection over the cap with a 503 (best effort, never
-/// waiting) and drops it.
-fn refuse_full(stream: tokio::net::TcpStream, peer: std::net::SocketAddr) {
-    const RESPONSE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 12\r\nConnection: close\r\n\r\nserver full\n";
-    let _ = stream.try_write(RESPONSE);
-    warn!(%peer, "connection refused: at max_connections");
+/// Answers a connection over a cap (503 for the global one, 429 per IP)
+/// without waiting, best effort, and drops it.
+fn refuse(stream: tokio::net::TcpStream, peer: std::net::SocketAddr, why: CapError) {
+    let response: &[u8] = match why {
+        CapError::Global => b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 12\r\nConnection: close\r\n\r\nserver full\n",
+        CapError::PerIp => b"HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain\r\nContent-Length: 32\r\nConnection: close\r\n\r\ntoo many connections from here\n\n",
+    };
+    let _ = stream.try_write(response);
+    debug!(%peer, reason = %why, "connection refused");
+}
+
+/// Drops expired resumable sessions until the server closes.
+async fn sweep_sessions(sessions: Arc<SessionTable>, closing: CancellationToken) {
+    let mut every = tokio::time::interval(HOUSEKEEPING_PERIOD);
+    loop {
+        tokio::select! {
+            _ = closing.cancelled() => return,
+            _ = every.tick() => sessions.sweep(Instant::now()),
+        }
+    }
 }

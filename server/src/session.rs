@@ -9,14 +9,17 @@ use bytes::Bytes;
 use rallypoint_shared::codec::MAX_CLIENT_MSG_BYTES;
 use rallypoint_shared::movement::sanitize_input;
 use rallypoint_shared::{
-    ClientMsg, ErrorCode, InputFrame, JoinTarget, PROTOCOL_VERSION, PlayerId, ServerMsg,
-    encode_server,
+    ClientMsg, ErrorCode, InputFrame, JoinTarget, PROTOCOL_VERSION, PlayerId, ResumeToken,
+    ServerMsg, encode_server,
 };
-use tracing::{debug, warn};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
 
 use crate::close;
-use crate::lobby::{JoinError, LobbyCmd, Registry, Seat};
+use crate::lobby::{JoinError, LobbyCmd, LobbyHandle, Registry, Seat};
 use crate::outbox::{OutFrame, Outbox};
+use crate::resume::{SessionInfo, SessionTable};
 
 /// Longest player name, in characters. Default: 24.
 pub const MAX_PLAYER_NAME_CHARS: usize = 24;
@@ -26,7 +29,7 @@ pub const MAX_LOBBY_NAME_CHARS: usize = 32;
 /// Where a connection is in the protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
-    /// Connected; only `Hello` is allowed.
+    /// Connected; only `Hello` or `Resume` is allowed.
     AwaitingHello,
     /// Welcomed, not in a lobby.
     Lobbyless,
@@ -38,7 +41,7 @@ pub enum Phase {
 pub fn allowed(phase: Phase, msg: &ClientMsg) -> bool {
     use ClientMsg::*;
     match phase {
-        Phase::AwaitingHello => matches!(msg, Hello { .. }),
+        Phase::AwaitingHello => matches!(msg, Hello { .. } | Resume { .. }),
         Phase::Lobbyless => matches!(
             msg,
             ListLobbies | CreateLobby { .. } | JoinLobby(_) | QuickJoin | Ping { .. }
@@ -58,29 +61,63 @@ pub enum Flow {
     },
 }
 
+/// How a connection ended, which decides what happens to its session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// The client closed, was refused, or the server shut down: the session
+    /// is over and its seat is freed.
+    Final,
+    /// The connection dropped without a goodbye: hold the session and its
+    /// seat for the resume grace period.
+    Dropped,
+    /// The client resumed on another connection, which now owns it all.
+    Superseded,
+}
+
+/// The shared tables a session works with.
+#[derive(Clone)]
+pub struct SessionCtx {
+    pub registry: Arc<Registry>,
+    pub sessions: Arc<SessionTable>,
+}
+
 /// See the module docs.
 pub struct Session {
     player: PlayerId,
     name: String,
     phase: Phase,
-    seat: Option<Seat>,
-    registry: Arc<Registry>,
+    lobby: Option<LobbyHandle>,
+    token: Option<ResumeToken>,
+    ctx: SessionCtx,
     outbox: Arc<Outbox>,
+    /// Cancelled when another connection resumes this session.
+    kick: CancellationToken,
     /// Inputs dropped because the lobby's channel was full.
     dropped_inputs: u64,
 }
 
 impl Session {
-    pub fn new(player: PlayerId, registry: Arc<Registry>, outbox: Arc<Outbox>) -> Self {
+    pub fn new(
+        player: PlayerId,
+        ctx: SessionCtx,
+        outbox: Arc<Outbox>,
+        kick: CancellationToken,
+    ) -> Self {
         Self {
             player,
             name: String::new(),
             phase: Phase::AwaitingHello,
-            seat: None,
-            registry,
+            lobby: None,
+            token: None,
+            ctx,
             outbox,
+            kick,
             dropped_inputs: 0,
         }
+    }
+
+    pub fn player(&self) -> PlayerId {
+        self.player
     }
 
     pub fn phase(&self) -> Phase {
@@ -91,7 +128,7 @@ impl Session {
     pub async fn handle(&mut self, msg: ClientMsg) -> Flow {
         if !allowed(self.phase, &msg) {
             let flow = if self.phase == Phase::AwaitingHello {
-                close_policy("Hello must be the first message")
+                close_policy("Hello or Resume must be the first message")
             } else {
                 Flow::Continue
             };
@@ -103,6 +140,10 @@ impl Session {
                 protocol_version,
                 name,
             } => self.hello(protocol_version, name),
+            ClientMsg::Resume {
+                protocol_version,
+                token,
+            } => self.resume(protocol_version, token).await,
             ClientMsg::ListLobbies => self.list_lobbies(),
             ClientMsg::CreateLobby {
                 name,
@@ -110,7 +151,7 @@ impl Session {
                 private,
             } => match valid_name(&name, MAX_LOBBY_NAME_CHARS) {
                 Ok(name) => {
-                    let seat = self.registry.create(name, max_players, private);
+                    let seat = self.ctx.registry.create(name, max_players, private);
                     self.enter(seat).await
                 }
                 Err(e) => self.error(
@@ -120,7 +161,7 @@ impl Session {
                 ),
             },
             ClientMsg::JoinLobby(target) => {
-                let seat = self.registry.join(&target);
+                let seat = self.ctx.registry.join(&target);
                 let seat = match (&target, seat) {
                     (JoinTarget::Code(_), Err(JoinError::NotFound)) => {
                         return self.error(
@@ -134,7 +175,7 @@ impl Session {
                 self.enter(seat).await
             }
             ClientMsg::QuickJoin => {
-                let seat = self.registry.quick_join();
+                let seat = self.ctx.registry.quick_join();
                 self.enter(seat).await
             }
             ClientMsg::LeaveLobby => {
@@ -143,22 +184,29 @@ impl Session {
             }
             ClientMsg::Input(input) => self.input(input),
             ClientMsg::Ping { client_time } => {
-                let tick = self.seat.as_ref().map_or(0, |s| s.lobby().tick());
+                let tick = self.lobby.as_ref().map_or(0, |l| l.tick());
                 self.send(&ServerMsg::Pong { client_time, tick })
             }
         }
     }
 
+    fn check_version(&mut self, version: u16) -> Result<(), Flow> {
+        if version == PROTOCOL_VERSION {
+            return Ok(());
+        }
+        let message = format!(
+            "protocol version mismatch: client speaks {version}, server speaks {PROTOCOL_VERSION}"
+        );
+        Err(self.error(
+            ErrorCode::VersionMismatch,
+            message,
+            close_policy("protocol version mismatch"),
+        ))
+    }
+
     fn hello(&mut self, version: u16, name: String) -> Flow {
-        if version != PROTOCOL_VERSION {
-            let message = format!(
-                "protocol version mismatch: client speaks {version}, server speaks {PROTOCOL_VERSION}"
-            );
-            return self.error(
-                ErrorCode::VersionMismatch,
-                message,
-                close_policy("protocol version mismatch"),
-            );
+        if let Err(flow) = self.check_version(version) {
+            return flow;
         }
         match valid_name(&name, MAX_PLAYER_NAME_CHARS) {
             Ok(name) => self.name = name,
@@ -170,17 +218,71 @@ impl Session {
                 );
             }
         }
+        let info = SessionInfo {
+            player: self.player,
+            name: self.name.clone(),
+            lobby: None,
+        };
+        let token = self.ctx.sessions.insert(info, self.kick.clone());
+        self.welcome(token)
+    }
+
+    /// Takes back a dropped session: same player, same lobby seat and
+    /// entity, a fresh token.
+    async fn resume(&mut self, version: u16, token: ResumeToken) -> Flow {
+        if let Err(flow) = self.check_version(version) {
+            return flow;
+        }
+        let resumed = self
+            .ctx
+            .sessions
+            .resume(&token, self.kick.clone(), Instant::now());
+        let (info, fresh) = match resumed {
+            Ok(pair) => pair,
+            Err(e) => {
+                return self.error(
+                    ErrorCode::ResumeRejected,
+                    e.to_string(),
+                    close_policy("resume rejected"),
+                );
+            }
+        };
+        info!(player = info.player.0, "resumed");
+        self.player = info.player;
+        self.name = info.name;
+        let flow = self.welcome(fresh);
+        if let Some(lobby) = info.lobby {
+            let cmd = LobbyCmd::Reattach {
+                player: self.player,
+                outbox: self.outbox.clone(),
+            };
+            if lobby.send(cmd).await.is_ok() {
+                self.lobby = Some(lobby);
+                self.phase = Phase::InLobby;
+            } else {
+                self.ctx.sessions.set_lobby(&fresh, None);
+                return self.error(ErrorCode::LobbyClosed, "the lobby closed".into(), flow);
+            }
+        }
+        flow
+    }
+
+    fn welcome(&mut self, token: ResumeToken) -> Flow {
+        self.token = Some(token);
         self.phase = Phase::Lobbyless;
+        let config = self.ctx.registry.config();
         self.send(&ServerMsg::Welcome {
             player: self.player,
             protocol_version: PROTOCOL_VERSION,
-            tick_hz: self.registry.config().tick_hz,
+            tick_hz: config.tick_hz,
             max_message_bytes: MAX_CLIENT_MSG_BYTES as u32,
+            resume_token: token,
+            resume_grace_secs: config.resume_grace_secs,
         })
     }
 
     fn list_lobbies(&mut self) -> Flow {
-        let lobbies = self.registry.list_public();
+        let lobbies = self.ctx.registry.list_public();
         self.send(&ServerMsg::LobbyList { lobbies })
     }
 
@@ -189,33 +291,67 @@ impl Session {
             Ok(seat) => seat,
             Err(e) => return self.error(e.code(), e.to_string(), Flow::Continue),
         };
+        let lobby = seat.lobby().clone();
         let join = LobbyCmd::Join {
             player: self.player,
             name: self.name.clone(),
             outbox: self.outbox.clone(),
+            seat,
         };
-        if seat.lobby().send(join).await.is_err() {
+        if lobby.send(join).await.is_err() {
             return self.error(
                 ErrorCode::LobbyClosed,
                 "the lobby closed".into(),
                 Flow::Continue,
             );
         }
-        self.seat = Some(seat);
+        if let Some(token) = &self.token {
+            self.ctx.sessions.set_lobby(token, Some(lobby.clone()));
+        }
+        self.lobby = Some(lobby);
         self.phase = Phase::InLobby;
         Flow::Continue
     }
 
     /// Leaves the current lobby, if any. `notify` sends `Left`.
     pub async fn leave(&mut self, notify: bool) {
-        if let Some(seat) = self.seat.take() {
+        if let Some(lobby) = self.lobby.take() {
             let cmd = LobbyCmd::Leave {
                 player: self.player,
+                outbox: self.outbox.clone(),
                 notify,
             };
             // A closed lobby has already forgotten us.
-            let _ = seat.lobby().send(cmd).await;
+            let _ = lobby.send(cmd).await;
             self.phase = Phase::Lobbyless;
+            if let Some(token) = &self.token {
+                self.ctx.sessions.set_lobby(token, None);
+            }
+        }
+    }
+
+    /// Settles the session when its connection ends.
+    pub async fn finish(&mut self, ending: Ending) {
+        match ending {
+            Ending::Superseded => {}
+            Ending::Dropped => {
+                if let Some(token) = &self.token {
+                    self.ctx.sessions.detach(token, Instant::now());
+                }
+                if let Some(lobby) = self.lobby.take() {
+                    let cmd = LobbyCmd::Detach {
+                        player: self.player,
+                        outbox: self.outbox.clone(),
+                    };
+                    let _ = lobby.send(cmd).await;
+                }
+            }
+            Ending::Final => {
+                if let Some(token) = self.token.take() {
+                    self.ctx.sessions.remove(&token);
+                }
+                self.leave(false).await;
+            }
         }
     }
 
@@ -224,8 +360,8 @@ impl Session {
             Ok(input) => input,
             Err(e) => return self.error(ErrorCode::InvalidField, e.to_string(), Flow::Continue),
         };
-        if let Some(seat) = &self.seat
-            && !seat.lobby().offer_input(self.player, input)
+        if let Some(lobby) = &self.lobby
+            && !lobby.offer_input(self.player, input)
         {
             self.dropped_inputs += 1;
             debug!(
@@ -295,6 +431,7 @@ fn kind(msg: &ClientMsg) -> &'static str {
         ClientMsg::LeaveLobby => "LeaveLobby",
         ClientMsg::Input(_) => "Input",
         ClientMsg::Ping { .. } => "Ping",
+        ClientMsg::Resume { .. } => "Resume",
     }
 }
 

@@ -9,7 +9,8 @@ use rallypoint_server::Config;
 use rallypoint_server::game::Map;
 use rallypoint_server::lobby::Registry;
 use rallypoint_server::outbox::{OutFrame, Outbox};
-use rallypoint_server::session::{Flow, Phase, Session, allowed};
+use rallypoint_server::resume::SessionTable;
+use rallypoint_server::session::{Ending, Flow, Phase, Session, SessionCtx, allowed};
 use rallypoint_shared::{
     ClientMsg, ErrorCode, InputFrame, JoinTarget, PROTOCOL_VERSION, PlayerId, ServerMsg,
     decode_server,
@@ -19,6 +20,7 @@ use tokio_util::task::TaskTracker;
 
 struct Harness {
     registry: Arc<Registry>,
+    sessions: Arc<SessionTable>,
     next_player: u64,
 }
 
@@ -37,6 +39,7 @@ impl Harness {
         );
         Harness {
             registry,
+            sessions: Arc::new(SessionTable::new(Duration::from_secs(20), 100)),
             next_player: 0,
         }
     }
@@ -44,10 +47,15 @@ impl Harness {
     async fn client(&mut self) -> TestClient {
         self.next_player += 1;
         let outbox = Arc::new(Outbox::new());
+        let ctx = SessionCtx {
+            registry: self.registry.clone(),
+            sessions: self.sessions.clone(),
+        };
         let session = Session::new(
             PlayerId(self.next_player),
-            self.registry.clone(),
+            ctx,
             outbox.clone(),
+            CancellationToken::new(),
         );
         let mut c = TestClient { session, outbox };
         c.send(ClientMsg::Hello {
@@ -193,6 +201,7 @@ async fn an_empty_lobby_is_removed_after_the_idle_time() {
     .await;
     wait(TICK).await;
     c.send(ClientMsg::LeaveLobby).await;
+    c.session.finish(Ending::Final).await;
     wait(Duration::from_secs(4)).await;
     assert_eq!(h.registry.lobby_count(), 1, "removed too early");
     wait(Duration::from_secs(2)).await;

@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::{Client, Closed, TestServer};
 use glam::Vec2;
 use rallypoint_server::Config;
@@ -246,26 +244,6 @@ async fn quick_join_fills_one_public_lobby_which_is_listed() {
     let listed: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(listed[0]["players"], 2);
     assert_eq!(listed[0]["max_players"], 16);
-}
-
-#[tokio::test]
-async fn shutdown_closes_clients_with_1001_and_returns() {
-    let mut server = TestServer::start(Config::default()).await;
-    let mut a = Client::welcomed(&server, "ada").await;
-    a.create_private(2).await;
-    server.stop();
-    let err = a
-        .recv_until(|m| match m {
-            ServerMsg::Error { code, .. } => Some(code),
-            _ => None,
-        })
-        .await;
-    assert_eq!(err, ErrorCode::ShuttingDown);
-    assert_eq!(a.closed().await, Closed::Code(1001));
-    let result = tokio::time::timeout(Duration::from_secs(10), server.task)
-        .await
-        .expect("server did not stop");
-    assert!(result.unwrap().is_ok());
 }
 
 #[tokio::test]

@@ -41,6 +41,12 @@ pub struct MapInfo {
     pub walls: Vec<Rect>,
 }
 
+/// A secret that lets a client take its session back after its connection
+/// drops: 16 random bytes from the server's CSPRNG, sent in `Welcome` and
+/// replaced on every resume, so each token works at most once.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ResumeToken(pub [u8; 16]);
+
 /// Which lobby a `JoinLobby` asks for.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub enum JoinTarget {
@@ -86,6 +92,13 @@ pub enum ClientMsg {
     Input(InputFrame),
     Ping {
         client_time: u64,
+    },
+    /// Instead of `Hello`, as the first message of a new connection: take
+    /// back the session of a dropped connection, with the token from its
+    /// last `Welcome`, within the server's resume grace period.
+    Resume {
+        protocol_version: u16,
+        token: ResumeToken,
     },
 }
 
@@ -166,6 +179,12 @@ pub enum ErrorCode {
     ShuttingDown,
     /// The lobby can no longer take this player (it closed meanwhile).
     LobbyClosed,
+    /// The client sent messages faster than its rate limit. The connection
+    /// is closed.
+    RateLimited,
+    /// `Resume` named a token that is unknown, already used, or expired.
+    /// The connection is closed; start over with `Hello`.
+    ResumeRejected,
 }
 
 /// Messages the server sends to a client.
@@ -177,6 +196,11 @@ pub enum ServerMsg {
         tick_hz: u16,
         /// The largest client message, in bytes, the server accepts.
         max_message_bytes: u32,
+        /// Present this with `Resume` to take this session back if the
+        /// connection drops. Replaced by a new one on each resume.
+        resume_token: ResumeToken,
+        /// How long after a drop the session can be resumed, in seconds.
+        resume_grace_secs: u16,
     },
     LobbyList {
         lobbies: Vec<LobbyInfo>,
@@ -204,5 +228,11 @@ pub enum ServerMsg {
     /// whenever someone joins or leaves.
     Roster {
         players: Vec<RosterEntry>,
+    },
+    /// The server is shutting down: no new joins; games may finish for up to
+    /// `drain_secs`, after which remaining clients are closed with 1001.
+    ShuttingDown {
+        reason: String,
+        drain_secs: u16,
     },
 }

@@ -21,7 +21,9 @@ mod registry;
 mod task;
 
 pub use registry::{JoinError, Registry, Seat};
-pub use task::{LobbyCmd, LobbyHandle, LobbySpec, MAX_INPUTS_PER_TICK, MAX_PENDING_INPUTS};
+pub use task::{
+    DETACH_MARGIN, LobbyCmd, LobbyHandle, LobbySpec, MAX_INPUTS_PER_TICK, MAX_PENDING_INPUTS,
+};
 
 /// Commands a lobby's channel holds before senders wait (joins, leaves) or
 /// inputs are dropped. Default: 1024, several ticks of inputs from a full

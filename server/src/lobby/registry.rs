@@ -146,6 +146,15 @@ impl Registry {
         self.lock().lobbies.len()
     }
 
+    /// Seats taken across all lobbies, including those held for a resume.
+    pub fn player_count(&self) -> usize {
+        self.lock()
+            .lobbies
+            .values()
+            .map(|e| usize::from(e.seats))
+            .sum()
+    }
+
     fn info(&self, e: &Entry) -> LobbyInfo {
         LobbyInfo {
             id: e.spec.id,

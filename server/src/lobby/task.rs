@@ -8,14 +8,15 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use rallypoint_shared::{
-    EntityId, InputFrame, LobbyId, PlayerId, RosterEntry, ServerMsg, Snapshot, encode_server_into,
+    EntityId, ErrorCode, InputFrame, LobbyId, PlayerId, RosterEntry, ServerMsg, Snapshot,
+    encode_server_into,
 };
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, instrument, warn};
 
-use super::{Outbox, Registry, World};
+use super::{Outbox, Registry, Seat, World};
 use crate::outbox::OutFrame;
 
 /// Inputs of one member applied in a single tick. Default: 2. A client sends
@@ -38,17 +39,36 @@ pub struct LobbySpec {
     pub max_players: u8,
 }
 
-/// A request to a lobby.
+/// A request to a lobby. Commands about a player carry the outbox of the
+/// connection that sent them; a lobby ignores a `Leave` or `Detach` from a
+/// connection the player has since replaced by resuming.
 pub enum LobbyCmd {
-    /// Add a player who holds a seat. The lobby answers with `Joined` and a
-    /// `Roster` through the outbox.
+    /// Add a player who holds a seat. The lobby keeps the seat until the
+    /// player is gone for good, and answers with `Joined` and a `Roster`.
     Join {
         player: PlayerId,
         name: String,
         outbox: Arc<Outbox>,
+        seat: Seat,
     },
     /// Remove a player; `notify` sends `Left` (a voluntary leave).
-    Leave { player: PlayerId, notify: bool },
+    Leave {
+        player: PlayerId,
+        outbox: Arc<Outbox>,
+        notify: bool,
+    },
+    /// The player's connection dropped: keep its entity and seat for the
+    /// resume grace period, send it nothing.
+    Detach {
+        player: PlayerId,
+        outbox: Arc<Outbox>,
+    },
+    /// The player resumed on a new connection: send there from now on,
+    /// starting with `Joined` (same entity) and a `Roster`.
+    Reattach {
+        player: PlayerId,
+        outbox: Arc<Outbox>,
+    },
     /// One sanitised input.
     Input { player: PlayerId, input: InputFrame },
 }
@@ -85,11 +105,22 @@ impl LobbyHandle {
     }
 }
 
+/// How much longer than the resume grace a lobby holds a detached member.
+/// The session table decides whether a resume is in time; this margin makes
+/// sure the member is still here when an in-time resume's `Reattach`
+/// arrives. Default: 2 s.
+pub const DETACH_MARGIN: Duration = Duration::from_secs(2);
+
 struct Member {
     player: PlayerId,
     name: String,
     entity: EntityId,
-    outbox: Arc<Outbox>,
+    /// The connection to send to; `None` while detached.
+    outbox: Option<Arc<Outbox>>,
+    /// When the connection dropped, while detached.
+    detached_at: Option<Instant>,
+    /// Held until the member is gone for good.
+    _seat: Seat,
     pending: VecDeque<InputFrame>,
     /// Highest seq applied, echoed in snapshots.
     last_applied: u32,
@@ -148,6 +179,7 @@ impl Lobby {
     async fn run(mut self, mut rx: mpsc::Receiver<LobbyCmd>, shutdown: CancellationToken) {
         let period = Duration::from_secs(1) / u32::from(self.world.config().tick_hz);
         let idle_limit = self.registry.config().lobby_idle();
+        let detach_limit = self.registry.config().resume_grace() + DETACH_MARGIN;
         let mut ticker = tokio::time::interval_at(Instant::now() + period, period);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let mut empty_since = Some(Instant::now());
@@ -162,6 +194,7 @@ impl Lobby {
                         warn!(late_ms = late.as_millis() as u64, "tick overran; skipping missed deadlines");
                     }
                     self.tick();
+                    self.expire_detached(detach_limit);
                     match (self.members.is_empty(), empty_since) {
                         (false, _) => empty_since = None,
                         (true, None) => empty_since = Some(Instant::now()),
@@ -185,28 +218,60 @@ impl Lobby {
                 player,
                 name,
                 outbox,
-            } => self.join(player, name, outbox),
-            LobbyCmd::Leave { player, notify } => self.leave(player, notify),
+                seat,
+            } => self.join(player, name, outbox, seat),
+            LobbyCmd::Leave {
+                player,
+                outbox,
+                notify,
+            } => {
+                if let Some(i) = self.current(player, &outbox) {
+                    self.remove(i, notify);
+                }
+            }
+            LobbyCmd::Detach { player, outbox } => {
+                if let Some(i) = self.current(player, &outbox) {
+                    let m = &mut self.members[i];
+                    m.outbox = None;
+                    m.detached_at = Some(Instant::now());
+                    m.pending.clear();
+                    debug!(player = player.0, "detached; seat held for resume");
+                }
+            }
+            LobbyCmd::Reattach { player, outbox } => self.reattach(player, outbox),
             LobbyCmd::Input { player, input } => self.queue_input(player, input),
         }
     }
 
-    fn join(&mut self, player: PlayerId, name: String, outbox: Arc<Outbox>) {
-        let entity = self.world.spawn_player();
-        let joined = ServerMsg::Joined {
+    /// The index of `player` if `outbox` is its current connection.
+    fn current(&self, player: PlayerId, outbox: &Arc<Outbox>) -> Option<usize> {
+        self.members.iter().position(|m| {
+            m.player == player && m.outbox.as_ref().is_some_and(|o| Arc::ptr_eq(o, outbox))
+        })
+    }
+
+    fn joined_msg(&self, entity: EntityId) -> ServerMsg {
+        ServerMsg::Joined {
             lobby: self.spec.id,
             join_code: self.spec.join_code.clone(),
             max_players: self.spec.max_players,
             entity,
             map: self.world.map().info.clone(),
             tick: self.world.tick(),
-        };
+        }
+    }
+
+    fn join(&mut self, player: PlayerId, name: String, outbox: Arc<Outbox>, seat: Seat) {
+        let entity = self.world.spawn_player();
+        let joined = self.joined_msg(entity);
         debug!(player = player.0, ?entity, "joined");
         self.members.push(Member {
             player,
             name,
             entity,
-            outbox,
+            outbox: Some(outbox),
+            detached_at: None,
+            _seat: seat,
             pending: VecDeque::new(),
             last_applied: 0,
             last_accepted: 0,
@@ -217,24 +282,63 @@ impl Lobby {
         self.broadcast_roster();
     }
 
-    fn leave(&mut self, player: PlayerId, notify: bool) {
+    fn reattach(&mut self, player: PlayerId, outbox: Arc<Outbox>) {
         let Some(i) = self.members.iter().position(|m| m.player == player) else {
+            // Only reachable if the resume came after the grace plus the
+            // margin; the session is then lobbyless.
+            let gone = ServerMsg::Error {
+                code: ErrorCode::LobbyClosed,
+                message: "your seat in the lobby was released".into(),
+            };
+            if let Some(bytes) = self.encode(&gone) {
+                let _ = outbox.push(OutFrame::Message(bytes));
+            }
             return;
         };
-        let member = self.members.remove(i);
-        self.world.remove_player(member.entity);
-        debug!(player = player.0, "left");
-        if notify && let Some(bytes) = self.encode(&ServerMsg::Left) {
-            let _ = member.outbox.push(OutFrame::Message(bytes));
+        let m = &mut self.members[i];
+        m.outbox = Some(outbox);
+        m.detached_at = None;
+        let joined = self.joined_msg(self.members[i].entity);
+        debug!(player = player.0, "resumed");
+        if let Some(bytes) = self.encode(&joined) {
+            self.send_control(i, bytes);
         }
         self.broadcast_roster();
+    }
+
+    fn remove(&mut self, i: usize, notify: bool) {
+        let member = self.members.remove(i);
+        self.world.remove_player(member.entity);
+        debug!(player = member.player.0, "left");
+        if notify
+            && let Some(outbox) = &member.outbox
+            && let Some(bytes) = self.encode(&ServerMsg::Left)
+        {
+            let _ = outbox.push(OutFrame::Message(bytes));
+        }
+        self.broadcast_roster();
+    }
+
+    /// Frees the seats of members detached for longer than `limit`.
+    fn expire_detached(&mut self, limit: Duration) {
+        let now = Instant::now();
+        while let Some(i) = self.members.iter().position(|m| {
+            m.detached_at
+                .is_some_and(|t| now.duration_since(t) >= limit)
+        }) {
+            debug!(
+                player = self.members[i].player.0,
+                "resume grace over; seat freed"
+            );
+            self.remove(i, false);
+        }
     }
 
     fn queue_input(&mut self, player: PlayerId, input: InputFrame) {
         let Some(m) = self.members.iter_mut().find(|m| m.player == player) else {
             return;
         };
-        if input.seq <= m.last_accepted {
+        if m.outbox.is_none() || input.seq <= m.last_accepted {
             return; // stale or repeated: each seq is applied at most once
         }
         m.last_accepted = input.seq;
@@ -277,14 +381,16 @@ impl Lobby {
     fn send_snapshots(&mut self) {
         let mut msg = ServerMsg::Snapshot(std::mem::take(&mut self.snapshot));
         for m in &self.members {
+            let Some(outbox) = &m.outbox else {
+                continue;
+            };
             if let ServerMsg::Snapshot(s) = &mut msg {
                 s.last_input_seq = m.last_applied;
             }
             self.encode_buf.clear();
             match encode_server_into(&msg, &mut self.encode_buf) {
                 Ok(()) => {
-                    m.outbox
-                        .push_snapshot(Bytes::copy_from_slice(&self.encode_buf));
+                    outbox.push_snapshot(Bytes::copy_from_slice(&self.encode_buf));
                 }
                 Err(e) => warn!(error = %e, "snapshot not encodable"),
             }
@@ -328,12 +434,15 @@ impl Lobby {
         let Some(m) = self.members.get(index) else {
             return;
         };
-        if m.outbox.push(OutFrame::Message(bytes)).is_err() {
+        let Some(outbox) = &m.outbox else {
+            return;
+        };
+        if outbox.push(OutFrame::Message(bytes)).is_err() {
             warn!(
                 player = m.player.0,
                 "outbound queue full; closing slow client"
             );
-            m.outbox.close(crate::close::POLICY, "outbound queue full");
+            outbox.close(crate::close::POLICY, "outbound queue full");
         }
     }
 }

@@ -9,7 +9,8 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use rallypoint_server::Config;
 use rallypoint_shared::{
-    ClientMsg, JoinTarget, PROTOCOL_VERSION, ServerMsg, Snapshot, decode_server, encode_client,
+    ClientMsg, JoinTarget, PROTOCOL_VERSION, ResumeToken, ServerMsg, Snapshot, decode_server,
+    encode_client,
 };
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -55,6 +56,8 @@ impl TestServer {
 
 pub struct Client {
     pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// The last `Welcome` received, if any.
+    pub welcome: Option<ServerMsg>,
 }
 
 /// What a client saw instead of a message.
@@ -69,7 +72,15 @@ pub enum Closed {
 impl Client {
     pub async fn connect(server: &TestServer) -> Client {
         let (ws, _) = connect_async(server.url()).await.unwrap();
-        Client { ws }
+        Client { ws, welcome: None }
+    }
+
+    /// The resume token of the last `Welcome`.
+    pub fn token(&self) -> ResumeToken {
+        match &self.welcome {
+            Some(ServerMsg::Welcome { resume_token, .. }) => *resume_token,
+            other => panic!("no Welcome yet: {other:?}"),
+        }
     }
 
     /// Connects and completes `Hello`.
@@ -81,7 +92,10 @@ impl Client {
         })
         .await;
         match c.recv().await {
-            ServerMsg::Welcome { .. } => c,
+            w @ ServerMsg::Welcome { .. } => {
+                c.welcome = Some(w);
+                c
+            }
             other => panic!("expected Welcome, got {other:?}"),
         }
     }

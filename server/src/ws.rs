@@ -1,0 +1,273 @@
+//! The WebSocket transport, shared by the game's connections and the echo
+//! endpoint the conformance suite runs against: frames in, whole messages
+//! out; an [`Outbox`] in, frames out. It owns the rules fastwebsockets 0.10
+//! leaves to its users: unmasked client frames are refused
+//! ([`crate::mask_check`]), the whole message is capped, not just each frame
+//! ([`crate::assemble`]), text is refused or UTF-8-checked across fragments,
+//! every frame (pings included) counts against a rate limit, and every
+//! frame is recorded for [`Liveness`]. Pings are answered here rather than
+//! by fastwebsockets, so that they are rate-limited and their pongs queue in
+//! order behind the messages sent before them. Protocol violations queue the
+//! right close frame themselves.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use fastwebsockets::{
+    Frame, OpCode, Payload, Role, WebSocket, WebSocketError, WebSocketRead, WebSocketWrite,
+};
+use hyper_util::rt::TokioIo;
+use tokio::io::{ReadHalf, WriteHalf};
+use tokio::time::Instant;
+use tracing::debug;
+
+use crate::assemble::{AssembleError, Assembled, Assembler};
+use crate::close;
+use crate::liveness::Liveness;
+use crate::mask_check::{MaskCheck, UNMASKED};
+use crate::outbox::{OutFrame, Outbox};
+use crate::rate::TokenBucket;
+
+/// The largest payload of a control frame (RFC 6455 §5.5). fastwebsockets
+/// enforces it for pings only.
+const MAX_CONTROL_PAYLOAD: usize = 125;
+
+/// An upgraded HTTP connection.
+pub type Upgraded = TokioIo<hyper::upgrade::Upgraded>;
+type Io = MaskCheck<Upgraded>;
+
+/// What a connection accepts.
+#[derive(Debug, Clone)]
+pub struct WsLimits {
+    /// Largest message, fragmented or not.
+    pub max_message_bytes: usize,
+    /// Whether text messages are accepted (closed with 1003 otherwise).
+    pub allow_text: bool,
+    /// Frames per second and burst, or no limit.
+    pub rate: Option<(u32, u32)>,
+}
+
+/// A whole message.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Message<'a> {
+    Binary(Cow<'a, [u8]>),
+    Text(Cow<'a, str>),
+}
+
+/// Why reading stopped.
+#[derive(Debug)]
+pub enum ReadEnd {
+    /// The peer closed (its close frame is answered) or the stream ended.
+    Peer { code: Option<u16> },
+    /// The peer broke a rule; the close frame is queued.
+    Refused { code: u16, reason: &'static str },
+    /// The peer exceeded its rate limit. Nothing is queued: the caller
+    /// explains and closes.
+    RateLimited,
+    /// The socket failed.
+    Error(WebSocketError),
+}
+
+/// The read half of a WebSocket; see the module docs.
+pub struct WsReader {
+    rd: WebSocketRead<ReadHalf<Io>>,
+    assembler: Assembler,
+    allow_text: bool,
+    rate: Option<TokenBucket>,
+    liveness: Arc<Liveness>,
+}
+
+/// The write half of a WebSocket.
+pub type WsWriter = WebSocketWrite<WriteHalf<Io>>;
+
+/// Splits an upgraded WebSocket into its checked halves.
+pub fn split(
+    ws: WebSocket<Upgraded>,
+    limits: &WsLimits,
+    liveness: Arc<Liveness>,
+) -> (WsReader, WsWriter) {
+    // Nothing has been read yet, so rebuilding over the checked stream
+    // loses no buffered bytes.
+    let ws = WebSocket::after_handshake(MaskCheck::new(ws.into_inner()), Role::Server);
+    let (mut rd, wr) = ws.split(tokio::io::split);
+    // fastwebsockets refuses a frame whose length is >= this.
+    rd.set_max_message_size(limits.max_message_bytes.saturating_add(1));
+    rd.set_auto_pong(false);
+    let now = Instant::now();
+    let reader = WsReader {
+        rd,
+        assembler: Assembler::new(limits.max_message_bytes),
+        allow_text: limits.allow_text,
+        rate: limits
+            .rate
+            .map(|(per_sec, burst)| TokenBucket::new(per_sec, burst, now)),
+        liveness,
+    };
+    (reader, wr)
+}
+
+impl WsReader {
+    /// Reads until a whole message arrives. Control frames are handled
+    /// here: pings are answered and closes echoed through `outbox`.
+    /// Not cancel-safe: drop it only to end the connection.
+    pub async fn next(&mut self, outbox: &Outbox) -> Result<Message<'_>, ReadEnd> {
+        // With auto-pong off, fastwebsockets' only obligation is the answer
+        // to a close frame: the peer's payload, or a 1002 for a bad code.
+        let mut obligated = |frame: Frame<'_>| {
+            let code = if frame.payload.len() > MAX_CONTROL_PAYLOAD {
+                close::PROTOCOL_ERROR
+            } else {
+                echo_close_code(&frame.payload)
+            };
+            outbox.close(code, "");
+            std::future::ready(Ok::<(), std::convert::Infallible>(()))
+        };
+        // The borrow checker cannot see that a frame returned from one loop
+        // iteration ends the borrow of `self.rd`, so reading and assembling
+        // happen in one expression per iteration.
+        loop {
+            let frame = match self.rd.read_frame(&mut obligated).await {
+                Ok(frame) => frame,
+                Err(e) => return Err(refuse_framing(e, outbox)),
+            };
+            let now = Instant::now();
+            self.liveness.heard(now);
+            if let Some(rate) = &mut self.rate
+                && !rate.take(now)
+            {
+                return Err(ReadEnd::RateLimited);
+            }
+            match frame.opcode {
+                OpCode::Close | OpCode::Ping | OpCode::Pong
+                    if frame.payload.len() > MAX_CONTROL_PAYLOAD =>
+                {
+                    return Err(refuse(
+                        close::PROTOCOL_ERROR,
+                        "control frame too long",
+                        outbox,
+                    ));
+                }
+                OpCode::Close => {
+                    return Err(ReadEnd::Peer {
+                        code: Some(echo_close_code(&frame.payload)),
+                    });
+                }
+                OpCode::Pong => {
+                    self.liveness.pong(now);
+                    continue;
+                }
+                OpCode::Ping => {
+                    let pong = OutFrame::Pong(Bytes::copy_from_slice(&frame.payload));
+                    if outbox.push(pong).is_err() {
+                        return Err(refuse(close::POLICY, "outbound queue full", outbox));
+                    }
+                    continue;
+                }
+                OpCode::Text if !self.allow_text => {
+                    return Err(refuse(
+                        close::UNSUPPORTED_DATA,
+                        "binary frames only",
+                        outbox,
+                    ));
+                }
+                _ => {}
+            }
+            let opcode = frame.opcode;
+            let assembled = self.assembler.push(opcode, frame.fin, &frame.payload);
+            let bytes = match assembled {
+                Ok(Assembled::Partial) => continue,
+                Ok(Assembled::Complete(bytes)) => bytes.into_owned(),
+                Err(e) => return Err(refuse_assembly(e, outbox)),
+            };
+            return self.finish(bytes, outbox);
+        }
+    }
+
+    fn finish(&mut self, bytes: Vec<u8>, outbox: &Outbox) -> Result<Message<'_>, ReadEnd> {
+        match self.assembler.completed_kind() {
+            OpCode::Text => match String::from_utf8(bytes) {
+                Ok(text) => Ok(Message::Text(Cow::Owned(text))),
+                Err(_) => Err(refuse(close::INVALID_PAYLOAD, "invalid UTF-8", outbox)),
+            },
+            _ => Ok(Message::Binary(Cow::Owned(bytes))),
+        }
+    }
+}
+
+fn refuse(code: u16, reason: &'static str, outbox: &Outbox) -> ReadEnd {
+    outbox.close(code, reason);
+    ReadEnd::Refused { code, reason }
+}
+
+fn refuse_assembly(e: AssembleError, outbox: &Outbox) -> ReadEnd {
+    let (code, reason) = match e {
+        AssembleError::TooBig(_) => (close::TOO_BIG, "message too big"),
+        AssembleError::InvalidUtf8 => (close::INVALID_PAYLOAD, "invalid UTF-8"),
+        AssembleError::StrayContinuation | AssembleError::Interleaved => {
+            (close::PROTOCOL_ERROR, "bad fragmentation")
+        }
+    };
+    refuse(code, reason, outbox)
+}
+
+fn refuse_framing(e: WebSocketError, outbox: &Outbox) -> ReadEnd {
+    let (code, reason) = match &e {
+        WebSocketError::FrameTooLarge => (close::TOO_BIG, "message too big"),
+        WebSocketError::InvalidUTF8 => (close::INVALID_PAYLOAD, "invalid UTF-8"),
+        WebSocketError::IoError(io) if io.to_string() == UNMASKED => {
+            (close::PROTOCOL_ERROR, UNMASKED)
+        }
+        WebSocketError::UnexpectedEOF
+        | WebSocketError::IoError(_)
+        | WebSocketError::ConnectionClosed => return ReadEnd::Error(e),
+        _ => (close::PROTOCOL_ERROR, "bad framing"),
+    };
+    debug!(error = %e, "framing error");
+    refuse(code, reason, outbox)
+}
+
+/// The code to echo for a client's close frame: its own, or 1000 if it gave
+/// none (RFC 6455 §5.5.1).
+fn echo_close_code(payload: &[u8]) -> u16 {
+    match payload {
+        [hi, lo, ..] => u16::from_be_bytes([*hi, *lo]),
+        _ => close::NORMAL,
+    }
+}
+
+/// Writes queued frames until a close has been written or the socket fails.
+/// A write that makes no progress for `write_timeout` fails the connection:
+/// the client stopped reading.
+pub async fn write_loop(
+    mut wr: WsWriter,
+    outbox: &Outbox,
+    write_timeout: Duration,
+) -> Result<(), WebSocketError> {
+    loop {
+        let frame = outbox.pop().await;
+        let (ws_frame, last) = match &frame {
+            OutFrame::Message(b) => (Frame::binary(Payload::Borrowed(b)), false),
+            OutFrame::Text(b) => (Frame::text(Payload::Borrowed(b)), false),
+            OutFrame::Ping(b) => (
+                Frame::new(true, OpCode::Ping, None, Payload::Borrowed(b)),
+                false,
+            ),
+            OutFrame::Pong(b) => (Frame::pong(Payload::Borrowed(b)), false),
+            OutFrame::Close { code, reason } => (Frame::close(*code, reason.as_bytes()), true),
+        };
+        match tokio::time::timeout(write_timeout, wr.write_frame(ws_frame)).await {
+            Ok(res) => res?,
+            Err(_) => {
+                return Err(WebSocketError::IoError(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "client stopped reading",
+                )));
+            }
+        }
+        if last {
+            return Ok(());
+        }
+    }
+}
