@@ -12,7 +12,9 @@ pub const UNSUPPORTED_DATA: u16 = 1003;
 /// Invalid UTF-8 in a text or close frame.
 pub const INVALID_PAYLOAD: u16 = 1007;
 /// A policy violation: an undecodable message, a message before `Hello`, a
-/// protocol version mismatch, or a client too slow to read its messages.
+/// protocol version mismatch, no `Hello` in time, the rate limit, a rejected
+/// resume, a session resumed elsewhere, a peer timeout, or a client too slow
+/// to read its messages.
 pub const POLICY: u16 = 1008;
 /// A message over the size limit, fragmented or not.
 pub const TOO_BIG: u16 = 1009;

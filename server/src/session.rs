@@ -12,6 +12,7 @@ use rallypoint_shared::{
     ClientMsg, ErrorCode, InputFrame, JoinTarget, PROTOCOL_VERSION, PlayerId, ResumeToken,
     ServerMsg, encode_server,
 };
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
@@ -252,17 +253,20 @@ impl Session {
         self.name = info.name;
         let flow = self.welcome(fresh);
         if let Some(lobby) = info.lobby {
+            let (found, reply) = oneshot::channel();
             let cmd = LobbyCmd::Reattach {
                 player: self.player,
                 outbox: self.outbox.clone(),
+                found,
             };
-            if lobby.send(cmd).await.is_ok() {
-                self.lobby = Some(lobby);
-                self.phase = Phase::InLobby;
-            } else {
+            let back = lobby.send(cmd).await.is_ok() && reply.await.unwrap_or(false);
+            if !back {
                 self.ctx.sessions.set_lobby(&fresh, None);
-                return self.error(ErrorCode::LobbyClosed, "the lobby closed".into(), flow);
+                let message = "your seat in the lobby was released".into();
+                return self.error(ErrorCode::LobbyClosed, message, flow);
             }
+            self.lobby = Some(lobby);
+            self.phase = Phase::InLobby;
         }
         flow
     }

@@ -141,7 +141,78 @@ fn join_targets_and_options_are_tagged() {
     assert_eq!(decode_server(&some).unwrap(), joined(Some("Q".into())));
 }
 
+#[test]
+fn protocol_2_messages_have_the_documented_layout() {
+    let mut resume = vec![8, 2];
+    resume.extend_from_slice(&token().0);
+    let msg = ClientMsg::Resume {
+        protocol_version: 2,
+        token: token(),
+    };
+    assert_eq!(client_bytes(&msg), resume);
+    assert_eq!(decode_client(&resume).unwrap(), msg);
+
+    // Welcome's new fields come last: the token, then the grace as a varint.
+    let welcome = |resume_grace_secs| ServerMsg::Welcome {
+        player: PlayerId(1),
+        protocol_version: 2,
+        tick_hz: 30,
+        max_message_bytes: 512,
+        resume_token: token(),
+        resume_grace_secs,
+    };
+    let mut expected = vec![0, 1, 2, 30, 251, 0x00, 0x02];
+    expected.extend_from_slice(&token().0);
+    expected.push(20);
+    assert_eq!(server_bytes(&welcome(20)), expected);
+    expected.pop();
+    expected.extend_from_slice(&[251, 0x2c, 0x01]);
+    assert_eq!(server_bytes(&welcome(300)), expected);
+    assert_eq!(decode_server(&expected).unwrap(), welcome(300));
+
+    let notice = ServerMsg::ShuttingDown {
+        reason: "bye".into(),
+        drain_secs: 30,
+    };
+    assert_eq!(server_bytes(&notice), [8, 3, b'b', b'y', b'e', 30]);
+}
+
 // ---- the encoding rules the doc states ----------------------------------
+
+#[test]
+fn resume_tokens_are_sixteen_raw_bytes_without_a_length() {
+    // Every byte value, varint markers included, is one byte of the token:
+    // a fixed-size array has no length prefix and its u8s are not varints.
+    for fill in [0u8, 1, 250, 251, 252, 253, 254, 255] {
+        let token = ResumeToken([fill; 16]);
+        let bytes = client_bytes(&ClientMsg::Resume {
+            protocol_version: 0,
+            token,
+        });
+        assert_eq!(bytes.len(), 2 + 16, "fill {fill}");
+        assert_eq!(bytes[2..], [fill; 16]);
+        assert_eq!(
+            decode_client(&bytes).unwrap(),
+            ClientMsg::Resume {
+                protocol_version: 0,
+                token
+            }
+        );
+    }
+    // 15 token bytes are too few; 17 are one too many.
+    let mut bytes = vec![8, 2];
+    bytes.extend_from_slice(&[7; 15]);
+    let e = malformed(decode_client(&bytes));
+    assert!(matches!(e, DecodeError::UnexpectedEnd { .. }), "{e:?}");
+    bytes.extend_from_slice(&[7, 7]);
+    assert!(matches!(
+        decode_client(&bytes),
+        Err(CodecError::TrailingBytes {
+            used: 18,
+            trailing: 1
+        })
+    ));
+}
 
 #[test]
 fn unsigned_varints_switch_width_at_the_documented_thresholds() {
@@ -294,7 +365,7 @@ fn trailing_bytes_are_refused() {
 
 #[test]
 fn unknown_variant_tags_are_refused() {
-    for tag in [CLIENT_VARIANTS as u8, 9, 100, 250] {
+    for tag in [CLIENT_VARIANTS as u8, CLIENT_VARIANTS as u8 + 1, 100, 250] {
         let e = malformed(decode_client(&[tag]));
         assert!(matches!(e, DecodeError::OtherString(_)), "tag {tag}: {e:?}");
     }
@@ -303,7 +374,7 @@ fn unknown_variant_tags_are_refused() {
     assert!(matches!(e, DecodeError::OtherString(_)), "{e:?}");
     let e = malformed(decode_server(&[SERVER_VARIANTS as u8]));
     assert!(matches!(e, DecodeError::OtherString(_)), "{e:?}");
-    // Nested enums: JoinTarget 2, ErrorCode 10.
+    // Nested enums: JoinTarget 2, and the first ErrorCode past the last.
     let e = malformed(decode_client(&[3, 2, 0]));
     assert!(matches!(e, DecodeError::OtherString(_)), "{e:?}");
     let e = malformed(decode_server(&[5, ALL_ERROR_CODES.len() as u8, 0]));

@@ -59,6 +59,18 @@ fn input_frame() -> impl Strategy<Value = InputFrame> {
     })
 }
 
+/// Any token, plus tokens made only of varint markers or zeros, which a
+/// decoder that wrongly read the token as varints or as a length-prefixed
+/// list would trip on.
+fn resume_token() -> impl Strategy<Value = ResumeToken> {
+    prop_oneof![
+        any::<[u8; 16]>(),
+        (251u8..=255).prop_map(|b| [b; 16]),
+        Just([0; 16]),
+    ]
+    .prop_map(ResumeToken)
+}
+
 fn client_msg() -> impl Strategy<Value = ClientMsg> {
     prop_oneof![
         (any::<u16>(), name()).prop_map(|(protocol_version, name)| ClientMsg::Hello {
@@ -79,6 +91,10 @@ fn client_msg() -> impl Strategy<Value = ClientMsg> {
         Just(ClientMsg::LeaveLobby),
         input_frame().prop_map(ClientMsg::Input),
         varint_u64().prop_map(|client_time| ClientMsg::Ping { client_time }),
+        (any::<u16>(), resume_token()).prop_map(|(protocol_version, token)| ClientMsg::Resume {
+            protocol_version,
+            token
+        }),
     ]
 }
 
@@ -153,14 +169,31 @@ fn server_msg() -> impl Strategy<Value = ServerMsg> {
             name,
         });
     prop_oneof![
-        (varint_u64(), any::<u16>(), any::<u16>(), varint_u32()).prop_map(
-            |(player, protocol_version, tick_hz, max_message_bytes)| ServerMsg::Welcome {
-                player: PlayerId(player),
-                protocol_version,
-                tick_hz,
-                max_message_bytes,
-            }
-        ),
+        (
+            varint_u64(),
+            any::<u16>(),
+            any::<u16>(),
+            varint_u32(),
+            resume_token(),
+            any::<u16>()
+        )
+            .prop_map(
+                |(
+                    player,
+                    protocol_version,
+                    tick_hz,
+                    max_message_bytes,
+                    resume_token,
+                    resume_grace_secs,
+                )| ServerMsg::Welcome {
+                    player: PlayerId(player),
+                    protocol_version,
+                    tick_hz,
+                    max_message_bytes,
+                    resume_token,
+                    resume_grace_secs,
+                }
+            ),
         vec(lobby_info, 0..8).prop_map(|lobbies| ServerMsg::LobbyList { lobbies }),
         (
             varint_u32(),
@@ -189,6 +222,8 @@ fn server_msg() -> impl Strategy<Value = ServerMsg> {
         }),
         Just(ServerMsg::Left),
         vec(roster_entry, 0..8).prop_map(|players| ServerMsg::Roster { players }),
+        (name(), any::<u16>())
+            .prop_map(|(reason, drain_secs)| ServerMsg::ShuttingDown { reason, drain_secs }),
     ]
 }
 

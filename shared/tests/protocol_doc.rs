@@ -19,6 +19,12 @@ enum Msg {
     Server(ServerMsg),
 }
 
+/// The resume token the doc's `Welcome` and `Resume` dumps carry: random
+/// looking, with a `fb` that must not be read as a varint marker.
+const DOC_TOKEN: ResumeToken = ResumeToken([
+    0x9c, 0x4e, 0x21, 0xf7, 0x08, 0xb3, 0x5a, 0xd0, 0x66, 0x1e, 0xfb, 0x92, 0xc4, 0x07, 0xe8, 0x3d,
+]);
+
 /// The message each dump in the doc claims to show.
 fn expected_dumps() -> Vec<(&'static str, Msg)> {
     use Msg::{Client, Server};
@@ -26,7 +32,7 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
         (
             "client/hello",
             Client(ClientMsg::Hello {
-                protocol_version: 1,
+                protocol_version: 2,
                 name: "ada".into(),
             }),
         ),
@@ -58,12 +64,21 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
             }),
         ),
         (
+            "client/resume",
+            Client(ClientMsg::Resume {
+                protocol_version: 2,
+                token: DOC_TOKEN,
+            }),
+        ),
+        (
             "server/welcome",
             Server(ServerMsg::Welcome {
                 player: PlayerId(42),
-                protocol_version: 1,
+                protocol_version: 2,
                 tick_hz: 30,
                 max_message_bytes: 512,
+                resume_token: DOC_TOKEN,
+                resume_grace_secs: 20,
             }),
         ),
         (
@@ -120,10 +135,17 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
             "server/error",
             Server(ServerMsg::Error {
                 code: ErrorCode::VersionMismatch,
-                message: "expected protocol 1, got 2".into(),
+                message: "expected protocol 2, got 1".into(),
             }),
         ),
         ("server/left", Server(ServerMsg::Left)),
+        (
+            "server/shutting-down",
+            Server(ServerMsg::ShuttingDown {
+                reason: "the server is shutting down".into(),
+                drain_secs: 30,
+            }),
+        ),
     ]
 }
 

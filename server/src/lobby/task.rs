@@ -8,10 +8,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use rallypoint_shared::{
-    EntityId, ErrorCode, InputFrame, LobbyId, PlayerId, RosterEntry, ServerMsg, Snapshot,
-    encode_server_into,
+    EntityId, InputFrame, LobbyId, PlayerId, RosterEntry, ServerMsg, Snapshot, encode_server_into,
 };
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, instrument, warn};
@@ -64,10 +63,12 @@ pub enum LobbyCmd {
         outbox: Arc<Outbox>,
     },
     /// The player resumed on a new connection: send there from now on,
-    /// starting with `Joined` (same entity) and a `Roster`.
+    /// starting with `Joined` (same entity) and a `Roster`. `found` says
+    /// whether the lobby still held the player's seat.
     Reattach {
         player: PlayerId,
         outbox: Arc<Outbox>,
+        found: oneshot::Sender<bool>,
     },
     /// One sanitised input.
     Input { player: PlayerId, input: InputFrame },
@@ -238,7 +239,13 @@ impl Lobby {
                     debug!(player = player.0, "detached; seat held for resume");
                 }
             }
-            LobbyCmd::Reattach { player, outbox } => self.reattach(player, outbox),
+            LobbyCmd::Reattach {
+                player,
+                outbox,
+                found,
+            } => {
+                let _ = found.send(self.reattach(player, outbox));
+            }
             LobbyCmd::Input { player, input } => self.queue_input(player, input),
         }
     }
@@ -282,18 +289,11 @@ impl Lobby {
         self.broadcast_roster();
     }
 
-    fn reattach(&mut self, player: PlayerId, outbox: Arc<Outbox>) {
+    /// Points a detached member at its new connection; false if the
+    /// member is gone (its grace ran out).
+    fn reattach(&mut self, player: PlayerId, outbox: Arc<Outbox>) -> bool {
         let Some(i) = self.members.iter().position(|m| m.player == player) else {
-            // Only reachable if the resume came after the grace plus the
-            // margin; the session is then lobbyless.
-            let gone = ServerMsg::Error {
-                code: ErrorCode::LobbyClosed,
-                message: "your seat in the lobby was released".into(),
-            };
-            if let Some(bytes) = self.encode(&gone) {
-                let _ = outbox.push(OutFrame::Message(bytes));
-            }
-            return;
+            return false;
         };
         let m = &mut self.members[i];
         m.outbox = Some(outbox);
@@ -304,6 +304,7 @@ impl Lobby {
             self.send_control(i, bytes);
         }
         self.broadcast_roster();
+        true
     }
 
     fn remove(&mut self, i: usize, notify: bool) {

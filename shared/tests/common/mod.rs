@@ -9,13 +9,13 @@
 use glam::Vec2;
 use rallypoint_shared::{
     ClientMsg, EntityId, ErrorCode, InputFrame, JoinTarget, LobbyId, LobbyInfo, MapInfo, PlayerId,
-    PlayerState, ProjectileState, Rect, RosterEntry, ServerMsg, Snapshot,
+    PlayerState, ProjectileState, Rect, ResumeToken, RosterEntry, ServerMsg, Snapshot,
 };
 
 /// How many `ClientMsg` variants there are; tags are `0..CLIENT_VARIANTS`.
-pub const CLIENT_VARIANTS: u32 = 8;
+pub const CLIENT_VARIANTS: u32 = 9;
 /// How many `ServerMsg` variants there are; tags are `0..SERVER_VARIANTS`.
-pub const SERVER_VARIANTS: u32 = 8;
+pub const SERVER_VARIANTS: u32 = 9;
 
 /// The wire tag of a client message, as `docs/PROTOCOL.md` lists it.
 pub fn client_tag(msg: &ClientMsg) -> u32 {
@@ -28,6 +28,7 @@ pub fn client_tag(msg: &ClientMsg) -> u32 {
         ClientMsg::LeaveLobby => 5,
         ClientMsg::Input(_) => 6,
         ClientMsg::Ping { .. } => 7,
+        ClientMsg::Resume { .. } => 8,
     }
 }
 
@@ -42,6 +43,7 @@ pub fn server_tag(msg: &ServerMsg) -> u32 {
         ServerMsg::Error { .. } => 5,
         ServerMsg::Left => 6,
         ServerMsg::Roster { .. } => 7,
+        ServerMsg::ShuttingDown { .. } => 8,
     }
 }
 
@@ -58,11 +60,13 @@ pub fn error_code_number(code: ErrorCode) -> u32 {
         ErrorCode::ServerFull => 7,
         ErrorCode::ShuttingDown => 8,
         ErrorCode::LobbyClosed => 9,
+        ErrorCode::RateLimited => 10,
+        ErrorCode::ResumeRejected => 11,
     }
 }
 
 /// Every error code, in wire order.
-pub const ALL_ERROR_CODES: [ErrorCode; 10] = [
+pub const ALL_ERROR_CODES: [ErrorCode; 12] = [
     ErrorCode::BadMessage,
     ErrorCode::VersionMismatch,
     ErrorCode::UnexpectedMessage,
@@ -73,6 +77,8 @@ pub const ALL_ERROR_CODES: [ErrorCode; 10] = [
     ErrorCode::ServerFull,
     ErrorCode::ShuttingDown,
     ErrorCode::LobbyClosed,
+    ErrorCode::RateLimited,
+    ErrorCode::ResumeRejected,
 ];
 
 /// The name of the outermost variant in a `Debug` rendering, e.g. `Hello`
@@ -128,6 +134,15 @@ pub fn input(seq: u32) -> InputFrame {
     }
 }
 
+/// A token whose bytes include 0, varint markers (251 to 255) and ASCII,
+/// none of which may be read as anything but one raw byte.
+pub fn token() -> ResumeToken {
+    ResumeToken([
+        0x00, 0xfb, 0xfc, 0xfd, 0xfe, 0xff, 0x01, 0x7f, 0x80, b'a', b'd', b'a', 0x10, 0x20, 0xfa,
+        0x05,
+    ])
+}
+
 pub fn map() -> MapInfo {
     MapInfo {
         name: "courtyard".into(),
@@ -149,7 +164,7 @@ pub fn map() -> MapInfo {
 }
 
 /// At least one of every client message, with values that cross varint
-/// thresholds and non-ASCII text.
+/// thresholds, non-ASCII text and resume tokens full of varint markers.
 pub fn every_client_msg() -> Vec<ClientMsg> {
     vec![
         ClientMsg::Hello {
@@ -187,11 +202,20 @@ pub fn every_client_msg() -> Vec<ClientMsg> {
         ClientMsg::Ping {
             client_time: u64::MAX,
         },
+        ClientMsg::Resume {
+            protocol_version: rallypoint_shared::PROTOCOL_VERSION,
+            token: token(),
+        },
+        ClientMsg::Resume {
+            protocol_version: u16::MAX,
+            token: ResumeToken([0xff; 16]),
+        },
     ]
 }
 
 /// At least one of every server message, including `Joined` with and
-/// without a join code, and empty and non-empty lists.
+/// without a join code, empty and non-empty lists, and the error codes of
+/// protocol 2.
 pub fn every_server_msg() -> Vec<ServerMsg> {
     vec![
         ServerMsg::Welcome {
@@ -199,12 +223,16 @@ pub fn every_server_msg() -> Vec<ServerMsg> {
             protocol_version: rallypoint_shared::PROTOCOL_VERSION,
             tick_hz: 30,
             max_message_bytes: rallypoint_shared::codec::MAX_CLIENT_MSG_BYTES as u32,
+            resume_token: token(),
+            resume_grace_secs: 20,
         },
         ServerMsg::Welcome {
             player: PlayerId(u64::MAX),
             protocol_version: 300,
             tick_hz: 251,
             max_message_bytes: 70_000,
+            resume_token: ResumeToken([0; 16]),
+            resume_grace_secs: u16::MAX,
         },
         ServerMsg::LobbyList { lobbies: vec![] },
         ServerMsg::LobbyList {
@@ -252,7 +280,15 @@ pub fn every_server_msg() -> Vec<ServerMsg> {
         },
         ServerMsg::Error {
             code: ErrorCode::VersionMismatch,
-            message: "server speaks protocol 1, client sent 2".into(),
+            message: "protocol version mismatch: client speaks 1, server speaks 2".into(),
+        },
+        ServerMsg::Error {
+            code: ErrorCode::RateLimited,
+            message: "rate limit exceeded".into(),
+        },
+        ServerMsg::Error {
+            code: ErrorCode::ResumeRejected,
+            message: "unknown, used or expired resume token".into(),
         },
         ServerMsg::Left,
         ServerMsg::Roster { players: vec![] },
@@ -269,6 +305,14 @@ pub fn every_server_msg() -> Vec<ServerMsg> {
                     name: "grace".into(),
                 },
             ],
+        },
+        ServerMsg::ShuttingDown {
+            reason: "the server is shutting down".into(),
+            drain_secs: 30,
+        },
+        ServerMsg::ShuttingDown {
+            reason: String::new(),
+            drain_secs: u16::MAX,
         },
     ]
 }
