@@ -1,6 +1,7 @@
 //! The only code that touches a socket: the TCP connect, the HTTP upgrade
 //! (fastwebsockets' client handshake over hyper), the split into a read and
-//! a write half, and framing client messages onto the write half.
+//! a write half, framing client messages onto the write half, and dropping
+//! a connection abruptly (for `--chaos`).
 //!
 //! After the upgrade the hyper wrapper is peeled off (`Upgraded::downcast`)
 //! back to the `TcpStream`, which splits into owned halves without a lock;
@@ -32,6 +33,8 @@ use crate::options::Target;
 pub(crate) type ReadStream = Chain<Cursor<Bytes>, OwnedReadHalf>;
 /// A bot's WebSocket read half, reassembling fragmented messages.
 pub(crate) type WsReader = FragmentCollectorRead<ReadStream>;
+/// A bot's WebSocket write half, before it is attached to its [`Sender`].
+pub(crate) type WsWriter = WebSocketWrite<OwnedWriteHalf>;
 
 /// Why a connection could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +56,8 @@ pub(crate) enum SendError {
     Encode(#[from] CodecError),
     #[error("write: {0}")]
     Write(#[from] WebSocketError),
+    #[error("no connection")]
+    Detached,
 }
 
 /// Runs hyper's connection future (which drives the upgrade) on tokio.
@@ -73,7 +78,7 @@ where
 pub(crate) async fn connect(
     addr: SocketAddr,
     target: &Target,
-) -> Result<(WsReader, Sender), ConnectError> {
+) -> Result<(WsReader, WsWriter), ConnectError> {
     let stream = TcpStream::connect(addr).await.map_err(ConnectError::Tcp)?;
     // Inputs are tiny and latency is what is measured: never let Nagle
     // hold one back waiting for an ACK.
@@ -108,47 +113,68 @@ pub(crate) async fn connect(
     reader.set_auto_pong(false);
     // `read_frame` refuses a frame whose length is >= this.
     reader.set_max_message_size(MAX_SERVER_MSG_BYTES + 1);
-    Ok((FragmentCollectorRead::new(reader), Sender::new(writer)))
+    Ok((FragmentCollectorRead::new(reader), writer))
 }
 
-/// A bot's write half, with one encode buffer reused for every message and
-/// a count of the WebSocket payload bytes sent.
+/// A bot's write half, across every connection of its session: one encode
+/// buffer reused for every message, and a count of the WebSocket payload
+/// bytes sent on all of them.
 pub(crate) struct Sender {
-    ws: WebSocketWrite<OwnedWriteHalf>,
+    /// `None` between an abrupt drop and the next connection.
+    ws: Option<WsWriter>,
     buf: Vec<u8>,
     /// WebSocket payload bytes of the data frames sent so far.
     pub(crate) bytes_up: u64,
 }
 
 impl Sender {
-    fn new(ws: WebSocketWrite<OwnedWriteHalf>) -> Self {
+    /// A sender with no connection yet: [`Sender::attach`] one.
+    pub(crate) fn new() -> Self {
         Self {
-            ws,
+            ws: None,
             buf: Vec::with_capacity(64),
             bytes_up: 0,
         }
     }
 
+    /// Sends on `ws` from now on (the first connection, or a reconnect).
+    pub(crate) fn attach(&mut self, ws: WsWriter) {
+        self.ws = Some(ws);
+    }
+
+    /// Drops the write half without a close frame: the socket is shut down
+    /// for writing at once (the peer reads end-of-stream), and closed for
+    /// good when the read half is dropped too. This is how `--chaos`
+    /// simulates a lost connection.
+    pub(crate) fn drop_connection(&mut self) {
+        self.ws = None;
+    }
+
+    fn ws(&mut self) -> Result<&mut WsWriter, SendError> {
+        self.ws.as_mut().ok_or(SendError::Detached)
+    }
+
     /// Encodes `msg` into the reused buffer and sends it as one binary
     /// message. The frame is masked in place, so no copy is made.
     pub(crate) async fn send(&mut self, msg: &ClientMsg) -> Result<(), SendError> {
+        let ws = self.ws.as_mut().ok_or(SendError::Detached)?;
         self.buf.clear();
         encode_client_into(msg, &mut self.buf)?;
         self.bytes_up += self.buf.len() as u64;
         let frame = Frame::binary(Payload::BorrowedMut(&mut self.buf));
-        self.ws.write_frame(frame).await?;
+        ws.write_frame(frame).await?;
         Ok(())
     }
 
-    /// Answers a WebSocket ping.
+    /// Answers a WebSocket ping with a pong carrying the same payload.
     pub(crate) async fn pong(&mut self, payload: Vec<u8>) -> Result<(), SendError> {
-        self.ws.write_frame(Frame::pong(payload.into())).await?;
+        self.ws()?.write_frame(Frame::pong(payload.into())).await?;
         Ok(())
     }
 
     /// Sends a close frame with `code` (1000: normal closure).
     pub(crate) async fn close(&mut self, code: u16) -> Result<(), SendError> {
-        self.ws.write_frame(Frame::close(code, b"")).await?;
+        self.ws()?.write_frame(Frame::close(code, b"")).await?;
         Ok(())
     }
 }

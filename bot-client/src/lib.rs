@@ -1,12 +1,14 @@
 //! Rallypoint's load-test client: many headless bots, each a real protocol
 //! client over its own WebSocket, that connect with a ramp, fill lobbies,
-//! play with seeded random inputs, ping once a second and leave cleanly. The
-//! run ends in a [`Report`] of what the bots saw: who failed and why,
-//! snapshot delivery, bandwidth, round-trip and input-acknowledgement
+//! play with seeded random inputs, ping once a second, answer the server's
+//! WebSocket pings and leave cleanly. With chaos on they also drop their
+//! connections at random moments and resume their sessions. The run ends in
+//! a [`Report`] of what the bots saw: who failed and why, snapshot
+//! delivery, bandwidth, round-trip, input-acknowledgement and resume
 //! latencies.
 //!
 //! The binary `rallypoint-bots` only turns flags into [`RunOptions`] and
-//! prints the report; tests call [`run`] directly.
+//! prints the report; tests call [`run()`] directly.
 //!
 //! # Layout
 //! - [`options`]: [`RunOptions`], their validation and the loopback-only
@@ -14,12 +16,14 @@
 //! - [`plan`]: pure scheduling: the connect ramp and which bot creates or
 //!   joins which lobby.
 //! - [`wander`]: the per-bot seeded input generator.
+//! - [`chaos`]: the per-bot seeded schedule of connection drops.
 //! - `conn`: the only code touching a socket: TCP, the HTTP upgrade, framing.
 //! - `reader`: a bot's read half: decodes server messages, measures
 //!   receive-side statistics, forwards protocol events to the driver.
 //! - `bot`: one bot's life (ramp slot, connect, hard deadline, result) and
 //!   the timeouts it lives by; `bot::session` is its driver, owning the
-//!   write half from `Hello` to the close.
+//!   write half from `Hello` to the close, with its event handling
+//!   (`events`) and its connections, drops and resumes (`resume`).
 //! - `outcome`: one bot's result and the reasons a bot fails.
 //! - `acks`: the lock-free record of input send times both halves share.
 //! - `run`: starts the bots, enforces the run's deadline, collects results.
@@ -36,6 +40,7 @@
 
 mod acks;
 mod bot;
+pub mod chaos;
 mod conn;
 pub mod options;
 mod outcome;

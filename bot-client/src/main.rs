@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use rallypoint_bot_client::options::{MAX_BOTS, MAX_DURATION};
+use rallypoint_bot_client::options::{MAX_BOTS, MAX_CHAOS_PER_MIN, MAX_DURATION};
 use rallypoint_bot_client::{LobbyMode, Report, RunOptions, run};
 use tracing_subscriber::EnvFilter;
 
@@ -48,7 +48,8 @@ struct Cli {
     #[arg(long, value_name = "K", default_value_t = 16, value_parser = clap::value_parser!(u8).range(1..),
           conflicts_with_all = ["join", "quick_join"])]
     lobby_size: u8,
-    /// Seed of the bots' input generators (bot i uses stream i).
+    /// Seed of the bots' input generators (bot i uses stream i) and of
+    /// their chaos drops.
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Write the report as JSON to this file.
@@ -64,6 +65,33 @@ struct Cli {
     /// Every bot sends QuickJoin instead of forming its own lobbies.
     #[arg(long)]
     quick_join: bool,
+    /// Chaos: while in its lobby, each bot drops its TCP connection (no
+    /// close frame) at random moments, RATE times per minute on average,
+    /// reconnects at once and resumes its session. Without RATE: 2.
+    ///
+    /// Every resume must keep the player, lobby, entity and score; a failed
+    /// one fails its bot. Drops are seeded by --seed.
+    #[arg(long, value_name = "RATE", num_args = 0..=1,
+          default_missing_value = DEFAULT_CHAOS_STR, value_parser = parse_rate)]
+    chaos: Option<f64>,
+}
+
+/// `options::DEFAULT_CHAOS_PER_MIN` as the flag's text (a test checks they
+/// agree).
+const DEFAULT_CHAOS_STR: &str = "2";
+
+/// Parses a chaos rate: drops per bot per minute, more than 0, at most
+/// [`MAX_CHAOS_PER_MIN`].
+fn parse_rate(s: &str) -> Result<f64, String> {
+    let rate: f64 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of drops per minute"))?;
+    if !(rate > 0.0 && rate <= MAX_CHAOS_PER_MIN) {
+        return Err(format!(
+            "must be more than 0 and at most {MAX_CHAOS_PER_MIN} per minute"
+        ));
+    }
+    Ok(rate)
 }
 
 /// Parses positive seconds, fractions allowed, at most one day.
@@ -98,6 +126,7 @@ impl Cli {
             seed: self.seed,
             ramp: self.ramp_ms.map(Duration::from_millis),
             progress: true,
+            chaos: self.chaos,
         }
     }
 }
@@ -144,4 +173,31 @@ fn write_json(report: &Report, path: &Path) -> anyhow::Result<()> {
     let json = serde_json::to_string_pretty(report).context("serialising the report")?;
     std::fs::write(path, json + "\n")
         .with_context(|| format!("writing the report to {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use rallypoint_bot_client::options::DEFAULT_CHAOS_PER_MIN;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("rallypoint-bots").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn chaos_takes_an_optional_rate() {
+        let cli = parse(&["--bots", "300", "--chaos", "--duration", "60"]).unwrap();
+        assert_eq!(cli.chaos, Some(DEFAULT_CHAOS_PER_MIN));
+        assert_eq!(cli.duration, Duration::from_secs(60));
+        assert_eq!(
+            parse(&["--chaos"]).unwrap().chaos,
+            Some(DEFAULT_CHAOS_PER_MIN)
+        );
+        assert_eq!(parse(&["--chaos", "30"]).unwrap().chaos, Some(30.0));
+        assert_eq!(parse(&["--chaos=0.5"]).unwrap().chaos, Some(0.5));
+        assert_eq!(parse(&[]).unwrap().chaos, None);
+        assert!(parse(&["--chaos", "0"]).is_err());
+        assert!(parse(&["--chaos", "1000"]).is_err());
+    }
 }

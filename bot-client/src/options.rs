@@ -43,7 +43,8 @@ pub struct RunOptions {
     pub duration: Duration,
     /// How bots find lobbies. Default: groups of 16.
     pub lobby: LobbyMode,
-    /// Seed of every bot's input generator (bot `i` uses stream `i`).
+    /// Seed of every bot's input generator (bot `i` uses stream `i`) and
+    /// chaos schedule.
     /// Default: 1.
     pub seed: u64,
     /// The window over which connects are spread evenly. Default: `None`,
@@ -52,6 +53,11 @@ pub struct RunOptions {
     /// Show live counters on stderr (hidden anyway when stderr is not a
     /// terminal). Default: `false`.
     pub progress: bool,
+    /// Chaos: each bot drops its connection abruptly at random moments
+    /// while in its lobby, this many times per minute on average, and
+    /// resumes its session at once (see [`crate::chaos`]). Default: `None`
+    /// (off); the flag's default rate is [`DEFAULT_CHAOS_PER_MIN`].
+    pub chaos: Option<f64>,
 }
 
 /// The ramp per bot when none is given: 2 ms, i.e. 500 connects a second,
@@ -62,6 +68,16 @@ pub const DEFAULT_RAMP_PER_BOT: Duration = Duration::from_millis(2);
 /// The most bots one run accepts. Default: 100 000; beyond that one loopback
 /// address runs out of ephemeral ports anyway.
 pub const MAX_BOTS: u32 = 100_000;
+
+/// Drops per bot per minute for `--chaos` given without a rate: 2, so a
+/// 60 s run of 300 bots resumes about 600 sessions while each bot still
+/// spends nearly all its time playing.
+pub const DEFAULT_CHAOS_PER_MIN: f64 = 2.0;
+
+/// The highest chaos rate accepted: 600 drops per bot per minute (10 a
+/// second). A resume on loopback takes milliseconds, so even this leaves
+/// bots mostly connected; beyond it a run measures reconnects, not play.
+pub const MAX_CHAOS_PER_MIN: f64 = 600.0;
 
 /// The longest run accepted: one day, so an arithmetic slip in a script does
 /// not start a run that never ends.
@@ -78,6 +94,7 @@ impl Default for RunOptions {
             seed: 1,
             ramp: None,
             progress: false,
+            chaos: None,
         }
     }
 }
@@ -109,6 +126,8 @@ pub enum RunError {
     LobbySize,
     #[error("join code must not be empty")]
     EmptyJoinCode,
+    #[error("chaos rate must be more than 0 and at most {MAX_CHAOS_PER_MIN} per minute, got {0}")]
+    ChaosRate(f64),
 }
 
 /// Where the bots connect: the parts of a `ws://` URL a client needs.
@@ -144,6 +163,11 @@ impl RunOptions {
                 return Err(RunError::EmptyJoinCode);
             }
             _ => {}
+        }
+        if let Some(rate) = self.chaos
+            && !(rate > 0.0 && rate <= MAX_CHAOS_PER_MIN)
+        {
+            return Err(RunError::ChaosRate(rate));
         }
         parse_target(&self.url, self.allow_remote)
     }
@@ -322,6 +346,17 @@ mod tests {
             bad(|o| o.lobby = LobbyMode::Code(" ".into())),
             RunError::EmptyJoinCode
         ));
+        let chaos = |rate| RunOptions {
+            chaos: Some(rate),
+            ..RunOptions::default()
+        };
+        for rate in [0.0, -1.0, f64::NAN, f64::INFINITY, MAX_CHAOS_PER_MIN + 1.0] {
+            assert!(
+                matches!(chaos(rate).validate(), Err(RunError::ChaosRate(_))),
+                "{rate}"
+            );
+        }
+        assert!(chaos(DEFAULT_CHAOS_PER_MIN).validate().is_ok());
     }
 
     #[test]

@@ -4,9 +4,10 @@
 
 use std::fmt;
 
+use hdrhistogram::Histogram;
 use rallypoint_shared::ErrorCode;
 
-use crate::reader::RecvStats;
+use crate::reader::{RecvStats, micros_histogram};
 
 /// The phase a bot was in, for timeouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +24,9 @@ pub enum Stage {
     Leave,
     /// Close frame sent.
     Close,
+    /// Resumed (`Welcome` and `Joined` came back), waiting for the first
+    /// snapshot.
+    FirstSnapshot,
     /// Still running at the run's overall deadline, and aborted.
     Run,
 }
@@ -36,6 +40,7 @@ impl fmt::Display for Stage {
             Stage::Play => "play",
             Stage::Leave => "leave",
             Stage::Close => "close",
+            Stage::FirstSnapshot => "first_snapshot",
             Stage::Run => "run",
         })
     }
@@ -67,6 +72,82 @@ pub enum FailReason {
     NoJoinCode,
     /// The bot's task panicked (a bug in the bot client).
     Panicked,
+    /// The server is shutting down: it said so (`ShuttingDown`, or
+    /// `Error { ShuttingDown }`) or closed with 1001 (going away).
+    ServerShutdown,
+    /// A resume after a chaos drop failed.
+    Resume(ResumeFail),
+    /// The first snapshot after a resume showed fewer kills or deaths for
+    /// the bot than the last one before the drop (or did not show the bot).
+    ScoreLost,
+}
+
+/// Why a resume failed. `Display` gives the part after `resume:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResumeFail {
+    /// The new TCP connection could not be made.
+    Connect,
+    /// The HTTP upgrade of the new connection failed.
+    Handshake,
+    /// A step of the resume did not finish in time.
+    Timeout(Stage),
+    /// The server refused the token (`Error { ResumeRejected }`).
+    Rejected,
+    /// The server answered with another error.
+    ServerError(ErrorCode),
+    /// The new connection closed before the resume was done.
+    Closed,
+    /// `Welcome` named another protocol version.
+    ProtocolMismatch,
+    /// `Welcome` named another player id than the dropped session's.
+    PlayerChanged,
+    /// `Joined` named another lobby than the dropped session's.
+    LobbyChanged,
+    /// `Joined` named another entity than the dropped session's.
+    EntityChanged,
+}
+
+impl fmt::Display for ResumeFail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResumeFail::Connect => f.write_str("connect"),
+            ResumeFail::Handshake => f.write_str("handshake"),
+            ResumeFail::Timeout(stage) => write!(f, "timeout:{stage}"),
+            ResumeFail::Rejected => f.write_str("rejected"),
+            ResumeFail::ServerError(code) => write!(f, "server_error:{code:?}"),
+            ResumeFail::Closed => f.write_str("closed"),
+            ResumeFail::ProtocolMismatch => f.write_str("protocol_mismatch"),
+            ResumeFail::PlayerChanged => f.write_str("player_changed"),
+            ResumeFail::LobbyChanged => f.write_str("lobby_changed"),
+            ResumeFail::EntityChanged => f.write_str("entity_changed"),
+        }
+    }
+}
+
+impl FailReason {
+    /// The same failure, happening while resuming: what would fail a
+    /// fresh connection fails the resume instead. A server shutdown, a lost
+    /// score, an unasked-for `Left` and a panic keep their own keys.
+    pub(crate) fn during_resume(self) -> FailReason {
+        let fail = match self {
+            FailReason::Connect => ResumeFail::Connect,
+            FailReason::Handshake => ResumeFail::Handshake,
+            FailReason::Timeout(stage) => ResumeFail::Timeout(stage),
+            FailReason::ServerError(ErrorCode::ResumeRejected) => ResumeFail::Rejected,
+            FailReason::ServerError(code) => ResumeFail::ServerError(code),
+            FailReason::ClosedEarly => ResumeFail::Closed,
+            FailReason::ProtocolMismatch => ResumeFail::ProtocolMismatch,
+            other @ (FailReason::LeftEarly
+            | FailReason::NoSnapshots
+            | FailReason::Stalled
+            | FailReason::NoJoinCode
+            | FailReason::Panicked
+            | FailReason::ServerShutdown
+            | FailReason::Resume(_)
+            | FailReason::ScoreLost) => return other,
+        };
+        FailReason::Resume(fail)
+    }
 }
 
 impl fmt::Display for FailReason {
@@ -83,6 +164,9 @@ impl fmt::Display for FailReason {
             FailReason::ProtocolMismatch => f.write_str("protocol_mismatch"),
             FailReason::NoJoinCode => f.write_str("no_join_code"),
             FailReason::Panicked => f.write_str("panic"),
+            FailReason::ServerShutdown => f.write_str("server_shutdown"),
+            FailReason::Resume(fail) => write!(f, "resume:{fail}"),
+            FailReason::ScoreLost => f.write_str("score_lost"),
         }
     }
 }
@@ -98,15 +182,27 @@ pub(crate) struct BotResult {
     pub failure: Option<FailReason>,
     /// From `Welcome`.
     pub tick_hz: Option<u16>,
-    /// From the upgrade to the end of the connection.
+    /// From the upgrade to the end of the connection, less `offline_secs`.
     pub connected_secs: f64,
     /// From `Joined` to `Left` (or to `LeaveLobby` sent, when `Left` never
-    /// came, or to the failure).
+    /// came, or to the failure), less `offline_secs`.
     pub in_lobby_secs: f64,
     pub inputs_sent: u64,
-    /// From `Joined` to the end of play (or the failure): the time inputs
-    /// were being sent.
+    /// From `Joined` to the end of play (or the failure), less
+    /// `offline_secs`: the time inputs were being sent.
     pub play_secs: f64,
+    /// Time between chaos drops and the resumed `Joined`: neither
+    /// connected nor in the lobby.
+    pub offline_secs: f64,
+    /// Chaos drops, each followed by a resume attempt.
+    pub resumes_attempted: u32,
+    /// Resumes that got `Welcome` (same player), `Joined` (same lobby and
+    /// entity) and a first snapshot with the score kept.
+    pub resumes_succeeded: u32,
+    /// Drop to first snapshot after the resume, per successful resume.
+    pub resume_us: Histogram<u32>,
+    /// The server announced `ShuttingDown` to this bot.
+    pub saw_shutdown: bool,
     /// WebSocket payload bytes of data frames sent.
     pub bytes_up: u64,
     /// `Left` arrived after `LeaveLobby`.
@@ -128,6 +224,11 @@ impl BotResult {
             in_lobby_secs: 0.0,
             inputs_sent: 0,
             play_secs: 0.0,
+            offline_secs: 0.0,
+            resumes_attempted: 0,
+            resumes_succeeded: 0,
+            resume_us: micros_histogram(),
+            saw_shutdown: false,
             bytes_up: 0,
             left_acknowledged: false,
             server_errors: 0,
@@ -160,5 +261,32 @@ mod tests {
             "server_error:LobbyFull"
         );
         assert_eq!(FailReason::NoSnapshots.to_string(), "no_snapshots");
+        assert_eq!(FailReason::ServerShutdown.to_string(), "server_shutdown");
+        assert_eq!(FailReason::ScoreLost.to_string(), "score_lost");
+        assert_eq!(
+            FailReason::Resume(ResumeFail::Timeout(Stage::FirstSnapshot)).to_string(),
+            "resume:timeout:first_snapshot"
+        );
+    }
+
+    #[test]
+    fn failures_while_resuming_become_resume_failures() {
+        let resume = |r: FailReason| r.during_resume().to_string();
+        assert_eq!(
+            resume(FailReason::ServerError(ErrorCode::ResumeRejected)),
+            "resume:rejected"
+        );
+        assert_eq!(
+            resume(FailReason::ServerError(ErrorCode::RateLimited)),
+            "resume:server_error:RateLimited"
+        );
+        assert_eq!(resume(FailReason::ClosedEarly), "resume:closed");
+        assert_eq!(resume(FailReason::Connect), "resume:connect");
+        assert_eq!(
+            resume(FailReason::Timeout(Stage::Welcome)),
+            "resume:timeout:welcome"
+        );
+        assert_eq!(resume(FailReason::ServerShutdown), "server_shutdown");
+        assert_eq!(resume(FailReason::ScoreLost), "score_lost");
     }
 }

@@ -24,6 +24,8 @@ pub(crate) struct Counters {
     /// Bots whose run is over, failed or not.
     pub finished: AtomicU64,
     pub snapshots: AtomicU64,
+    /// Successful resumes after chaos drops.
+    pub resumes: AtomicU64,
 }
 
 impl Counters {
@@ -37,13 +39,18 @@ impl Counters {
 
     fn line(&self, bots: u32) -> String {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        format!(
+        let mut line = format!(
             "connected {}/{bots} · in lobby {} · failed {} · snapshots {}",
             get(&self.connected),
             get(&self.in_lobby),
             get(&self.failed),
             get(&self.snapshots),
-        )
+        );
+        let resumes = get(&self.resumes);
+        if resumes > 0 {
+            line += &format!(" · resumes {resumes}");
+        }
+        line
     }
 }
 

@@ -48,6 +48,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
         target,
         epoch,
         seed: opts.seed,
+        chaos: opts.chaos,
         counters,
     });
     let mut tasks = JoinSet::new();
@@ -83,7 +84,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
             r.unwrap_or_else(|| BotResult::failed(i as u32, FailReason::Timeout(Stage::Run)))
         })
         .collect();
-    let report = Report::build(opts.bots, opts.duration, elapsed, &results);
+    let report = Report::build(opts.bots, opts.duration, elapsed, opts.chaos, &results);
     info!(passed = report.passed(), "run finished");
     Ok(report)
 }

@@ -1,12 +1,12 @@
-//! The bot client against a scripted fake server: every lobby mode, and
-//! every way a server can misbehave, each ending in the right report on
-//! time.
+//! The bot client against a scripted fake server: every lobby mode, every
+//! way a server can misbehave, and chaos drops with their resumes, each
+//! ending in the right report on time.
 
 mod fake_server;
 
 use std::time::{Duration, Instant};
 
-use fake_server::{CODE, Script};
+use fake_server::{CODE, Fake, PING_EVERY, Script};
 use rallypoint_bot_client::{LobbyMode, Report, RunError, RunOptions, run};
 use rallypoint_shared::ErrorCode;
 
@@ -17,13 +17,27 @@ async fn run_against(script: Script, bots: u32, lobby: LobbyMode) -> Report {
 }
 
 async fn run_for(duration: Duration, script: Script, bots: u32, lobby: LobbyMode) -> Report {
-    let addr = fake_server::start(script).await;
+    let fake = fake_server::start(script).await;
+    let report = run_with(&fake, duration, bots, lobby, None).await;
+    assert_eq!(fake.get(|s| &s.liveness_kicks), 0, "{report}");
+    assert_eq!(fake.get(|s| &s.rate_kicks), 0, "{report}");
+    report
+}
+
+async fn run_with(
+    fake: &Fake,
+    duration: Duration,
+    bots: u32,
+    lobby: LobbyMode,
+    chaos: Option<f64>,
+) -> Report {
     run(RunOptions {
-        url: format!("ws://{addr}/ws"),
+        url: format!("ws://{}/ws", fake.addr),
         bots,
         duration,
         lobby,
         ramp: Some(Duration::from_millis(50)),
+        chaos,
         ..RunOptions::default()
     })
     .await
@@ -97,12 +111,93 @@ async fn closing_mid_game_blames_the_last_error() {
     let report = run_against(Script::CloseAfterJoin, 4, LobbyMode::QuickJoin).await;
     assert_eq!(
         failures(&report),
-        [("server_error:ShuttingDown", 4)],
+        [("server_error:RateLimited", 4)],
         "{report}"
     );
     // They were in the lobby and got snapshots before the close.
     assert_eq!(report.bots_joined, 4);
     assert!(report.snapshots_total > 0);
+}
+
+#[tokio::test]
+async fn a_server_shutdown_fails_bots_as_server_shutdown_on_time() {
+    let started = Instant::now();
+    let fake = fake_server::start(Script::ShutDown).await;
+    let report = run_with(&fake, DURATION, 4, LobbyMode::QuickJoin, Some(60.0)).await;
+    assert_eq!(failures(&report), [("server_shutdown", 4)], "{report}");
+    assert_eq!(report.shutdown_notices, 4, "{report}");
+    assert_eq!(report.resumes_failed, 0, "{report}");
+    assert!(!report.passed());
+    assert!(started.elapsed() < DURATION + Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn every_server_ping_gets_its_pong() {
+    let fake = fake_server::start(Script::Play).await;
+    let report = run_with(&fake, DURATION, 4, LobbyMode::QuickJoin, None).await;
+    assert!(report.passed(), "{report}");
+    let pings = fake.get(|s| &s.pings_sent);
+    let expected = 4 * (DURATION.as_millis() / PING_EVERY.as_millis()) as u64;
+    assert!(pings >= expected / 2, "{pings} pings");
+    // Every ping answered in order with its payload, but the last few
+    // in flight when the bots closed.
+    assert_eq!(fake.get(|s| &s.pongs_bad), 0);
+    assert!(fake.get(|s| &s.pongs_ok) + 4 * 3 >= pings, "{pings} pings");
+    assert_eq!(fake.get(|s| &s.liveness_kicks), 0);
+    assert_eq!(fake.get(|s| &s.rate_kicks), 0);
+}
+
+#[tokio::test]
+async fn chaos_drops_resume_with_the_score_kept() {
+    let fake = fake_server::start(Script::Play).await;
+    let duration = Duration::from_secs(2);
+    let report = run_with(
+        &fake,
+        duration,
+        6,
+        LobbyMode::Groups { size: 3 },
+        Some(120.0),
+    )
+    .await;
+    assert!(report.passed(), "{report}");
+    assert!(report.resumes_attempted >= 6, "{report}");
+    assert_eq!(
+        report.resumes_succeeded, report.resumes_attempted,
+        "{report}"
+    );
+    assert_eq!(report.resumes_failed, 0);
+    assert_eq!(report.resume_ms.samples, report.resumes_attempted);
+    assert!(report.resume_ms.p99 < 1_000.0, "{report}");
+    assert_eq!(report.chaos_per_bot_per_min, 120.0);
+    // The fake saw every drop as an end of stream without a close frame,
+    // and every resume.
+    assert_eq!(fake.get(|s| &s.drops), report.resumes_attempted);
+    assert_eq!(fake.get(|s| &s.resumes_ok), report.resumes_attempted);
+    // Time offline is not counted as missed snapshots.
+    assert!(report.delivery_ratio.min > 0.5, "{report}");
+    assert_eq!(fake.get(|s| &s.liveness_kicks), 0);
+    assert_eq!(fake.get(|s| &s.pongs_bad), 0);
+}
+
+#[tokio::test]
+async fn a_rejected_resume_fails_its_bot() {
+    let fake = fake_server::start(Script::RejectResume).await;
+    let report = run_with(&fake, DURATION, 4, LobbyMode::QuickJoin, Some(600.0)).await;
+    assert_eq!(failures(&report), [("resume:rejected", 4)], "{report}");
+    assert_eq!(report.resumes_attempted, 4, "{report}");
+    assert_eq!(report.resumes_failed, 4, "{report}");
+    assert_eq!(fake.get(|s| &s.resumes_rejected), 4);
+    assert!(!report.passed());
+}
+
+#[tokio::test]
+async fn a_lost_score_is_detected() {
+    let fake = fake_server::start(Script::LoseScore).await;
+    let report = run_with(&fake, DURATION, 4, LobbyMode::QuickJoin, Some(600.0)).await;
+    assert_eq!(failures(&report), [("score_lost", 4)], "{report}");
+    assert_eq!(report.resumes_failed, 4, "{report}");
+    assert_eq!(fake.get(|s| &s.resumes_ok), 4);
+    assert!(!report.passed());
 }
 
 #[tokio::test]

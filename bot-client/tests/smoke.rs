@@ -1,18 +1,26 @@
 //! End to end: the bot client against the real Rallypoint server, started
-//! in-process on `127.0.0.1:0`.
+//! in-process on `127.0.0.1:0`: plain runs, the server's pings, and chaos
+//! drops with their resumes.
 
 use std::time::Duration;
 
 use rallypoint_bot_client::{LobbyMode, RunOptions, run};
+use rallypoint_server::Config;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-/// Starts the real server; dropping or firing the sender shuts it down.
+/// Starts the real server with its default configuration.
 async fn start_server() -> (String, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    start_server_with(Config::default()).await
+}
+
+/// Starts the real server; dropping or firing the sender shuts it down.
+async fn start_server_with(
+    config: Config,
+) -> (String, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("ws://{}/ws", listener.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
-    let config = rallypoint_server::Config::default();
     let server = tokio::spawn(async move {
         let shutdown = async {
             let _ = stopped.await;
@@ -62,6 +70,60 @@ async fn quick_join_fills_public_lobbies() {
     })
     .await
     .expect("run starts");
+    assert!(report.passed(), "{report}");
+    let _ = stop.send(());
+    server.await.unwrap();
+}
+
+/// With pings every second and a 2 s peer timeout, a bot that did not
+/// answer pings would be dropped within 3 s; these play 4.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bots_answer_the_servers_pings() {
+    let config = Config {
+        ping_interval_secs: 1,
+        peer_timeout_secs: 2,
+        ..Config::default()
+    };
+    let (url, stop, server) = start_server_with(config).await;
+    let report = run(RunOptions {
+        url,
+        bots: 10,
+        duration: Duration::from_secs(4),
+        lobby: LobbyMode::Groups { size: 5 },
+        ..RunOptions::default()
+    })
+    .await
+    .expect("run starts");
+    assert!(report.passed(), "{report}");
+    let _ = stop.send(());
+    server.await.unwrap();
+}
+
+/// 20 bots, 4 s, 60 drops per bot per minute: about 3 drops a bot, each
+/// of which must resume into the same lobby and entity with the score kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chaos_drops_resume_on_the_real_server() {
+    let (url, stop, server) = start_server().await;
+    let report = run(RunOptions {
+        url,
+        bots: 20,
+        duration: Duration::from_secs(4),
+        lobby: LobbyMode::Groups { size: 10 },
+        chaos: Some(60.0),
+        ..RunOptions::default()
+    })
+    .await
+    .expect("run starts");
+    assert!(report.resumes_attempted >= 20, "{report}");
+    assert_eq!(report.resumes_failed, 0, "{report}");
+    assert_eq!(
+        report.resumes_succeeded, report.resumes_attempted,
+        "{report}"
+    );
+    assert_eq!(
+        report.resume_ms.samples, report.resumes_attempted,
+        "{report}"
+    );
     assert!(report.passed(), "{report}");
     let _ = stop.send(());
     server.await.unwrap();

@@ -1,22 +1,18 @@
-//! One bot: waits for its ramp slot, connects, starts its reader, hands
-//! the write half to its [`session`] driver under a hard deadline, and turns
-//! what both halves measured into a [`BotResult`]. The timeouts every bot
-//! lives by are named here.
+//! One bot: waits for its ramp slot, has its [`session`] driver connect
+//! (which starts the reader), drives the session under a hard deadline,
+//! and turns what both halves measured into a [`BotResult`]. The timeouts
+//! every bot lives by are named here.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until, timeout_at};
 use tracing::{debug, instrument};
 
-use crate::acks::AckRing;
-use crate::conn::{self, ConnectError};
 use crate::options::Target;
 use crate::outcome::{BotResult, FailReason, Stage};
 use crate::progress::Counters;
-
-use crate::reader::{self, ReaderCtx};
 
 mod session;
 
@@ -41,8 +37,13 @@ pub(crate) const STALL_LIMIT: Duration = Duration::from_secs(2);
 /// How often a bot pings. Default: 1 s.
 pub(crate) const PING_INTERVAL: Duration = Duration::from_secs(1);
 /// Capacity of the reader-to-driver event channel. Default: 16; events
-/// are rare (snapshots and pongs never become events).
+/// are rare (snapshots and pongs never become events, but for the first
+/// snapshot after each `Joined`).
 const EVENT_QUEUE: usize = 16;
+/// A chaos bot does not drop its connection when less than this is left of
+/// its play time, so each resume has time to finish (and be judged) before
+/// the bot leaves. Default: 500 ms; a resume on loopback takes a few ms.
+pub(crate) const CHAOS_QUIET_END: Duration = Duration::from_millis(500);
 
 /// How a bot gets into its lobby, with its link to the rest of its group.
 pub(crate) enum LobbyAction {
@@ -64,6 +65,8 @@ pub(crate) struct RunCtx {
     pub target: Target,
     pub epoch: Instant,
     pub seed: u64,
+    /// Chaos drops per bot per minute, if chaos is on.
+    pub chaos: Option<f64>,
     pub counters: Arc<Counters>,
 }
 
@@ -89,60 +92,46 @@ pub(crate) async fn run_bot(spec: BotSpec, ctx: Arc<RunCtx>) -> BotResult {
 }
 
 async fn connect_and_play(spec: BotSpec, ctx: &RunCtx) -> BotResult {
+    let mut session = Session::new(&spec, ctx);
     let deadline = (Instant::now() + STAGE_TIMEOUT).min(spec.play_end);
-    let (ws_read, sender) = match timeout_at(deadline, conn::connect(ctx.addr, &ctx.target)).await {
-        Ok(Ok(halves)) => halves,
-        Ok(Err(err)) => {
-            debug!(%err, "connect failed");
-            let reason = match err {
-                ConnectError::Tcp(_) => FailReason::Connect,
-                _ => FailReason::Handshake,
-            };
-            return BotResult::failed(spec.index, reason);
-        }
+    match timeout_at(deadline, session.connect()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(reason)) => return BotResult::failed(spec.index, reason),
         Err(_) => return BotResult::failed(spec.index, FailReason::Timeout(Stage::Connect)),
-    };
+    }
     let connected_at = Instant::now();
     Counters::bump(&ctx.counters.connected);
 
-    let acks = Arc::new(AckRing::new());
-    let (events_tx, events) = mpsc::channel(EVENT_QUEUE);
-    let reader = reader::spawn(
-        ws_read,
-        events_tx,
-        ReaderCtx {
-            epoch: ctx.epoch,
-            acks: Arc::clone(&acks),
-            counters: Arc::clone(&ctx.counters),
-        },
-    );
-    let mut session = Session::new(&spec, ctx, sender, events, acks);
     let hard_deadline = spec.play_end + LEAVE_TIMEOUT + CLOSE_TIMEOUT + DEADLINE_SLACK;
     let outcome = match timeout_at(hard_deadline, session.drive(spec.lobby)).await {
         Ok(outcome) => outcome,
         Err(_) => Err(FailReason::Timeout(session.stage)),
     };
     let ended_at = Instant::now();
-    if session.joined_at.is_some() {
-        Counters::drop_one(&ctx.counters.in_lobby);
-    }
-    drop(session.events); // The reader may be blocked on a full channel.
-    let recv = reader.finish().await;
+    session.set_in_lobby(false);
+    let recv = session.finish_reader().await;
 
     let mut result = BotResult::new(spec.index);
+    let offline = session.offline.as_secs_f64();
     result.connected = true;
-    result.connected_secs = (ended_at - connected_at).as_secs_f64();
+    result.connected_secs = ((ended_at - connected_at).as_secs_f64() - offline).max(0.0);
     if let Some(joined_at) = session.joined_at {
         result.joined = true;
         let lobby_end = session.lobby_end.unwrap_or(ended_at);
-        result.in_lobby_secs = lobby_end.saturating_duration_since(joined_at).as_secs_f64();
+        let in_lobby = lobby_end.saturating_duration_since(joined_at).as_secs_f64();
+        result.in_lobby_secs = (in_lobby - offline).max(0.0);
     }
     result.tick_hz = session.tick_hz;
     result.inputs_sent = session.inputs_sent;
     result.play_secs = session.play_secs;
+    result.offline_secs = offline;
     result.bytes_up = session.sender.bytes_up;
     result.left_acknowledged = session.left_acknowledged;
     result.server_errors = session.server_errors;
+    result.saw_shutdown = session.shutdown;
+    result.resumes_attempted = session.resumes_attempted;
+    result.resumes_succeeded = session.resumes_succeeded;
+    std::mem::swap(&mut result.resume_us, &mut session.resume_us);
     result.failure = match (outcome, recv) {
         (Err(reason), Some(recv)) => {
             result.recv = recv;
@@ -150,10 +139,9 @@ async fn connect_and_play(spec: BotSpec, ctx: &RunCtx) -> BotResult {
         }
         (Ok(()), Some(recv)) => {
             result.recv = recv;
-            let us = |t: Instant| t.saturating_duration_since(ctx.epoch).as_micros() as u64;
-            let joined = session.joined_at.map_or(0, us);
-            let left = us(session.lobby_end.unwrap_or(ended_at));
-            match result.recv.longest_gap_us(joined, left) {
+            let left = session.lobby_end.unwrap_or(ended_at);
+            let left_us = left.saturating_duration_since(ctx.epoch).as_micros() as u64;
+            match result.recv.longest_gap_us(left_us) {
                 None => Some(FailReason::NoSnapshots),
                 Some(gap) if gap > STALL_LIMIT.as_micros() as u64 => Some(FailReason::Stalled),
                 Some(_) => None,

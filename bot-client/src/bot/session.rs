@@ -1,79 +1,124 @@
 //! A bot's driver: it owns the write half and walks the session from
 //! `Hello` through joining, playing and leaving to the close, answering the
-//! events its reader forwards. Every wait has a deadline.
+//! events its reader forwards (pings included). Every wait has a deadline.
+//! With chaos on it also drops the connection now and then and resumes the
+//! session ([`resume`]); the event handling shared by every phase is in
+//! [`events`].
 //!
 //! Inputs go out on a tokio interval with `MissedTickBehavior::Skip`: when
 //! the bot process falls behind (thousands of bots on one core), a real
 //! client's frame loop would send the next input on the next frame, not a
 //! burst of catch-up inputs; Burst would hand the server artificial bursts,
 //! and Delay would let the schedule drift late for good. `seq` counts the
-//! inputs actually sent, so it stays contiguous either way, and the report's
-//! inputs-per-second shows when ticks were skipped.
+//! inputs actually sent, so it stays contiguous either way (across resumes
+//! too), and the report's inputs-per-second shows when ticks were skipped.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use rallypoint_shared::{ClientMsg, ErrorCode, JoinTarget, PROTOCOL_VERSION};
-use tokio::sync::mpsc;
+use hdrhistogram::Histogram;
+use rallypoint_shared::{
+    ClientMsg, EntityId, ErrorCode, JoinTarget, LobbyId, PROTOCOL_VERSION, PlayerId, ResumeToken,
+};
+use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until, timeout_at};
 use tracing::debug;
 
 use super::{
-    BotSpec, CLOSE_TIMEOUT, LEAVE_TIMEOUT, LobbyAction, PING_INTERVAL, RunCtx, STAGE_TIMEOUT,
+    BotSpec, CHAOS_QUIET_END, CLOSE_TIMEOUT, LEAVE_TIMEOUT, LobbyAction, PING_INTERVAL, RunCtx,
 };
 use crate::acks::AckRing;
+use crate::chaos::Chaos;
 use crate::conn::Sender;
-use crate::outcome::{FailReason, Stage};
+use crate::outcome::{FailReason, ResumeFail, Stage};
 use crate::progress::Counters;
-use crate::reader::Event;
+use crate::reader::{Event, ReaderHandle, RecvStats, micros_histogram};
 use crate::wander::Wander;
 
-/// The driver's state for one connection; the fields the bot reads once
-/// the session is over are `pub(super)`.
+mod events;
+mod resume;
+
+/// The driver's state across every connection of the session; the fields
+/// the bot reads once the session is over are `pub(super)`.
 pub(super) struct Session<'a> {
     index: u32,
     play_end: Instant,
     ctx: &'a RunCtx,
     pub(super) sender: Sender,
-    pub(super) events: mpsc::Receiver<Event>,
+    /// Events of the current connection's reader.
+    events: mpsc::Receiver<Event>,
+    /// The current connection's reader; `None` before the first connect
+    /// and between a drop and the reconnect.
+    reader: Option<ReaderHandle>,
+    /// The statistics while no reader runs.
+    parked: Option<RecvStats>,
     acks: Arc<AckRing>,
     pub(super) stage: Stage,
     pub(super) tick_hz: Option<u16>,
+    /// From `Welcome`: who this session is, and the token to resume it.
+    player: Option<PlayerId>,
+    resume_token: Option<ResumeToken>,
+    /// From the first `Joined`: where a resume must land.
+    lobby: Option<(LobbyId, EntityId)>,
     pub(super) joined_at: Option<Instant>,
     pub(super) lobby_end: Option<Instant>,
+    /// Counted in the progress display's "in lobby" right now.
+    in_lobby: bool,
+    /// Highest input `seq` sent.
+    seq: u32,
     pub(super) inputs_sent: u64,
-    /// Seconds spent sending inputs.
+    /// Seconds spent sending inputs (time offline excluded).
     pub(super) play_secs: f64,
     pub(super) server_errors: u64,
-    /// The latest `Error` code, blamed if the connection then closes.
+    /// The latest `Error` code on this connection, blamed if it closes.
     last_error: Option<ErrorCode>,
+    /// The status of the server's close frame on this connection.
+    close_code: Option<u16>,
+    /// The server announced `ShuttingDown`.
+    pub(super) shutdown: bool,
     pub(super) left_acknowledged: bool,
+    chaos: Option<Chaos>,
+    pub(super) resumes_attempted: u32,
+    pub(super) resumes_succeeded: u32,
+    /// Drop to first snapshot after the resume, µs.
+    pub(super) resume_us: Histogram<u32>,
+    /// Total time from drops to the resumed `Joined`.
+    pub(super) offline: Duration,
 }
 
 impl<'a> Session<'a> {
-    pub(super) fn new(
-        spec: &BotSpec,
-        ctx: &'a RunCtx,
-        sender: Sender,
-        events: mpsc::Receiver<Event>,
-        acks: Arc<AckRing>,
-    ) -> Self {
+    /// A session not connected yet: [`Session::connect`] it.
+    pub(super) fn new(spec: &BotSpec, ctx: &'a RunCtx) -> Self {
         Self {
             index: spec.index,
             play_end: spec.play_end,
             ctx,
-            sender,
-            events,
-            acks,
-            stage: Stage::Welcome,
+            sender: Sender::new(),
+            events: closed_events(),
+            reader: None,
+            parked: Some(RecvStats::new()),
+            acks: Arc::new(AckRing::new()),
+            stage: Stage::Connect,
             tick_hz: None,
+            player: None,
+            resume_token: None,
+            lobby: None,
             joined_at: None,
             lobby_end: None,
+            in_lobby: false,
+            seq: 0,
             inputs_sent: 0,
             play_secs: 0.0,
             server_errors: 0,
             last_error: None,
+            close_code: None,
+            shutdown: false,
             left_acknowledged: false,
+            chaos: ctx.chaos.map(|rate| Chaos::new(ctx.seed, spec.index, rate)),
+            resumes_attempted: 0,
+            resumes_succeeded: 0,
+            resume_us: micros_histogram(),
+            offline: Duration::ZERO,
         }
     }
 
@@ -87,13 +132,14 @@ impl<'a> Session<'a> {
             name,
         })
         .await?;
-        let tick_hz = self.await_welcome().await?;
+        let tick_hz = self.welcome(self.stage_deadline()).await?;
         self.stage = Stage::Join;
         self.join(lobby).await?;
         self.stage = Stage::Play;
         let play_start = Instant::now();
         let played = self.play(tick_hz).await;
-        self.play_secs = play_start.elapsed().as_secs_f64();
+        let playing = play_start.elapsed().saturating_sub(self.offline);
+        self.play_secs = playing.as_secs_f64();
         if let Err(reason) = played {
             self.lobby_end = Some(Instant::now());
             return Err(reason);
@@ -105,20 +151,28 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    async fn await_welcome(&mut self) -> Result<u16, FailReason> {
-        let deadline = self.stage_deadline();
-        let (version, tick_hz) = self
+    /// Waits for `Welcome` and keeps its resume token. On a resume, the
+    /// player id must be the dropped session's. Returns the tick rate.
+    async fn welcome(&mut self, deadline: Instant) -> Result<u16, FailReason> {
+        let (player, version, tick_hz, token) = self
             .expect(deadline, |ev| match ev {
                 Event::Welcome {
+                    player,
                     protocol_version,
                     tick_hz,
-                } => Ok((protocol_version, tick_hz)),
+                    resume_token,
+                } => Ok((player, protocol_version, tick_hz, resume_token)),
                 other => Err(other),
             })
             .await?;
         if version != PROTOCOL_VERSION {
             return Err(FailReason::ProtocolMismatch);
         }
+        if self.player.is_some_and(|before| before != player) {
+            return Err(FailReason::Resume(ResumeFail::PlayerChanged));
+        }
+        self.player = Some(player);
+        self.resume_token = Some(token);
         let tick_hz = tick_hz.max(1);
         self.tick_hz = Some(tick_hz);
         Ok(tick_hz)
@@ -139,11 +193,7 @@ impl<'a> Session<'a> {
                 (create, Some(publish))
             }
             LobbyAction::Follow(mut code) => {
-                let code = match timeout_at(self.play_end, code.wait_for(Option::is_some)).await {
-                    Ok(Ok(code)) => code.clone().unwrap_or_default(),
-                    Ok(Err(_)) => return Err(FailReason::NoJoinCode),
-                    Err(_) => return Err(FailReason::Timeout(Stage::Join)),
-                };
+                let code = self.await_code(&mut code).await?;
                 (ClientMsg::JoinLobby(JoinTarget::Code(code)), None)
             }
             LobbyAction::Code(code) => (
@@ -154,14 +204,19 @@ impl<'a> Session<'a> {
         };
         self.send(&request).await?;
         let deadline = self.stage_deadline();
-        let join_code = self
+        let (lobby, entity, join_code) = self
             .expect(deadline, |ev| match ev {
-                Event::Joined { join_code } => Ok(join_code),
+                Event::Joined {
+                    lobby,
+                    entity,
+                    join_code,
+                } => Ok((lobby, entity, join_code)),
                 other => Err(other),
             })
             .await?;
         self.joined_at = Some(Instant::now());
-        Counters::bump(&self.ctx.counters.in_lobby);
+        self.lobby = Some((lobby, entity));
+        self.set_in_lobby(true);
         if let Some(publish) = publish {
             match join_code {
                 Some(code) => {
@@ -174,6 +229,32 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
+    /// Waits for the group creator's join code, answering pings (and
+    /// noticing a close) meanwhile.
+    async fn await_code(
+        &mut self,
+        code: &mut watch::Receiver<Option<String>>,
+    ) -> Result<String, FailReason> {
+        let give_up = sleep_until(self.play_end);
+        tokio::pin!(give_up);
+        loop {
+            tokio::select! {
+                // The borrowed value must not outlive the branch: it holds
+                // the watch's lock.
+                published = async {
+                    code.wait_for(Option::is_some)
+                        .await
+                        .map(|code| code.clone().unwrap_or_default())
+                } => return published.map_err(|_| FailReason::NoJoinCode),
+                event = self.events.recv() => match event {
+                    Some(event) => self.on_event(event).await?,
+                    None => return Err(self.closed_reason()),
+                },
+                () = &mut give_up => return Err(FailReason::Timeout(Stage::Join)),
+            }
+        }
+    }
+
     async fn play(&mut self, tick_hz: u16) -> Result<(), FailReason> {
         let mut wander = Wander::new(self.ctx.seed, self.index, tick_hz);
         let start = Instant::now();
@@ -184,7 +265,9 @@ impl<'a> Session<'a> {
         pings.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let end = sleep_until(self.play_end);
         tokio::pin!(end);
-        let mut seq = 0u32;
+        let mut next_drop = self.next_drop(start);
+        let chaos = sleep_until(next_drop.unwrap_or(self.play_end));
+        tokio::pin!(chaos);
         loop {
             tokio::select! {
                 biased;
@@ -193,10 +276,17 @@ impl<'a> Session<'a> {
                     Some(event) => self.on_event(event).await?,
                     None => return Err(self.closed_reason()),
                 },
+                () = &mut chaos, if next_drop.is_some() && !self.shutdown => {
+                    self.drop_and_resume().await?;
+                    next_drop = self.next_drop(Instant::now());
+                    if let Some(at) = next_drop {
+                        chaos.as_mut().reset(at);
+                    }
+                }
                 _ = inputs.tick() => {
-                    seq += 1;
-                    let input = wander.next_input(seq);
-                    self.acks.record(seq, self.now_us());
+                    self.seq += 1;
+                    let input = wander.next_input(self.seq);
+                    self.acks.record(self.seq, self.now_us());
                     self.send(&ClientMsg::Input(input)).await?;
                     self.inputs_sent += 1;
                 }
@@ -206,6 +296,14 @@ impl<'a> Session<'a> {
                 }
             }
         }
+    }
+
+    /// When to drop the connection next, counting from `from`; `None` when
+    /// chaos is off or the drop would come too close to the end of play.
+    fn next_drop(&mut self, from: Instant) -> Option<Instant> {
+        let gap = self.chaos.as_mut()?.next_gap();
+        from.checked_add(gap)
+            .filter(|&at| at + CHAOS_QUIET_END < self.play_end)
     }
 
     async fn leave(&mut self) {
@@ -240,74 +338,21 @@ impl<'a> Session<'a> {
         while let Ok(Some(_)) = timeout_at(deadline, self.events.recv()).await {}
     }
 
-    /// Waits until `pick` takes an event, handling the others meanwhile.
-    async fn expect<T>(
-        &mut self,
-        deadline: Instant,
-        mut pick: impl FnMut(Event) -> Result<T, Event>,
-    ) -> Result<T, FailReason> {
-        loop {
-            let event = match timeout_at(deadline, self.events.recv()).await {
-                Ok(Some(event)) => event,
-                Ok(None) => return Err(self.closed_reason()),
-                Err(_) => return Err(FailReason::Timeout(self.stage)),
-            };
-            match pick(event) {
-                Ok(value) => return Ok(value),
-                Err(other) => self.on_event(other).await?,
+    /// Keeps the progress display's "in lobby" count right.
+    pub(super) fn set_in_lobby(&mut self, in_lobby: bool) {
+        if in_lobby != self.in_lobby {
+            self.in_lobby = in_lobby;
+            if in_lobby {
+                Counters::bump(&self.ctx.counters.in_lobby);
+            } else {
+                Counters::drop_one(&self.ctx.counters.in_lobby);
             }
         }
     }
+}
 
-    /// Handles an event nobody is waiting for.
-    async fn on_event(&mut self, event: Event) -> Result<(), FailReason> {
-        match event {
-            Event::Ping(payload) => {
-                if self.sender.pong(payload).await.is_err() {
-                    return Err(self.closed_reason());
-                }
-            }
-            Event::Error(code) => {
-                self.last_error = Some(code);
-                // Before the lobby an error is a refusal; in it, the server
-                // objected to one message and the session goes on.
-                if matches!(self.stage, Stage::Welcome | Stage::Join) {
-                    return Err(FailReason::ServerError(code));
-                }
-                self.server_errors += 1;
-            }
-            Event::Close(code) => {
-                debug!(?code, "server closed the connection");
-                let _ = self.sender.close(1000).await;
-                return Err(self.closed_reason());
-            }
-            Event::Left if self.stage == Stage::Play => return Err(FailReason::LeftEarly),
-            Event::Left | Event::Welcome { .. } | Event::Joined { .. } => {}
-        }
-        Ok(())
-    }
-
-    async fn send(&mut self, msg: &ClientMsg) -> Result<(), FailReason> {
-        match self.sender.send(msg).await {
-            Ok(()) => Ok(()),
-            Err(err) => {
-                debug!(%err, "send failed");
-                Err(self.closed_reason())
-            }
-        }
-    }
-
-    /// Why the connection ended early: the server's last error, if any.
-    fn closed_reason(&self) -> FailReason {
-        self.last_error
-            .map_or(FailReason::ClosedEarly, FailReason::ServerError)
-    }
-
-    fn stage_deadline(&self) -> Instant {
-        (Instant::now() + STAGE_TIMEOUT).min(self.play_end)
-    }
-
-    fn now_us(&self) -> u64 {
-        self.ctx.epoch.elapsed().as_micros() as u64
-    }
+/// An event channel that is already closed, for the time without a
+/// connection.
+fn closed_events() -> mpsc::Receiver<Event> {
+    mpsc::channel(1).1
 }

@@ -5,7 +5,10 @@
 //! so one starved bot shows in the minimum instead of vanishing in a total.
 //! Latency histograms are per bot and merged here. Byte counts are
 //! WebSocket payload bytes of data messages: no TCP, IP or WebSocket frame
-//! headers.
+//! headers. With chaos, time a bot spends disconnected (from a drop to the
+//! resumed `Joined`) counts neither as connected nor as in the lobby, so
+//! the rates and the delivery ratio describe the time the server could
+//! actually deliver; `offline_secs_per_bot` shows how much was left out.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -51,8 +54,10 @@ pub struct Report {
     /// Bots that failed, for any reason (see `failures`).
     pub bots_failed: u32,
     /// Failed bots by reason: `connect`, `handshake`, `timeout:<stage>`,
-    /// `server_error:<ErrorCode>`, `closed_early`, `left_early`,
-    /// `no_snapshots`, `snapshots_stalled`, `protocol_mismatch`, `no_join_code`, `panic`.
+    /// `server_error:<ErrorCode>`, `server_shutdown`, `closed_early`,
+    /// `left_early`, `no_snapshots`, `snapshots_stalled`,
+    /// `protocol_mismatch`, `no_join_code`, `panic`, and with chaos
+    /// `resume:<reason>` and `score_lost`.
     pub failures: BTreeMap<String, u32>,
     /// Each bot's requested lifetime, in seconds.
     pub duration_secs: f64,
@@ -64,7 +69,8 @@ pub struct Report {
     /// Snapshots received per second in the lobby.
     pub snapshots_per_bot_per_sec: MeanMin,
     /// Snapshots received ÷ (seconds in the lobby × `tick_hz`); 1.0 is
-    /// one snapshot every tick.
+    /// one snapshot every tick. Time offline after a chaos drop is not in
+    /// the lobby, so it does not count as missed snapshots.
     pub delivery_ratio: MeanMin,
     /// Inputs sent per second of play (below `tick_hz` means the bot
     /// process could not keep up).
@@ -86,6 +92,25 @@ pub struct Report {
     pub server_errors: u64,
     /// Messages that did not decode and were skipped.
     pub undecodable_messages: u64,
+    /// Bots that received `ShuttingDown` (failing only if the shutdown
+    /// then cut them off: `server_shutdown`).
+    pub shutdown_notices: u32,
+    /// Chaos drops per bot per minute asked for; 0 when chaos is off.
+    pub chaos_per_bot_per_min: f64,
+    /// Chaos drops, each followed by a resume attempt.
+    pub resumes_attempted: u64,
+    /// Resumes that got `Welcome` (same player), `Joined` (same lobby and
+    /// entity) and a first snapshot with the bot's score kept.
+    pub resumes_succeeded: u64,
+    /// `resumes_attempted - resumes_succeeded`; each failed its bot, with
+    /// its reason in `failures` (`resume:<reason>`, `score_lost`,
+    /// `server_shutdown`, or `timeout:run` if the run was aborted).
+    pub resumes_failed: u64,
+    /// From a chaos drop to the first snapshot after the resume.
+    pub resume_ms: Latency,
+    /// Mean seconds per bot spent offline between chaos drops and resumed
+    /// `Joined`s (left out of the rates above).
+    pub offline_secs_per_bot: f64,
 }
 
 impl Report {
@@ -94,6 +119,7 @@ impl Report {
         bots: u32,
         duration: Duration,
         elapsed: Duration,
+        chaos: Option<f64>,
         results: &[BotResult],
     ) -> Self {
         let count =
@@ -122,6 +148,9 @@ impl Report {
             .collect();
         let down = |r: &BotResult| r.recv.bytes_down as f64 / r.connected_secs;
         let up = |r: &BotResult| r.bytes_up as f64 / r.connected_secs;
+        let resumes_attempted: u64 = results.iter().map(|r| u64::from(r.resumes_attempted)).sum();
+        let resumes_succeeded: u64 = results.iter().map(|r| u64::from(r.resumes_succeeded)).sum();
+        let all: Vec<&BotResult> = results.iter().collect();
 
         Self {
             bots,
@@ -146,14 +175,23 @@ impl Report {
             }),
             server_errors: results.iter().map(|r| r.server_errors).sum(),
             undecodable_messages: results.iter().map(|r| r.recv.undecodable).sum(),
+            shutdown_notices: count(&|r| r.saw_shutdown),
+            chaos_per_bot_per_min: chaos.unwrap_or(0.0),
+            resumes_attempted,
+            resumes_succeeded,
+            resumes_failed: resumes_attempted.saturating_sub(resumes_succeeded),
+            resume_ms: latency(results.iter().map(|r| &r.resume_us)),
+            offline_secs_per_bot: mean_min(&all, |r| r.offline_secs).mean,
         }
     }
 
-    /// True when every bot connected, joined, received snapshots and ended
-    /// without failing. The binary exits non-zero otherwise.
+    /// True when every bot connected, joined, received snapshots, resumed
+    /// every session it dropped, and ended without failing. The binary
+    /// exits non-zero otherwise.
     pub fn passed(&self) -> bool {
         self.bots > 0
             && self.bots_failed == 0
+            && self.resumes_failed == 0
             && self.bots_connected == self.bots
             && self.bots_joined == self.bots
     }

@@ -1,7 +1,7 @@
 use rallypoint_shared::ErrorCode;
 
 use super::*;
-use crate::outcome::{FailReason, Stage};
+use crate::outcome::{FailReason, ResumeFail, Stage};
 
 /// A bot that played `secs` in a lobby at 30 Hz and got `snapshots`.
 fn played(index: u32, secs: f64, snapshots: u64) -> BotResult {
@@ -25,6 +25,7 @@ fn build(results: &[BotResult]) -> Report {
         results.len() as u32,
         Duration::from_secs(2),
         Duration::from_secs(3),
+        None,
         results,
     )
 }
@@ -147,6 +148,59 @@ fn empty_and_no_bot_runs_do_not_pass() {
 }
 
 #[test]
+fn resumes_are_counted_and_a_failed_one_fails_the_run() {
+    let mut a = played(0, 2.0, 60);
+    a.resumes_attempted = 3;
+    a.resumes_succeeded = 3;
+    for ms in [5, 10, 20] {
+        a.resume_us.record(ms * 1000).unwrap();
+    }
+    a.offline_secs = 0.5;
+    let report = Report::build(
+        1,
+        Duration::from_secs(2),
+        Duration::from_secs(3),
+        Some(30.0),
+        &[a],
+    );
+    assert_eq!(report.chaos_per_bot_per_min, 30.0);
+    assert_eq!(
+        (
+            report.resumes_attempted,
+            report.resumes_succeeded,
+            report.resumes_failed
+        ),
+        (3, 3, 0)
+    );
+    assert_eq!(report.resume_ms.samples, 3);
+    assert!(
+        (report.resume_ms.p50 - 10.0).abs() < 0.1,
+        "{:?}",
+        report.resume_ms
+    );
+    assert_eq!(report.offline_secs_per_bot, 0.5);
+    assert!(report.passed());
+    assert!(
+        report
+            .to_string()
+            .contains("resumes 3 attempted, 3 succeeded, 0 failed")
+    );
+
+    let mut b = played(1, 2.0, 60);
+    b.resumes_attempted = 2;
+    b.resumes_succeeded = 1;
+    b.failure = Some(FailReason::Resume(ResumeFail::Rejected));
+    let mut c = played(2, 2.0, 60);
+    c.resumes_attempted = 1;
+    c.failure = Some(FailReason::ScoreLost);
+    let report = build(&[played(0, 2.0, 60), b, c]);
+    assert_eq!(report.resumes_failed, 2);
+    assert_eq!(report.failures["resume:rejected"], 1);
+    assert_eq!(report.failures["score_lost"], 1);
+    assert!(!report.passed());
+}
+
+#[test]
 fn json_has_the_agreed_keys() {
     let report = build(&[played(0, 2.0, 60)]);
     let json = serde_json::to_value(&report).unwrap();
@@ -162,6 +216,13 @@ fn json_has_the_agreed_keys() {
         "bytes_up_per_bot_per_sec",
         "duration_secs",
         "tick_hz",
+        "resumes_attempted",
+        "resumes_succeeded",
+        "resumes_failed",
+        "resume_ms",
+        "chaos_per_bot_per_min",
+        "shutdown_notices",
+        "offline_secs_per_bot",
     ] {
         assert!(json.get(key).is_some(), "missing {key}");
     }

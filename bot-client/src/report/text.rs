@@ -61,11 +61,31 @@ impl fmt::Display for Report {
         latency_line(f, "rtt", &self.rtt_ms)?;
         latency_line(f, "snap interval", &self.snapshot_interval_ms)?;
         latency_line(f, "input ack", &self.input_ack_ms)?;
+        if self.chaos_per_bot_per_min > 0.0 || self.resumes_attempted > 0 {
+            writeln!(
+                f,
+                "  chaos         {:.1} drops/bot/min: resumes {} attempted, {} succeeded, \
+                 {} failed; {:.3} s offline per bot (not counted in delivery)",
+                self.chaos_per_bot_per_min,
+                self.resumes_attempted,
+                self.resumes_succeeded,
+                self.resumes_failed,
+                self.offline_secs_per_bot
+            )?;
+            latency_line(f, "resume", &self.resume_ms)?;
+        }
         if self.leaves_unacknowledged > 0 {
             writeln!(
                 f,
                 "  unacked leave {} bots got no Left",
                 self.leaves_unacknowledged
+            )?;
+        }
+        if self.shutdown_notices > 0 {
+            writeln!(
+                f,
+                "  shutdown      {} bots were told the server is shutting down",
+                self.shutdown_notices
             )?;
         }
         if self.server_errors > 0 {

@@ -1,31 +1,47 @@
-//! A scripted stand-in for the Rallypoint server, to drive the bot client
-//! through the cases the real server rarely produces on demand: refusals,
-//! silence, closing mid-game, unknown messages, a missing `Left`.
+//! A scripted stand-in for the Rallypoint server (protocol v2), to drive
+//! the bot client through the cases the real server rarely produces on
+//! demand: refusals, silence, kicks, shutdowns, unknown messages, a missing
+//! `Left`, rejected resumes and lost scores.
 //!
 //! It speaks the real protocol through the shared codec. Every created
 //! lobby has the join code [`CODE`]; snapshots go out at 30 Hz while the
-//! connection is in a lobby, echoing the highest input seq received.
+//! session is in a lobby, echoing the highest input seq received and
+//! showing the player's own kills and deaths (3 and 2 at the join, then a
+//! kill every 15 ticks). `Welcome` carries a fresh resume token; a session
+//! whose connection drops (end of stream without a close frame) can be
+//! resumed with it, once; tokens do not expire here.
+//!
+//! Like the real server it checks liveness and rate (see [`liveness`]): it
+//! pings every [`PING_EVERY`] and closes (1008) a connection that leaves a
+//! ping unanswered for a second or sends over 150 frames a second beyond a
+//! burst of 300. [`FakeStats`] counts what happened, for the tests to check.
 
-use std::convert::Infallible;
+mod liveness;
+mod wire;
+
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fastwebsockets::upgrade::{self, UpgradeFut};
-use fastwebsockets::{FragmentCollectorRead, Frame, OpCode, Payload, WebSocketError};
-use glam::Vec2;
+use fastwebsockets::{FragmentCollectorRead, Frame, OpCode, WebSocketError};
 use hyper::Request;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use rallypoint_shared::{
-    ClientMsg, EntityId, ErrorCode, JoinTarget, LobbyId, MapInfo, PROTOCOL_VERSION, PlayerId, Rect,
-    RosterEntry, ServerMsg, Snapshot, decode_client, encode_server,
+    ClientMsg, EntityId, ErrorCode, JoinTarget, PROTOCOL_VERSION, PlayerId, ResumeToken, ServerMsg,
+    decode_client,
 };
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
+
+pub use liveness::PING_EVERY;
+use liveness::{Liveness, pinger};
+use wire::{Out, OutTx, joined_msg, roster, ticker, writer};
 
 /// The join code of every lobby the fake creates.
 pub const CODE: &str = "FAKE1";
@@ -39,34 +55,109 @@ pub enum Script {
     Refuse(ErrorCode),
     /// Never answers `Hello`.
     Silent,
-    /// Sends `Error(ShuttingDown)` and closes 300 ms after `Joined`.
+    /// Sends `Error(RateLimited)` and closes (1008) 300 ms after `Joined`.
     CloseAfterJoin,
-    /// Plays, but also sends undecodable bytes, a text frame, a WebSocket
-    /// ping and unsolicited `Roster`/`LobbyList` messages.
+    /// Plays, but the whole fake shuts down 300 ms after the first
+    /// `Joined`: `ShuttingDown` to every connection, `Error(ShuttingDown)`
+    /// to any `Hello` or `Resume`, and a close with 1001 200 ms later.
+    ShutDown,
+    /// Plays, but also sends undecodable bytes, a text frame and
+    /// unsolicited `Roster`/`LobbyList` messages.
     Noisy,
     /// Plays, but never answers `LeaveLobby`.
     NoLeft,
     /// Stops sending snapshots 300 ms after `Joined`, but stays connected.
     Stall,
+    /// Plays, but refuses every `Resume` with `ResumeRejected` and a close.
+    RejectResume,
+    /// Plays, but a resumed session's kills and deaths restart at 0.
+    LoseScore,
+}
+
+/// What the fake saw, for tests to check.
+#[derive(Debug, Default)]
+pub struct FakeStats {
+    pub pings_sent: AtomicU64,
+    /// Pongs that answered the oldest outstanding ping with its payload.
+    pub pongs_ok: AtomicU64,
+    /// Pongs with another payload, or with no ping outstanding.
+    pub pongs_bad: AtomicU64,
+    /// Connections closed for an unanswered ping.
+    pub liveness_kicks: AtomicU64,
+    /// Connections closed for sending too fast.
+    pub rate_kicks: AtomicU64,
+    /// Connections that ended without a close frame while in a lobby.
+    pub drops: AtomicU64,
+    pub resumes_ok: AtomicU64,
+    pub resumes_rejected: AtomicU64,
+}
+
+/// A running fake.
+pub struct Fake {
+    pub addr: SocketAddr,
+    pub stats: Arc<FakeStats>,
+}
+
+impl Fake {
+    pub fn get(&self, counter: impl Fn(&FakeStats) -> &AtomicU64) -> u64 {
+        counter(&self.stats).load(Ordering::Relaxed)
+    }
+}
+
+/// One session: it outlives its connection, so it can be resumed.
+struct Player {
+    id: PlayerId,
+    entity: EntityId,
+    joined: AtomicBool,
+    last_seq: AtomicU32,
+    tick: AtomicU32,
+    kills: AtomicU32,
+    deaths: AtomicU32,
+}
+
+struct Server {
+    script: Script,
+    stats: Arc<FakeStats>,
+    /// Live resume tokens.
+    tokens: Mutex<HashMap<ResumeToken, Arc<Player>>>,
+    next_id: AtomicU64,
+    /// For [`Script::ShutDown`]: the shutdown is scheduled, announced,
+    /// and over.
+    shutdown_scheduled: AtomicBool,
+    draining: AtomicBool,
+    closing: AtomicBool,
 }
 
 /// Starts the fake on a free loopback port.
-pub async fn start(script: Script) -> SocketAddr {
+pub async fn start(script: Script) -> Fake {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let stats = Arc::new(FakeStats::default());
+    let server = Arc::new(Server {
+        script,
+        stats: Arc::clone(&stats),
+        tokens: Mutex::new(HashMap::new()),
+        next_id: AtomicU64::new(1),
+        shutdown_scheduled: AtomicBool::new(false),
+        draining: AtomicBool::new(false),
+        closing: AtomicBool::new(false),
+    });
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(serve_http(stream, script));
+            tokio::spawn(serve_http(stream, Arc::clone(&server)));
         }
     });
-    addr
+    Fake { addr, stats }
 }
 
-async fn serve_http(stream: TcpStream, script: Script) {
-    let service = service_fn(move |mut req: Request<Incoming>| async move {
-        let (response, upgraded) = upgrade::upgrade(&mut req)?;
-        tokio::spawn(session(upgraded, script));
-        Ok::<_, WebSocketError>(response)
+async fn serve_http(stream: TcpStream, server: Arc<Server>) {
+    let service = service_fn(move |mut req: Request<Incoming>| {
+        let server = Arc::clone(&server);
+        async move {
+            let (response, upgraded) = upgrade::upgrade(&mut req)?;
+            tokio::spawn(connection(upgraded, server));
+            Ok::<_, WebSocketError>(response)
+        }
     });
     let _ = http1::Builder::new()
         .serve_connection(TokioIo::new(stream), service)
@@ -74,22 +165,15 @@ async fn serve_http(stream: TcpStream, script: Script) {
         .await;
 }
 
-/// What the writer task sends.
-enum Out {
-    Msg(ServerMsg),
-    Raw(Vec<u8>),
-    Text(&'static str),
-    Ping,
-    Close(u16),
+/// One connection: the session it serves once `Hello` or `Resume` named
+/// it.
+struct Conn {
+    server: Arc<Server>,
+    out: OutTx,
+    player: Option<Arc<Player>>,
 }
 
-struct Lobby {
-    joined: AtomicBool,
-    last_seq: AtomicU32,
-    tick: AtomicU32,
-}
-
-async fn session(upgraded: UpgradeFut, script: Script) {
+async fn connection(upgraded: UpgradeFut, server: Arc<Server>) {
     let Ok(ws) = upgraded.await else { return };
     let (mut rx, tx) = ws.split(tokio::io::split);
     rx.set_auto_close(false);
@@ -97,172 +181,224 @@ async fn session(upgraded: UpgradeFut, script: Script) {
     let mut rx = FragmentCollectorRead::new(rx);
     let (out, out_rx) = mpsc::unbounded_channel();
     tokio::spawn(writer(tx, out_rx));
-    let lobby = Arc::new(Lobby {
-        joined: AtomicBool::new(false),
-        last_seq: AtomicU32::new(0),
-        tick: AtomicU32::new(0),
-    });
-    tokio::spawn(ticker(Arc::clone(&lobby), out.clone()));
-    let mut no_writes = |_: Frame<'_>| std::future::ready(Ok::<(), Infallible>(()));
+    let liveness = Arc::new(Liveness::new(Arc::clone(&server.stats)));
+    tokio::spawn(pinger(Arc::clone(&liveness), out.clone()));
+    let mut conn = Conn {
+        server,
+        out,
+        player: None,
+    };
+    let mut no_writes = |_: Frame<'_>| std::future::ready(Ok::<(), std::convert::Infallible>(()));
     while let Ok(frame) = rx.read_frame(&mut no_writes).await {
+        if !liveness.on_frame() {
+            conn.kick(ErrorCode::RateLimited);
+            return;
+        }
         match frame.opcode {
             OpCode::Close => {
-                let _ = out.send(Out::Close(1000));
+                let _ = conn.out.send(Out::Close(1000));
                 return;
             }
+            OpCode::Pong => liveness.on_pong(&frame.payload),
             OpCode::Binary => match decode_client(&frame.payload) {
-                Ok(msg) => handle(msg, script, &lobby, &out),
+                Ok(msg) => conn.handle(msg),
                 Err(_) => {
-                    let _ = out.send(Out::Close(1002));
+                    let _ = conn.out.send(Out::Close(1002));
                     return;
                 }
             },
             _ => {}
         }
     }
-}
-
-fn handle(msg: ClientMsg, script: Script, lobby: &Arc<Lobby>, out: &mpsc::UnboundedSender<Out>) {
-    let send = |msg| {
-        let _ = out.send(Out::Msg(msg));
-    };
-    match msg {
-        ClientMsg::Hello { .. } if script == Script::Silent => {}
-        ClientMsg::Hello { .. } => {
-            send(ServerMsg::Welcome {
-                player: PlayerId(7),
-                protocol_version: PROTOCOL_VERSION,
-                tick_hz: 30,
-                max_message_bytes: 512,
-            });
-            if script == Script::Noisy {
-                let _ = out.send(Out::Raw(vec![0xff, 0xff, 0xff, 0xff]));
-                let _ = out.send(Out::Text("hello"));
-                let _ = out.send(Out::Ping);
-                send(ServerMsg::LobbyList { lobbies: vec![] });
-            }
-        }
-        ClientMsg::CreateLobby { .. } | ClientMsg::JoinLobby(_) | ClientMsg::QuickJoin
-            if matches!(script, Script::Refuse(_)) =>
-        {
-            let Script::Refuse(code) = script else {
-                unreachable!()
-            };
-            send(ServerMsg::Error {
-                code,
-                message: "scripted refusal".into(),
-            });
-        }
-        ClientMsg::CreateLobby { max_players, .. } => join(lobby, out, script, Some(max_players)),
-        ClientMsg::JoinLobby(JoinTarget::Code(code)) if code == CODE => {
-            join(lobby, out, script, None);
-        }
-        ClientMsg::JoinLobby(_) => send(ServerMsg::Error {
-            code: ErrorCode::LobbyNotFound,
-            message: "no such lobby".into(),
-        }),
-        ClientMsg::QuickJoin => join(lobby, out, script, None),
-        ClientMsg::Input(input) => {
-            lobby.last_seq.fetch_max(input.seq, Ordering::Relaxed);
-        }
-        ClientMsg::Ping { client_time } => send(ServerMsg::Pong {
-            client_time,
-            tick: lobby.tick.load(Ordering::Relaxed),
-        }),
-        ClientMsg::LeaveLobby => {
-            lobby.joined.store(false, Ordering::Relaxed);
-            if script != Script::NoLeft {
-                send(ServerMsg::Left);
-            }
-        }
-        ClientMsg::ListLobbies => send(ServerMsg::LobbyList { lobbies: vec![] }),
+    // End of stream without a close frame: the session stays resumable.
+    if conn
+        .player
+        .as_ref()
+        .is_some_and(|p| p.joined.load(Ordering::Relaxed))
+    {
+        conn.server.stats.drops.fetch_add(1, Ordering::Relaxed);
     }
+    let _ = conn.out.send(Out::Hangup);
 }
 
-fn join(lobby: &Arc<Lobby>, out: &mpsc::UnboundedSender<Out>, script: Script, created: Option<u8>) {
-    let entity = EntityId {
-        index: 1,
-        generation: 0,
-    };
-    let _ = out.send(Out::Msg(ServerMsg::Joined {
-        lobby: LobbyId(1),
-        join_code: created.map(|_| CODE.to_owned()),
-        max_players: created.unwrap_or(16),
-        entity,
-        map: MapInfo {
-            name: "fake".into(),
-            bounds: Rect {
-                min: Vec2::ZERO,
-                max: Vec2::splat(1000.0),
+impl Conn {
+    fn send(&self, msg: ServerMsg) {
+        let _ = self.out.send(Out::Msg(msg));
+    }
+
+    fn kick(&self, code: ErrorCode) {
+        self.send(ServerMsg::Error {
+            code,
+            message: "scripted kick".into(),
+        });
+        let _ = self.out.send(Out::Close(1008));
+    }
+
+    fn handle(&mut self, msg: ClientMsg) {
+        let script = self.server.script;
+        let player = self.player.clone();
+        match msg {
+            ClientMsg::Hello { .. } | ClientMsg::Resume { .. }
+                if self.server.draining.load(Ordering::Relaxed) =>
+            {
+                self.send(ServerMsg::Error {
+                    code: ErrorCode::ShuttingDown,
+                    message: "draining".into(),
+                });
+                let _ = self.out.send(Out::Close(1001));
+            }
+            ClientMsg::Hello { .. } if script == Script::Silent => {}
+            ClientMsg::Hello { .. } => self.hello(),
+            ClientMsg::Resume { token, .. } => self.resume(token),
+            ClientMsg::CreateLobby { .. } | ClientMsg::JoinLobby(_) | ClientMsg::QuickJoin
+                if matches!(script, Script::Refuse(_)) =>
+            {
+                let Script::Refuse(code) = script else {
+                    unreachable!()
+                };
+                self.send(ServerMsg::Error {
+                    code,
+                    message: "scripted refusal".into(),
+                });
+            }
+            ClientMsg::CreateLobby { max_players, .. } => self.join(Some(max_players)),
+            ClientMsg::JoinLobby(JoinTarget::Code(code)) if code == CODE => self.join(None),
+            ClientMsg::JoinLobby(_) => self.send(ServerMsg::Error {
+                code: ErrorCode::LobbyNotFound,
+                message: "no such lobby".into(),
+            }),
+            ClientMsg::QuickJoin => self.join(None),
+            ClientMsg::Input(input) => {
+                if let Some(p) = player {
+                    p.last_seq.fetch_max(input.seq, Ordering::Relaxed);
+                }
+            }
+            ClientMsg::Ping { client_time } => self.send(ServerMsg::Pong {
+                client_time,
+                tick: player.map_or(0, |p| p.tick.load(Ordering::Relaxed)),
+            }),
+            ClientMsg::LeaveLobby => {
+                if let Some(p) = player {
+                    p.joined.store(false, Ordering::Relaxed);
+                }
+                if script != Script::NoLeft {
+                    self.send(ServerMsg::Left);
+                }
+            }
+            ClientMsg::ListLobbies => self.send(ServerMsg::LobbyList { lobbies: vec![] }),
+        }
+    }
+
+    fn hello(&mut self) {
+        let id = self.server.next_id.fetch_add(1, Ordering::Relaxed);
+        let player = Arc::new(Player {
+            id: PlayerId(id),
+            entity: EntityId {
+                index: id as u32,
+                generation: 0,
             },
-            walls: vec![],
-        },
-        tick: lobby.tick.load(Ordering::Relaxed),
-    }));
-    if script == Script::Noisy {
-        let _ = out.send(Out::Msg(ServerMsg::Roster {
-            players: vec![RosterEntry {
-                entity,
-                player: PlayerId(7),
-                name: "bot".into(),
-            }],
-        }));
-    }
-    lobby.joined.store(true, Ordering::Relaxed);
-    if script == Script::Stall {
-        let lobby = Arc::clone(lobby);
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            lobby.joined.store(false, Ordering::Relaxed);
+            joined: AtomicBool::new(false),
+            last_seq: AtomicU32::new(0),
+            tick: AtomicU32::new(0),
+            kills: AtomicU32::new(0),
+            deaths: AtomicU32::new(0),
         });
-    }
-    if script == Script::CloseAfterJoin {
-        let out = out.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            let _ = out.send(Out::Msg(ServerMsg::Error {
-                code: ErrorCode::ShuttingDown,
-                message: "bye".into(),
-            }));
-            let _ = out.send(Out::Close(1001));
-        });
-    }
-}
-
-/// Sends a snapshot every 1/30 s while in a lobby; ends with the writer.
-async fn ticker(lobby: Arc<Lobby>, out: mpsc::UnboundedSender<Out>) {
-    let mut every = tokio::time::interval(Duration::from_nanos(1_000_000_000 / 30));
-    while !out.is_closed() {
-        every.tick().await;
-        let tick = lobby.tick.fetch_add(1, Ordering::Relaxed) + 1;
-        if lobby.joined.load(Ordering::Relaxed) {
-            let _ = out.send(Out::Msg(ServerMsg::Snapshot(Snapshot {
-                tick,
-                last_input_seq: lobby.last_seq.load(Ordering::Relaxed),
-                players: vec![],
-                projectiles: vec![],
-            })));
+        self.welcome(player);
+        if self.server.script == Script::Noisy {
+            let _ = self.out.send(Out::Raw(vec![0xff, 0xff, 0xff, 0xff]));
+            let _ = self.out.send(Out::Text("hello"));
+            self.send(ServerMsg::LobbyList { lobbies: vec![] });
         }
     }
-}
 
-async fn writer<S>(mut tx: fastwebsockets::WebSocketWrite<S>, mut out: mpsc::UnboundedReceiver<Out>)
-where
-    S: tokio::io::AsyncWrite + Unpin,
-{
-    while let Some(item) = out.recv().await {
-        let frame = match item {
-            Out::Msg(msg) => Frame::binary(Payload::Owned(encode_server(&msg).unwrap())),
-            Out::Raw(bytes) => Frame::binary(Payload::Owned(bytes)),
-            Out::Text(text) => Frame::text(Payload::Owned(text.as_bytes().to_vec())),
-            Out::Ping => Frame::new(true, OpCode::Ping, None, Payload::Owned(b"p".to_vec())),
-            Out::Close(code) => {
-                let _ = tx.write_frame(Frame::close(code, b"")).await;
-                return;
+    /// Issues a new token for `player`, sends `Welcome` and starts the
+    /// snapshot ticker of this connection.
+    fn welcome(&mut self, player: Arc<Player>) {
+        let id = self.server.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut token = [0u8; 16];
+        token[..8].copy_from_slice(&id.to_le_bytes());
+        token[8..].copy_from_slice(&player.id.0.to_le_bytes());
+        let token = ResumeToken(token);
+        let tokens = &self.server.tokens;
+        tokens.lock().unwrap().insert(token, Arc::clone(&player));
+        self.send(ServerMsg::Welcome {
+            player: player.id,
+            protocol_version: PROTOCOL_VERSION,
+            tick_hz: 30,
+            max_message_bytes: 512,
+            resume_token: token,
+            resume_grace_secs: 20,
+        });
+        let server = Arc::clone(&self.server);
+        tokio::spawn(ticker(server, Arc::clone(&player), self.out.clone()));
+        self.player = Some(player);
+    }
+
+    fn resume(&mut self, token: ResumeToken) {
+        let stats = Arc::clone(&self.server.stats);
+        let found = self.server.tokens.lock().unwrap().remove(&token);
+        let player = match found {
+            Some(player) if self.server.script != Script::RejectResume => player,
+            _ => {
+                stats.resumes_rejected.fetch_add(1, Ordering::Relaxed);
+                return self.kick(ErrorCode::ResumeRejected);
             }
         };
-        if tx.write_frame(frame).await.is_err() {
+        stats.resumes_ok.fetch_add(1, Ordering::Relaxed);
+        if self.server.script == Script::LoseScore {
+            player.kills.store(0, Ordering::Relaxed);
+            player.deaths.store(0, Ordering::Relaxed);
+        }
+        self.welcome(Arc::clone(&player));
+        if player.joined.load(Ordering::Relaxed) {
+            self.send(joined_msg(&player, None));
+            self.send(roster(&player));
+        }
+    }
+
+    fn join(&mut self, created: Option<u8>) {
+        let Some(player) = self.player.clone() else {
             return;
+        };
+        player.kills.store(3, Ordering::Relaxed);
+        player.deaths.store(2, Ordering::Relaxed);
+        self.send(joined_msg(&player, created));
+        if self.server.script == Script::Noisy {
+            self.send(roster(&player));
+        }
+        player.joined.store(true, Ordering::Relaxed);
+        let out = self.out.clone();
+        let later = |ms, f: Box<dyn FnOnce() + Send>| {
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                f();
+            });
+        };
+        match self.server.script {
+            Script::Stall => later(
+                300,
+                Box::new(move || player.joined.store(false, Ordering::Relaxed)),
+            ),
+            Script::CloseAfterJoin => later(
+                300,
+                Box::new(move || {
+                    let _ = out.send(Out::Msg(ServerMsg::Error {
+                        code: ErrorCode::RateLimited,
+                        message: "slow down".into(),
+                    }));
+                    let _ = out.send(Out::Close(1008));
+                }),
+            ),
+            Script::ShutDown if !self.server.shutdown_scheduled.swap(true, Ordering::Relaxed) => {
+                let server = Arc::clone(&self.server);
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    server.draining.store(true, Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    server.closing.store(true, Ordering::Relaxed);
+                });
+            }
+            _ => {}
         }
     }
 }

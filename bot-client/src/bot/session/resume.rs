@@ -1,0 +1,146 @@
+//! The session's connections: the first connect, and for `--chaos` the
+//! abrupt drop and the resume that must follow it.
+//!
+//! A resume is judged end to end: reconnect at once, `Resume` with the
+//! latest token, `Welcome` for the same player, `Joined` for the same lobby
+//! and entity, then the first snapshot, which must show the bot's kills
+//! and deaths at least where the last snapshot before the drop left them
+//! (scores only grow). Its latency runs from the drop to that snapshot.
+//! Each step has [`STAGE_TIMEOUT`], but all must end by the play end plus
+//! [`LEAVE_TIMEOUT`], before the bot's hard deadline, so a hung resume is
+//! reported as a resume failure, not as a generic timeout.
+
+use rallypoint_shared::{ClientMsg, PROTOCOL_VERSION};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, timeout_at};
+use tracing::debug;
+
+use super::{Session, closed_events};
+use crate::bot::{EVENT_QUEUE, LEAVE_TIMEOUT, STAGE_TIMEOUT};
+use crate::conn::{self, ConnectError};
+use crate::outcome::{FailReason, ResumeFail, Stage};
+use crate::progress::Counters;
+use crate::reader::{self, Event, ReaderCtx, RecvStats, Score};
+
+impl Session<'_> {
+    /// Opens a connection and starts its reader, which carries on the
+    /// session's statistics.
+    pub(in crate::bot) async fn connect(&mut self) -> Result<(), FailReason> {
+        let (ws_read, writer) = conn::connect(self.ctx.addr, &self.ctx.target)
+            .await
+            .map_err(|err| {
+                debug!(%err, "connect failed");
+                match err {
+                    ConnectError::Tcp(_) => FailReason::Connect,
+                    _ => FailReason::Handshake,
+                }
+            })?;
+        self.sender.attach(writer);
+        let (events_tx, events) = mpsc::channel(EVENT_QUEUE);
+        self.events = events;
+        self.last_error = None;
+        self.close_code = None;
+        let stats = self.parked.take().unwrap_or_else(RecvStats::new);
+        let ctx = ReaderCtx {
+            epoch: self.ctx.epoch,
+            acks: self.acks.clone(),
+            counters: self.ctx.counters.clone(),
+        };
+        self.reader = Some(reader::spawn(ws_read, events_tx, ctx, stats));
+        Ok(())
+    }
+
+    /// Ends the current connection for good and returns the statistics;
+    /// `None` only if the reader panicked.
+    pub(in crate::bot) async fn finish_reader(&mut self) -> Option<RecvStats> {
+        // The reader may be blocked on a full channel.
+        self.events = closed_events();
+        match self.reader.take() {
+            Some(reader) => reader.finish().await,
+            None => self.parked.take(),
+        }
+    }
+
+    /// Drops the connection abruptly and resumes the session on a new one.
+    /// `Ok` once the first snapshot after the resume has shown the score
+    /// kept.
+    pub(super) async fn drop_and_resume(&mut self) -> Result<(), FailReason> {
+        let dropped_at = Instant::now();
+        let dropped_us = self.now_us();
+        self.sender.drop_connection();
+        let mut stats = self.finish_reader().await.ok_or(FailReason::Panicked)?;
+        let before = stats.score;
+        stats.on_disconnect(self.seq);
+        self.parked = Some(stats);
+        self.set_in_lobby(false);
+        self.resumes_attempted += 1;
+        debug!(?before, "dropped the connection; resuming");
+        let resumed = self.resume(before, dropped_at, dropped_us).await;
+        self.stage = Stage::Play;
+        resumed.map_err(FailReason::during_resume)
+    }
+
+    async fn resume(
+        &mut self,
+        before: Option<Score>,
+        dropped_at: Instant,
+        dropped_us: u64,
+    ) -> Result<(), FailReason> {
+        let (Some(token), Some((lobby, entity))) = (self.resume_token, self.lobby) else {
+            // Chaos drops only happen in the lobby, after `Welcome`.
+            return Err(FailReason::Resume(ResumeFail::Closed));
+        };
+        self.stage = Stage::Connect;
+        timeout_at(self.resume_deadline(), self.connect())
+            .await
+            .map_err(|_| FailReason::Timeout(Stage::Connect))??;
+
+        self.stage = Stage::Welcome;
+        self.send(&ClientMsg::Resume {
+            protocol_version: PROTOCOL_VERSION,
+            token,
+        })
+        .await?;
+        self.welcome(self.resume_deadline()).await?;
+
+        self.stage = Stage::Join;
+        let joined = self
+            .expect(self.resume_deadline(), |ev| match ev {
+                Event::Joined { lobby, entity, .. } => Ok((lobby, entity)),
+                other => Err(other),
+            })
+            .await?;
+        if joined.0 != lobby {
+            return Err(FailReason::Resume(ResumeFail::LobbyChanged));
+        }
+        if joined.1 != entity {
+            return Err(FailReason::Resume(ResumeFail::EntityChanged));
+        }
+        self.offline += dropped_at.elapsed();
+        self.set_in_lobby(true);
+
+        self.stage = Stage::FirstSnapshot;
+        let (at_us, after) = self
+            .expect(self.resume_deadline(), |ev| match ev {
+                Event::FirstSnapshot { at_us, score } => Ok((at_us, score)),
+                other => Err(other),
+            })
+            .await?;
+        if let Some(before) = before
+            && !after.is_some_and(|after| after.kept(before))
+        {
+            debug!(?before, ?after, "score lost in the resume");
+            return Err(FailReason::ScoreLost);
+        }
+        // Cannot fail: the histogram auto-resizes.
+        let _ = self.resume_us.record(at_us.saturating_sub(dropped_us));
+        self.resumes_succeeded += 1;
+        Counters::bump(&self.ctx.counters.resumes);
+        Ok(())
+    }
+
+    /// The deadline of one resume step.
+    fn resume_deadline(&self) -> Instant {
+        (Instant::now() + STAGE_TIMEOUT).min(self.play_end + LEAVE_TIMEOUT)
+    }
+}

@@ -1,0 +1,124 @@
+//! What the fake sends: the writer task that owns a connection's write
+//! half, the 30 Hz snapshot ticker (which also carries out a scripted
+//! shutdown), and the messages built for a player.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use fastwebsockets::{Frame, OpCode, Payload};
+use glam::Vec2;
+use rallypoint_shared::{
+    LobbyId, MapInfo, PlayerState, Rect, RosterEntry, ServerMsg, Snapshot, encode_server,
+};
+use tokio::sync::mpsc;
+
+use super::{CODE, Player, Server};
+
+/// What the writer task sends.
+pub(super) enum Out {
+    Msg(ServerMsg),
+    Raw(Vec<u8>),
+    Text(&'static str),
+    Ping(Vec<u8>),
+    Close(u16),
+    /// Stop writing without a close frame (the peer is gone).
+    Hangup,
+}
+
+pub(super) type OutTx = mpsc::UnboundedSender<Out>;
+
+pub(super) fn joined_msg(player: &Player, created: Option<u8>) -> ServerMsg {
+    ServerMsg::Joined {
+        lobby: LobbyId(1),
+        join_code: created.map(|_| CODE.to_owned()),
+        max_players: created.unwrap_or(16),
+        entity: player.entity,
+        map: MapInfo {
+            name: "fake".into(),
+            bounds: Rect {
+                min: Vec2::ZERO,
+                max: Vec2::splat(1000.0),
+            },
+            walls: vec![],
+        },
+        tick: player.tick.load(Ordering::Relaxed),
+    }
+}
+
+pub(super) fn roster(player: &Player) -> ServerMsg {
+    ServerMsg::Roster {
+        players: vec![RosterEntry {
+            entity: player.entity,
+            player: player.id,
+            name: "bot".into(),
+        }],
+    }
+}
+
+/// Sends a snapshot every 1/30 s while the session is in a lobby, and
+/// carries out a shutdown; ends with the connection's writer.
+pub(super) async fn ticker(server: Arc<Server>, player: Arc<Player>, out: OutTx) {
+    let mut every = tokio::time::interval(Duration::from_nanos(1_000_000_000 / 30));
+    let mut told = false;
+    while !out.is_closed() {
+        every.tick().await;
+        if server.closing.load(Ordering::Relaxed) {
+            let _ = out.send(Out::Close(1001));
+            return;
+        }
+        if !told && server.draining.load(Ordering::Relaxed) {
+            told = true;
+            let _ = out.send(Out::Msg(ServerMsg::ShuttingDown {
+                reason: "maintenance".into(),
+                drain_secs: 0,
+            }));
+        }
+        let tick = player.tick.fetch_add(1, Ordering::Relaxed) + 1;
+        if !player.joined.load(Ordering::Relaxed) {
+            continue;
+        }
+        if tick.is_multiple_of(15) {
+            player.kills.fetch_add(1, Ordering::Relaxed);
+        }
+        let me = PlayerState {
+            id: player.entity,
+            pos: Vec2::splat(500.0),
+            aim: Vec2::X,
+            hp: 100,
+            alive: true,
+            kills: player.kills.load(Ordering::Relaxed),
+            deaths: player.deaths.load(Ordering::Relaxed),
+        };
+        let _ = out.send(Out::Msg(ServerMsg::Snapshot(Snapshot {
+            tick,
+            last_input_seq: player.last_seq.load(Ordering::Relaxed),
+            players: vec![me],
+            projectiles: vec![],
+        })));
+    }
+}
+
+pub(super) async fn writer<S>(
+    mut tx: fastwebsockets::WebSocketWrite<S>,
+    mut out: mpsc::UnboundedReceiver<Out>,
+) where
+    S: tokio::io::AsyncWrite + Unpin,
+{
+    while let Some(item) = out.recv().await {
+        let frame = match item {
+            Out::Msg(msg) => Frame::binary(Payload::Owned(encode_server(&msg).unwrap())),
+            Out::Raw(bytes) => Frame::binary(Payload::Owned(bytes)),
+            Out::Text(text) => Frame::text(Payload::Owned(text.as_bytes().to_vec())),
+            Out::Ping(payload) => Frame::new(true, OpCode::Ping, None, Payload::Owned(payload)),
+            Out::Close(code) => {
+                let _ = tx.write_frame(Frame::close(code, b"")).await;
+                return;
+            }
+            Out::Hangup => return,
+        };
+        if tx.write_frame(frame).await.is_err() {
+            return;
+        }
+    }
+}
