@@ -19,7 +19,7 @@ use tracing::{debug, info, instrument};
 use crate::close;
 use crate::config::Config;
 use crate::liveness::{Liveness, Verdict};
-use crate::outbox::{OutFrame, Outbox};
+use crate::outbox::{OutFrame, Outbox, REPLY_HEADROOM};
 use crate::server::Shared;
 use crate::session::{self, Ending, Flow, Phase, Session, SessionCtx};
 use crate::ws::{self, Message, ReadEnd, Upgraded, WsLimits, WsReader};
@@ -167,10 +167,23 @@ async fn read_messages(
             Ok(Message::Binary(bytes)) => bytes,
             // Text is refused by the transport for game connections.
             Ok(Message::Text(_)) => continue,
-            Err(end) => return refused(end, outbox),
+            Err(end) => {
+                let end = refused(end, outbox);
+                if let End::Closed { .. } = end {
+                    drain(reader).await;
+                }
+                return end;
+            }
         };
         let flow = match decode_client(&bytes) {
-            Ok(msg) => session.handle(msg).await,
+            Ok(msg) => {
+                // Backpressure: a client that sends faster than it reads its
+                // replies waits here (its bytes wait in the kernel), rather
+                // than overflowing its queue; if it never reads, the
+                // liveness watchdog ends it.
+                outbox.fewer_than(REPLY_HEADROOM).await;
+                session.handle(msg).await
+            }
             Err(e) => {
                 debug!(error = %e, "undecodable message");
                 let reply = ServerMsg::Error {
@@ -188,9 +201,18 @@ async fn read_messages(
         };
         if let Flow::Close { code, reason } = flow {
             outbox.close(code, reason);
+            drain(reader).await;
             return End::Closed { code, reason };
         }
     }
+}
+
+/// After we queue a close, reads (and ignores) what the client still sends
+/// until its close frame, for at most [`CLOSE_GRACE`]: dropping a socket
+/// with unread input makes the kernel reset it, and the reset can destroy
+/// our error message and close frame before the client reads them.
+async fn drain(reader: &mut WsReader) {
+    let _ = tokio::time::timeout(CLOSE_GRACE, reader.drain()).await;
 }
 
 fn refused(end: ReadEnd, outbox: &Outbox) -> End {

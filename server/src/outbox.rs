@@ -23,6 +23,19 @@ use tokio::sync::Notify;
 /// messages pile up (a snapshot never queues behind them) is not playing.
 pub const CONTROL_QUEUE_CAPACITY: usize = 64;
 
+/// Pongs a client may have queued and unsent. Default: 16, more than a
+/// well-behaved client has pings in flight (Autobahn's case 2.10 sends 10
+/// at once and wants every one answered). Past it, the newest unsent pong
+/// is changed to answer the newest ping, as RFC 6455 §5.5.3 allows, so a
+/// ping flood cannot fill the control queue before the rate limit ends it.
+pub const UNSENT_PONGS_MAX: usize = 16;
+
+/// A connection handles its client's next request only when fewer than
+/// this many control frames are queued: half the queue. A burst of requests
+/// then waits for the replies to drain instead of overflowing the queue,
+/// and the other half stays free for what the lobby sends. Default: 32.
+pub const REPLY_HEADROOM: usize = CONTROL_QUEUE_CAPACITY / 2;
+
 /// One frame for the writer half.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutFrame {
@@ -97,6 +110,24 @@ impl Outbox {
         Ok(())
     }
 
+    /// Queues a pong answering a ping whose payload was `payload`; see
+    /// [`UNSENT_PONGS_MAX`]. Fails only when the control queue is full.
+    pub fn push_pong(&self, payload: Bytes) -> Result<(), Overflow> {
+        let mut s = self.lock();
+        let mut pongs = s.control.iter_mut().rev().filter_map(|(_, f)| match f {
+            OutFrame::Pong(b) => Some(b),
+            _ => None,
+        });
+        if let Some(newest) = pongs.next()
+            && pongs.count() + 1 >= UNSENT_PONGS_MAX
+        {
+            *newest = payload;
+            return Ok(());
+        }
+        drop(s);
+        self.push(OutFrame::Pong(payload))
+    }
+
     /// Queues a close even when the control queue is full: a close must always
     /// get through, and it is the last frame.
     pub fn close(&self, code: u16, reason: &'static str) {
@@ -150,8 +181,13 @@ impl Outbox {
     /// producer that would rather wait than be disconnected; with several,
     /// one may be woken for room another takes. Cancel-safe.
     pub async fn room(&self) {
+        self.fewer_than(CONTROL_QUEUE_CAPACITY).await;
+    }
+
+    /// Waits until fewer than `n` control frames are queued. Cancel-safe.
+    pub async fn fewer_than(&self, n: usize) {
         loop {
-            if self.lock().control.len() < CONTROL_QUEUE_CAPACITY {
+            if self.lock().control.len() < n {
                 return;
             }
             self.freed.notified().await;
@@ -229,6 +265,28 @@ mod tests {
                 reason: "too slow"
             })
         );
+    }
+
+    #[test]
+    fn pongs_past_the_cap_answer_only_the_newest_ping() {
+        let out = Outbox::new();
+        let pong = |i: u8| Bytes::copy_from_slice(&[i]);
+        for i in 0..=UNSENT_PONGS_MAX as u8 + 3 {
+            out.push_pong(pong(i)).unwrap();
+            out.push(msg(b"m")).unwrap();
+        }
+        let pongs: Vec<_> = std::iter::from_fn(|| out.try_pop())
+            .filter_map(|f| match f {
+                OutFrame::Pong(b) => Some(b[0]),
+                _ => None,
+            })
+            .collect();
+        let mut expected: Vec<u8> = (0..UNSENT_PONGS_MAX as u8 - 1).collect();
+        expected.push(UNSENT_PONGS_MAX as u8 + 3);
+        assert_eq!(pongs, expected);
+        // Once sent, pongs no longer count against the cap.
+        out.push_pong(pong(7)).unwrap();
+        assert_eq!(out.try_pop(), Some(OutFrame::Pong(pong(7))));
     }
 
     #[tokio::test]

@@ -159,8 +159,8 @@ impl WsReader {
                     continue;
                 }
                 OpCode::Ping => {
-                    let pong = OutFrame::Pong(Bytes::copy_from_slice(&frame.payload));
-                    if outbox.push(pong).is_err() {
+                    let pong = Bytes::copy_from_slice(&frame.payload);
+                    if outbox.push_pong(pong).is_err() {
                         return Err(refuse(close::POLICY, "outbound queue full", outbox));
                     }
                     continue;
@@ -182,6 +182,23 @@ impl WsReader {
                 Err(e) => return Err(refuse_assembly(e, outbox)),
             };
             return self.finish(bytes, outbox);
+        }
+    }
+
+    /// Reads and discards frames until the peer's close frame, the end of
+    /// the stream or an error. Call it, under a timeout, once a close is
+    /// queued and before dropping the connection: a socket dropped with
+    /// unread input is reset, and the reset can destroy our close frame (and
+    /// what preceded it) before the peer reads it. Best effort: after a
+    /// framing error the stream cannot be followed, and this returns at once.
+    pub async fn drain(&mut self) {
+        // A close is already queued, so the one an obligation would queue
+        // is discarded: nothing needs sending.
+        let mut ignore = |_: Frame<'_>| std::future::ready(Ok::<(), std::convert::Infallible>(()));
+        while let Ok(frame) = self.rd.read_frame(&mut ignore).await {
+            if frame.opcode == OpCode::Close {
+                return;
+            }
         }
     }
 
