@@ -1,0 +1,183 @@
+"""The canary: an honest player in its own lobby, sending one input per tick
+and reading every snapshot, while a test attacks the same server. The
+point of every hostile test is that one client's misbehaviour costs only
+that client, so each one checks that the canary keeps getting snapshots at
+the tick rate during and after the attack, and that its inputs are still
+applied (last_input_seq keeps moving).
+
+Rates are measured by arrival time in the test process. The CI box has 2
+cores and runs a debug build, so the bound is tolerant (80% of the tick
+rate by default); a server stalled by an attack for a quarter of a
+second misses it (snapshots are latest-wins, so a stall loses them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+
+import harness
+import rallypoint_wire as wire
+
+DEFAULT_FRACTION = 0.8
+DEFAULT_WINDOW = 1.0
+
+
+class Canary:
+    def __init__(self, ws, welcome: wire.Welcome, joined: wire.Joined, fire: bool):
+        self.ws = ws
+        self.tick_hz = welcome.tick_hz
+        self.joined = joined
+        self.fire = fire
+        self.arrivals: list[tuple[float, wire.Snapshot]] = []
+        self.snapshot_bytes = 0
+        self.others: list = []  # every non-snapshot message, in order
+        self.seq = 0
+        self._reader = asyncio.create_task(self._read())
+        self._player = asyncio.create_task(self._play())
+
+    @classmethod
+    async def start(
+        cls,
+        server: harness.Server,
+        name: str = "canary",
+        code: str | None = None,
+        max_players: int = 8,
+        fire: bool = False,
+    ) -> "Canary":
+        """Joins the private lobby `code`, or creates one of its own, and
+        waits for its first snapshot. `fire`: shoot every tick it can, aiming
+        round the clock, so that snapshots carry projectiles."""
+        ws = await harness.connect(server)
+        welcome = await harness.say_hello(ws, name)
+        if code is None:
+            await ws.send(wire.create_lobby(name, max_players, private=True))
+        else:
+            await ws.send(wire.join_code(code))
+        joined = await harness.recv_until(ws, wire.Joined)
+        canary = cls(ws, welcome, joined, fire)
+        await canary.wait_for_snapshot()
+        return canary
+
+    async def _read(self) -> None:
+        async for data in self.ws:
+            msg = wire.decode_server(data)
+            if isinstance(msg, wire.Snapshot):
+                self.arrivals.append((time.monotonic(), msg))
+                self.snapshot_bytes += len(data)
+            else:
+                self.others.append(msg)
+
+    async def _play(self) -> None:
+        """One input per tick, as the protocol asks (section 6.4)."""
+        period = 1.0 / self.tick_hz
+        next_at = time.monotonic()
+        while True:
+            self.seq += 1
+            turn = self.seq * 0.1
+            await self.ws.send(
+                wire.input_frame(
+                    self.seq,
+                    movement=(math.cos(turn / 7), math.sin(turn / 7)),
+                    aim=(math.cos(turn), math.sin(turn)),
+                    fire=self.fire,
+                )
+            )
+            next_at += period
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+
+    async def wait_for_snapshot(self, timeout: float = 3.0) -> None:
+        async with asyncio.timeout(timeout):
+            while not self.arrivals:
+                await asyncio.sleep(0.01)
+
+    async def wait_for_players(self, count: int, timeout: float = 5.0) -> None:
+        """Until a snapshot shows `count` players in the lobby."""
+        try:
+            async with asyncio.timeout(timeout):
+                while len(self.arrivals[-1][1].players) != count:
+                    await asyncio.sleep(0.02)
+        except TimeoutError:
+            seen = len(self.arrivals[-1][1].players)
+            raise AssertionError(f"lobby has {seen} players, expected {count}") from None
+
+    def snapshots_between(self, since: float, until: float) -> int:
+        return sum(since <= t <= until for t, _ in self.arrivals)
+
+    def _check(self, since: float, until: float, label: str, fraction: float) -> None:
+        self._check_tasks(label)
+        window = [s for t, s in self.arrivals if since <= t <= until]
+        assert window, f"canary {label}: no snapshot at all in {until - since:.2f} s"
+        expected = self.tick_hz * (until - since)
+        assert len(window) >= fraction * expected, (
+            f"canary {label}: {len(window)} snapshots in {until - since:.2f} s, "
+            f"expected at least {fraction:.0%} of {expected:.0f} at {self.tick_hz} Hz"
+        )
+        ticks = [s.tick for s in window]
+        assert ticks == sorted(set(ticks)), f"canary {label}: ticks not increasing: {ticks}"
+        acked = [s.last_input_seq for s in window]
+        assert acked[-1] > acked[0], (
+            f"canary {label}: its inputs stopped being applied "
+            f"(last_input_seq stuck at {acked[-1]}, {self.seq} sent)"
+        )
+
+    def _check_tasks(self, label: str) -> None:
+        for task in (self._reader, self._player):
+            if task.done() and not task.cancelled():
+                raise AssertionError(
+                    f"canary {label}: connection ended "
+                    f"(close code {self.ws.close_code}): {task.exception()!r}"
+                )
+
+    def stop_playing(self) -> None:
+        """Stops sending inputs; it keeps reading."""
+        self._player.cancel()
+
+    async def wait_for(self, kind, timeout: float = 3.0):
+        """The first message of type `kind` (other than a snapshot) read."""
+        async with asyncio.timeout(timeout):
+            while True:
+                for msg in self.others:
+                    if isinstance(msg, kind):
+                        return msg
+                await asyncio.sleep(0.02)
+
+    async def closed(self, timeout: float) -> int | None:
+        """Waits for the server to end the connection; its close code."""
+        async with asyncio.timeout(timeout):
+            await asyncio.wait([self._reader])
+        return self.ws.close_code
+
+    async def measure_while(self, attack, fraction=DEFAULT_FRACTION, min_window=DEFAULT_WINDOW):
+        """Runs the `attack` coroutine; the canary's rate is checked over the
+        attack's whole duration (stretched to at least `min_window` s)."""
+        since = time.monotonic()
+        result = await attack
+        remaining = since + min_window - time.monotonic()
+        if remaining > 0:
+            await asyncio.sleep(remaining)
+        self._check(since, time.monotonic(), "during the attack", fraction)
+        return result
+
+    async def check_rate(self, label="after the attack", window=DEFAULT_WINDOW, fraction=DEFAULT_FRACTION):
+        since = time.monotonic()
+        await asyncio.sleep(window)
+        self._check(since, time.monotonic(), label, fraction)
+
+    async def close(self) -> None:
+        self._reader.cancel()
+        self._player.cancel()
+        await self.ws.close()
+
+
+async def survives(server: harness.Server, attack_fn):
+    """The frame of every attack test: start a canary, run
+    `attack_fn()` while measuring it, measure it again after, and check the
+    server process is still alive. Returns whatever the attack returned."""
+    canary = await Canary.start(server)
+    result = await canary.measure_while(attack_fn())
+    await canary.check_rate()
+    assert server.alive(), "the server process died"
+    await canary.close()
+    return result
