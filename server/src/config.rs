@@ -270,49 +270,34 @@ impl Cli {
             }
             None => Config::default(),
         };
-        if let Some(v) = self.bind {
-            config.bind = v;
+        // Each flag given replaces the file's (or default) value.
+        macro_rules! override_with_flags {
+            ($($field:ident),*) => {
+                $(if let Some(v) = self.$field {
+                    config.$field = v;
+                })*
+            };
         }
-        if let Some(v) = self.tick_hz {
-            config.tick_hz = v;
-        }
-        if let Some(v) = self.max_connections {
-            config.max_connections = v;
-        }
-        if let Some(v) = self.max_lobbies {
-            config.max_lobbies = v;
-        }
+        override_with_flags!(
+            bind,
+            tick_hz,
+            max_connections,
+            max_lobbies,
+            max_connections_per_ip,
+            hello_timeout_secs,
+            ping_interval_secs,
+            peer_timeout_secs,
+            write_timeout_secs,
+            resume_grace_secs,
+            rate_limit_per_sec,
+            rate_limit_burst,
+            drain_secs
+        );
         if self.map.is_some() {
             config.map = self.map;
         }
         if !self.allowed_origins.is_empty() {
             config.allowed_origins = self.allowed_origins;
-        }
-        let numbers = [
-            (&mut config.hello_timeout_secs, self.hello_timeout_secs),
-            (&mut config.ping_interval_secs, self.ping_interval_secs),
-            (&mut config.peer_timeout_secs, self.peer_timeout_secs),
-            (&mut config.write_timeout_secs, self.write_timeout_secs),
-        ];
-        for (field, flag) in numbers {
-            if let Some(v) = flag {
-                *field = v;
-            }
-        }
-        if let Some(v) = self.max_connections_per_ip {
-            config.max_connections_per_ip = v;
-        }
-        if let Some(v) = self.resume_grace_secs {
-            config.resume_grace_secs = v;
-        }
-        if let Some(v) = self.rate_limit_per_sec {
-            config.rate_limit_per_sec = v;
-        }
-        if let Some(v) = self.rate_limit_burst {
-            config.rate_limit_burst = v;
-        }
-        if let Some(v) = self.drain_secs {
-            config.drain_secs = v;
         }
         config.validate()
     }
