@@ -20,7 +20,7 @@
 mod registry;
 mod task;
 
-pub use registry::{JoinError, Registry, Seat};
+pub use registry::{JOIN_CODE_LEN, JoinError, Registry, Seat};
 pub use task::{
     DETACH_MARGIN, LobbyCmd, LobbyHandle, LobbySpec, MAX_INPUTS_PER_TICK, MAX_PENDING_INPUTS,
 };
