@@ -27,6 +27,7 @@ use tokio::io::{AsyncReadExt, Chain};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
+use crate::link::{Delays, Outgoing, WriterLine, spawn_writer};
 use crate::options::Target;
 
 /// The read side: hyper's leftover bytes, then the socket.
@@ -58,6 +59,8 @@ pub(crate) enum SendError {
     Write(#[from] WebSocketError),
     #[error("no connection")]
     Detached,
+    #[error("delayed writer ended (the connection is gone)")]
+    LineClosed,
 }
 
 /// Runs hyper's connection future (which drives the upgrade) on tokio.
@@ -116,12 +119,20 @@ pub(crate) async fn connect(
     Ok((FragmentCollectorRead::new(reader), writer))
 }
 
+/// Where a [`Sender`]'s frames go.
+enum Writer {
+    /// Straight onto the socket.
+    Direct(WsWriter),
+    /// Through the link conditioner's outbound delay line.
+    Delayed(Box<WriterLine>),
+}
+
 /// A bot's write half, across every connection of its session: one encode
 /// buffer reused for every message, and a count of the WebSocket payload
 /// bytes sent on all of them.
 pub(crate) struct Sender {
     /// `None` between an abrupt drop and the next connection.
-    ws: Option<WsWriter>,
+    ws: Option<Writer>,
     buf: Vec<u8>,
     /// WebSocket payload bytes of the data frames sent so far.
     pub(crate) bytes_up: u64,
@@ -137,9 +148,13 @@ impl Sender {
         }
     }
 
-    /// Sends on `ws` from now on (the first connection, or a reconnect).
-    pub(crate) fn attach(&mut self, ws: WsWriter) {
-        self.ws = Some(ws);
+    /// Sends on `ws` from now on (the first connection, or a reconnect),
+    /// through a delay line when `delays` is given.
+    pub(crate) fn attach(&mut self, ws: WsWriter, delays: Option<Delays>) {
+        self.ws = Some(match delays {
+            Some(delays) => Writer::Delayed(Box::new(spawn_writer(ws, delays))),
+            None => Writer::Direct(ws),
+        });
     }
 
     /// Drops the write half without a close frame: the socket is shut down
@@ -147,11 +162,9 @@ impl Sender {
     /// good when the read half is dropped too. This is how `--chaos`
     /// simulates a lost connection.
     pub(crate) fn drop_connection(&mut self) {
-        self.ws = None;
-    }
-
-    fn ws(&mut self) -> Result<&mut WsWriter, SendError> {
-        self.ws.as_mut().ok_or(SendError::Detached)
+        if let Some(Writer::Delayed(line)) = self.ws.take() {
+            line.abort();
+        }
     }
 
     /// Encodes `msg` into the reused buffer and sends it as one binary
@@ -161,20 +174,38 @@ impl Sender {
         self.buf.clear();
         encode_client_into(msg, &mut self.buf)?;
         self.bytes_up += self.buf.len() as u64;
-        let frame = Frame::binary(Payload::BorrowedMut(&mut self.buf));
-        ws.write_frame(frame).await?;
+        match ws {
+            Writer::Direct(ws) => {
+                let frame = Frame::binary(Payload::BorrowedMut(&mut self.buf));
+                ws.write_frame(frame).await?;
+            }
+            Writer::Delayed(line) => {
+                let bytes = Outgoing::Binary(self.buf.clone());
+                line.send(bytes).await.map_err(|_| SendError::LineClosed)?;
+            }
+        }
         Ok(())
     }
 
     /// Answers a WebSocket ping with a pong carrying the same payload.
     pub(crate) async fn pong(&mut self, payload: Vec<u8>) -> Result<(), SendError> {
-        self.ws()?.write_frame(Frame::pong(payload.into())).await?;
+        match self.ws.as_mut().ok_or(SendError::Detached)? {
+            Writer::Direct(ws) => ws.write_frame(Frame::pong(payload.into())).await?,
+            Writer::Delayed(line) => {
+                (line.send(Outgoing::Pong(payload)).await).map_err(|_| SendError::LineClosed)?
+            }
+        }
         Ok(())
     }
 
     /// Sends a close frame with `code` (1000: normal closure).
     pub(crate) async fn close(&mut self, code: u16) -> Result<(), SendError> {
-        self.ws()?.write_frame(Frame::close(code, b"")).await?;
+        match self.ws.as_mut().ok_or(SendError::Detached)? {
+            Writer::Direct(ws) => ws.write_frame(Frame::close(code, b"")).await?,
+            Writer::Delayed(line) => {
+                (line.send(Outgoing::Close(code)).await).map_err(|_| SendError::LineClosed)?
+            }
+        }
         Ok(())
     }
 }

@@ -5,7 +5,7 @@
 //! connections at random moments and resume their sessions. The run ends in
 //! a [`Report`] of what the bots saw: who failed and why, snapshot
 //! delivery, bandwidth, round-trip, input-acknowledgement and resume
-//! latencies.
+//! latencies, and the error of each bot's client-side prediction.
 //!
 //! The binary `rallypoint-bots` only turns flags into [`RunOptions`] and
 //! prints the report; tests call [`run()`] directly.
@@ -17,6 +17,10 @@
 //!   joins which lobby.
 //! - [`wander`]: the per-bot seeded input generator.
 //! - [`chaos`]: the per-bot seeded schedule of connection drops.
+//! - [`link`]: the link conditioner (latency, jitter, stalls) as delay
+//!   lines on a bot's send and receive paths.
+//! - `predict`: client-side prediction of the bot's own player with the
+//!   shared movement rules, and its error against the snapshots.
 //! - `conn`: the only code touching a socket: TCP, the HTTP upgrade, framing.
 //! - `reader`: a bot's read half: decodes server messages, measures
 //!   receive-side statistics, forwards protocol events to the driver.
@@ -42,9 +46,11 @@ mod acks;
 mod bot;
 pub mod chaos;
 mod conn;
+pub mod link;
 pub mod options;
 mod outcome;
 pub mod plan;
+mod predict;
 mod progress;
 mod reader;
 pub mod report;

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
+use rallypoint_bot_client::link::{LinkOptions, Stall};
 use rallypoint_bot_client::options::{MAX_BOTS, MAX_CHAOS_PER_MIN, MAX_DURATION};
 use rallypoint_bot_client::{LobbyMode, Report, RunOptions, run};
 use tracing_subscriber::EnvFilter;
@@ -74,6 +75,23 @@ struct Cli {
     #[arg(long, value_name = "RATE", num_args = 0..=1,
           default_missing_value = DEFAULT_CHAOS_STR, value_parser = parse_rate)]
     chaos: Option<f64>,
+    /// Link conditioner: milliseconds added to each direction (everything
+    /// the bot sends and everything it receives), so RTT grows by twice
+    /// this. At most 1000.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    latency_ms: u64,
+    /// Link conditioner: uniform ± jitter per message, in milliseconds, at
+    /// most --latency-ms. Messages are never reordered.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    jitter_ms: u64,
+    /// Link conditioner: every SECS (from each bot's connect slot), hold
+    /// all traffic both ways for --stall-ms.
+    #[arg(long, value_name = "SECS", requires = "stall_ms", value_parser = parse_secs)]
+    stall_every: Option<Duration>,
+    /// Length of each stall, in milliseconds (below 5000, so the server's
+    /// 8 s ping timeout is never reached).
+    #[arg(long, value_name = "MS", requires = "stall_every")]
+    stall_ms: Option<u64>,
 }
 
 /// `options::DEFAULT_CHAOS_PER_MIN` as the flag's text (a test checks they
@@ -127,6 +145,17 @@ impl Cli {
             ramp: self.ramp_ms.map(Duration::from_millis),
             progress: true,
             chaos: self.chaos,
+            link: LinkOptions {
+                latency: Duration::from_millis(self.latency_ms),
+                jitter: Duration::from_millis(self.jitter_ms),
+                stall: self
+                    .stall_every
+                    .zip(self.stall_ms)
+                    .map(|(every, ms)| Stall {
+                        every,
+                        length: Duration::from_millis(ms),
+                    }),
+            },
         }
     }
 }

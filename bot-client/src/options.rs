@@ -15,6 +15,8 @@ use std::time::Duration;
 
 use hyper::Uri;
 
+use crate::link::{LinkError, LinkOptions};
+
 /// How bots find their lobbies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LobbyMode {
@@ -58,6 +60,9 @@ pub struct RunOptions {
     /// resumes its session at once (see [`crate::chaos`]). Default: `None`
     /// (off); the flag's default rate is [`DEFAULT_CHAOS_PER_MIN`].
     pub chaos: Option<f64>,
+    /// The link conditioner on every bot's traffic (see [`crate::link`]).
+    /// Default: off.
+    pub link: LinkOptions,
 }
 
 /// The ramp per bot when none is given: 2 ms, i.e. 500 connects a second,
@@ -95,6 +100,7 @@ impl Default for RunOptions {
             ramp: None,
             progress: false,
             chaos: None,
+            link: LinkOptions::default(),
         }
     }
 }
@@ -128,6 +134,8 @@ pub enum RunError {
     EmptyJoinCode,
     #[error("chaos rate must be more than 0 and at most {MAX_CHAOS_PER_MIN} per minute, got {0}")]
     ChaosRate(f64),
+    #[error("link conditioner: {0}")]
+    Link(#[from] LinkError),
 }
 
 /// Where the bots connect: the parts of a `ws://` URL a client needs.
@@ -169,6 +177,7 @@ impl RunOptions {
         {
             return Err(RunError::ChaosRate(rate));
         }
+        self.link.validate()?;
         parse_target(&self.url, self.allow_remote)
     }
 

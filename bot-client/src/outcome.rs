@@ -7,6 +7,7 @@ use std::fmt;
 use hdrhistogram::Histogram;
 use rallypoint_shared::ErrorCode;
 
+use crate::predict::error_histogram;
 use crate::reader::{RecvStats, micros_histogram};
 
 /// The phase a bot was in, for timeouts.
@@ -201,6 +202,11 @@ pub(crate) struct BotResult {
     pub resumes_succeeded: u32,
     /// Drop to first snapshot after the resume, per successful resume.
     pub resume_us: Histogram<u32>,
+    /// Client-side prediction error per sample, in millionths of a world
+    /// unit (see `predict`).
+    pub prediction_error: Histogram<u64>,
+    /// Acknowledgements not judged (dead, respawned, no baseline, drop).
+    pub prediction_skipped: u64,
     /// The server announced `ShuttingDown` to this bot.
     pub saw_shutdown: bool,
     /// WebSocket payload bytes of data frames sent.
@@ -228,6 +234,8 @@ impl BotResult {
             resumes_attempted: 0,
             resumes_succeeded: 0,
             resume_us: micros_histogram(),
+            prediction_error: error_histogram(),
+            prediction_skipped: 0,
             saw_shutdown: false,
             bytes_up: 0,
             left_acknowledged: false,

@@ -49,6 +49,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
         epoch,
         seed: opts.seed,
         chaos: opts.chaos,
+        link: opts.link,
         counters,
     });
     let mut tasks = JoinSet::new();
@@ -59,7 +60,8 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
         task_bot.insert(handle.id(), index);
     }
 
-    let deadline = epoch + ramp + opts.duration + RUN_GRACE;
+    // Every bot's own deadline grows by three conditioner holds.
+    let deadline = epoch + ramp + opts.duration + RUN_GRACE + ctx.slack() * 3;
     let mut results: Vec<Option<BotResult>> = (0..opts.bots).map(|_| None).collect();
     let collect = async {
         while let Some(joined) = tasks.join_next_with_id().await {
@@ -84,7 +86,8 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
             r.unwrap_or_else(|| BotResult::failed(i as u32, FailReason::Timeout(Stage::Run)))
         })
         .collect();
-    let report = Report::build(opts.bots, opts.duration, elapsed, opts.chaos, &results);
+    let mut report = Report::build(opts.bots, opts.duration, elapsed, opts.chaos, &results);
+    report.link = (&opts.link).into();
     info!(passed = report.passed(), "run finished");
     Ok(report)
 }

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use rallypoint_bot_client::link::LinkOptions;
 use rallypoint_bot_client::{LobbyMode, RunOptions, run};
 use rallypoint_server::Config;
 use tokio::net::TcpListener;
@@ -125,6 +126,58 @@ async fn chaos_drops_resume_on_the_real_server() {
         "{report}"
     );
     assert!(report.passed(), "{report}");
+    let _ = stop.send(());
+    server.await.unwrap();
+}
+
+/// Client-side prediction with the shared movement code lands exactly where
+/// the server puts the player: every judged sample has zero error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prediction_matches_the_server_exactly() {
+    let (url, stop, server) = start_server().await;
+    let report = run(RunOptions {
+        url,
+        bots: 16,
+        duration: Duration::from_secs(3),
+        lobby: LobbyMode::Groups { size: 8 },
+        ..RunOptions::default()
+    })
+    .await
+    .expect("run starts");
+    assert!(report.passed(), "{report}");
+    let p = report.prediction_error;
+    assert!(p.samples > 16 * 30, "{report}");
+    assert_eq!(p.p99, 0.0, "{report}");
+    assert_eq!(p.max, 0.0, "{report}");
+    let _ = stop.send(());
+    server.await.unwrap();
+}
+
+/// With 50 ms added each way and ±10 ms of jitter the bots still pass, the
+/// round trip shows the delay, and prediction stays exact: delay alone
+/// loses and reorders nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conditioned_link_still_passes() {
+    let (url, stop, server) = start_server().await;
+    let report = run(RunOptions {
+        url,
+        bots: 10,
+        duration: Duration::from_secs(3),
+        lobby: LobbyMode::Groups { size: 5 },
+        link: LinkOptions {
+            latency: Duration::from_millis(50),
+            jitter: Duration::from_millis(10),
+            stall: None,
+        },
+        ..RunOptions::default()
+    })
+    .await
+    .expect("run starts");
+    assert!(report.passed(), "{report}");
+    assert!(report.rtt_ms.p50 >= 80.0, "{report}");
+    assert_eq!(report.link.latency_ms, 50.0, "{report}");
+    assert!(report.prediction_error.samples > 0, "{report}");
+    assert_eq!(report.prediction_error.p99, 0.0, "{report}");
     let _ = stop.send(());
     server.await.unwrap();
 }

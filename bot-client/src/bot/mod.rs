@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until, timeout_at};
 use tracing::{debug, instrument};
 
+use crate::link::LinkOptions;
 use crate::options::Target;
 use crate::outcome::{BotResult, FailReason, Stage};
 use crate::progress::Counters;
@@ -67,7 +68,17 @@ pub(crate) struct RunCtx {
     pub seed: u64,
     /// Chaos drops per bot per minute, if chaos is on.
     pub chaos: Option<f64>,
+    /// The link conditioner; its worst-case hold extends every wait.
+    pub link: LinkOptions,
     pub counters: Arc<Counters>,
+}
+
+impl RunCtx {
+    /// What the link conditioner may add to a request and its answer, so
+    /// every wait for the server gets it on top of its own timeout.
+    pub(crate) fn slack(&self) -> Duration {
+        self.link.round_trip_hold()
+    }
 }
 
 /// One bot's plan.
@@ -102,7 +113,10 @@ async fn connect_and_play(spec: BotSpec, ctx: &RunCtx) -> BotResult {
     let connected_at = Instant::now();
     Counters::bump(&ctx.counters.connected);
 
-    let hard_deadline = spec.play_end + LEAVE_TIMEOUT + CLOSE_TIMEOUT + DEADLINE_SLACK;
+    // Leaving, closing and what is still queued may each wait out the
+    // conditioner's hold.
+    let hard_deadline =
+        spec.play_end + LEAVE_TIMEOUT + CLOSE_TIMEOUT + DEADLINE_SLACK + ctx.slack() * 3;
     let outcome = match timeout_at(hard_deadline, session.drive(spec.lobby)).await {
         Ok(outcome) => outcome,
         Err(_) => Err(FailReason::Timeout(session.stage)),
@@ -132,6 +146,10 @@ async fn connect_and_play(spec: BotSpec, ctx: &RunCtx) -> BotResult {
     result.resumes_attempted = session.resumes_attempted;
     result.resumes_succeeded = session.resumes_succeeded;
     std::mem::swap(&mut result.resume_us, &mut session.resume_us);
+    if let Ok(mut predictor) = session.predictor.lock() {
+        std::mem::swap(&mut result.prediction_error, &mut predictor.error);
+        result.prediction_skipped = predictor.skipped;
+    }
     result.failure = match (outcome, recv) {
         (Err(reason), Some(recv)) => {
             result.recv = recv;
@@ -141,9 +159,11 @@ async fn connect_and_play(spec: BotSpec, ctx: &RunCtx) -> BotResult {
             result.recv = recv;
             let left = session.lobby_end.unwrap_or(ended_at);
             let left_us = left.saturating_duration_since(ctx.epoch).as_micros() as u64;
+            // A conditioner stall (and jitter) widens gaps on purpose.
+            let limit = STALL_LIMIT + ctx.link.max_added_gap();
             match result.recv.longest_gap_us(left_us) {
                 None => Some(FailReason::NoSnapshots),
-                Some(gap) if gap > STALL_LIMIT.as_micros() as u64 => Some(FailReason::Stalled),
+                Some(gap) if gap > limit.as_micros() as u64 => Some(FailReason::Stalled),
                 Some(_) => None,
             }
         }

@@ -13,7 +13,7 @@
 //! inputs actually sent, so it stays contiguous either way (across resumes
 //! too), and the report's inputs-per-second shows when ticks were skipped.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
@@ -31,6 +31,7 @@ use crate::acks::AckRing;
 use crate::chaos::Chaos;
 use crate::conn::Sender;
 use crate::outcome::{FailReason, ResumeFail, Stage};
+use crate::predict::Predictor;
 use crate::progress::Counters;
 use crate::reader::{Event, ReaderHandle, RecvStats, micros_histogram};
 use crate::wander::Wander;
@@ -43,6 +44,8 @@ mod resume;
 pub(super) struct Session<'a> {
     index: u32,
     play_end: Instant,
+    /// The bot's connect slot: the link conditioner's stalls count from it.
+    stall_epoch: Instant,
     ctx: &'a RunCtx,
     pub(super) sender: Sender,
     /// Events of the current connection's reader.
@@ -53,6 +56,10 @@ pub(super) struct Session<'a> {
     /// The statistics while no reader runs.
     parked: Option<RecvStats>,
     acks: Arc<AckRing>,
+    /// The reader rebases it on snapshots; the driver adds each input.
+    /// Locked for one step (an input) or one replay (a snapshot) at a
+    /// time, only by this bot's two tasks.
+    pub(super) predictor: Arc<Mutex<Predictor>>,
     pub(super) stage: Stage,
     pub(super) tick_hz: Option<u16>,
     /// From `Welcome`: who this session is, and the token to resume it.
@@ -91,6 +98,7 @@ impl<'a> Session<'a> {
     pub(super) fn new(spec: &BotSpec, ctx: &'a RunCtx) -> Self {
         Self {
             index: spec.index,
+            stall_epoch: spec.start_at,
             play_end: spec.play_end,
             ctx,
             sender: Sender::new(),
@@ -98,6 +106,7 @@ impl<'a> Session<'a> {
             reader: None,
             parked: Some(RecvStats::new()),
             acks: Arc::new(AckRing::new()),
+            predictor: Arc::new(Mutex::new(Predictor::new())),
             stage: Stage::Connect,
             tick_hz: None,
             player: None,
@@ -287,6 +296,9 @@ impl<'a> Session<'a> {
                     self.seq += 1;
                     let input = wander.next_input(self.seq);
                     self.acks.record(self.seq, self.now_us());
+                    if let Ok(mut predictor) = self.predictor.lock() {
+                        predictor.on_input(&input);
+                    }
                     self.send(&ClientMsg::Input(input)).await?;
                     self.inputs_sent += 1;
                 }
@@ -314,7 +326,7 @@ impl<'a> Session<'a> {
         let sent = Instant::now();
         self.lobby_end = Some(sent);
         let left = self
-            .expect(sent + LEAVE_TIMEOUT, |ev| match ev {
+            .expect(sent + LEAVE_TIMEOUT + self.ctx.slack(), |ev| match ev {
                 Event::Left => Ok(()),
                 other => Err(other),
             })
@@ -334,7 +346,7 @@ impl<'a> Session<'a> {
         if self.sender.close(1000).await.is_err() {
             return;
         }
-        let deadline = Instant::now() + CLOSE_TIMEOUT;
+        let deadline = Instant::now() + CLOSE_TIMEOUT + self.ctx.slack();
         while let Ok(Some(_)) = timeout_at(deadline, self.events.recv()).await {}
     }
 

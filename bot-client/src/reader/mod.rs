@@ -16,11 +16,14 @@
 //! needed.
 //!
 //! [`stats`] holds the statistics and turns each message into the event
-//! the driver needs, if any; this module runs the task around it.
+//! the driver needs, if any; this module runs the task around it, and feeds
+//! `Welcome`, `Joined` and snapshots to the bot's [`Predictor`]. With the
+//! link conditioner on, frames come from its inbound delay line (a pump
+//! task reads the socket) instead of straight off the socket.
 
 use std::convert::Infallible;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 
 use fastwebsockets::{Frame, OpCode};
 use rallypoint_shared::{
@@ -28,11 +31,13 @@ use rallypoint_shared::{
 };
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
-use tokio::time::Instant;
+use tokio::time::{Instant, sleep_until};
 use tracing::{Instrument, debug};
 
 use crate::acks::AckRing;
 use crate::conn::WsReader;
+use crate::link::{Delays, PumpLine, spawn_pump};
+use crate::predict::Predictor;
 use crate::progress::Counters;
 
 mod stats;
@@ -79,6 +84,10 @@ pub(crate) struct ReaderCtx {
     pub epoch: Instant,
     pub acks: Arc<AckRing>,
     pub counters: Arc<Counters>,
+    /// The bot's predictor, shared with the driver (which adds inputs).
+    pub predictor: Arc<Mutex<Predictor>>,
+    /// The inbound delay line's due times, when the conditioner is on.
+    pub link: Option<Delays>,
 }
 
 impl ReaderCtx {
@@ -125,14 +134,23 @@ pub(crate) fn spawn(
 }
 
 async fn reader_task(
-    mut ws: WsReader,
+    ws: WsReader,
     events: mpsc::Sender<Event>,
     stop: oneshot::Receiver<()>,
-    ctx: ReaderCtx,
+    mut ctx: ReaderCtx,
     mut stats: RecvStats,
 ) -> RecvStats {
+    let read = async {
+        match ctx.link.take() {
+            Some(delays) => {
+                let mut line = spawn_pump(ws, delays);
+                read_delayed(&mut line, &mut stats, &events, &ctx).await
+            }
+            None => read_loop(ws, &mut stats, &events, &ctx).await,
+        }
+    };
     tokio::select! {
-        end = read_loop(&mut ws, &mut stats, &events, &ctx) => debug!(end, "reader done"),
+        end = read => debug!(end, "reader done"),
         // Sent or dropped: the driver is finished with this connection.
         _ = stop => {}
     }
@@ -141,7 +159,7 @@ async fn reader_task(
 
 /// Reads until the connection ends; returns why, for the log.
 async fn read_loop(
-    ws: &mut WsReader,
+    mut ws: WsReader,
     stats: &mut RecvStats,
     events: &mpsc::Sender<Event>,
     ctx: &ReaderCtx,
@@ -156,46 +174,89 @@ async fn read_loop(
                 return "read error";
             }
         };
-        let event = match frame.opcode {
-            OpCode::Binary => {
-                stats.bytes_down += frame.payload.len() as u64;
-                match decode_server(&frame.payload) {
-                    Ok(msg) => {
-                        let is_snapshot = matches!(msg, ServerMsg::Snapshot(_));
-                        let event = stats.on_message(msg, ctx.now_us(), &ctx.acks);
-                        if is_snapshot {
-                            ctx.counters.snapshots.fetch_add(1, Ordering::Relaxed);
-                        }
-                        event
+        if let Some(end) = on_frame(frame.opcode, &frame.payload, stats, events, ctx).await {
+            return end;
+        }
+    }
+}
+
+/// Takes each frame off the inbound delay line at its due time, until the
+/// pump ends (after the close frame or a read error).
+async fn read_delayed(
+    line: &mut PumpLine,
+    stats: &mut RecvStats,
+    events: &mpsc::Sender<Event>,
+    ctx: &ReaderCtx,
+) -> &'static str {
+    while let Some((due, frame)) = line.frames.recv().await {
+        sleep_until(due).await;
+        if let Some(end) = on_frame(frame.opcode, &frame.payload, stats, events, ctx).await {
+            return end;
+        }
+    }
+    "read error"
+}
+
+/// Handles one frame; `Some(why)` when it ends the connection.
+async fn on_frame(
+    opcode: OpCode,
+    payload: &[u8],
+    stats: &mut RecvStats,
+    events: &mpsc::Sender<Event>,
+    ctx: &ReaderCtx,
+) -> Option<&'static str> {
+    let event = match opcode {
+        OpCode::Binary => {
+            stats.bytes_down += payload.len() as u64;
+            match decode_server(payload) {
+                Ok(msg) => {
+                    let is_snapshot = matches!(msg, ServerMsg::Snapshot(_));
+                    predict(&ctx.predictor, &msg);
+                    let event = stats.on_message(msg, ctx.now_us(), &ctx.acks);
+                    if is_snapshot {
+                        ctx.counters.snapshots.fetch_add(1, Ordering::Relaxed);
                     }
-                    Err(err) => {
-                        debug!(%err, "undecodable message skipped");
-                        stats.undecodable += 1;
-                        None
-                    }
+                    event
+                }
+                Err(err) => {
+                    debug!(%err, "undecodable message skipped");
+                    stats.undecodable += 1;
+                    None
                 }
             }
-            OpCode::Text => {
-                // The protocol is binary only; tolerate and count.
-                stats.bytes_down += frame.payload.len() as u64;
-                stats.undecodable += 1;
-                None
-            }
-            OpCode::Ping => Some(Event::Ping(frame.payload.into())),
-            OpCode::Close => {
-                let code = frame
-                    .payload
-                    .get(..2)
-                    .map(|b| u16::from_be_bytes([b[0], b[1]]));
-                let _ = events.send(Event::Close(code)).await;
-                return "server closed";
-            }
-            OpCode::Pong | OpCode::Continuation => None,
-        };
-        // A closed channel means the driver is finishing; keep reading
-        // until it stops this task, so the statistics stay complete.
-        if let Some(event) = event {
-            let _ = events.send(event).await;
         }
+        OpCode::Text => {
+            // The protocol is binary only; tolerate and count.
+            stats.bytes_down += payload.len() as u64;
+            stats.undecodable += 1;
+            None
+        }
+        OpCode::Ping => Some(Event::Ping(payload.to_vec())),
+        OpCode::Close => {
+            let code = payload.get(..2).map(|b| u16::from_be_bytes([b[0], b[1]]));
+            let _ = events.send(Event::Close(code)).await;
+            return Some("server closed");
+        }
+        OpCode::Pong | OpCode::Continuation => None,
+    };
+    // A closed channel means the driver is finishing; keep reading
+    // until it stops this task, so the statistics stay complete.
+    if let Some(event) = event {
+        let _ = events.send(event).await;
+    }
+    None
+}
+
+/// Feeds the predictor what it needs of `msg`.
+fn predict(predictor: &Mutex<Predictor>, msg: &ServerMsg) {
+    // A poisoned lock means the driver panicked; the bot is failing anyway.
+    let Ok(mut predictor) = predictor.lock() else {
+        return;
+    };
+    match msg {
+        ServerMsg::Welcome { tick_hz, .. } => predictor.on_welcome(*tick_hz),
+        ServerMsg::Joined { map, entity, .. } => predictor.on_joined(map.clone(), *entity),
+        ServerMsg::Snapshot(s) => predictor.on_snapshot(s.last_input_seq, &s.players),
+        _ => {}
     }
 }

@@ -16,6 +16,7 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
+use crate::link::LinkOptions;
 use crate::outcome::BotResult;
 
 /// Shortest time in a lobby for a bot to count in the per-bot rate
@@ -40,6 +41,46 @@ pub struct Latency {
     pub p95: f64,
     pub p99: f64,
     pub max: f64,
+}
+
+/// Client-side prediction error, in world units: for each snapshot that
+/// acknowledges a new input `k`, the distance between the position the bot
+/// predicted for `k` and the authoritative one. From a histogram of
+/// millionths of a unit at 3 significant digits; all zero with no samples.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct PredictionError {
+    pub samples: u64,
+    /// Acknowledgements not judged: the player dead in the baseline or the
+    /// snapshot, died or respawned in between, no baseline yet, or inputs
+    /// possibly lost in a chaos drop.
+    pub skipped: u64,
+    pub p50: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+/// The link conditioner's settings, as run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct LinkReport {
+    /// Added to each direction.
+    pub latency_ms: f64,
+    /// Uniform ± per message.
+    pub jitter_ms: f64,
+    /// 0 when stalls are off.
+    pub stall_every_secs: f64,
+    pub stall_ms: f64,
+}
+
+impl From<&LinkOptions> for LinkReport {
+    fn from(link: &LinkOptions) -> Self {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        Self {
+            latency_ms: ms(link.latency),
+            jitter_ms: ms(link.jitter),
+            stall_every_secs: link.stall.map_or(0.0, |s| s.every.as_secs_f64()),
+            stall_ms: link.stall.map_or(0.0, |s| ms(s.length)),
+        }
+    }
 }
 
 /// What a run measured.
@@ -111,6 +152,10 @@ pub struct Report {
     /// Mean seconds per bot spent offline between chaos drops and resumed
     /// `Joined`s (left out of the rates above).
     pub offline_secs_per_bot: f64,
+    /// How far each bot's prediction of its own player was off.
+    pub prediction_error: PredictionError,
+    /// The link conditioner (all zero when off).
+    pub link: LinkReport,
 }
 
 impl Report {
@@ -182,6 +227,8 @@ impl Report {
             resumes_failed: resumes_attempted.saturating_sub(resumes_succeeded),
             resume_ms: latency(results.iter().map(|r| &r.resume_us)),
             offline_secs_per_bot: mean_min(&all, |r| r.offline_secs).mean,
+            prediction_error: prediction_error(results),
+            link: LinkReport::default(),
         }
     }
 
@@ -206,6 +253,30 @@ fn mean_min(bots: &[&BotResult], value: impl Fn(&BotResult) -> f64) -> MeanMin {
     MeanMin {
         mean: sum / bots.len() as f64,
         min,
+    }
+}
+
+/// Merges the per-bot error histograms and reads them off in world units.
+fn prediction_error(results: &[BotResult]) -> PredictionError {
+    let mut all = crate::predict::error_histogram();
+    for r in results {
+        // Cannot fail: `all` auto-resizes.
+        let _ = all.add(&r.prediction_error);
+    }
+    let skipped = results.iter().map(|r| r.prediction_skipped).sum();
+    if all.is_empty() {
+        return PredictionError {
+            skipped,
+            ..PredictionError::default()
+        };
+    }
+    let units = |micro: u64| micro as f64 / 1e6;
+    PredictionError {
+        samples: all.len(),
+        skipped,
+        p50: units(all.value_at_quantile(0.50)),
+        p99: units(all.value_at_quantile(0.99)),
+        max: units(all.max()),
     }
 }
 

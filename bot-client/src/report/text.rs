@@ -61,6 +61,24 @@ impl fmt::Display for Report {
         latency_line(f, "rtt", &self.rtt_ms)?;
         latency_line(f, "snap interval", &self.snapshot_interval_ms)?;
         latency_line(f, "input ack", &self.input_ack_ms)?;
+        let p = &self.prediction_error;
+        writeln!(
+            f,
+            "  prediction    error p50 {:.3}, p99 {:.3}, max {:.3} units ({} samples, {} skipped)",
+            p.p50, p.p99, p.max, p.samples, p.skipped
+        )?;
+        let link = &self.link;
+        if link.latency_ms > 0.0 || link.jitter_ms > 0.0 || link.stall_ms > 0.0 {
+            let stall = match link.stall_ms {
+                0.0 => "no stalls".to_owned(),
+                ms => format!("stall {ms} ms every {} s", link.stall_every_secs),
+            };
+            writeln!(
+                f,
+                "  link          +{} ms ± {} ms each way, {stall}",
+                link.latency_ms, link.jitter_ms
+            )?;
+        }
         if self.chaos_per_bot_per_min > 0.0 || self.resumes_attempted > 0 {
             writeln!(
                 f,

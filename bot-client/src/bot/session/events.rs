@@ -94,7 +94,7 @@ impl Session<'_> {
     }
 
     pub(super) fn stage_deadline(&self) -> Instant {
-        (Instant::now() + STAGE_TIMEOUT).min(self.play_end)
+        (Instant::now() + STAGE_TIMEOUT + self.ctx.slack()).min(self.play_end)
     }
 
     pub(super) fn now_us(&self) -> u64 {

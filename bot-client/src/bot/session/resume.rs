@@ -18,6 +18,7 @@ use tracing::debug;
 use super::{Session, closed_events};
 use crate::bot::{EVENT_QUEUE, LEAVE_TIMEOUT, STAGE_TIMEOUT};
 use crate::conn::{self, ConnectError};
+use crate::link::{Delays, Direction};
 use crate::outcome::{FailReason, ResumeFail, Stage};
 use crate::progress::Counters;
 use crate::reader::{self, Event, ReaderCtx, RecvStats, Score};
@@ -35,7 +36,13 @@ impl Session<'_> {
                     _ => FailReason::Handshake,
                 }
             })?;
-        self.sender.attach(writer);
+        let link = self.ctx.link;
+        let delays = |dir| {
+            let epoch = self.stall_epoch;
+            link.is_on()
+                .then(|| Delays::new(link, self.ctx.seed, self.index, dir, epoch))
+        };
+        self.sender.attach(writer, delays(Direction::Up));
         let (events_tx, events) = mpsc::channel(EVENT_QUEUE);
         self.events = events;
         self.last_error = None;
@@ -45,6 +52,8 @@ impl Session<'_> {
             epoch: self.ctx.epoch,
             acks: self.acks.clone(),
             counters: self.ctx.counters.clone(),
+            predictor: self.predictor.clone(),
+            link: delays(Direction::Down),
         };
         self.reader = Some(reader::spawn(ws_read, events_tx, ctx, stats));
         Ok(())
@@ -71,6 +80,9 @@ impl Session<'_> {
         let mut stats = self.finish_reader().await.ok_or(FailReason::Panicked)?;
         let before = stats.score;
         stats.on_disconnect(self.seq);
+        if let Ok(mut predictor) = self.predictor.lock() {
+            predictor.on_disconnect(self.seq);
+        }
         self.parked = Some(stats);
         self.set_in_lobby(false);
         self.resumes_attempted += 1;
@@ -141,6 +153,7 @@ impl Session<'_> {
 
     /// The deadline of one resume step.
     fn resume_deadline(&self) -> Instant {
-        (Instant::now() + STAGE_TIMEOUT).min(self.play_end + LEAVE_TIMEOUT)
+        let slack = self.ctx.slack();
+        (Instant::now() + STAGE_TIMEOUT + slack).min(self.play_end + LEAVE_TIMEOUT + slack)
     }
 }
