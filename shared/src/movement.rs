@@ -138,6 +138,8 @@ mod tests {
             movement,
             aim,
             fire: false,
+            hitscan: false,
+            ack_tick: 0,
         }
     }
 

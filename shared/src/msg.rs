@@ -67,8 +67,14 @@ pub struct InputFrame {
     pub movement: Vec2,
     /// Where the player aims, as a direction; normalised by the server.
     pub aim: Vec2,
-    /// Whether the player wants to fire this tick.
+    /// Whether the player wants to fire a projectile this tick.
     pub fire: bool,
+    /// Whether the player wants to fire the instant-hit weapon this tick.
+    /// The server checks the shot against the world as this client saw it
+    /// (see `timing::view_tick`).
+    pub hitscan: bool,
+    /// The newest snapshot tick this client has received (0: none yet).
+    pub ack_tick: u32,
 }
 
 /// Messages a client sends to the server.
