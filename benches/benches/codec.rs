@@ -67,6 +67,8 @@ fn input() -> ClientMsg {
         movement: Vec2::new(FRAC_1_SQRT_2, -FRAC_1_SQRT_2),
         aim: Vec2::new(-0.28, 0.96),
         fire: true,
+        hitscan: false,
+        ack_tick: 107_998,
     })
 }
 

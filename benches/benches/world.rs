@@ -24,7 +24,7 @@ fn world_step(c: &mut Criterion) {
         let mut bots = Bots::new(SEED);
         let mut inputs = Vec::with_capacity(players);
         for _ in 0..WARMUP_TICKS {
-            bots.fill(&ids, &mut inputs);
+            bots.fill(&ids, world.tick(), &mut inputs);
             world.step(&inputs);
         }
         eprintln!(
@@ -34,7 +34,7 @@ fn world_step(c: &mut Criterion) {
         group.throughput(Throughput::Elements(players as u64));
         group.bench_function(BenchmarkId::from_parameter(players), |b| {
             b.iter(|| {
-                bots.fill(&ids, &mut inputs);
+                bots.fill(&ids, world.tick(), &mut inputs);
                 black_box(world.step(black_box(&inputs)))
             })
         });
@@ -47,7 +47,7 @@ fn world_write_state(c: &mut Criterion) {
     let mut bots = Bots::new(SEED);
     let mut inputs = Vec::new();
     for _ in 0..WARMUP_TICKS {
-        bots.fill(&ids, &mut inputs);
+        bots.fill(&ids, world.tick(), &mut inputs);
         world.step(&inputs);
     }
     let (mut players, mut projectiles) = (Vec::new(), Vec::new());

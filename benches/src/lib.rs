@@ -57,8 +57,10 @@ pub fn populated_world(players: usize) -> (World, Vec<EntityId>) {
 }
 
 /// Deterministic bots: each walks a heading it changes now and then, aims
-/// in a slowly turning direction and holds fire half the time, so the world
-/// sees movement, wall collisions, projectiles and hits as in real play.
+/// in a slowly turning direction, holds fire half the time and fires the
+/// instant-hit weapon one tick in eight (acking the world's current tick,
+/// so every shot is rewound), so the world sees movement, wall collisions,
+/// projectiles, hitscan and hits as in real play.
 pub struct Bots {
     rng: XorShift,
     seq: u32,
@@ -76,8 +78,9 @@ impl Bots {
     }
 
     /// Clears `out` and fills it with one sanitised input per id, as a
-    /// lobby would hand them to [`World::step`].
-    pub fn fill(&mut self, ids: &[EntityId], out: &mut Vec<(EntityId, InputFrame)>) {
+    /// lobby would hand them to [`World::step`]. `ack_tick` is what every
+    /// bot claims to have seen: pass [`World::tick`].
+    pub fn fill(&mut self, ids: &[EntityId], ack_tick: u32, out: &mut Vec<(EntityId, InputFrame)>) {
         self.seq = self.seq.wrapping_add(1);
         while self.bots.len() < ids.len() {
             let heading = self.random_direction();
@@ -97,6 +100,8 @@ impl Bots {
                 movement: *heading,
                 aim: Vec2::from_angle(*angle),
                 fire: self.rng.next().is_multiple_of(2),
+                hitscan: self.rng.next().is_multiple_of(8),
+                ack_tick,
             };
             if let Ok(input) = sanitize_input(raw) {
                 out.push((id, input));
@@ -150,8 +155,8 @@ mod tests {
         let (mut ia, mut ib) = (Vec::new(), Vec::new());
         let mut fired = 0;
         for _ in 0..100 {
-            a.fill(&ids, &mut ia);
-            b.fill(&ids, &mut ib);
+            a.fill(&ids, world.tick(), &mut ia);
+            b.fill(&ids, world.tick(), &mut ib);
             assert_eq!(ia, ib);
             assert_eq!(ia.len(), ids.len());
             fired += world.step(&ia).len();

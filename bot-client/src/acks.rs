@@ -1,9 +1,10 @@
-//! When each recent input was sent, shared by a bot's two halves: the
-//! driver records a send time per `seq`, the reader looks it up when a
-//! snapshot acknowledges that `seq`. A fixed ring of atomics, so neither
-//! side allocates or takes a lock per input.
+//! Acknowledgements both ways, shared by a bot's two halves: the driver
+//! records a send time per input `seq` and the reader looks it up when a
+//! snapshot acknowledges that `seq`; the reader notes each snapshot's tick
+//! and the driver sends the newest as the input's `ack_tick`. Atomics only,
+//! so neither side allocates or takes a lock per input.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 /// How many inputs back an acknowledgement can still be timed. Default:
 /// 256, over 8 s at 30 Hz; an input acknowledged later than that is not
@@ -18,13 +19,28 @@ const SEQ_MASK: u64 = (1 << SEQ_BITS) - 1;
 
 pub(crate) struct AckRing {
     slots: Box<[AtomicU64]>,
+    /// The newest snapshot tick received (0: none). It lives as long as the
+    /// session, so a resume keeps it: the lobby's ticks carry on.
+    newest_tick: AtomicU32,
 }
 
 impl AckRing {
     pub(crate) fn new() -> Self {
         Self {
             slots: (0..ACK_RING).map(|_| AtomicU64::new(u64::MAX)).collect(),
+            newest_tick: AtomicU32::new(0),
         }
+    }
+
+    /// A snapshot of tick `tick` arrived. Only a newer tick counts.
+    pub(crate) fn saw_tick(&self, tick: u32) {
+        self.newest_tick.fetch_max(tick, Ordering::Relaxed);
+    }
+
+    /// The newest snapshot tick received, for `InputFrame::ack_tick`; 0
+    /// before any.
+    pub(crate) fn newest_tick(&self) -> u32 {
+        self.newest_tick.load(Ordering::Relaxed)
     }
 
     /// Records that input `seq` was sent at `sent_us` (µs since the run's
@@ -58,5 +74,16 @@ mod tests {
         // Overwritten by seq + ACK_RING.
         assert_eq!(ring.sent_at(300 - ACK_RING as u32), None);
         assert_eq!(ring.sent_at(1), None);
+    }
+
+    #[test]
+    fn newest_tick_only_grows() {
+        let ring = AckRing::new();
+        assert_eq!(ring.newest_tick(), 0);
+        ring.saw_tick(40);
+        ring.saw_tick(38);
+        assert_eq!(ring.newest_tick(), 40);
+        ring.saw_tick(41);
+        assert_eq!(ring.newest_tick(), 41);
     }
 }

@@ -29,7 +29,8 @@
 //!   write half from `Hello` to the close, with its event handling
 //!   (`events`) and its connections, drops and resumes (`resume`).
 //! - `outcome`: one bot's result and the reasons a bot fails.
-//! - `acks`: the lock-free record of input send times both halves share.
+//! - `acks`: the lock-free record of input send times and the newest
+//!   snapshot tick, which both halves share.
 //! - `run`: starts the bots, enforces the run's deadline, collects results.
 //! - [`report`]: aggregation of per-bot results into the [`Report`].
 //! - `progress`: the optional live counters on stderr.

@@ -189,6 +189,8 @@ pub(crate) struct BotResult {
     /// came, or to the failure), less `offline_secs`.
     pub in_lobby_secs: f64,
     pub inputs_sent: u64,
+    /// Inputs sent with `hitscan` set.
+    pub hitscan_shots: u64,
     /// From `Joined` to the end of play (or the failure), less
     /// `offline_secs`: the time inputs were being sent.
     pub play_secs: f64,
@@ -229,6 +231,7 @@ impl BotResult {
             connected_secs: 0.0,
             in_lobby_secs: 0.0,
             inputs_sent: 0,
+            hitscan_shots: 0,
             play_secs: 0.0,
             offline_secs: 0.0,
             resumes_attempted: 0,

@@ -1,6 +1,7 @@
 //! The per-bot input generator: a seeded "wander" that picks a heading,
-//! keeps it for a while, sometimes stands still, sweeps its aim and fires
-//! in short bursts. Deterministic given the run seed, the bot index and the
+//! keeps it for a while, sometimes stands still, sweeps its aim, fires
+//! projectiles in short bursts and, between bursts, now and then a single
+//! instant-hit shot. Deterministic given the run seed, the bot index and the
 //! tick rate, so a load run can be repeated input for input.
 
 use glam::Vec2;
@@ -18,6 +19,10 @@ const IDLE_CHANCE: f64 = 0.15;
 const BURSTS_PER_SEC: f64 = 0.6;
 /// Length of a burst of fire, in seconds.
 const BURST_SECS: f32 = 0.4;
+/// Instant-hit shots per second, one tick each, outside projectile bursts
+/// (a player holds one weapon at a time). Default: 0.5, so every bot makes
+/// the server rewind for a shot every couple of seconds.
+const HITSCAN_PER_SEC: f64 = 0.5;
 /// How far the aim may drift from the heading, in radians.
 const AIM_SPREAD: f32 = 0.8;
 
@@ -50,8 +55,9 @@ impl Wander {
         }
     }
 
-    /// The input for the next tick, numbered `seq`.
-    pub fn next_input(&mut self, seq: u32) -> InputFrame {
+    /// The input for the next tick, numbered `seq`, acknowledging snapshot
+    /// tick `ack_tick` (which does not affect the generator).
+    pub fn next_input(&mut self, seq: u32, ack_tick: u32) -> InputFrame {
         if self.hold_ticks == 0 {
             self.pick_heading();
         }
@@ -66,12 +72,19 @@ impl Wander {
         }
         let fire = self.burst_ticks > 0;
         self.burst_ticks = self.burst_ticks.saturating_sub(1);
+        // Drawn every tick, so the stream's use does not depend on `fire`.
+        let hitscan = self
+            .rng
+            .random_bool((HITSCAN_PER_SEC / f64::from(self.tick_hz)).min(1.0))
+            && !fire;
 
         InputFrame {
             seq,
             movement: self.movement,
             aim: self.aim,
             fire,
+            hitscan,
+            ack_tick,
         }
     }
 
@@ -100,7 +113,7 @@ mod tests {
 
     fn inputs(seed: u64, bot: u32, n: u32) -> Vec<InputFrame> {
         let mut w = Wander::new(seed, bot, 30);
-        (1..=n).map(|seq| w.next_input(seq)).collect()
+        (1..=n).map(|seq| w.next_input(seq, seq / 2)).collect()
     }
 
     #[test]
@@ -125,6 +138,11 @@ mod tests {
         }
         let fired = all.iter().filter(|i| i.fire).count();
         assert!(fired > 0 && fired < all.len() / 2, "fired {fired}");
+        // 3000 ticks at 30 Hz is 100 s: about 50 shots, fewer for bursts.
+        let hitscans = all.iter().filter(|i| i.hitscan).count();
+        assert!((15..=100).contains(&hitscans), "hitscans {hitscans}");
+        assert!(!all.iter().any(|i| i.fire && i.hitscan));
+        assert!(all.iter().all(|i| i.ack_tick == i.seq / 2));
         let idle = all.iter().filter(|i| i.movement == Vec2::ZERO).count();
         assert!(idle < all.len() / 2, "idle {idle}");
         // Headings are kept for a while, not changed every tick.

@@ -21,6 +21,7 @@ async fn run_for(duration: Duration, script: Script, bots: u32, lobby: LobbyMode
     let report = run_with(&fake, duration, bots, lobby, None).await;
     assert_eq!(fake.get(|s| &s.liveness_kicks), 0, "{report}");
     assert_eq!(fake.get(|s| &s.rate_kicks), 0, "{report}");
+    assert_eq!(fake.get(|s| &s.acks_bad), 0, "{report}");
     report
 }
 
@@ -54,7 +55,8 @@ fn failures(report: &Report) -> Vec<(&str, u32)> {
 
 #[tokio::test]
 async fn groups_play_and_report() {
-    let report = run_against(Script::Play, 8, LobbyMode::Groups { size: 4 }).await;
+    let fake = fake_server::start(Script::Play).await;
+    let report = run_with(&fake, DURATION, 8, LobbyMode::Groups { size: 4 }, None).await;
     assert!(report.passed(), "{report}");
     assert_eq!(report.tick_hz, 30);
     // About 1.5 s at 30 Hz each; generous bounds for a loaded test machine.
@@ -67,6 +69,13 @@ async fn groups_play_and_report() {
     assert!(report.bytes_up_per_bot_per_sec > 0.0, "{report}");
     assert_eq!(report.leaves_unacknowledged, 0, "{report}");
     assert_eq!(report.undecodable_messages, 0, "{report}");
+    // Protocol v3: every shot the report counts reached the fake, and the
+    // inputs acknowledge snapshot ticks the fake really sent.
+    assert!(report.hitscan_shots > 0, "{report}");
+    assert_eq!(fake.get(|s| &s.hitscan_inputs), report.hitscan_shots);
+    assert!(fake.get(|s| &s.acking_inputs) > 100, "{report}");
+    assert_eq!(fake.get(|s| &s.acks_bad), 0);
+    assert_eq!(fake.get(|s| &s.rate_kicks), 0);
 }
 
 #[tokio::test]
@@ -173,6 +182,9 @@ async fn chaos_drops_resume_with_the_score_kept() {
     // and every resume.
     assert_eq!(fake.get(|s| &s.drops), report.resumes_attempted);
     assert_eq!(fake.get(|s| &s.resumes_ok), report.resumes_attempted);
+    // `ack_tick` carries on across every resume, never going back.
+    assert!(fake.get(|s| &s.acking_inputs) > 100, "{report}");
+    assert_eq!(fake.get(|s| &s.acks_bad), 0);
     // Time offline is not counted as missed snapshots.
     assert!(report.delivery_ratio.min > 0.5, "{report}");
     assert_eq!(fake.get(|s| &s.liveness_kicks), 0);

@@ -53,6 +53,9 @@ async fn fifty_bots_play_three_seconds() {
     assert!(report.snapshots_per_bot_per_sec.min > 0.0, "{report}");
     assert!(report.rtt_ms.samples > 0, "{report}");
     assert!(report.input_ack_ms.samples > 0, "{report}");
+    // Protocol v3: the server takes instant-hit shots without complaint.
+    assert!(report.hitscan_shots > 0, "{report}");
+    assert_eq!(report.server_errors, 0, "{report}");
     assert!(report.passed(), "{report}");
 
     let _ = stop.send(());

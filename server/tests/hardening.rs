@@ -51,6 +51,8 @@ async fn a_dropped_player_resumes_into_the_same_seat_with_a_new_token() {
             movement: Vec2::Y,
             aim: Vec2::X,
             fire: false,
+            hitscan: false,
+            ack_tick: 0,
         };
         a.send(&ClientMsg::Input(input)).await;
     }

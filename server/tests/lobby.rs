@@ -99,6 +99,8 @@ fn input(seq: u32) -> ClientMsg {
         movement: Vec2::X,
         aim: Vec2::X,
         fire: false,
+        hitscan: false,
+        ack_tick: 0,
     })
 }
 
@@ -167,6 +169,8 @@ async fn non_finite_input_is_refused_and_not_applied() {
             movement: Vec2::new(f32::NAN, 0.0),
             aim: Vec2::X,
             fire: true,
+            hitscan: false,
+            ack_tick: 0,
         }))
         .await;
     assert_eq!(flow, Flow::Continue);

@@ -82,6 +82,8 @@ async fn input_moves_the_entity_and_both_players_see_it() {
             movement: dir,
             aim: dir,
             fire: false,
+            hitscan: false,
+            ack_tick: 0,
         }))
         .await;
     }
@@ -209,6 +211,8 @@ async fn input_before_hello_is_refused_and_closed() {
         movement: Vec2::X,
         aim: Vec2::X,
         fire: true,
+        hitscan: false,
+        ack_tick: 0,
     }))
     .await;
     match c.recv().await {

@@ -177,6 +177,41 @@ fn protocol_2_messages_have_the_documented_layout() {
     assert_eq!(server_bytes(&notice), [8, 3, b'b', b'y', b'e', 30]);
 }
 
+#[test]
+fn protocol_3_input_ends_with_hitscan_then_ack_tick() {
+    let input = |hitscan, ack_tick| {
+        ClientMsg::Input(InputFrame {
+            seq: 7,
+            movement: Vec2::ZERO,
+            aim: Vec2::ZERO,
+            fire: false,
+            hitscan,
+            ack_tick,
+        })
+    };
+    // Tag, seq, 16 bytes of vectors, fire; then the two new fields.
+    let mut expected = vec![6, 7];
+    expected.extend_from_slice(&[0; 16]);
+    expected.extend_from_slice(&[0, 1, 0]);
+    assert_eq!(client_bytes(&input(true, 0)), expected);
+    // ack_tick is a u32 varint: 1000 takes the 251 form.
+    expected.truncate(expected.len() - 1);
+    expected.extend_from_slice(&[251, 0xe8, 0x03]);
+    assert_eq!(client_bytes(&input(true, 1000)), expected);
+    assert_eq!(decode_client(&expected).unwrap(), input(true, 1000));
+
+    // A version-2 Input (no hitscan, no ack_tick) is now truncated.
+    let mut v2 = vec![6, 7];
+    v2.extend_from_slice(&[0; 16]);
+    v2.push(0);
+    let e = malformed(decode_client(&v2));
+    assert!(matches!(e, DecodeError::UnexpectedEnd { .. }), "{e:?}");
+    // hitscan is a bool like fire: 2 is refused.
+    v2.extend_from_slice(&[2, 0]);
+    let e = malformed(decode_client(&v2));
+    assert!(matches!(e, DecodeError::InvalidBooleanValue(2)), "{e:?}");
+}
+
 // ---- the encoding rules the doc states ----------------------------------
 
 #[test]
@@ -256,6 +291,8 @@ fn floats_are_four_little_endian_bytes_x_before_y() {
         movement: Vec2::new(1.0, -2.0),
         aim: Vec2::new(f32::from_bits(0x7fc0_0001), f32::INFINITY),
         fire: false,
+        hitscan: false,
+        ack_tick: 0,
     }));
     assert_eq!(
         bytes,
@@ -264,6 +301,8 @@ fn floats_are_four_little_endian_bytes_x_before_y() {
             0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x00, 0xc0, // movement
             0x01, 0x00, 0xc0, 0x7f, 0x00, 0x00, 0x80, 0x7f, // aim: a NaN payload survives
             0,    // fire
+            0,    // hitscan
+            0,    // ack_tick
         ]
     );
     let ClientMsg::Input(back) = decode_client(&bytes).unwrap() else {

@@ -49,14 +49,22 @@ fn entity_id() -> impl Strategy<Value = EntityId> {
 }
 
 fn input_frame() -> impl Strategy<Value = InputFrame> {
-    (varint_u32(), vec2(), vec2(), any::<bool>()).prop_map(|(seq, movement, aim, fire)| {
-        InputFrame {
+    (
+        varint_u32(),
+        vec2(),
+        vec2(),
+        any::<bool>(),
+        any::<bool>(),
+        varint_u32(),
+    )
+        .prop_map(|(seq, movement, aim, fire, hitscan, ack_tick)| InputFrame {
             seq,
             movement,
             aim,
             fire,
-        }
-    })
+            hitscan,
+            ack_tick,
+        })
 }
 
 /// Any token, plus tokens made only of varint markers or zeros, which a
@@ -254,6 +262,8 @@ proptest! {
         };
         prop_assert_eq!(back.seq, frame.seq);
         prop_assert_eq!(back.fire, frame.fire);
+        prop_assert_eq!(back.hitscan, frame.hitscan);
+        prop_assert_eq!(back.ack_tick, frame.ack_tick);
         for (a, b) in [(back.movement, frame.movement), (back.aim, frame.aim)] {
             prop_assert_eq!(a.x.to_bits(), b.x.to_bits());
             prop_assert_eq!(a.y.to_bits(), b.y.to_bits());

@@ -32,7 +32,7 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
         (
             "client/hello",
             Client(ClientMsg::Hello {
-                protocol_version: 2,
+                protocol_version: 3,
                 name: "ada".into(),
             }),
         ),
@@ -55,6 +55,8 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
                 movement: Vec2::new(-1.0, 0.5),
                 aim: Vec2::new(0.6, 0.8),
                 fire: true,
+                hitscan: false,
+                ack_tick: 1000,
             })),
         ),
         (
@@ -66,7 +68,7 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
         (
             "client/resume",
             Client(ClientMsg::Resume {
-                protocol_version: 2,
+                protocol_version: 3,
                 token: DOC_TOKEN,
             }),
         ),
@@ -74,7 +76,7 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
             "server/welcome",
             Server(ServerMsg::Welcome {
                 player: PlayerId(42),
-                protocol_version: 2,
+                protocol_version: 3,
                 tick_hz: 30,
                 max_message_bytes: 512,
                 resume_token: DOC_TOKEN,
@@ -135,7 +137,7 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
             "server/error",
             Server(ServerMsg::Error {
                 code: ErrorCode::VersionMismatch,
-                message: "expected protocol 2, got 1".into(),
+                message: "expected protocol 3, got 2".into(),
             }),
         ),
         ("server/left", Server(ServerMsg::Left)),

@@ -82,6 +82,7 @@ class Canary:
                     movement=(math.cos(turn / 7), math.sin(turn / 7)),
                     aim=(math.cos(turn), math.sin(turn)),
                     fire=self.fire,
+                    ack_tick=self.arrivals[-1][1].tick if self.arrivals else 0,
                 )
             )
             next_at += period

@@ -1,4 +1,4 @@
-"""The Rallypoint wire format (protocol version 2), written from
+"""The Rallypoint wire format (protocol version 3), written from
 docs/PROTOCOL.md alone, not from the Rust code: these tests play clients
 written by someone other than the server's authors, so a misreading of the
 document shows up here as a failing test instead of being shared by both
@@ -21,7 +21,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 MAX_CLIENT_MSG_BYTES = 512
 
 
@@ -100,8 +100,19 @@ def input_frame(
     movement: tuple[float, float] = (0.0, 0.0),
     aim: tuple[float, float] = (0.0, 0.0),
     fire: bool = False,
+    hitscan: bool = False,
+    ack_tick: int = 0,
 ) -> bytes:
-    return varint(6) + varint(seq) + struct.pack("<4f", *movement, *aim) + boolean(fire)
+    """Input (tag 6). `hitscan` and `ack_tick` (the newest snapshot tick
+    received, 0 before any) are the version-3 fields at the frame's end."""
+    return (
+        varint(6)
+        + varint(seq)
+        + struct.pack("<4f", *movement, *aim)
+        + boolean(fire)
+        + boolean(hitscan)
+        + varint(ack_tick)
+    )
 
 
 def ping(client_time: int) -> bytes:

@@ -99,7 +99,7 @@ async def test_another_protocol_version_gets_version_mismatch_naming_both(start_
 
     async def attack():
         outcomes = {}
-        for version in (1, 3, 65535):
+        for version in (wire.PROTOCOL_VERSION - 1, wire.PROTOCOL_VERSION + 1, 65535):
             ws = await harness.connect(server)
             await ws.send(wire.hello("time-traveller", version=version))
             outcomes[version] = await harness.close_after_messages(ws)

@@ -1,5 +1,5 @@
 """The Python codec against the byte dumps of docs/PROTOCOL.md section 8
-(and the v2 additions), so that a failing hostile test is never just this
+(and the v2 and v3 additions), so that a failing hostile test is never just this
 codec disagreeing with the document. No server needed."""
 
 import pytest
@@ -21,20 +21,24 @@ def test_varints_use_the_shortest_form():
 
 
 def test_client_messages_match_the_documented_dumps():
+    assert wire.hello("ada") == h("00 03 03 616461")
     assert wire.hello("ada", version=1) == h("00 01 03 616461")
     assert wire.create_lobby("duel", 2, True) == h("02 04 6475656c 02 01")
     assert wire.join_code("K7PQ") == h("03 01 04 4b375051")
-    assert wire.input_frame(300, (-1.0, 0.5), (0.6, 0.8), True) == h(
-        "06 fb2c01 000080bf 0000003f 9a99193f cdcc4c3f 01"
+    assert wire.input_frame(300, (-1.0, 0.5), (0.6, 0.8), True, ack_tick=1000) == h(
+        "06 fb2c01 000080bf 0000003f 9a99193f cdcc4c3f 01 00 fbe803"
     )
+    # The v3 fields default to no hitscan and nothing acknowledged.
+    assert wire.input_frame(1) == h("06 01") + bytes(16) + h("00 00 00")
+    assert wire.input_frame(1, hitscan=True, ack_tick=7)[-2:] == h("01 07")
     assert wire.ping(5_000_000_000) == h("07 fd00f2052a01000000")
-    assert wire.resume(bytes(range(16))) == h("08 02") + bytes(range(16))
+    assert wire.resume(bytes(range(16))) == h("08 03") + bytes(range(16))
 
 
 def test_server_messages_decode():
     token = bytes(range(16, 32))
-    welcome = wire.decode_server(h("00 2a 02 1e fb0002") + token + h("14"))
-    assert welcome == wire.Welcome(42, 2, 30, 512, token, 20)
+    welcome = wire.decode_server(h("00 2a 03 1e fb0002") + token + h("14"))
+    assert welcome == wire.Welcome(42, 3, 30, 512, token, 20)
 
     joined = wire.decode_server(
         h(

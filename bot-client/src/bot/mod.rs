@@ -137,6 +137,7 @@ async fn connect_and_play(spec: BotSpec, ctx: &RunCtx) -> BotResult {
     }
     result.tick_hz = session.tick_hz;
     result.inputs_sent = session.inputs_sent;
+    result.hitscan_shots = session.hitscan_shots;
     result.play_secs = session.play_secs;
     result.offline_secs = offline;
     result.bytes_up = session.sender.bytes_up;

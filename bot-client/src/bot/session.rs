@@ -74,6 +74,8 @@ pub(super) struct Session<'a> {
     /// Highest input `seq` sent.
     seq: u32,
     pub(super) inputs_sent: u64,
+    /// Inputs sent with `hitscan` set.
+    pub(super) hitscan_shots: u64,
     /// Seconds spent sending inputs (time offline excluded).
     pub(super) play_secs: f64,
     pub(super) server_errors: u64,
@@ -117,6 +119,7 @@ impl<'a> Session<'a> {
             in_lobby: false,
             seq: 0,
             inputs_sent: 0,
+            hitscan_shots: 0,
             play_secs: 0.0,
             server_errors: 0,
             last_error: None,
@@ -294,13 +297,14 @@ impl<'a> Session<'a> {
                 }
                 _ = inputs.tick() => {
                     self.seq += 1;
-                    let input = wander.next_input(self.seq);
+                    let input = wander.next_input(self.seq, self.acks.newest_tick());
                     self.acks.record(self.seq, self.now_us());
                     if let Ok(mut predictor) = self.predictor.lock() {
                         predictor.on_input(&input);
                     }
                     self.send(&ClientMsg::Input(input)).await?;
                     self.inputs_sent += 1;
+                    self.hitscan_shots += u64::from(input.hitscan);
                 }
                 _ = pings.tick() => {
                     let client_time = self.now_us();

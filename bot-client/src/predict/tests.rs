@@ -31,7 +31,10 @@ fn input(seq: u32) -> InputFrame {
         seq,
         movement: Vec2::new(angle.cos(), angle.sin()) * 1.3,
         aim: Vec2::X,
-        fire: false,
+        // Firing either weapon must not change the prediction.
+        fire: seq.is_multiple_of(3),
+        hitscan: seq.is_multiple_of(5),
+        ack_tick: seq,
     }
 }
 

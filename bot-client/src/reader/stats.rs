@@ -99,9 +99,10 @@ impl RecvStats {
         self.acked_seq = self.acked_seq.max(last_sent_seq);
     }
 
-    /// A snapshot arrived at `now_us`: times the gap since the previous
-    /// one (or since `Joined`), every newly acknowledged input still in
-    /// the ring, and notes the bot's score. Returns the event for the first
+    /// A snapshot arrived at `now_us`: notes its tick for the driver's
+    /// `ack_tick`, times the gap since the previous one (or since `Joined`),
+    /// every newly acknowledged input still in the ring, and notes the bot's
+    /// score. Returns the event for the first
     /// snapshot after a `Joined`.
     pub(crate) fn on_snapshot(
         &mut self,
@@ -110,6 +111,7 @@ impl RecvStats {
         acks: &AckRing,
     ) -> Option<Event> {
         self.snapshots += 1;
+        acks.saw_tick(snapshot.tick);
         if let Some(prev) = self.last_snapshot_us.replace(now_us) {
             let gap = now_us.saturating_sub(prev);
             record(&mut self.snapshot_interval_us, gap);
@@ -277,6 +279,20 @@ mod tests {
         assert_eq!(s.input_ack_us.len(), 3);
         assert!(s.input_ack_us.equivalent(s.input_ack_us.min(), 10_000));
         assert!(s.input_ack_us.equivalent(s.input_ack_us.max(), 13_000));
+    }
+
+    #[test]
+    fn snapshot_ticks_become_the_newest_ack_tick() {
+        let acks = AckRing::new();
+        let mut s = RecvStats::new();
+        for tick in [7, 9, 8] {
+            let snapshot = Snapshot {
+                tick,
+                ..Snapshot::default()
+            };
+            s.on_snapshot(u64::from(tick) * 1_000, &snapshot, &acks);
+        }
+        assert_eq!(acks.newest_tick(), 9);
     }
 
     #[test]

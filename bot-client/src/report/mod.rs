@@ -116,6 +116,10 @@ pub struct Report {
     /// Inputs sent per second of play (below `tick_hz` means the bot
     /// process could not keep up).
     pub inputs_per_bot_per_sec: MeanMin,
+    /// Inputs sent with `hitscan` set (instant-hit shots), in all.
+    pub hitscan_shots: u64,
+    /// Instant-hit shots per second of play, mean over bots.
+    pub hitscan_shots_per_bot_per_sec: f64,
     /// WebSocket payload bytes received per second connected, mean.
     pub bytes_down_per_bot_per_sec: f64,
     /// WebSocket payload bytes sent per second connected, mean.
@@ -187,6 +191,7 @@ impl Report {
             .filter(|r| r.play_secs >= MIN_RATE_WINDOW_SECS)
             .collect();
         let input_rate = |r: &BotResult| r.inputs_sent as f64 / r.play_secs;
+        let hitscan_rate = |r: &BotResult| r.hitscan_shots as f64 / r.play_secs;
         let connected: Vec<&BotResult> = results
             .iter()
             .filter(|r| r.connected && r.connected_secs > 0.0)
@@ -210,6 +215,8 @@ impl Report {
             snapshots_per_bot_per_sec: mean_min(&in_lobby, snapshot_rate),
             delivery_ratio: mean_min(&in_lobby, delivery),
             inputs_per_bot_per_sec: mean_min(&playing, input_rate),
+            hitscan_shots: results.iter().map(|r| r.hitscan_shots).sum(),
+            hitscan_shots_per_bot_per_sec: mean_min(&playing, hitscan_rate).mean,
             bytes_down_per_bot_per_sec: mean_min(&connected, down).mean,
             bytes_up_per_bot_per_sec: mean_min(&connected, up).mean,
             rtt_ms: latency(results.iter().map(|r| &r.recv.rtt_us)),

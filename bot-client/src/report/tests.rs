@@ -12,6 +12,7 @@ fn played(index: u32, secs: f64, snapshots: u64) -> BotResult {
     r.connected_secs = secs;
     r.in_lobby_secs = secs;
     r.inputs_sent = (secs * 30.0) as u64;
+    r.hitscan_shots = secs as u64;
     r.play_secs = secs;
     r.bytes_up = 1_000;
     r.left_acknowledged = true;
@@ -52,6 +53,8 @@ fn rates_are_per_bot_mean_and_min() {
         }
     );
     assert_eq!(report.inputs_per_bot_per_sec.mean, 30.0);
+    assert_eq!(report.hitscan_shots, 4);
+    assert_eq!(report.hitscan_shots_per_bot_per_sec, 1.0);
     assert_eq!(report.bytes_down_per_bot_per_sec, 5_000.0);
     assert_eq!(report.bytes_up_per_bot_per_sec, 500.0);
     assert!(report.passed());
@@ -223,6 +226,8 @@ fn json_has_the_agreed_keys() {
         "chaos_per_bot_per_min",
         "shutdown_notices",
         "offline_secs_per_bot",
+        "hitscan_shots",
+        "hitscan_shots_per_bot_per_sec",
     ] {
         assert!(json.get(key).is_some(), "missing {key}");
     }
@@ -230,4 +235,5 @@ fn json_has_the_agreed_keys() {
     assert!(json["snapshots_per_bot_per_sec"].get("mean").is_some());
     let text = report.to_string();
     assert!(text.contains("PASS") && text.contains("WebSocket payload bytes"));
+    assert!(text.contains("hitscan 1.00/s per bot, 2 shots"), "{text}");
 }

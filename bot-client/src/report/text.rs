@@ -40,8 +40,11 @@ impl fmt::Display for Report {
         )?;
         writeln!(
             f,
-            "  inputs        {:.1}/s per bot (min {:.1})",
-            self.inputs_per_bot_per_sec.mean, self.inputs_per_bot_per_sec.min
+            "  inputs        {:.1}/s per bot (min {:.1}); hitscan {:.2}/s per bot, {} shots",
+            self.inputs_per_bot_per_sec.mean,
+            self.inputs_per_bot_per_sec.min,
+            self.hitscan_shots_per_bot_per_sec,
+            self.hitscan_shots
         )?;
         if self.tick_hz > 0
             && self.bots_joined > 0

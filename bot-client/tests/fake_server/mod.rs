@@ -1,4 +1,4 @@
-//! A scripted stand-in for the Rallypoint server (protocol v2), to drive
+//! A scripted stand-in for the Rallypoint server (protocol v3), to drive
 //! the bot client through the cases the real server rarely produces on
 //! demand: refusals, silence, kicks, shutdowns, unknown messages, a missing
 //! `Left`, rejected resumes and lost scores.
@@ -9,7 +9,9 @@
 //! showing the player's own kills and deaths (3 and 2 at the join, then a
 //! kill every 15 ticks). `Welcome` carries a fresh resume token; a session
 //! whose connection drops (end of stream without a close frame) can be
-//! resumed with it, once; tokens do not expire here.
+//! resumed with it, once; tokens do not expire here. A `Hello` with another
+//! protocol version is refused (`VersionMismatch`) and closed, and every
+//! input's `ack_tick` is checked against the snapshots sent to its session.
 //!
 //! Like the real server it checks liveness and rate (see [`liveness`]): it
 //! pings every [`PING_EVERY`] and closes (1008) a connection that leaves a
@@ -33,8 +35,8 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use rallypoint_shared::{
-    ClientMsg, EntityId, ErrorCode, JoinTarget, PROTOCOL_VERSION, PlayerId, ResumeToken, ServerMsg,
-    decode_client,
+    ClientMsg, EntityId, ErrorCode, InputFrame, JoinTarget, PROTOCOL_VERSION, PlayerId,
+    ResumeToken, ServerMsg, decode_client,
 };
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
@@ -90,6 +92,13 @@ pub struct FakeStats {
     pub drops: AtomicU64,
     pub resumes_ok: AtomicU64,
     pub resumes_rejected: AtomicU64,
+    /// Inputs with `hitscan` set.
+    pub hitscan_inputs: AtomicU64,
+    /// Inputs acknowledging a snapshot tick (`ack_tick` > 0).
+    pub acking_inputs: AtomicU64,
+    /// Inputs whose `ack_tick` named a tick never sent to the session, or
+    /// went back from the session's previous input.
+    pub acks_bad: AtomicU64,
 }
 
 /// A running fake.
@@ -111,6 +120,10 @@ struct Player {
     joined: AtomicBool,
     last_seq: AtomicU32,
     tick: AtomicU32,
+    /// The newest snapshot tick sent to this session.
+    sent_tick: AtomicU32,
+    /// The newest `ack_tick` this session sent.
+    ack_tick: AtomicU32,
     kills: AtomicU32,
     deaths: AtomicU32,
 }
@@ -247,6 +260,15 @@ impl Conn {
                 });
                 let _ = self.out.send(Out::Close(1001));
             }
+            ClientMsg::Hello {
+                protocol_version, ..
+            } if protocol_version != PROTOCOL_VERSION => {
+                self.send(ServerMsg::Error {
+                    code: ErrorCode::VersionMismatch,
+                    message: "wrong protocol version".into(),
+                });
+                let _ = self.out.send(Out::Close(1002));
+            }
             ClientMsg::Hello { .. } if script == Script::Silent => {}
             ClientMsg::Hello { .. } => self.hello(),
             ClientMsg::Resume { token, .. } => self.resume(token),
@@ -271,6 +293,7 @@ impl Conn {
             ClientMsg::Input(input) => {
                 if let Some(p) = player {
                     p.last_seq.fetch_max(input.seq, Ordering::Relaxed);
+                    self.check_input(&p, &input);
                 }
             }
             ClientMsg::Ping { client_time } => self.send(ServerMsg::Pong {
@@ -289,6 +312,23 @@ impl Conn {
         }
     }
 
+    /// Counts the v3 fields: hitscan shots, and whether `ack_tick` is a
+    /// tick this session was sent and not older than its last one (across
+    /// resumes too).
+    fn check_input(&self, player: &Player, input: &InputFrame) {
+        let stats = &self.server.stats;
+        if input.hitscan {
+            stats.hitscan_inputs.fetch_add(1, Ordering::Relaxed);
+        }
+        if input.ack_tick > 0 {
+            stats.acking_inputs.fetch_add(1, Ordering::Relaxed);
+        }
+        let before = player.ack_tick.fetch_max(input.ack_tick, Ordering::Relaxed);
+        if input.ack_tick < before || input.ack_tick > player.sent_tick.load(Ordering::Relaxed) {
+            stats.acks_bad.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     fn hello(&mut self) {
         let id = self.server.next_id.fetch_add(1, Ordering::Relaxed);
         let player = Arc::new(Player {
@@ -300,6 +340,8 @@ impl Conn {
             joined: AtomicBool::new(false),
             last_seq: AtomicU32::new(0),
             tick: AtomicU32::new(0),
+            sent_tick: AtomicU32::new(0),
+            ack_tick: AtomicU32::new(0),
             kills: AtomicU32::new(0),
             deaths: AtomicU32::new(0),
         });

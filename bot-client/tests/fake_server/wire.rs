@@ -90,6 +90,7 @@ pub(super) async fn ticker(server: Arc<Server>, player: Arc<Player>, out: OutTx)
             kills: player.kills.load(Ordering::Relaxed),
             deaths: player.deaths.load(Ordering::Relaxed),
         };
+        player.sent_tick.fetch_max(tick, Ordering::Relaxed);
         let _ = out.send(Out::Msg(ServerMsg::Snapshot(Snapshot {
             tick,
             last_input_seq: player.last_seq.load(Ordering::Relaxed),

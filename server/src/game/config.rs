@@ -31,6 +31,15 @@ pub struct GameConfig {
     pub fire_cooldown_secs: f32,
     /// How long a dead player waits to respawn. Default: 2 s.
     pub respawn_delay_secs: f32,
+    /// Damage per hit of the instant-hit weapon. Default: 20, five hits to
+    /// kill: a little weaker than a projectile, since it cannot be dodged.
+    pub hitscan_damage: u8,
+    /// How far the instant-hit weapon reaches. Default: 900 units, a bit
+    /// less than a projectile flies in its lifetime.
+    pub hitscan_range: f32,
+    /// Least time between two instant-hit shots of one player, independent
+    /// of the projectile cooldown. Default: 0.5 s.
+    pub hitscan_cooldown_secs: f32,
 }
 
 impl Default for GameConfig {
@@ -44,6 +53,9 @@ impl Default for GameConfig {
             projectile_lifetime_secs: 1.5,
             fire_cooldown_secs: 0.25,
             respawn_delay_secs: 2.0,
+            hitscan_damage: 20,
+            hitscan_range: 900.0,
+            hitscan_cooldown_secs: 0.5,
         }
     }
 }
@@ -54,12 +66,16 @@ pub(crate) struct Rules {
     /// Seconds per tick, exactly as clients compute it for prediction.
     pub dt: f32,
     pub max_hp: u8,
+    /// Projectile damage.
     pub damage: u8,
     pub projectile_speed: f32,
     pub projectile_radius: f32,
     pub projectile_lifetime_ticks: u32,
     pub fire_cooldown_ticks: u32,
     pub respawn_delay_ticks: u32,
+    pub hitscan_damage: u8,
+    pub hitscan_range: f32,
+    pub hitscan_cooldown_ticks: u32,
 }
 
 impl Rules {
@@ -74,6 +90,9 @@ impl Rules {
             projectile_lifetime_ticks: ticks(config.projectile_lifetime_secs),
             fire_cooldown_ticks: ticks(config.fire_cooldown_secs),
             respawn_delay_ticks: ticks(config.respawn_delay_secs),
+            hitscan_damage: config.hitscan_damage,
+            hitscan_range: non_negative(config.hitscan_range),
+            hitscan_cooldown_ticks: ticks(config.hitscan_cooldown_secs),
         }
     }
 }
@@ -102,6 +121,8 @@ mod tests {
         assert_eq!(rules.fire_cooldown_ticks, 8);
         assert_eq!(rules.projectile_lifetime_ticks, 45);
         assert_eq!(rules.respawn_delay_ticks, 60);
+        assert_eq!(rules.hitscan_cooldown_ticks, 15);
+        assert_eq!(rules.hitscan_range, 900.0);
     }
 
     #[test]
@@ -114,6 +135,8 @@ mod tests {
             projectile_lifetime_secs: f32::INFINITY,
             fire_cooldown_secs: 0.0,
             respawn_delay_secs: f32::NAN,
+            hitscan_range: f32::NEG_INFINITY,
+            hitscan_cooldown_secs: -1.0,
             ..GameConfig::default()
         });
         assert_eq!(rules.dt, 1.0);
@@ -123,6 +146,8 @@ mod tests {
         assert_eq!(rules.projectile_lifetime_ticks, u32::MAX);
         assert_eq!(rules.fire_cooldown_ticks, 1);
         assert_eq!(rules.respawn_delay_ticks, 1);
+        assert_eq!(rules.hitscan_range, 0.0);
+        assert_eq!(rules.hitscan_cooldown_ticks, 1);
     }
 
     #[test]

@@ -5,9 +5,13 @@
 //! always give bit-identical state, which is what makes it testable exactly
 //! and benchmarkable directly.
 //!
-//! Projectile flight and damage live in the `combat` submodule.
+//! Projectile flight and damage live in the `combat` submodule, the
+//! lag-compensated instant-hit weapon in `hitscan`, and the record of past
+//! positions it rewinds to in `history`.
 
 mod combat;
+mod history;
+mod hitscan;
 #[cfg(test)]
 mod tests;
 
@@ -20,6 +24,8 @@ pub use super::config::GameConfig;
 use super::config::Rules;
 use super::ids::{PlayerKey, ProjectileKey, entity_id, key_of};
 use super::map::Map;
+use history::History;
+use hitscan::PendingShot;
 
 /// Something that happened during a tick, in the order it happened.
 /// Player ids and projectile ids are separate namespaces.
@@ -43,6 +49,14 @@ pub enum GameEvent {
     Killed { killer: EntityId, victim: EntityId },
     /// A dead player came back at `pos` with full HP.
     Respawned { entity: EntityId, pos: Vec2 },
+    /// `shooter` fired the instant-hit weapon, checked against the world at
+    /// `view_tick`; `hit` is the player it struck, if any (a `Hit`, and
+    /// maybe a `Killed`, follow).
+    HitscanFired {
+        shooter: EntityId,
+        view_tick: u32,
+        hit: Option<EntityId>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -61,6 +75,11 @@ struct Player {
     respawn_in: u32,
     /// Set by this tick's inputs, consumed by the fire phase.
     wants_fire: bool,
+    /// Ticks until the player may fire the instant-hit weapon again.
+    hitscan_cooldown: u32,
+    /// Set by this tick's latest input with `hitscan`, consumed by the
+    /// hitscan phase.
+    pending_shot: Option<PendingShot>,
 }
 
 impl Player {
@@ -96,6 +115,8 @@ pub struct World {
     players: SlotMap<PlayerKey, Player>,
     projectiles: SlotMap<ProjectileKey, Projectile>,
     tick: u32,
+    /// Players at each of the last few ticks, for lag compensation.
+    history: History,
 }
 
 impl World {
@@ -106,6 +127,7 @@ impl World {
         World {
             map,
             rules: Rules::new(&config),
+            history: History::new(config.tick_hz),
             config,
             players: SlotMap::with_key(),
             projectiles: SlotMap::with_key(),
@@ -140,6 +162,8 @@ impl World {
             fire_cooldown: 0,
             respawn_in: 0,
             wants_fire: false,
+            hitscan_cooldown: 0,
+            pending_shot: None,
         });
         entity_id(key)
     }
@@ -175,23 +199,30 @@ impl World {
     ///    full HP, before inputs, so they can act this very tick.
     /// 2. **Inputs**: each input moves its player one step through
     ///    `rallypoint_shared::movement::step_player` (exactly what clients
-    ///    predict); the latest sets the aim; any `fire` marks a wish to fire.
+    ///    predict); the latest sets the aim; any `fire` marks a wish to fire;
+    ///    the latest `hitscan` input readies a shot from where it left the
+    ///    player, along its aim, with its `ack_tick`.
     /// 3. **Fire**: players wishing to fire, off cooldown and aiming, each
     ///    launch one projectile from the edge of their circle.
-    /// 4. **Projectiles**: each moves one tick with swept collision; the
+    /// 4. **Hitscan**: readied shots off their own cooldown are resolved at
+    ///    once against the world as the shooter saw it (see `hitscan`).
+    /// 5. **Projectiles**: each moves one tick with swept collision; the
     ///    earliest of a living non-owner player, a wall or the bounds edge
     ///    stops it. Hits deal damage, and a player at 0 HP dies.
-    /// 5. **Expiry**: projectiles that have flown their lifetime vanish.
+    /// 6. **Expiry**: projectiles that have flown their lifetime vanish.
     ///
-    /// Finally the tick counter advances.
+    /// Finally the tick counter advances and every player is recorded in
+    /// the history under the new tick: the state snapshot `tick()` shows.
     pub fn step(&mut self, inputs: &[(EntityId, InputFrame)]) -> Vec<GameEvent> {
         let mut events = Vec::new();
         self.respawn_players(&mut events);
         self.apply_inputs(inputs);
         self.fire(&mut events);
+        self.fire_hitscan(&mut events);
         self.move_projectiles(&mut events);
         self.expire_projectiles();
         self.tick = self.tick.wrapping_add(1);
+        self.history.record(self.tick, &self.players);
         events
     }
 
@@ -231,6 +262,7 @@ impl World {
             player.hp = self.rules.max_hp;
             player.alive = true;
             player.fire_cooldown = 0;
+            player.hitscan_cooldown = 0;
             events.push(GameEvent::Respawned {
                 entity: entity_id(key),
                 pos,
@@ -253,6 +285,13 @@ impl World {
             player.pos = step_player(player.pos, movement, self.rules.dt, &self.map.info);
             player.aim = aim;
             player.wants_fire |= input.fire;
+            if input.hitscan {
+                player.pending_shot = Some(PendingShot {
+                    origin: player.pos,
+                    aim,
+                    ack_tick: input.ack_tick,
+                });
+            }
         }
     }
 
@@ -280,7 +319,7 @@ impl World {
         }
     }
 
-    /// Phase 5.
+    /// Phase 6.
     fn expire_projectiles(&mut self) {
         self.projectiles.retain(|_, shot| {
             shot.ticks_left -= 1;

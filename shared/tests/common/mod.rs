@@ -131,6 +131,8 @@ pub fn input(seq: u32) -> InputFrame {
         movement: Vec2::new(-1.0, 0.5),
         aim: Vec2::new(0.6, 0.8),
         fire: true,
+        hitscan: false,
+        ack_tick: seq.wrapping_add(1_000),
     }
 }
 
@@ -197,6 +199,16 @@ pub fn every_client_msg() -> Vec<ClientMsg> {
             movement: Vec2::ZERO,
             aim: Vec2::new(-0.0, f32::MIN_POSITIVE),
             fire: false,
+            hitscan: true,
+            ack_tick: 0,
+        }),
+        ClientMsg::Input(InputFrame {
+            seq: u32::MAX,
+            movement: Vec2::new(1.0, 0.0),
+            aim: Vec2::new(0.0, -1.0),
+            fire: true,
+            hitscan: true,
+            ack_tick: u32::MAX,
         }),
         ClientMsg::Ping { client_time: 0 },
         ClientMsg::Ping {
@@ -215,7 +227,7 @@ pub fn every_client_msg() -> Vec<ClientMsg> {
 
 /// At least one of every server message, including `Joined` with and
 /// without a join code, empty and non-empty lists, and the error codes of
-/// protocol 2.
+/// protocol 3.
 pub fn every_server_msg() -> Vec<ServerMsg> {
     vec![
         ServerMsg::Welcome {
@@ -280,7 +292,7 @@ pub fn every_server_msg() -> Vec<ServerMsg> {
         },
         ServerMsg::Error {
             code: ErrorCode::VersionMismatch,
-            message: "protocol version mismatch: client speaks 1, server speaks 2".into(),
+            message: "protocol version mismatch: client speaks 2, server speaks 3".into(),
         },
         ServerMsg::Error {
             code: ErrorCode::RateLimited,

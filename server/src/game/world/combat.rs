@@ -1,4 +1,4 @@
-//! Phase 4 of [`World::step`]: projectile flight and what it hits. Owns the
+//! Phase 5 of [`World::step`]: projectile flight and what it hits. Owns the
 //! rules of a hit: swept collision so no speed or tick rate lets a shot pass
 //! through a wall or a player, the earliest contact wins, and damage and
 //! death are applied immediately, so a player killed by one projectile is no
@@ -15,7 +15,7 @@ use crate::game::geom::{segment_enters_rect, segment_hits_circle, segment_leaves
 use crate::game::ids::{PlayerKey, entity_id, key_of};
 
 impl World {
-    /// Phase 4: moves every projectile one tick, in slot order.
+    /// Phase 5: moves every projectile one tick, in slot order.
     pub(super) fn move_projectiles(&mut self, events: &mut Vec<GameEvent>) {
         let rules = self.rules;
         let map = &self.map.info;
@@ -34,7 +34,7 @@ impl World {
             // A tie goes to the wall: nobody is hit through a wall's face.
             let limit = blocked_at.unwrap_or(f32::INFINITY);
             if let Some(target) = first_target(shot, delta, limit, rules, &targets, players) {
-                apply_hit(players, target, shot.owner, rules, events);
+                apply_hit(players, target, shot.owner, rules.damage, rules, events);
                 return false;
             }
             if blocked_at.is_some() {
@@ -47,8 +47,8 @@ impl World {
 }
 
 /// When along `start + t * delta` a projectile of `radius` meets a wall or
-/// its centre leaves the bounds.
-fn first_obstacle(start: Vec2, delta: Vec2, radius: f32, map: &MapInfo) -> Option<f32> {
+/// its centre leaves the bounds. Hitscan rays use it with a radius of 0.
+pub(super) fn first_obstacle(start: Vec2, delta: Vec2, radius: f32, map: &MapInfo) -> Option<f32> {
     // Growing each wall by the radius turns "circle meets rectangle" into
     // "point enters rectangle". It squares off the corners, so a shot that
     // grazes a corner is stopped slightly early: the safe side to err on.
@@ -104,17 +104,19 @@ fn first_target(
 /// Extra slack, in world units, for the broad-phase distance test.
 const BROADPHASE_MARGIN: f32 = 1.0;
 
-/// Damages `target`, and kills it at 0 HP, crediting `shooter` if it is
-/// still in the world.
-fn apply_hit(
+/// Deals up to `damage` to `target`, and kills it at 0 HP, crediting
+/// `shooter` if it is still in the world. Every weapon's hits go through
+/// here, so hits, deaths, kills and respawns follow the same rules.
+pub(super) fn apply_hit(
     players: &mut SlotMap<PlayerKey, Player>,
     target_key: PlayerKey,
     shooter: EntityId,
+    damage: u8,
     rules: Rules,
     events: &mut Vec<GameEvent>,
 ) {
     let target = &mut players[target_key];
-    let damage = rules.damage.min(target.hp);
+    let damage = damage.min(target.hp);
     target.hp -= damage;
     let victim = entity_id(target_key);
     events.push(GameEvent::Hit {

@@ -28,6 +28,8 @@ fn frame(movement: Vec2, aim: Vec2, fire: bool) -> InputFrame {
         movement,
         aim,
         fire,
+        hitscan: false,
+        ack_tick: 0,
     }
 }
 
@@ -347,3 +349,4 @@ fn malformed_inputs_cannot_corrupt_the_world() {
 }
 
 mod determinism;
+mod hitscan;

@@ -45,7 +45,9 @@ fn fingerprint(world: &World) -> Vec<u32> {
 }
 
 /// One or two inputs per player: random movement, aiming roughly at the
-/// next player so that shots land, firing half the time.
+/// next player so that shots land, firing half the time, and the hitscan
+/// weapon a quarter of the time with up to 12 ticks of lag (so some views
+/// are clamped).
 fn inputs(world: &World, ids: &[EntityId], rng: &mut XorShift) -> Vec<(EntityId, InputFrame)> {
     let mut out = Vec::new();
     for (i, &id) in ids.iter().enumerate() {
@@ -60,6 +62,8 @@ fn inputs(world: &World, ids: &[EntityId], rng: &mut XorShift) -> Vec<(EntityId,
                 movement: Vec2::new(rng.signed_unit(), rng.signed_unit()) * 1.5,
                 aim: them.pos + jitter - me.pos,
                 fire: rng.next().is_multiple_of(2),
+                hitscan: rng.next().is_multiple_of(4),
+                ack_tick: world.tick().saturating_sub((rng.next() % 13) as u32),
             };
             out.push((id, sanitize_input(raw).unwrap()));
         }
@@ -76,7 +80,7 @@ fn same_inputs_give_bit_identical_worlds() {
         (0..8).map(|_| worlds[1].spawn_player()).collect::<Vec<_>>()
     );
     let mut rng = XorShift(0x5eed_1234_abcd_0001);
-    let (mut hits, mut kills, mut respawns) = (0, 0, 0);
+    let (mut hits, mut kills, mut respawns, mut hitscans) = (0, 0, 0, 0);
     for tick in 0..600 {
         if tick == 200 {
             let gone = ids.remove(3);
@@ -100,13 +104,14 @@ fn same_inputs_give_bit_identical_worlds() {
                 GameEvent::Hit { .. } => hits += 1,
                 GameEvent::Killed { .. } => kills += 1,
                 GameEvent::Respawned { .. } => respawns += 1,
-                GameEvent::Fired { .. } => {}
+                GameEvent::HitscanFired { hit: Some(_), .. } => hitscans += 1,
+                GameEvent::Fired { .. } | GameEvent::HitscanFired { .. } => {}
             }
         }
     }
     // The run must exercise combat, or it proves little.
     assert!(
-        hits > 20 && kills > 3 && respawns > 2,
-        "{hits} {kills} {respawns}"
+        hits > 20 && kills > 3 && respawns > 2 && hitscans > 5,
+        "{hits} {kills} {respawns} {hitscans}"
     );
 }
