@@ -5,20 +5,14 @@
 use std::time::Duration;
 
 use rallypoint_bot_client::link::LinkOptions;
-use rallypoint_bot_client::{LobbyMode, RunOptions, run};
+use rallypoint_bot_client::{LobbyMode, Report, RunOptions, run};
 use rallypoint_server::Config;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-/// Starts the real server with its default configuration.
-async fn start_server() -> (String, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
-    start_server_with(Config::default()).await
-}
-
-/// Starts the real server; dropping or firing the sender shuts it down.
-async fn start_server_with(
-    config: Config,
-) -> (String, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+/// Runs the bots against the real server, started with `config` on
+/// `127.0.0.1:0` (`opts.url` is set to it), and shuts the server down after.
+async fn play(config: Config, opts: RunOptions) -> Report {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("ws://{}/ws", listener.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -30,22 +24,25 @@ async fn start_server_with(
             .await
             .expect("server runs");
     });
-    (url, stop, server)
+    let report = run(RunOptions { url, ..opts }).await.expect("run starts");
+    let _ = stop.send(());
+    server.await.unwrap();
+    report
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_bots_play_three_seconds() {
-    let (url, stop, server) = start_server().await;
-    let report = run(RunOptions {
-        url,
-        bots: 50,
-        duration: Duration::from_secs(3),
-        lobby: LobbyMode::Groups { size: 16 },
-        ramp: Some(Duration::from_millis(500)),
-        ..RunOptions::default()
-    })
-    .await
-    .expect("run starts");
+    let report = play(
+        Config::default(),
+        RunOptions {
+            bots: 50,
+            duration: Duration::from_secs(3),
+            lobby: LobbyMode::Groups { size: 16 },
+            ramp: Some(Duration::from_millis(500)),
+            ..RunOptions::default()
+        },
+    )
+    .await;
 
     assert_eq!(report.bots_connected, 50, "{report}");
     assert_eq!(report.bots_joined, 50, "{report}");
@@ -57,26 +54,21 @@ async fn fifty_bots_play_three_seconds() {
     assert!(report.hitscan_shots > 0, "{report}");
     assert_eq!(report.server_errors, 0, "{report}");
     assert!(report.passed(), "{report}");
-
-    let _ = stop.send(());
-    server.await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quick_join_fills_public_lobbies() {
-    let (url, stop, server) = start_server().await;
-    let report = run(RunOptions {
-        url,
-        bots: 20,
-        duration: Duration::from_secs(2),
-        lobby: LobbyMode::QuickJoin,
-        ..RunOptions::default()
-    })
-    .await
-    .expect("run starts");
+    let report = play(
+        Config::default(),
+        RunOptions {
+            bots: 20,
+            duration: Duration::from_secs(2),
+            lobby: LobbyMode::QuickJoin,
+            ..RunOptions::default()
+        },
+    )
+    .await;
     assert!(report.passed(), "{report}");
-    let _ = stop.send(());
-    server.await.unwrap();
 }
 
 /// With pings every second and a 2 s peer timeout, a bot that did not
@@ -88,36 +80,34 @@ async fn bots_answer_the_servers_pings() {
         peer_timeout_secs: 2,
         ..Config::default()
     };
-    let (url, stop, server) = start_server_with(config).await;
-    let report = run(RunOptions {
-        url,
-        bots: 10,
-        duration: Duration::from_secs(4),
-        lobby: LobbyMode::Groups { size: 5 },
-        ..RunOptions::default()
-    })
-    .await
-    .expect("run starts");
+    let report = play(
+        config,
+        RunOptions {
+            bots: 10,
+            duration: Duration::from_secs(4),
+            lobby: LobbyMode::Groups { size: 5 },
+            ..RunOptions::default()
+        },
+    )
+    .await;
     assert!(report.passed(), "{report}");
-    let _ = stop.send(());
-    server.await.unwrap();
 }
 
 /// 20 bots, 4 s, 60 drops per bot per minute: about 3 drops a bot, each
 /// of which must resume into the same lobby and entity with the score kept.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_drops_resume_on_the_real_server() {
-    let (url, stop, server) = start_server().await;
-    let report = run(RunOptions {
-        url,
-        bots: 20,
-        duration: Duration::from_secs(4),
-        lobby: LobbyMode::Groups { size: 10 },
-        chaos: Some(60.0),
-        ..RunOptions::default()
-    })
-    .await
-    .expect("run starts");
+    let report = play(
+        Config::default(),
+        RunOptions {
+            bots: 20,
+            duration: Duration::from_secs(4),
+            lobby: LobbyMode::Groups { size: 10 },
+            chaos: Some(60.0),
+            ..RunOptions::default()
+        },
+    )
+    .await;
     assert!(report.resumes_attempted >= 20, "{report}");
     assert_eq!(report.resumes_failed, 0, "{report}");
     assert_eq!(
@@ -129,31 +119,27 @@ async fn chaos_drops_resume_on_the_real_server() {
         "{report}"
     );
     assert!(report.passed(), "{report}");
-    let _ = stop.send(());
-    server.await.unwrap();
 }
 
 /// Client-side prediction with the shared movement code lands exactly where
 /// the server puts the player: every judged sample has zero error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prediction_matches_the_server_exactly() {
-    let (url, stop, server) = start_server().await;
-    let report = run(RunOptions {
-        url,
-        bots: 16,
-        duration: Duration::from_secs(3),
-        lobby: LobbyMode::Groups { size: 8 },
-        ..RunOptions::default()
-    })
-    .await
-    .expect("run starts");
+    let report = play(
+        Config::default(),
+        RunOptions {
+            bots: 16,
+            duration: Duration::from_secs(3),
+            lobby: LobbyMode::Groups { size: 8 },
+            ..RunOptions::default()
+        },
+    )
+    .await;
     assert!(report.passed(), "{report}");
     let p = report.prediction_error;
     assert!(p.samples > 16 * 30, "{report}");
     assert_eq!(p.p99, 0.0, "{report}");
     assert_eq!(p.max, 0.0, "{report}");
-    let _ = stop.send(());
-    server.await.unwrap();
 }
 
 /// With 50 ms added each way and ±10 ms of jitter the bots still pass, the
@@ -161,26 +147,24 @@ async fn prediction_matches_the_server_exactly() {
 /// loses and reorders nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_conditioned_link_still_passes() {
-    let (url, stop, server) = start_server().await;
-    let report = run(RunOptions {
-        url,
-        bots: 10,
-        duration: Duration::from_secs(3),
-        lobby: LobbyMode::Groups { size: 5 },
-        link: LinkOptions {
-            latency: Duration::from_millis(50),
-            jitter: Duration::from_millis(10),
-            stall: None,
+    let report = play(
+        Config::default(),
+        RunOptions {
+            bots: 10,
+            duration: Duration::from_secs(3),
+            lobby: LobbyMode::Groups { size: 5 },
+            link: LinkOptions {
+                latency: Duration::from_millis(50),
+                jitter: Duration::from_millis(10),
+                stall: None,
+            },
+            ..RunOptions::default()
         },
-        ..RunOptions::default()
-    })
-    .await
-    .expect("run starts");
+    )
+    .await;
     assert!(report.passed(), "{report}");
     assert!(report.rtt_ms.p50 >= 80.0, "{report}");
     assert_eq!(report.link.latency_ms, 50.0, "{report}");
     assert!(report.prediction_error.samples > 0, "{report}");
     assert_eq!(report.prediction_error.p99, 0.0, "{report}");
-    let _ = stop.send(());
-    server.await.unwrap();
 }
