@@ -9,38 +9,16 @@
 use glam::Vec2;
 use rallypoint_server::game::{GameConfig, Map, World};
 use rallypoint_shared::movement::sanitize_input;
-use rallypoint_shared::{EntityId, InputFrame, MapInfo, Rect};
+use rallypoint_shared::{EntityId, InputFrame};
 
 /// The most players the bundled arena is meant for.
 pub const ARENA_PLAYERS: usize = 16;
 
-/// A 4000 x 4000 map for 256 players: an 8 x 8 grid of 80-unit pillars and
-/// a 16 x 16 grid of spawn points between them.
+/// The 4000 x 4000 map for 256 players, `assets/maps/large.toml`: an
+/// 8 x 8 grid of 80-unit pillars and a 16 x 16 grid of spawn points.
 pub fn large_map() -> Map {
-    let walls = grid(8, 500.0, 250.0)
-        .map(|centre| Rect {
-            min: centre - Vec2::splat(40.0),
-            max: centre + Vec2::splat(40.0),
-        })
-        .collect();
-    let info = MapInfo {
-        name: "large".into(),
-        bounds: Rect {
-            min: Vec2::ZERO,
-            max: Vec2::splat(4000.0),
-        },
-        walls,
-    };
-    // Spawns sit 125 units from the nearest pillar centre: well clear.
-    let spawns = grid(16, 250.0, 125.0).collect();
-    Map::new(info, spawns).expect("the large bench map is valid")
-}
-
-/// `n` x `n` points, `step` apart, the first at (`offset`, `offset`).
-fn grid(n: usize, step: f32, offset: f32) -> impl Iterator<Item = Vec2> {
-    (0..n).flat_map(move |row| {
-        (0..n).map(move |col| Vec2::new(col as f32, row as f32) * step + Vec2::splat(offset))
-    })
+    Map::from_toml_str(include_str!("../../assets/maps/large.toml"))
+        .expect("assets/maps/large.toml is valid")
 }
 
 /// A world with `players` players spawned on a map that fits them, with the
