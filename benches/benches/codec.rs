@@ -1,7 +1,7 @@
-//! What the codec costs per tick: encoding one 16-player snapshot (the
-//! lobby task does this once per member per tick, into a reused buffer),
-//! decoding it (each client's side), and decoding one input (the server's
-//! side, once per player per tick).
+//! What the codec costs: encoding a full 16-player snapshot with the
+//! generic encoder (the server itself splices shared parts instead; see the
+//! `replication` bench), decoding it (each client's side), and decoding one
+//! input (the server's side, once per player per tick).
 //!
 //! Run: `cargo bench -p rallypoint-benches --bench codec`.
 
@@ -10,55 +10,21 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use glam::Vec2;
+use rallypoint_benches::Lobby;
 use rallypoint_shared::{
-    ClientMsg, EntityId, InputFrame, PlayerState, ProjectileState, ServerMsg, Snapshot,
-    decode_client, decode_server, encode_client, encode_server_into,
+    ClientMsg, InputFrame, ServerMsg, decode_client, decode_server, encode_client,
+    encode_server_into,
 };
 
-/// A snapshot as a busy lobby sends it an hour in: ticks and input numbers
-/// past 65 535 (five-byte varints), positions with fractions, unit aims, a
-/// few dead players and reused entity slots.
-fn snapshot(players: u32, projectiles: u32) -> ServerMsg {
-    let players = (0..players)
-        .map(|i| {
-            let angle = i as f32 * 0.39;
-            PlayerState {
-                id: EntityId {
-                    index: i,
-                    generation: 1 + i % 4,
-                },
-                pos: Vec2::new(83.25 + i as f32 * 91.7, 1107.5 - i as f32 * 63.3),
-                aim: Vec2::from_angle(angle),
-                hp: 100 - (i * 13 % 100) as u8,
-                alive: i % 7 != 3,
-                kills: i * 3 % 40,
-                deaths: i * 5 % 30,
-            }
-        })
-        .collect();
-    let projectiles = (0..projectiles)
-        .map(|i| {
-            let dir = Vec2::from_angle(i as f32 * 0.77);
-            ProjectileState {
-                id: EntityId {
-                    index: 16 + i,
-                    generation: 40 + i * 17,
-                },
-                owner: EntityId {
-                    index: i % 16,
-                    generation: 1 + i % 4,
-                },
-                pos: Vec2::new(200.0 + i as f32 * 71.1, 150.0 + i as f32 * 49.9),
-                vel: dir * 600.0,
-            }
-        })
-        .collect();
-    ServerMsg::Snapshot(Snapshot {
-        tick: 108_000,
-        last_input_seq: 107_950,
-        players,
-        projectiles,
-    })
+/// A full snapshot of a 16-player arena in play: the one a client gets on
+/// joining, taken from a [`Lobby`] after five seconds of bots.
+fn snapshot() -> ServerMsg {
+    let mut lobby = Lobby::new(16, 0x5241_4c4c);
+    for _ in 0..150 {
+        lobby.step();
+    }
+    lobby.encode_all();
+    decode_server(lobby.last_bytes()).expect("the server's snapshot decodes")
 }
 
 fn input() -> ClientMsg {
@@ -74,7 +40,7 @@ fn input() -> ClientMsg {
 
 fn snapshot_codec(c: &mut Criterion) {
     let players = 16;
-    let msg = snapshot(players, 16);
+    let msg = snapshot();
     let mut buf = Vec::new();
     encode_server_into(&msg, &mut buf).expect("snapshot encodes");
     let bytes = buf.clone();

@@ -8,8 +8,9 @@
 
 use glam::Vec2;
 use rallypoint_server::game::{GameConfig, Map, World};
+use rallypoint_server::replication::{Encoder, Frames, Grid, Replica, SnapshotKind};
 use rallypoint_shared::movement::sanitize_input;
-use rallypoint_shared::{EntityId, InputFrame};
+use rallypoint_shared::{EntityId, InputFrame, PlayerState, ProjectileState};
 
 /// The most players the bundled arena is meant for.
 pub const ARENA_PLAYERS: usize = 16;
@@ -92,6 +93,99 @@ impl Bots {
     }
 }
 
+/// A whole lobby's tick as the server runs it, with every player a client:
+/// bots' inputs, `World::step`, then replication (frame, interest grid,
+/// one snapshot per client). Each client acknowledges every snapshot at
+/// once, so from the second tick on every snapshot is a delta against the
+/// previous tick, as on a good link.
+pub struct Lobby {
+    pub world: World,
+    pub ids: Vec<EntityId>,
+    bots: Bots,
+    inputs: Vec<(EntityId, InputFrame)>,
+    players: Vec<PlayerState>,
+    projectiles: Vec<ProjectileState>,
+    frames: Frames,
+    grid: Grid,
+    encoder: Encoder,
+    replicas: Vec<Replica>,
+    buf: Vec<u8>,
+    /// Snapshot bytes encoded so far, full and delta.
+    pub full_bytes: u64,
+    pub delta_bytes: u64,
+    pub snapshots: u64,
+}
+
+impl Lobby {
+    /// A populated world (see [`populated_world`]) with one client per player.
+    pub fn new(players: usize, seed: u64) -> Lobby {
+        let (world, ids) = populated_world(players);
+        let map = world.map();
+        let grid = Grid::new(&map.info.bounds, map.view_distance);
+        Lobby {
+            replicas: ids.iter().map(|_| Replica::new()).collect(),
+            world,
+            ids,
+            bots: Bots::new(seed),
+            inputs: Vec::new(),
+            players: Vec::new(),
+            projectiles: Vec::new(),
+            frames: Frames::new(),
+            grid,
+            encoder: Encoder::new(),
+            buf: Vec::new(),
+            full_bytes: 0,
+            delta_bytes: 0,
+            snapshots: 0,
+        }
+    }
+
+    /// Steps the world one tick and builds its frame and grid.
+    pub fn step(&mut self) {
+        self.bots
+            .fill(&self.ids, self.world.tick(), &mut self.inputs);
+        self.world.step(&self.inputs);
+        self.world
+            .write_state(&mut self.players, &mut self.projectiles);
+        self.frames.push(
+            self.world.tick(),
+            &self.players,
+            &self.projectiles,
+            self.world.config().tick_hz,
+        );
+        if let Some(frame) = self.frames.newest() {
+            self.grid.rebuild(frame);
+        }
+    }
+
+    /// Encodes every client's snapshot of the newest tick, then has each
+    /// acknowledge it. Returns the bytes encoded.
+    pub fn encode_all(&mut self) -> usize {
+        let mut total = 0;
+        let tick = self.world.tick();
+        for (replica, &id) in self.replicas.iter_mut().zip(&self.ids) {
+            let kind = self
+                .encoder
+                .encode(&self.frames, &self.grid, replica, id, tick, &mut self.buf)
+                .expect("snapshot encodes");
+            match kind {
+                Some(SnapshotKind::Full) => self.full_bytes += self.buf.len() as u64,
+                Some(SnapshotKind::Delta { .. }) => self.delta_bytes += self.buf.len() as u64,
+                None => continue,
+            }
+            self.snapshots += 1;
+            total += self.buf.len();
+            replica.ack(tick);
+        }
+        total
+    }
+
+    /// The snapshot last encoded (the last client's).
+    pub fn last_bytes(&self) -> &[u8] {
+        &self.buf
+    }
+}
+
 /// xorshift64: tiny, fast and deterministic; statistical quality is beside
 /// the point for driving bots.
 struct XorShift(u64);
@@ -124,6 +218,20 @@ mod tests {
         assert_eq!(large_map().spawns.len(), 256);
         let (world, ids) = populated_world(256);
         assert_eq!((world.player_count(), ids.len()), (256, 256));
+    }
+
+    #[test]
+    fn a_lobby_sends_one_full_snapshot_then_deltas() {
+        let mut lobby = Lobby::new(16, 3);
+        lobby.step();
+        let first = lobby.encode_all();
+        for _ in 0..30 {
+            lobby.step();
+            lobby.encode_all();
+        }
+        assert_eq!(lobby.snapshots, 31 * 16);
+        assert_eq!(lobby.full_bytes as usize, first);
+        assert!(lobby.delta_bytes < lobby.full_bytes * 30 / 2);
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Acknowledgements both ways, shared by a bot's two halves: the driver
 //! records a send time per input `seq` and the reader looks it up when a
-//! snapshot acknowledges that `seq`; the reader notes each snapshot's tick
-//! and the driver sends the newest as the input's `ack_tick`. Atomics only,
-//! so neither side allocates or takes a lock per input.
+//! snapshot acknowledges that `seq`; the reader sets the tick of the newest
+//! view it holds and the driver sends it as the input's `ack_tick`. Atomics
+//! only, so neither side allocates or takes a lock per input.
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
@@ -19,28 +19,29 @@ const SEQ_MASK: u64 = (1 << SEQ_BITS) - 1;
 
 pub(crate) struct AckRing {
     slots: Box<[AtomicU64]>,
-    /// The newest snapshot tick received (0: none). It lives as long as the
-    /// session, so a resume keeps it: the lobby's ticks carry on.
-    newest_tick: AtomicU32,
+    /// The tick of the newest view the reader holds (0: none), which the
+    /// server may use as the next delta's baseline. It goes back to 0 on
+    /// every `Joined`, which clears the views.
+    ack_tick: AtomicU32,
 }
 
 impl AckRing {
     pub(crate) fn new() -> Self {
         Self {
             slots: (0..ACK_RING).map(|_| AtomicU64::new(u64::MAX)).collect(),
-            newest_tick: AtomicU32::new(0),
+            ack_tick: AtomicU32::new(0),
         }
     }
 
-    /// A snapshot of tick `tick` arrived. Only a newer tick counts.
-    pub(crate) fn saw_tick(&self, tick: u32) {
-        self.newest_tick.fetch_max(tick, Ordering::Relaxed);
+    /// The reader now holds views up to `tick` (0: none). Not a maximum: a
+    /// refused delta leaves it where it was, and `Joined` sets it to 0.
+    pub(crate) fn set_ack_tick(&self, tick: u32) {
+        self.ack_tick.store(tick, Ordering::Relaxed);
     }
 
-    /// The newest snapshot tick received, for `InputFrame::ack_tick`; 0
-    /// before any.
-    pub(crate) fn newest_tick(&self) -> u32 {
-        self.newest_tick.load(Ordering::Relaxed)
+    /// The tick to acknowledge in the next input (`InputFrame::ack_tick`).
+    pub(crate) fn ack_tick(&self) -> u32 {
+        self.ack_tick.load(Ordering::Relaxed)
     }
 
     /// Records that input `seq` was sent at `sent_us` (µs since the run's
@@ -77,13 +78,13 @@ mod tests {
     }
 
     #[test]
-    fn newest_tick_only_grows() {
+    fn ack_tick_is_what_the_reader_set_last() {
         let ring = AckRing::new();
-        assert_eq!(ring.newest_tick(), 0);
-        ring.saw_tick(40);
-        ring.saw_tick(38);
-        assert_eq!(ring.newest_tick(), 40);
-        ring.saw_tick(41);
-        assert_eq!(ring.newest_tick(), 41);
+        assert_eq!(ring.ack_tick(), 0);
+        ring.set_ack_tick(40);
+        assert_eq!(ring.ack_tick(), 40);
+        // A `Joined` cleared the views.
+        ring.set_ack_tick(0);
+        assert_eq!(ring.ack_tick(), 0);
     }
 }

@@ -4,8 +4,9 @@
 //! WebSocket pings and leave cleanly. With chaos on they also drop their
 //! connections at random moments and resume their sessions. The run ends in
 //! a [`Report`] of what the bots saw: who failed and why, snapshot
-//! delivery, bandwidth, round-trip, input-acknowledgement and resume
-//! latencies, and the error of each bot's client-side prediction.
+//! delivery, bandwidth and what delta snapshots saved of it, round-trip,
+//! input-acknowledgement and resume latencies, and the error of each bot's
+//! client-side prediction.
 //!
 //! The binary `rallypoint-bots` only turns flags into [`RunOptions`] and
 //! prints the report; tests call [`run()`] directly.
@@ -22,26 +23,30 @@
 //! - `predict`: client-side prediction of the bot's own player with the
 //!   shared movement rules, and its error against the snapshots.
 //! - `conn`: the only code touching a socket: TCP, the HTTP upgrade, framing.
-//! - `reader`: a bot's read half: decodes server messages, measures
-//!   receive-side statistics, forwards protocol events to the driver.
+//! - `reader`: a bot's read half: decodes server messages, rebuilds the
+//!   world from delta snapshots (`reader::deltas`), measures receive-side
+//!   statistics, forwards protocol events to the driver.
 //! - `bot`: one bot's life (ramp slot, connect, hard deadline, result) and
 //!   the timeouts it lives by; `bot::session` is its driver, owning the
 //!   write half from `Hello` to the close, with its event handling
 //!   (`events`) and its connections, drops and resumes (`resume`).
 //! - `outcome`: one bot's result and the reasons a bot fails.
-//! - `acks`: the lock-free record of input send times and the newest
-//!   snapshot tick, which both halves share.
+//! - `acks`: the lock-free record of input send times and the tick to
+//!   acknowledge, which both halves share.
 //! - `run`: starts the bots, enforces the run's deadline, collects results.
 //! - [`report`]: aggregation of per-bot results into the [`Report`].
 //! - `progress`: the optional live counters on stderr.
 //!
 //! # Cost per bot
-//! Two tasks (driver and reader) and one socket per bot; the encode buffer
-//! and the read buffer are reused for the life of the connection, and the
-//! only per-message allocations are those of decoding a snapshot into its
-//! owned `Vec`s. Histograms are per bot (merged at the end, so the hot path
-//! takes no lock) at 2 significant digits and auto-resized, so each stays a
-//! few KiB.
+//! Two tasks (driver and reader) and one socket per bot; the encode buffers
+//! and the read buffer are reused for the life of the connection. Per
+//! snapshot the reader allocates its decoded list of changes, the new view
+//! (a copy of its baseline's maps, as `WorldView::apply` builds it) and the
+//! full-snapshot list it encodes to price the view
+//! (`deltas.full_equivalent_*` in the report); each bot keeps its last
+//! `BASELINE_WINDOW` (32) views. Histograms are per bot (merged at the end,
+//! so the hot path takes no lock) at 2 significant digits and auto-resized,
+//! so each stays a few KiB.
 
 mod acks;
 mod bot;

@@ -6,26 +6,30 @@
 //! the authoritative position after input `last_input_seq` (the baseline);
 //! the acknowledged inputs are dropped and the rest are replayed from the
 //! baseline, one `step_player` each, exactly as the server will apply them.
+//! The position is the view's exact own position (`WorldView::me`): the
+//! server snaps every step to the wire's fixed-point grid, so `from_fixed`
+//! of it is the server's `f32` position bit for bit.
 //!
 //! **Prediction error**: for each snapshot acknowledging a new seq `k`, the
 //! distance between the position predicted for `k` (when it was sent, or
 //! its latest re-prediction) and the authoritative one. The rules are the
-//! same `f32` code in the same order on both sides, so without loss or
-//! reordering the error is exactly 0. A sample is *skipped* (and counted)
-//! when the player was dead in the baseline or the snapshot, died or
-//! respawned in between (deaths changed: a respawn teleports), when there
-//! was no baseline yet, or after a drop and resume (inputs in flight at the
-//! drop may never have reached the server).
+//! same `f32` code in the same order on both sides, from the same bits, so
+//! without loss or reordering the error is exactly 0. A sample is
+//! *skipped* (and counted) when the player was dead in the baseline or the
+//! snapshot, died or respawned in between (deaths changed: a respawn
+//! teleports), when there was no baseline yet, or after a drop and resume
+//! (inputs in flight at the drop may never have reached the server).
 //!
 //! Pure: no clock, no socket. The driver feeds inputs, the reader feeds
-//! snapshots; they share one per bot behind a mutex (see `bot::session`).
+//! the bot's own player from each applied snapshot ([`Own`]); they share
+//! one predictor per bot behind a mutex (see `bot::session`).
 
 use std::collections::VecDeque;
 
 use glam::Vec2;
 use hdrhistogram::Histogram;
 use rallypoint_shared::movement::{sanitize_input, step_player, tick_dt};
-use rallypoint_shared::{EntityId, InputFrame, MapInfo, PlayerState};
+use rallypoint_shared::{EntityId, InputFrame, MapInfo};
 
 /// Unacknowledged inputs kept for replay. Default: 256, over 8 s at 30 Hz,
 /// beyond any stall the link conditioner allows plus its latency. When full
@@ -36,13 +40,16 @@ pub(crate) const MAX_UNACKED: usize = 256;
 /// Error samples are recorded in micro-units: millionths of a world unit.
 const MICRO: f32 = 1_000_000.0;
 
-/// The authoritative state of the bot's player after input `seq`.
-#[derive(Debug, Clone, Copy)]
-struct Baseline {
-    seq: u32,
-    pos: Vec2,
-    alive: bool,
-    deaths: u32,
+/// The bot's own player as one applied snapshot shows it: its
+/// authoritative state after input `seq`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Own {
+    /// The view's `last_input_seq`: the highest input the server applied.
+    pub seq: u32,
+    /// Exact: `from_fixed(WorldView::me)`.
+    pub pos: Vec2,
+    pub alive: bool,
+    pub deaths: u32,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -61,7 +68,7 @@ pub(crate) struct Predictor {
     map: Option<MapInfo>,
     dt: f32,
     entity: Option<EntityId>,
-    baseline: Option<Baseline>,
+    baseline: Option<Own>,
     unacked: VecDeque<Unacked>,
     /// Inputs up to this seq may or may not have reached the server (sent
     /// before a drop, or forgotten at [`MAX_UNACKED`]): a sample is trusted
@@ -141,21 +148,17 @@ impl Predictor {
         });
     }
 
-    /// A snapshot: samples the error if it acknowledges a new input, then
-    /// rebases on it and replays the inputs it does not include yet.
-    pub(crate) fn on_snapshot(&mut self, last_input_seq: u32, players: &[PlayerState]) {
-        let Some(own) = self
-            .entity
-            .and_then(|entity| players.iter().find(|p| p.id == entity))
-        else {
-            return;
-        };
+    /// An applied snapshot showing the bot's player: samples the error if
+    /// it acknowledges a new input, then rebases on it and replays the
+    /// inputs it does not include yet.
+    pub(crate) fn on_snapshot(&mut self, own: Own) {
+        let last_input_seq = own.seq;
         let prev = self.baseline;
         if prev.is_some_and(|b| last_input_seq < b.seq) {
             return; // Older than what we have: never happens in order.
         }
         if prev.is_none_or(|b| last_input_seq > b.seq) && self.unacked_has(last_input_seq) {
-            self.sample(prev, last_input_seq, own);
+            self.sample(prev, &own);
         }
         while self
             .unacked
@@ -164,12 +167,7 @@ impl Predictor {
         {
             self.unacked.pop_front();
         }
-        self.baseline = Some(Baseline {
-            seq: last_input_seq,
-            pos: own.pos,
-            alive: own.alive,
-            deaths: own.deaths,
-        });
+        self.baseline = Some(own);
         self.replay();
     }
 
@@ -177,11 +175,11 @@ impl Predictor {
         self.unacked.iter().any(|u| u.seq == seq)
     }
 
-    fn sample(&mut self, prev: Option<Baseline>, seq: u32, own: &PlayerState) {
+    fn sample(&mut self, prev: Option<Own>, own: &Own) {
         let predicted = self
             .unacked
             .iter()
-            .find(|u| u.seq == seq)
+            .find(|u| u.seq == own.seq)
             .and_then(|u| u.predicted);
         let trusted = prev
             .is_some_and(|b| b.seq >= self.uncertain_through && b.alive && b.deaths == own.deaths)

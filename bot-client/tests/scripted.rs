@@ -1,6 +1,7 @@
 //! The bot client against a scripted fake server: every lobby mode, every
-//! way a server can misbehave, and chaos drops with their resumes, each
-//! ending in the right report on time.
+//! way a server can misbehave, chaos drops with their resumes, and delta
+//! snapshots (a baseline the bot lacks included), each ending in the right
+//! report on time.
 
 mod fake_server;
 
@@ -69,13 +70,54 @@ async fn groups_play_and_report() {
     assert!(report.bytes_up_per_bot_per_sec > 0.0, "{report}");
     assert_eq!(report.leaves_unacknowledged, 0, "{report}");
     assert_eq!(report.undecodable_messages, 0, "{report}");
-    // Protocol v3: every shot the report counts reached the fake, and the
-    // inputs acknowledge snapshot ticks the fake really sent.
+    // Every shot the report counts reached the fake, and the inputs
+    // acknowledge snapshot ticks the fake really sent.
     assert!(report.hitscan_shots > 0, "{report}");
     assert_eq!(fake.get(|s| &s.hitscan_inputs), report.hitscan_shots);
     assert!(fake.get(|s| &s.acking_inputs) > 100, "{report}");
     assert_eq!(fake.get(|s| &s.acks_bad), 0);
     assert_eq!(fake.get(|s| &s.rate_kicks), 0);
+    // Protocol v4: a full snapshot per join, then deltas against the acked
+    // tick, every one applied; they are smaller than full snapshots.
+    let d = &report.deltas;
+    assert_eq!(d.full_snapshots, fake.get(|s| &s.fulls_sent), "{report}");
+    assert_eq!(d.delta_snapshots, fake.get(|s| &s.deltas_sent), "{report}");
+    assert!(d.full_snapshots >= 8, "{report}");
+    assert!(d.delta_snapshots > 10 * d.full_snapshots, "{report}");
+    assert_eq!(
+        (d.missing_baseline, d.stale_snapshots, d.invalid_snapshots),
+        (0, 0, 0)
+    );
+    assert!(d.full_equivalent_ratio > 1.0, "{report}");
+    assert!(d.delta_bytes_per_bot_per_sec > 0.0, "{report}");
+    assert!(d.other_bytes_per_bot_per_sec > 0.0, "{report}");
+    // The fake moves the player by its inputs with the shared rules, and
+    // the exact own position comes through the deltas: no error at all.
+    assert!(report.prediction_error.samples > 100, "{report}");
+    assert_eq!(report.prediction_error.max, 0.0, "{report}");
+}
+
+#[tokio::test]
+async fn a_delta_against_a_baseline_not_held_is_counted_and_play_goes_on() {
+    let fake = fake_server::start(Script::UnheldBaseline).await;
+    let report = run_with(&fake, DURATION, 4, LobbyMode::QuickJoin, None).await;
+    // Not a failure: the bot refuses it, keeps acknowledging the view it
+    // holds (never the skipped tick nor the refused one: `acks_bad`), and
+    // the fake's next delta against that applies.
+    assert!(report.passed(), "{report}");
+    let d = &report.deltas;
+    assert!(fake.get(|s| &s.unheld_sent) >= 4, "{report}");
+    assert_eq!(d.missing_baseline, fake.get(|s| &s.unheld_sent), "{report}");
+    assert_eq!(d.bots_missing_baseline, 4, "{report}");
+    assert_eq!(d.delta_snapshots, fake.get(|s| &s.deltas_sent), "{report}");
+    assert_eq!(d.baseline_resets, 0, "{report}");
+    assert_eq!(fake.get(|s| &s.acks_bad), 0, "{report}");
+    assert!(fake.get(|s| &s.acking_inputs) > 100, "{report}");
+    assert!(
+        report.to_string().contains("missing baseline in 4 bots"),
+        "{report}"
+    );
+    assert_eq!(report.prediction_error.max, 0.0, "{report}");
 }
 
 #[tokio::test]
@@ -182,9 +224,16 @@ async fn chaos_drops_resume_with_the_score_kept() {
     // and every resume.
     assert_eq!(fake.get(|s| &s.drops), report.resumes_attempted);
     assert_eq!(fake.get(|s| &s.resumes_ok), report.resumes_attempted);
-    // `ack_tick` carries on across every resume, never going back.
+    // `ack_tick` names views the bot holds: back to 0 at each resume's
+    // `Joined`, then never going back.
     assert!(fake.get(|s| &s.acking_inputs) > 100, "{report}");
     assert_eq!(fake.get(|s| &s.acks_bad), 0);
+    // A full snapshot after every join and resume, deltas in between.
+    let d = &report.deltas;
+    assert!(d.full_snapshots >= 6 + report.resumes_attempted, "{report}");
+    assert!(d.delta_snapshots > d.full_snapshots, "{report}");
+    assert_eq!(d.missing_baseline, 0, "{report}");
+    assert_eq!(report.prediction_error.max, 0.0, "{report}");
     // Time offline is not counted as missed snapshots.
     assert!(report.delivery_ratio.min > 0.5, "{report}");
     assert_eq!(fake.get(|s| &s.liveness_kicks), 0);

@@ -1,6 +1,6 @@
 //! End to end: the bot client against the real Rallypoint server, started
-//! in-process on `127.0.0.1:0`: plain runs, the server's pings, and chaos
-//! drops with their resumes.
+//! in-process on `127.0.0.1:0`: plain runs with delta snapshots, the
+//! server's pings, and chaos drops with their resumes.
 
 use std::time::Duration;
 
@@ -50,9 +50,17 @@ async fn fifty_bots_play_three_seconds() {
     assert!(report.snapshots_per_bot_per_sec.min > 0.0, "{report}");
     assert!(report.rtt_ms.samples > 0, "{report}");
     assert!(report.input_ack_ms.samples > 0, "{report}");
-    // Protocol v3: the server takes instant-hit shots without complaint.
+    // The server takes instant-hit shots without complaint.
     assert!(report.hitscan_shots > 0, "{report}");
     assert_eq!(report.server_errors, 0, "{report}");
+    // Protocol v4: after each join's full snapshot come deltas, every one
+    // against a view the bot holds, and smaller than the full snapshot.
+    let d = &report.deltas;
+    assert!(d.full_snapshots >= 50, "{report}");
+    assert!(d.delta_snapshots > 10 * d.full_snapshots, "{report}");
+    assert_eq!(d.missing_baseline, 0, "{report}");
+    assert_eq!(d.invalid_snapshots, 0, "{report}");
+    assert!(d.full_equivalent_ratio > 1.0, "{report}");
     assert!(report.passed(), "{report}");
 }
 
@@ -118,6 +126,15 @@ async fn chaos_drops_resume_on_the_real_server() {
         report.resume_ms.samples, report.resumes_attempted,
         "{report}"
     );
+    // Each resume starts over from a full snapshot, and no delta ever
+    // names a view the bot dropped.
+    let d = &report.deltas;
+    assert!(
+        d.full_snapshots >= 20 + report.resumes_attempted,
+        "{report}"
+    );
+    assert_eq!(d.missing_baseline, 0, "{report}");
+    assert_eq!(d.invalid_snapshots, 0, "{report}");
     assert!(report.passed(), "{report}");
 }
 

@@ -18,6 +18,8 @@
 //! - [`resume`]: resume tokens and the sessions they take back.
 //! - [`lobby`]: the lobby registry (codes, seats, quick-join) and each
 //!   lobby's tick task, which owns its world.
+//! - [`replication`]: per-client delta snapshots, fixed point, interest
+//!   management; pure, driven by each lobby's tick.
 //! - [`game`]: the pure simulation of the reference game "arena": maps and
 //!   `World::step`. No tokio, no sockets, no clock.
 //! - [`close`]: the WebSocket close codes the server uses.
@@ -34,6 +36,7 @@ pub mod lobby;
 pub mod mask_check;
 pub mod outbox;
 pub mod rate;
+pub mod replication;
 pub mod resume;
 pub mod server;
 pub mod session;

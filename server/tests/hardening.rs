@@ -56,13 +56,9 @@ async fn a_dropped_player_resumes_into_the_same_seat_with_a_new_token() {
         };
         a.send(&ClientMsg::Input(input)).await;
     }
-    let before = a
-        .recv_until(|m| match m {
-            ServerMsg::Snapshot(s) if s.last_input_seq == 5 => Some(s),
-            _ => None,
-        })
-        .await;
-    let state = *before.players.iter().find(|p| p.id == entity).unwrap();
+    let before = a.view_until(|v| v.last_input_seq == 5).await;
+    let state = before.players[&entity.index];
+    let score = before.scores[&entity.index];
     let (player, old_token) = match &a.welcome {
         Some(ServerMsg::Welcome {
             player,
@@ -76,7 +72,7 @@ async fn a_dropped_player_resumes_into_the_same_seat_with_a_new_token() {
 
     // Meanwhile b still sees a's entity: the seat is held.
     let snap = b.snapshot().await;
-    assert!(snap.players.iter().any(|p| p.id == entity));
+    assert!(snap.players.contains_key(&entity.index));
 
     let mut a = resume(&server, old_token).await;
     let new_token = match a.recv().await {
@@ -100,9 +96,10 @@ async fn a_dropped_player_resumes_into_the_same_seat_with_a_new_token() {
         other => panic!("expected Joined, got {other:?}"),
     }
     let after = a.snapshot().await;
-    let resumed = after.players.iter().find(|p| p.id == entity).unwrap();
-    assert_eq!((resumed.pos, resumed.hp), (state.pos, state.hp));
-    assert_eq!((resumed.kills, resumed.deaths), (state.kills, state.deaths));
+    assert_eq!(after.me, before.me, "the entity stood still while away");
+    let resumed = after.players[&entity.index];
+    assert_eq!(resumed.hp, state.hp);
+    assert_eq!(after.scores[&entity.index], score);
     // Input seqs carry on where they were.
     assert_eq!(after.last_input_seq, 5);
 

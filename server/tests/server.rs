@@ -6,6 +6,7 @@ mod common;
 use common::{Client, Closed, TestServer};
 use glam::Vec2;
 use rallypoint_server::Config;
+use rallypoint_shared::snapshot::{POSITION_TOLERANCE, from_fixed};
 use rallypoint_shared::{ClientMsg, EntityId, ErrorCode, InputFrame, PROTOCOL_VERSION, ServerMsg};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -37,8 +38,13 @@ async fn two_players_share_a_private_lobby_by_code() {
             .await;
         assert_eq!(names, ["ada", "bob"]);
         let snap = c.snapshot().await;
-        let ids: Vec<_> = snap.players.iter().map(|p| p.id).collect();
-        assert!(ids.contains(&ea) && ids.contains(&eb), "{ids:?}");
+        let ids: Vec<_> = snap.players.keys().copied().collect();
+        assert_eq!(ids.len(), 2);
+        assert!(
+            ids.contains(&ea.index) && ids.contains(&eb.index),
+            "{ids:?}"
+        );
+        assert_eq!(snap.scores.len(), 2);
     }
 }
 
@@ -66,14 +72,7 @@ async fn input_moves_the_entity_and_both_players_see_it() {
     let (code, joined) = a.create_private(2).await;
     let ea = entity_of(&joined);
     b.join_code(&code).await;
-    let start = a
-        .snapshot()
-        .await
-        .players
-        .iter()
-        .find(|p| p.id == ea)
-        .unwrap()
-        .pos;
+    let start = from_fixed(a.snapshot().await.me);
     // Move away from wherever we spawned: toward the map's centre.
     let dir = (Vec2::new(800.0, 500.0) - start).normalize_or(Vec2::X);
     for seq in 1..=10 {
@@ -87,22 +86,16 @@ async fn input_moves_the_entity_and_both_players_see_it() {
         }))
         .await;
     }
-    let acked = a
-        .recv_until(|m| match m {
-            ServerMsg::Snapshot(s) if s.last_input_seq == 10 => Some(s),
-            _ => None,
-        })
-        .await;
-    let moved_to = acked.players.iter().find(|p| p.id == ea).unwrap().pos;
+    let acked = a.view_until(|v| v.last_input_seq == 10).await;
+    let moved_to = from_fixed(acked.me);
     assert!(moved_to.distance(start) > 20.0, "{start} -> {moved_to}");
-    let seen_by_b = b
-        .recv_until(|m| match m {
-            ServerMsg::Snapshot(s) if s.tick >= acked.tick => Some(s),
-            _ => None,
-        })
-        .await;
-    let pos_b = seen_by_b.players.iter().find(|p| p.id == ea).unwrap().pos;
-    assert_eq!(pos_b, moved_to);
+    // b sees a where a's own view puts it (the same dead-reckoned track),
+    // within the tolerance of a's exact position.
+    let seen_by_b = b.view_until(|v| v.tick >= acked.tick).await;
+    let track_a = acked.players[&ea.index].track;
+    let track_b = seen_by_b.players[&ea.index].track;
+    assert_eq!(track_b, track_a.after(seen_by_b.tick - acked.tick));
+    assert!((track_a.pos - acked.me).abs().max_element() <= POSITION_TOLERANCE);
     // b's own inputs were never applied.
     assert_eq!(seen_by_b.last_input_seq, 0);
 }
@@ -279,4 +272,46 @@ async fn http_get(server: &TestServer, path: &str) -> (u16, String) {
         .map(|(_, b)| b.to_owned())
         .unwrap();
     (status, body)
+}
+
+#[tokio::test]
+async fn acknowledged_snapshots_become_small_deltas() {
+    let server = TestServer::start(Config::default()).await;
+    let mut a = Client::welcomed(&server, "ada").await;
+    let mut b = Client::welcomed(&server, "bob").await;
+    let (code, _) = a.create_private(2).await;
+    b.join_code(&code).await;
+    let mut sizes = Vec::new();
+    for seq in 1..=60 {
+        a.send(&ClientMsg::Input(InputFrame {
+            seq,
+            movement: Vec2::ZERO,
+            aim: Vec2::X,
+            fire: false,
+            hitscan: false,
+            ack_tick: a.baselines.ack_tick(),
+        }))
+        .await;
+        // `next` applies each snapshot to a's views and fails on a
+        // mismatch, so every delta here named a baseline a held.
+        let snap = a
+            .recv_until(|m| match m {
+                ServerMsg::Snapshot(s) => Some(s),
+                _ => None,
+            })
+            .await;
+        let bytes = rallypoint_shared::encode_server(&ServerMsg::Snapshot(snap.clone())).unwrap();
+        sizes.push((snap.baseline_age, bytes.len()));
+    }
+    let deltas: Vec<usize> = sizes
+        .iter()
+        .filter(|(age, _)| *age > 0)
+        .map(|&(_, n)| n)
+        .collect();
+    assert!(deltas.len() >= 50, "{sizes:?}");
+    let full = sizes.iter().find(|(age, _)| *age == 0).unwrap().1;
+    // Nobody moves: a delta is just the header and a zero own offset.
+    assert!(deltas.iter().all(|&n| n < full / 2 && n <= 12), "{sizes:?}");
+    let stats = a.baselines.stats();
+    assert_eq!((stats.missing_baseline, stats.resets), (0, 0));
 }

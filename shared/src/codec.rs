@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::msg::{ClientMsg, ServerMsg};
+use crate::snapshot::{Change, Snapshot};
 
 /// The largest `ClientMsg` in bytes. Default: 512. The biggest legitimate
 /// client message is a `Hello` or `CreateLobby` with a 32-byte name (about
@@ -124,4 +125,49 @@ pub fn encode_server(msg: &ServerMsg) -> Result<Vec<u8>, CodecError> {
 /// Appends a server message to `out`, so a caller can reuse one buffer.
 pub fn encode_server_into(msg: &ServerMsg, out: &mut Vec<u8>) -> Result<(), CodecError> {
     encode_into::<ServerMsg, MAX_SERVER_MSG_BYTES>(msg, out)
+}
+
+/// Appends one snapshot change, for [`encode_snapshot_into`] to splice into
+/// many clients' snapshots without encoding it again for each.
+pub fn encode_change_into(change: &Change, out: &mut Vec<u8>) -> Result<(), CodecError> {
+    bincode::serde::encode_into_std_write(change, out, config::standard())?;
+    Ok(())
+}
+
+/// Appends a `ServerMsg::Snapshot` whose `count` changes were encoded back to
+/// back by [`encode_change_into`] and are passed as `parts`, in order. The
+/// bytes are exactly those of [`encode_server_into`] on the whole message
+/// (bincode writes a `Vec` as its length, then its items), so clients decode
+/// it like any other message.
+pub fn encode_snapshot_into<'a>(
+    tick: u32,
+    baseline_age: u8,
+    input_seq_advance: u32,
+    count: usize,
+    parts: impl IntoIterator<Item = &'a [u8]>,
+    out: &mut Vec<u8>,
+) -> Result<(), CodecError> {
+    let start = out.len();
+    let header = ServerMsg::Snapshot(Snapshot {
+        tick,
+        baseline_age,
+        input_seq_advance,
+        changes: Vec::new(),
+    });
+    bincode::serde::encode_into_std_write(&header, out, config::standard())?;
+    // The header ends with the empty list's length, a one-byte 0: replace it.
+    out.pop();
+    bincode::serde::encode_into_std_write(count as u64, out, config::standard())?;
+    for part in parts {
+        out.extend_from_slice(part);
+    }
+    let len = out.len() - start;
+    if len > MAX_SERVER_MSG_BYTES {
+        out.truncate(start);
+        return Err(CodecError::TooLarge {
+            len,
+            max: MAX_SERVER_MSG_BYTES,
+        });
+    }
+    Ok(())
 }

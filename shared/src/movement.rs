@@ -7,6 +7,7 @@
 use glam::Vec2;
 
 use crate::msg::{InputFrame, MapInfo, Rect};
+use crate::snapshot::{from_fixed, to_fixed};
 
 /// A player's collision radius, in world units.
 pub const PLAYER_RADIUS: f32 = 16.0;
@@ -50,8 +51,17 @@ pub fn sanitize_input(input: InputFrame) -> Result<InputFrame, InputError> {
     })
 }
 
+/// A position on the fixed-point grid of the wire format (1/1024 unit; see
+/// `snapshot::FIXED_SCALE`). Every movement step ends with it, so a player's
+/// authoritative position is always exactly what a snapshot can carry, and
+/// a client that predicts from it lands on the server's bits.
+pub fn snap(pos: Vec2) -> Vec2 {
+    from_fixed(to_fixed(pos))
+}
+
 /// Moves a player from `pos` by one input over `dt` seconds, stopping at
-/// walls and the map bounds. `movement` must already be sanitised.
+/// walls and the map bounds, and snaps the result to the wire's grid.
+/// `movement` must already be sanitised.
 pub fn step_player(pos: Vec2, movement: Vec2, dt: f32, map: &MapInfo) -> Vec2 {
     let delta = movement * (PLAYER_SPEED * dt);
     let steps = (delta.length() / MAX_SUBSTEP).ceil().max(1.0) as u32;
@@ -60,7 +70,7 @@ pub fn step_player(pos: Vec2, movement: Vec2, dt: f32, map: &MapInfo) -> Vec2 {
     for _ in 0..steps {
         p = resolve_collisions(p + part, PLAYER_RADIUS, map);
     }
-    p
+    snap(p)
 }
 
 /// Pushes a circle out of every wall, in map order, then keeps it inside the
@@ -150,6 +160,17 @@ mod tests {
         // Sub-steps accumulate in f32, so allow a rounding error, not a drift.
         assert!((p.x - (100.0 + PLAYER_SPEED * 0.5)).abs() < 1e-3, "{p}");
         assert_eq!(p.y, 100.0);
+    }
+
+    #[test]
+    fn steps_end_on_the_wire_grid() {
+        let map = open_map();
+        let mut p = Vec2::new(100.3, 200.7);
+        for _ in 0..50 {
+            p = step_player(p, Vec2::new(0.6, 0.8), 1.0 / 30.0, &map);
+            assert_eq!(snap(p), p);
+            assert_eq!(from_fixed(to_fixed(p)), p);
+        }
     }
 
     #[test]

@@ -7,6 +7,8 @@
 use glam::Vec2;
 use serde::{Deserialize, Serialize};
 
+pub use crate::snapshot::Snapshot;
+
 /// A player's identity on one server, assigned at `Welcome`. Stable for the
 /// life of the connection.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -60,8 +62,8 @@ pub enum JoinTarget {
 /// exactly once, as one fixed step of movement, in `seq` order.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
 pub struct InputFrame {
-    /// Increases by one per input the client sends; echoed back in snapshots
-    /// as `last_input_seq` once applied.
+    /// Increases by one per input the client sends; once applied it shows
+    /// in the client's views as `last_input_seq` (see `snapshot`).
     pub seq: u32,
     /// Desired direction; its length is clamped to 1 (see `movement`).
     pub movement: Vec2,
@@ -73,7 +75,9 @@ pub struct InputFrame {
     /// The server checks the shot against the world as this client saw it
     /// (see `timing::view_tick`).
     pub hitscan: bool,
-    /// The newest snapshot tick this client has received (0: none yet).
+    /// The newest snapshot tick this client holds a view of (0: none yet):
+    /// the baseline the server deltas its next snapshot against, and the
+    /// view a hitscan shot is checked against.
     pub ack_tick: u32,
 }
 
@@ -118,7 +122,8 @@ pub struct LobbyInfo {
     pub map: String,
 }
 
-/// A player's authoritative state in a snapshot.
+/// A player's authoritative state, as the server's world reports it.
+/// Not sent as such: snapshots carry it in fixed point (see `snapshot`).
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
 pub struct PlayerState {
     pub id: EntityId,
@@ -131,26 +136,13 @@ pub struct PlayerState {
     pub deaths: u32,
 }
 
-/// A projectile in flight.
+/// A projectile in flight, as the server's world reports it.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
 pub struct ProjectileState {
     pub id: EntityId,
     pub owner: EntityId,
     pub pos: Vec2,
     pub vel: Vec2,
-}
-
-/// The authoritative state of a lobby's world at one tick, as one client
-/// receives it.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
-pub struct Snapshot {
-    pub tick: u32,
-    /// The highest input `seq` of *this* client the server has applied
-    /// (0 before any). A predicting client drops inputs up to it and replays
-    /// the rest.
-    pub last_input_seq: u32,
-    pub players: Vec<PlayerState>,
-    pub projectiles: Vec<ProjectileState>,
 }
 
 /// A name shown for an entity, sent whenever the lobby's membership changes.

@@ -1,7 +1,9 @@
 //! The codec against the wire format of `docs/PROTOCOL.md`: every message
-//! round-trips, integers use the documented varint thresholds, and every kind
-//! of bad input fails with its specific error, without panicking and without
-//! allocating what a hostile length asks for.
+//! and every snapshot change round-trips, integers (signed ones zigzagged)
+//! use the documented varint thresholds, a snapshot spliced from encoded
+//! changes is the whole message's bytes, and every kind of bad input fails
+//! with its specific error, without panicking and without allocating what a
+//! hostile length asks for.
 
 mod common;
 
@@ -13,6 +15,7 @@ use bincode::error::DecodeError;
 use common::*;
 use glam::Vec2;
 use rallypoint_shared::codec::{MAX_CLIENT_MSG_BYTES, MAX_SERVER_MSG_BYTES};
+use rallypoint_shared::snapshot::{Change, WorldView};
 use rallypoint_shared::*;
 
 /// Records the largest single allocation per thread, so a test can show that
@@ -210,6 +213,362 @@ fn protocol_3_input_ends_with_hitscan_then_ack_tick() {
     v2.extend_from_slice(&[2, 0]);
     let e = malformed(decode_client(&v2));
     assert!(matches!(e, DecodeError::InvalidBooleanValue(2)), "{e:?}");
+}
+
+// ---- snapshots (protocol 4) ----------------------------------------------
+
+fn change_bytes(change: &Change) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_change_into(change, &mut out).unwrap();
+    out
+}
+
+/// A snapshot of tick 0 against nothing, with the given changes.
+fn snapshot_of(changes: Vec<Change>) -> ServerMsg {
+    ServerMsg::Snapshot(Snapshot {
+        changes,
+        ..Snapshot::default()
+    })
+}
+
+#[test]
+fn every_change_variant_round_trips_with_its_tag() {
+    let mut tags = BTreeSet::new();
+    for change in every_change() {
+        let part = change_bytes(&change);
+        let tag = change_tag(&change);
+        assert_eq!(u32::from(part[0]), tag, "{change:?}");
+        // Tag 3, tick 0, age 0, advance 0, one change: then the change.
+        let msg = snapshot_of(vec![change]);
+        let bytes = server_bytes(&msg);
+        assert_eq!(bytes[..5], [3, 0, 0, 0, 1], "{change:?}");
+        assert_eq!(bytes[5..], part, "{change:?}");
+        assert_eq!(decode_server(&bytes).unwrap(), msg);
+        tags.insert(tag);
+    }
+    assert_eq!(
+        tags,
+        (0..CHANGE_VARIANTS).collect(),
+        "a variant has no sample"
+    );
+}
+
+#[test]
+fn snapshot_header_is_tick_raw_age_advance_count() {
+    let msg = ServerMsg::Snapshot(Snapshot {
+        tick: 1000,
+        baseline_age: 251,
+        input_seq_advance: 70_000,
+        changes: vec![Change::PlayerHidden { index: 1 }; 300],
+    });
+    let bytes = server_bytes(&msg);
+    // baseline_age is a u8: 251 is one raw byte here, not a varint marker.
+    assert_eq!(
+        bytes[..13],
+        [
+            3, 251, 0xe8, 0x03, 251, 252, 0x70, 0x11, 0x01, 0x00, 251, 0x2c, 0x01
+        ]
+    );
+    assert_eq!(bytes[13..], [2, 1].repeat(300));
+    assert_eq!(decode_server(&bytes).unwrap(), msg);
+}
+
+#[test]
+fn signed_integers_are_zigzag_varints() {
+    let me = |x| change_bytes(&Change::Me { offset: ivec(x, 0) });
+    let cases: [(i32, &[u8]); 10] = [
+        (0, &[0]),
+        (-1, &[1]),
+        (1, &[2]),
+        (-2, &[3]),
+        (125, &[250]),
+        (-126, &[251, 251, 0]),
+        (32_767, &[251, 0xfe, 0xff]),
+        (-32_769, &[252, 0x01, 0x00, 0x01, 0x00]),
+        (i32::MAX, &[252, 0xfe, 0xff, 0xff, 0xff]),
+        (i32::MIN, &[252, 0xff, 0xff, 0xff, 0xff]),
+    ];
+    for (value, expected) in cases {
+        let mut want = vec![0];
+        want.extend_from_slice(expected);
+        want.push(0);
+        assert_eq!(me(value), want, "{value}");
+        let msg = snapshot_of(vec![Change::Me {
+            offset: ivec(value, 0),
+        }]);
+        assert_eq!(decode_server(&server_bytes(&msg)).unwrap(), msg);
+    }
+    // The doc's example, and y after x.
+    assert_eq!(
+        change_bytes(&Change::Me {
+            offset: ivec(102_400, -1)
+        }),
+        [0, 252, 0x00, 0x20, 0x03, 0x00, 1]
+    );
+}
+
+#[test]
+fn signed_varints_wider_than_u32_are_refused() {
+    // Me { offset.x: a u64 marker }.
+    let e = malformed(decode_server(&[
+        3, 0, 0, 0, 1, 0, 253, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ]));
+    assert!(matches!(e, DecodeError::InvalidIntegerType { .. }), "{e:?}");
+    // A shorter form than needed is tolerated, as for unsigned fields.
+    let msg = decode_server(&[3, 0, 0, 0, 1, 0, 251, 3, 0, 0]).unwrap();
+    assert_eq!(
+        msg,
+        snapshot_of(vec![Change::Me {
+            offset: ivec(-2, 0)
+        }])
+    );
+}
+
+#[test]
+fn change_sizes_are_as_documented() {
+    let size = |change: Change| change_bytes(&change).len();
+    let t0 = track(0, 0, 0, 0);
+    let t_max = track(i32::MIN, i32::MIN, i32::MIN, i32::MIN);
+    let (m, z) = (u32::MAX, ivec(i32::MIN, i32::MIN));
+    let o = ivec(0, 0);
+    let pairs = [
+        (Change::Me { offset: o }, Change::Me { offset: z }, 3, 11),
+        (
+            Change::PlayerEnter {
+                index: 0,
+                track: t0,
+                aim: 0,
+                hp: 0,
+                alive: false,
+            },
+            Change::PlayerEnter {
+                index: m,
+                track: t_max,
+                aim: 255,
+                hp: 255,
+                alive: true,
+            },
+            9,
+            29,
+        ),
+        (
+            Change::PlayerHidden { index: 0 },
+            Change::PlayerHidden { index: m },
+            2,
+            6,
+        ),
+        (
+            Change::PlayerMotion {
+                index: 0,
+                offset: o,
+                vel: o,
+            },
+            Change::ProjectileMotion {
+                index: m,
+                offset: z,
+                vel: z,
+            },
+            6,
+            26,
+        ),
+        (
+            Change::Score {
+                index: 0,
+                kills: 0,
+                deaths: 0,
+            },
+            Change::Score {
+                index: m,
+                kills: m,
+                deaths: m,
+            },
+            4,
+            16,
+        ),
+        (
+            Change::ProjectileEnter {
+                index: 0,
+                owner: 0,
+                track: t0,
+            },
+            Change::ProjectileEnter {
+                index: m,
+                owner: m,
+                track: t_max,
+            },
+            7,
+            31,
+        ),
+    ];
+    for (small, large, min, max) in pairs {
+        assert_eq!(size(small), min, "{small:?}");
+        assert_eq!(size(large), max, "{large:?}");
+    }
+}
+
+#[test]
+fn bad_change_bytes_are_refused() {
+    // The first tag past the last variant.
+    let e = malformed(decode_server(&[3, 0, 0, 0, 1, CHANGE_VARIANTS as u8, 0]));
+    assert!(matches!(e, DecodeError::OtherString(_)), "{e:?}");
+    // PlayerHealth { index: 1, hp: 5, alive: <2> }.
+    let e = malformed(decode_server(&[3, 0, 0, 0, 1, 5, 1, 5, 2]));
+    assert!(matches!(e, DecodeError::InvalidBooleanValue(2)), "{e:?}");
+    // PlayerEnter's alive comes last, after the track, aim and hp.
+    let e = malformed(decode_server(&[
+        3, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 7, 100, 0xff,
+    ]));
+    assert!(matches!(e, DecodeError::InvalidBooleanValue(0xff)), "{e:?}");
+    // Two changes declared, one present.
+    let e = malformed(decode_server(&[3, 0, 0, 0, 2, 9, 1]));
+    assert!(matches!(e, DecodeError::UnexpectedEnd { .. }), "{e:?}");
+    // One change declared, two present.
+    assert!(matches!(
+        decode_server(&[3, 0, 0, 0, 1, 9, 1, 9, 2]),
+        Err(CodecError::TrailingBytes {
+            used: 7,
+            trailing: 2
+        })
+    ));
+    // A version-3 snapshot (tick, last_input_seq, one player ...) reads as
+    // tick, age, advance, then a change list that does not add up.
+    let v3 = [3, 0xfb, 0xe8, 0x03, 0xfb, 0x2c, 0x01, 0x01, 0x00, 0x01];
+    assert!(decode_server(&v3).is_err());
+}
+
+#[test]
+fn every_truncation_of_a_delta_snapshot_is_unexpected_end() {
+    let bytes = server_bytes(&ServerMsg::Snapshot(delta_snapshot()));
+    assert!(bytes.len() > 100);
+    for len in 0..bytes.len() {
+        let e = malformed(decode_server(&bytes[..len]));
+        assert!(
+            matches!(e, DecodeError::UnexpectedEnd { .. }),
+            "cut to {len}: {e:?}"
+        );
+    }
+}
+
+#[test]
+fn garbage_changes_never_panic_the_decoder_or_apply() {
+    // Random bytes after a valid snapshot header reach every change
+    // decoder; whatever decodes must re-encode stably and apply (or be
+    // refused) without panicking, against nothing or against a view.
+    let held = WorldView::default()
+        .apply(&snapshot(4, 4))
+        .expect("a full snapshot applies");
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut decoded = 0;
+    for _ in 0..20_000 {
+        let count = (next() % 4) as u8;
+        let age = [0, 1, 4][(next() % 3) as usize];
+        let mut bytes = vec![3, 0xfb, 0x44, 0xe2, age, 7, count];
+        let len = (next() % 40) as usize;
+        bytes.extend((0..len).map(|_| {
+            // Mostly small bytes, so tags and varints are often valid.
+            let b = next();
+            if b % 4 == 0 { b as u8 } else { (b % 12) as u8 }
+        }));
+        let Ok(msg) = decode_server(&bytes) else {
+            continue;
+        };
+        decoded += 1;
+        let again = server_bytes(&msg);
+        assert_eq!(server_bytes(&decode_server(&again).unwrap()), again);
+        let ServerMsg::Snapshot(snap) = msg else {
+            panic!("a snapshot header decoded as another message");
+        };
+        let _ = WorldView::default().apply(&snap);
+        let _ = held.apply(&snap);
+    }
+    assert!(decoded > 100, "only {decoded} inputs decoded");
+}
+
+#[test]
+fn spliced_snapshots_equal_whole_ones() {
+    for msg in every_server_msg() {
+        let ServerMsg::Snapshot(snap) = &msg else {
+            continue;
+        };
+        let parts: Vec<Vec<u8>> = snap.changes.iter().map(change_bytes).collect();
+        let mut out = vec![0xaa];
+        encode_snapshot_into(
+            snap.tick,
+            snap.baseline_age,
+            snap.input_seq_advance,
+            parts.len(),
+            parts.iter().map(Vec::as_slice),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out[0], 0xaa, "appends");
+        assert_eq!(out[1..], server_bytes(&msg), "{snap:?}");
+    }
+    // A count past the one-byte varint form (the header's empty list is one
+    // byte, which the splice replaces).
+    let snap = Snapshot {
+        changes: vec![Change::ProjectileGone { index: 300 }; 251],
+        ..delta_snapshot()
+    };
+    let part = change_bytes(&snap.changes[0]);
+    let mut out = Vec::new();
+    encode_snapshot_into(
+        snap.tick,
+        snap.baseline_age,
+        snap.input_seq_advance,
+        251,
+        std::iter::repeat_n(part.as_slice(), 251),
+        &mut out,
+    )
+    .unwrap();
+    let msg = ServerMsg::Snapshot(snap);
+    assert_eq!(out, server_bytes(&msg));
+    assert_eq!(decode_server(&out).unwrap(), msg);
+}
+
+#[test]
+fn a_spliced_snapshot_over_the_limit_fails_and_leaves_the_buffer_alone() {
+    let part = change_bytes(&Change::PlayerHidden { index: 1 });
+    let count = MAX_SERVER_MSG_BYTES / part.len() + 1;
+    let mut out = vec![0xaa; 3];
+    assert!(matches!(
+        encode_snapshot_into(
+            1,
+            0,
+            0,
+            count,
+            std::iter::repeat_n(part.as_slice(), count),
+            &mut out
+        ),
+        Err(CodecError::TooLarge {
+            max: MAX_SERVER_MSG_BYTES,
+            ..
+        })
+    ));
+    assert_eq!(out, [0xaa; 3]);
+}
+
+#[test]
+fn a_snapshot_of_small_changes_near_the_limit_round_trips() {
+    // Two-byte changes claim 8 bytes of bincode's decode budget each (tag
+    // and index, both u32): the budget must allow a whole message of them.
+    // Header: tag 1, tick 5, age 1, advance 5, count 5 bytes.
+    let changes = vec![Change::PlayerHidden { index: 7 }; (MAX_SERVER_MSG_BYTES - 17) / 2];
+    let msg = ServerMsg::Snapshot(Snapshot {
+        tick: u32::MAX,
+        baseline_age: 1,
+        input_seq_advance: u32::MAX,
+        changes,
+    });
+    let bytes = server_bytes(&msg);
+    assert!(bytes.len() > MAX_SERVER_MSG_BYTES - 16, "{}", bytes.len());
+    assert_eq!(decode_server(&bytes).unwrap(), msg);
 }
 
 // ---- the encoding rules the doc states ----------------------------------
@@ -481,7 +840,11 @@ fn huge_declared_lengths_fail_without_allocating_them() {
     // billions of entries: bounded too, if by a larger budget.
     let cases: [(&str, &[u8]); 3] = [
         ("lobby list", &[1, 252, 0xff, 0xff, 0xff, 0xff]),
-        ("snapshot players", &[3, 0, 0, 253, 0, 0, 0, 0, 1, 0, 0, 0]),
+        // tick 0, baseline_age 0, input_seq_advance 0, then 2^32 changes.
+        (
+            "snapshot changes",
+            &[3, 0, 0, 0, 253, 0, 0, 0, 0, 1, 0, 0, 0],
+        ),
         (
             "error message",
             &[5, 0, 253, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f],

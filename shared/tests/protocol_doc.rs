@@ -1,7 +1,8 @@
 //! Keeps `docs/PROTOCOL.md` true. Every hex dump marked `<!-- dump: NAME -->`
 //! must be exactly what the codec writes for the message NAME stands for, and
-//! must decode back to it; the tag, error-code and constant tables must match
-//! the code. Changing the codec, a message or the doc alone fails here.
+//! must decode back to it; the tag, change, error-code and constant tables
+//! must match the code, and the worked delta example must be what applying
+//! it gives. Changing the codec, a message or the doc alone fails here.
 
 mod common;
 
@@ -11,6 +12,10 @@ use std::path::Path;
 use common::*;
 use glam::Vec2;
 use rallypoint_shared::codec::{MAX_CLIENT_MSG_BYTES, MAX_SERVER_MSG_BYTES};
+use rallypoint_shared::snapshot::{
+    ApplyError, BASELINE_WINDOW, Change, FIXED_SCALE, POSITION_TOLERANCE, PlayerView, ScoreView,
+    WorldView,
+};
 use rallypoint_shared::*;
 
 #[derive(Debug)]
@@ -25,6 +30,89 @@ const DOC_TOKEN: ResumeToken = ResumeToken([
     0x9c, 0x4e, 0x21, 0xf7, 0x08, 0xb3, 0x5a, 0xd0, 0x66, 0x1e, 0xfb, 0x92, 0xc4, 0x07, 0xe8, 0x3d,
 ]);
 
+/// The doc's full snapshot: this client (player 0) at (100, 200) standing
+/// still, player 3 at (300, 150) walking towards -x, one projectile of
+/// player 0's flying +x, and the score table.
+fn doc_full_snapshot() -> Snapshot {
+    Snapshot {
+        tick: 1000,
+        baseline_age: 0,
+        input_seq_advance: 300,
+        changes: vec![
+            Change::Me {
+                offset: ivec(102_400, 204_800),
+            },
+            Change::PlayerEnter {
+                index: 0,
+                track: track(102_400, 204_800, 0, 0),
+                aim: 0,
+                hp: 100,
+                alive: true,
+            },
+            Change::PlayerEnter {
+                index: 3,
+                track: track(307_200, 153_600, -7_509, 0),
+                aim: 128,
+                hp: 75,
+                alive: true,
+            },
+            Change::ProjectileEnter {
+                index: 5,
+                owner: 0,
+                track: track(122_880, 204_800, 20_480, 0),
+            },
+            Change::Score {
+                index: 0,
+                kills: 2,
+                deaths: 0,
+            },
+            Change::Score {
+                index: 3,
+                kills: 0,
+                deaths: 1,
+            },
+        ],
+    }
+}
+
+/// The doc's delta against [`doc_full_snapshot`], three ticks later: this
+/// client walked +x, player 3 turned and was killed by player 0, the
+/// projectile is gone.
+fn doc_delta_snapshot() -> Snapshot {
+    Snapshot {
+        tick: 1003,
+        baseline_age: 3,
+        input_seq_advance: 3,
+        changes: vec![
+            Change::Me {
+                offset: ivec(22_527, 0),
+            },
+            Change::PlayerMotion {
+                index: 0,
+                offset: ivec(22_527, 0),
+                vel: ivec(7_509, 0),
+            },
+            Change::PlayerAim { index: 3, aim: 96 },
+            Change::PlayerHealth {
+                index: 3,
+                hp: 0,
+                alive: false,
+            },
+            Change::ProjectileGone { index: 5 },
+            Change::Score {
+                index: 0,
+                kills: 3,
+                deaths: 0,
+            },
+            Change::Score {
+                index: 3,
+                kills: 0,
+                deaths: 2,
+            },
+        ],
+    }
+}
+
 /// The message each dump in the doc claims to show.
 fn expected_dumps() -> Vec<(&'static str, Msg)> {
     use Msg::{Client, Server};
@@ -32,7 +120,7 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
         (
             "client/hello",
             Client(ClientMsg::Hello {
-                protocol_version: 3,
+                protocol_version: 4,
                 name: "ada".into(),
             }),
         ),
@@ -68,7 +156,7 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
         (
             "client/resume",
             Client(ClientMsg::Resume {
-                protocol_version: 3,
+                protocol_version: 4,
                 token: DOC_TOKEN,
             }),
         ),
@@ -76,7 +164,7 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
             "server/welcome",
             Server(ServerMsg::Welcome {
                 player: PlayerId(42),
-                protocol_version: 3,
+                protocol_version: 4,
                 tick_hz: 30,
                 max_message_bytes: 512,
                 resume_token: DOC_TOKEN,
@@ -105,26 +193,12 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
             }),
         ),
         (
-            "server/snapshot",
-            Server(ServerMsg::Snapshot(Snapshot {
-                tick: 1000,
-                last_input_seq: 300,
-                players: vec![PlayerState {
-                    id: entity(0, 1),
-                    pos: Vec2::new(100.0, 200.0),
-                    aim: Vec2::new(1.0, 0.0),
-                    hp: 100,
-                    alive: true,
-                    kills: 2,
-                    deaths: 0,
-                }],
-                projectiles: vec![ProjectileState {
-                    id: entity(5, 2),
-                    owner: entity(0, 1),
-                    pos: Vec2::new(120.0, 200.0),
-                    vel: Vec2::new(600.0, 0.0),
-                }],
-            })),
+            "server/snapshot-full",
+            Server(ServerMsg::Snapshot(doc_full_snapshot())),
+        ),
+        (
+            "server/snapshot-delta",
+            Server(ServerMsg::Snapshot(doc_delta_snapshot())),
         ),
         (
             "server/pong",
@@ -137,7 +211,7 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
             "server/error",
             Server(ServerMsg::Error {
                 code: ErrorCode::VersionMismatch,
-                message: "expected protocol 3, got 2".into(),
+                message: "expected protocol 4, got 3".into(),
             }),
         ),
         ("server/left", Server(ServerMsg::Left)),
@@ -332,6 +406,107 @@ fn join_target_table_matches_the_codec() {
 }
 
 #[test]
+fn change_table_matches_the_codec() {
+    let from_code: BTreeSet<(u32, String)> = every_change()
+        .iter()
+        .map(|change| {
+            let mut bytes = Vec::new();
+            encode_change_into(change, &mut bytes).unwrap();
+            assert_eq!(u32::from(bytes[0]), change_tag(change));
+            (
+                change_tag(change),
+                variant_name(&format!("{change:?}")).to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(from_code.len(), CHANGE_VARIANTS as usize);
+    assert_eq!(numbered(&doc(), "change-tags"), from_code);
+}
+
+/// The table's last column says which changes are errors when the view
+/// holds nothing of their index; `WorldView::apply` must agree.
+#[test]
+fn change_table_says_which_unknown_indices_are_errors() {
+    let rows = table(&doc(), "change-tags");
+    let empty = WorldView {
+        tick: 1,
+        ..WorldView::default()
+    };
+    for change in every_change() {
+        let name = variant_name(&format!("{change:?}")).to_owned();
+        let row = rows.iter().find(|row| row[1] == name).unwrap();
+        let documented = row.last().unwrap().contains("error");
+        let delta = Snapshot {
+            tick: 2,
+            baseline_age: 1,
+            input_seq_advance: 0,
+            changes: vec![change],
+        };
+        let refused = match empty.apply(&delta) {
+            Ok(_) => false,
+            Err(ApplyError::UnknownEntity { index, .. }) => {
+                assert_eq!(Some(index), change_index(&change), "{change:?}");
+                true
+            }
+            Err(e) => panic!("{change:?}: {e}"),
+        };
+        assert_eq!(refused, documented, "{change:?} against an empty view");
+    }
+}
+
+/// The doc's delta, applied to the view its full snapshot builds, gives
+/// the view the paragraph after the dumps describes.
+#[test]
+fn the_worked_example_holds() {
+    let base = WorldView::default().apply(&doc_full_snapshot()).unwrap();
+    assert_eq!((base.tick, base.last_input_seq), (1000, 300));
+    let next = base.apply(&doc_delta_snapshot()).unwrap();
+    assert_eq!((next.tick, next.last_input_seq), (1003, 303));
+    assert_eq!(next.me, ivec(124_927, 204_800));
+    assert_eq!(
+        next.players[&0],
+        PlayerView {
+            track: track(124_927, 204_800, 7_509, 0),
+            aim: 0,
+            hp: 100,
+            alive: true,
+        }
+    );
+    assert_eq!(
+        next.players[&3],
+        PlayerView {
+            track: track(284_673, 153_600, -7_509, 0),
+            aim: 96,
+            hp: 0,
+            alive: false,
+        }
+    );
+    assert_eq!(next.players.len(), 2);
+    assert!(next.projectiles.is_empty());
+    assert_eq!(
+        next.scores.values().copied().collect::<Vec<_>>(),
+        [
+            ScoreView {
+                kills: 3,
+                deaths: 0
+            },
+            ScoreView {
+                kills: 0,
+                deaths: 2
+            }
+        ]
+    );
+    let other = WorldView { tick: 1001, ..base };
+    assert_eq!(
+        other.apply(&doc_delta_snapshot()),
+        Err(ApplyError::MissingBaseline {
+            tick: 1003,
+            baseline: 1000
+        })
+    );
+}
+
+#[test]
 fn error_code_table_matches_the_codec() {
     let from_code: BTreeSet<(u32, String)> = ALL_ERROR_CODES
         .into_iter()
@@ -362,6 +537,9 @@ fn constants_table_matches_the_code() {
     assert_eq!(value("PROTOCOL_VERSION"), u64::from(PROTOCOL_VERSION));
     assert_eq!(value("MAX_CLIENT_MSG_BYTES"), MAX_CLIENT_MSG_BYTES as u64);
     assert_eq!(value("MAX_SERVER_MSG_BYTES"), MAX_SERVER_MSG_BYTES as u64);
+    assert_eq!(value("FIXED_SCALE") as f32, FIXED_SCALE);
+    assert_eq!(value("POSITION_TOLERANCE"), POSITION_TOLERANCE as u64);
+    assert_eq!(value("BASELINE_WINDOW"), u64::from(BASELINE_WINDOW));
 }
 
 #[test]

@@ -3,7 +3,9 @@ and reading every snapshot, while a test attacks the same server. The
 point of every hostile test is that one client's misbehaviour costs only
 that client, so each one checks that the canary keeps getting snapshots at
 the tick rate during and after the attack, and that its inputs are still
-applied (last_input_seq keeps moving).
+applied (last_input_seq keeps moving). It applies every snapshot (full or
+delta) to the views it holds, as PROTOCOL.md 6.4 asks, acknowledges the
+newest, and counts any snapshot it could not apply as a failure.
 
 Rates are measured by arrival time in the test process. The CI box has 2
 cores and runs a debug build, so the bound is tolerant (80% of the tick
@@ -30,7 +32,9 @@ class Canary:
         self.tick_hz = welcome.tick_hz
         self.joined = joined
         self.fire = fire
-        self.arrivals: list[tuple[float, wire.Snapshot]] = []
+        # Each snapshot applied, as the view it produced, by arrival time.
+        self.arrivals: list[tuple[float, wire.View]] = []
+        self.views = wire.Views()
         self.snapshot_bytes = 0
         self.others: list = []  # every non-snapshot message, in order
         self.seq = 0
@@ -64,9 +68,15 @@ class Canary:
         async for data in self.ws:
             msg = wire.decode_server(data)
             if isinstance(msg, wire.Snapshot):
-                self.arrivals.append((time.monotonic(), msg))
                 self.snapshot_bytes += len(data)
+                try:
+                    view = self.views.receive(msg)
+                except wire.ApplyError:
+                    continue  # counted in views.refused; _check fails on it
+                self.arrivals.append((time.monotonic(), view))
             else:
+                if isinstance(msg, wire.Joined):
+                    self.views.clear()
                 self.others.append(msg)
 
     async def _play(self) -> None:
@@ -82,7 +92,7 @@ class Canary:
                     movement=(math.cos(turn / 7), math.sin(turn / 7)),
                     aim=(math.cos(turn), math.sin(turn)),
                     fire=self.fire,
-                    ack_tick=self.arrivals[-1][1].tick if self.arrivals else 0,
+                    ack_tick=self.views.ack_tick(),
                 )
             )
             next_at += period
@@ -94,20 +104,30 @@ class Canary:
                 await asyncio.sleep(0.01)
 
     async def wait_for_players(self, count: int, timeout: float = 5.0) -> None:
-        """Until a snapshot shows `count` players in the lobby."""
+        """Until the newest view shows `count` players in the lobby (its score
+        table: players out of view are in it too)."""
         try:
             async with asyncio.timeout(timeout):
-                while len(self.arrivals[-1][1].players) != count:
+                while len(self.arrivals[-1][1].scores) != count:
                     await asyncio.sleep(0.02)
         except TimeoutError:
-            seen = len(self.arrivals[-1][1].players)
+            seen = len(self.arrivals[-1][1].scores)
             raise AssertionError(f"lobby has {seen} players, expected {count}") from None
+
+    def full_snapshot_bytes(self) -> int:
+        """The size of a full snapshot of the newest view: what a client
+        that acknowledges nothing is sent every tick."""
+        return len(wire.encode_snapshot(self.arrivals[-1][1].to_full()))
 
     def snapshots_between(self, since: float, until: float) -> int:
         return sum(since <= t <= until for t, _ in self.arrivals)
 
     def _check(self, since: float, until: float, label: str, fraction: float) -> None:
         self._check_tasks(label)
+        assert not self.views.refused, (
+            f"canary {label}: {self.views.refused} snapshots could not be applied "
+            "(a delta against a baseline it does not hold, or an unknown index)"
+        )
         window = [s for t, s in self.arrivals if since <= t <= until]
         assert window, f"canary {label}: no snapshot at all in {until - since:.2f} s"
         expected = self.tick_hz * (until - since)

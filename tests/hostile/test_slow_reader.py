@@ -19,7 +19,8 @@ WARMUP = 2.0  # s for the slow readers' kernel buffers to fill up
 WINDOW = 8.0  # s over which memory and the others' rate are measured
 # Growth of the server's RSS over the window that still counts as flat.
 # The signal it must catch: a server that queued every snapshot for the 40
-# slow readers would grow by SLOW * TICK_HZ * WINDOW * snapshot size,
+# slow readers would grow by SLOW * TICK_HZ * WINDOW * snapshot size. A slow
+# reader acknowledges nothing, so every snapshot it is sent is a full one:
 # 9600 snapshots of ~1.2 KiB (46 players, a few projectiles) ≈ 11 MiB of
 # payload alone, before any per-message overhead; the test checks below
 # that this would-be backlog really is at least twice the bound. Against
@@ -65,12 +66,17 @@ async def test_slow_readers_cost_neither_memory_nor_the_others_rate(start_server
 
     expected = TICK_HZ * (until - since)
     host_got = players[0].snapshots_between(since, until)
-    per_snapshot = (players[0].snapshot_bytes - bytes_before) / max(1, host_got)
+    per_delta = (players[0].snapshot_bytes - bytes_before) / max(1, host_got)
+    # What the slow readers are sent: full snapshots, estimated by the size
+    # of the host's newest view as a full one (the host acknowledges, so it
+    # gets deltas).
+    per_snapshot = players[0].full_snapshot_bytes()
     backlog_kib = SLOW * expected * per_snapshot / 1024
     growth = rss_after - rss_before
     print(
         f"RSS {rss_before} -> {rss_after} KiB over {until - since:.1f} s; "
-        f"snapshots of {per_snapshot:.0f} B; a full backlog would be {backlog_kib:.0f} KiB"
+        f"full snapshots of {per_snapshot} B (the host's deltas: {per_delta:.0f} B); "
+        f"a full backlog would be {backlog_kib:.0f} KiB"
     )
     for p in players:
         got = p.snapshots_between(since, until)

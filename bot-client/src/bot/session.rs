@@ -297,7 +297,7 @@ impl<'a> Session<'a> {
                 }
                 _ = inputs.tick() => {
                     self.seq += 1;
-                    let input = wander.next_input(self.seq, self.acks.newest_tick());
+                    let input = wander.next_input(self.seq, self.acks.ack_tick());
                     self.acks.record(self.seq, self.now_us());
                     if let Ok(mut predictor) = self.predictor.lock() {
                         predictor.on_input(&input);

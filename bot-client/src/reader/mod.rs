@@ -16,10 +16,12 @@
 //! needed.
 //!
 //! [`stats`] holds the statistics and turns each message into the event
-//! the driver needs, if any; this module runs the task around it, and feeds
-//! `Welcome`, `Joined` and snapshots to the bot's [`Predictor`]. With the
-//! link conditioner on, frames come from its inbound delay line (a pump
-//! task reads the socket) instead of straight off the socket.
+//! the driver needs, if any; [`deltas`] rebuilds the world from delta
+//! snapshots and measures what they save. This module runs the task around
+//! them, and feeds `Welcome`, `Joined` and the bot's own player in each
+//! applied snapshot to the bot's [`Predictor`]. With the link conditioner
+//! on, frames come from its inbound delay line (a pump task reads the
+//! socket) instead of straight off the socket.
 
 use std::convert::Infallible;
 use std::sync::atomic::Ordering;
@@ -37,16 +39,17 @@ use tracing::{Instrument, debug};
 use crate::acks::AckRing;
 use crate::conn::WsReader;
 use crate::link::{Delays, PumpLine, spawn_pump};
-use crate::predict::Predictor;
+use crate::predict::{Own, Predictor};
 use crate::progress::Counters;
 
+mod deltas;
 mod stats;
 
 pub(crate) use stats::{RecvStats, Score, micros_histogram};
 
 /// Protocol events the driver acts on. Snapshots and pongs never become
 /// events (the reader measures them itself), except the first snapshot
-/// after each `Joined`, which ends a resume.
+/// applied after each `Joined`, which ends a resume.
 #[derive(Debug)]
 pub(crate) enum Event {
     Welcome {
@@ -60,9 +63,9 @@ pub(crate) enum Event {
         entity: EntityId,
         join_code: Option<String>,
     },
-    /// The first snapshot since the last `Joined`, received at `at_us`
-    /// (µs since the run's epoch), with the bot's own score in it, if its
-    /// entity was there.
+    /// The first snapshot applied since the last `Joined`, received at
+    /// `at_us` (µs since the run's epoch), with the bot's own score in it,
+    /// if its entity was in the score table.
     FirstSnapshot {
         at_us: u64,
         score: Option<Score>,
@@ -211,12 +214,15 @@ async fn on_frame(
             match decode_server(payload) {
                 Ok(msg) => {
                     let is_snapshot = matches!(msg, ServerMsg::Snapshot(_));
-                    predict(&ctx.predictor, &msg);
-                    let event = stats.on_message(msg, ctx.now_us(), &ctx.acks);
+                    prepare_predictor(&ctx.predictor, &msg);
+                    let outcome = stats.on_message(msg, payload.len(), ctx.now_us(), &ctx.acks);
                     if is_snapshot {
                         ctx.counters.snapshots.fetch_add(1, Ordering::Relaxed);
                     }
-                    event
+                    if let Some(own) = outcome.own {
+                        predict(&ctx.predictor, own);
+                    }
+                    outcome.event
                 }
                 Err(err) => {
                     debug!(%err, "undecodable message skipped");
@@ -247,8 +253,8 @@ async fn on_frame(
     None
 }
 
-/// Feeds the predictor what it needs of `msg`.
-fn predict(predictor: &Mutex<Predictor>, msg: &ServerMsg) {
+/// Gives the predictor the tick rate and the map it predicts with.
+fn prepare_predictor(predictor: &Mutex<Predictor>, msg: &ServerMsg) {
     // A poisoned lock means the driver panicked; the bot is failing anyway.
     let Ok(mut predictor) = predictor.lock() else {
         return;
@@ -256,7 +262,13 @@ fn predict(predictor: &Mutex<Predictor>, msg: &ServerMsg) {
     match msg {
         ServerMsg::Welcome { tick_hz, .. } => predictor.on_welcome(*tick_hz),
         ServerMsg::Joined { map, entity, .. } => predictor.on_joined(map.clone(), *entity),
-        ServerMsg::Snapshot(s) => predictor.on_snapshot(s.last_input_seq, &s.players),
         _ => {}
+    }
+}
+
+/// Rebases the predictor on the bot's own player in an applied snapshot.
+fn predict(predictor: &Mutex<Predictor>, own: Own) {
+    if let Ok(mut predictor) = predictor.lock() {
+        predictor.on_snapshot(own);
     }
 }

@@ -9,6 +9,7 @@
 //! resumed `Joined`) counts neither as connected nor as in the lobby, so
 //! the rates and the delivery ratio describe the time the server could
 //! actually deliver; `offline_secs_per_bot` shows how much was left out.
+//! What delta snapshots cost and save is its own part ([`DeltaReport`]).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -18,6 +19,11 @@ use serde::Serialize;
 
 use crate::link::LinkOptions;
 use crate::outcome::BotResult;
+
+mod deltas;
+mod text;
+
+pub use deltas::DeltaReport;
 
 /// Shortest time in a lobby for a bot to count in the per-bot rate
 /// statistics. Default: 0.25 s; below that, one snapshot more or less swings
@@ -120,7 +126,8 @@ pub struct Report {
     pub hitscan_shots: u64,
     /// Instant-hit shots per second of play, mean over bots.
     pub hitscan_shots_per_bot_per_sec: f64,
-    /// WebSocket payload bytes received per second connected, mean.
+    /// WebSocket payload bytes received per second connected, mean; split
+    /// up in `deltas`.
     pub bytes_down_per_bot_per_sec: f64,
     /// WebSocket payload bytes sent per second connected, mean.
     pub bytes_up_per_bot_per_sec: f64,
@@ -128,9 +135,11 @@ pub struct Report {
     pub rtt_ms: Latency,
     /// Time between consecutive snapshots at one bot.
     pub snapshot_interval_ms: Latency,
-    /// Time from sending input `k` to the first snapshot with
+    /// Time from sending input `k` to the first snapshot applied with
     /// `last_input_seq >= k`.
     pub input_ack_ms: Latency,
+    /// Delta snapshots: bytes by kind, the full-equivalent, baselines.
+    pub deltas: DeltaReport,
     /// Bots whose `LeaveLobby` got no `Left` in time (not a failure).
     pub leaves_unacknowledged: u32,
     /// `Error` messages that did not fail their bot.
@@ -222,6 +231,7 @@ impl Report {
             rtt_ms: latency(results.iter().map(|r| &r.recv.rtt_us)),
             snapshot_interval_ms: latency(results.iter().map(|r| &r.recv.snapshot_interval_us)),
             input_ack_ms: latency(results.iter().map(|r| &r.recv.input_ack_us)),
+            deltas: DeltaReport::build(results, &connected),
             leaves_unacknowledged: count(&|r| {
                 r.joined && r.failure.is_none() && !r.left_acknowledged
             }),
@@ -241,7 +251,8 @@ impl Report {
 
     /// True when every bot connected, joined, received snapshots, resumed
     /// every session it dropped, and ended without failing. The binary
-    /// exits non-zero otherwise.
+    /// exits non-zero otherwise. Deltas refused for a missing baseline fail
+    /// nothing by themselves: the protocol heals them.
     pub fn passed(&self) -> bool {
         self.bots > 0
             && self.bots_failed == 0
@@ -308,8 +319,6 @@ fn latency<'a>(per_bot: impl Iterator<Item = &'a Histogram<u32>>) -> Latency {
         max: ms(all.max()),
     }
 }
-
-mod text;
 
 #[cfg(test)]
 mod tests;

@@ -1,4 +1,5 @@
-use rallypoint_shared::ErrorCode;
+use rallypoint_shared::snapshot::{Snapshot, WorldView};
+use rallypoint_shared::{ErrorCode, ServerMsg, encode_server};
 
 use super::*;
 use crate::outcome::{FailReason, ResumeFail, Stage};
@@ -228,12 +229,94 @@ fn json_has_the_agreed_keys() {
         "offline_secs_per_bot",
         "hitscan_shots",
         "hitscan_shots_per_bot_per_sec",
+        "deltas",
     ] {
         assert!(json.get(key).is_some(), "missing {key}");
+    }
+    for key in [
+        "full_bytes_per_bot_per_sec",
+        "delta_bytes_per_bot_per_sec",
+        "other_bytes_per_bot_per_sec",
+        "full_equivalent_bytes_per_bot_per_sec",
+        "full_equivalent_ratio",
+        "full_snapshots",
+        "delta_snapshots",
+        "baseline_resets",
+        "missing_baseline",
+        "bots_missing_baseline",
+        "stale_snapshots",
+        "invalid_snapshots",
+    ] {
+        assert!(json["deltas"].get(key).is_some(), "missing deltas.{key}");
     }
     assert!(json["rtt_ms"].get("p50").is_some() && json["rtt_ms"].get("p99").is_some());
     assert!(json["snapshots_per_bot_per_sec"].get("mean").is_some());
     let text = report.to_string();
     assert!(text.contains("PASS") && text.contains("WebSocket payload bytes"));
     assert!(text.contains("hitscan 1.00/s per bot, 2 shots"), "{text}");
+}
+
+/// Feeds bot `r` a full snapshot of tick 1 and then `deltas` deltas, of
+/// 1000 and 100 bytes on the wire, and one delta whose baseline it lacks.
+fn received_deltas(r: &mut BotResult, deltas: u32) {
+    let snap = |tick, baseline_age| Snapshot {
+        tick,
+        baseline_age,
+        ..Snapshot::default()
+    };
+    let d = &mut r.recv.deltas;
+    d.receive(&snap(1, 0), 1_000).unwrap();
+    for tick in 2..deltas + 2 {
+        d.receive(&snap(tick, 1), 100).unwrap();
+    }
+    assert!(d.receive(&snap(deltas + 5, 1), 100).is_none());
+}
+
+#[test]
+fn bytes_down_split_into_full_delta_and_other() {
+    let mut a = played(0, 2.0, 60);
+    received_deltas(&mut a, 59);
+    let mut b = played(1, 2.0, 60);
+    received_deltas(&mut b, 39);
+    let report = build(&[a, b]);
+    let d = &report.deltas;
+    assert_eq!(d.full_bytes_per_bot_per_sec, 500.0);
+    // (60 + 40) deltas of 100 bytes each over two bots, 2 s each.
+    assert_eq!(d.delta_bytes_per_bot_per_sec, 2_500.0);
+    // The rest of the 10 000 bytes each bot received.
+    assert_eq!(d.other_bytes_per_bot_per_sec, 2_000.0);
+    assert_eq!(
+        d.full_bytes_per_bot_per_sec
+            + d.delta_bytes_per_bot_per_sec
+            + d.other_bytes_per_bot_per_sec,
+        report.bytes_down_per_bot_per_sec
+    );
+    // Every applied view, priced as the full snapshot it equals.
+    let view = WorldView {
+        tick: 1,
+        ..WorldView::default()
+    };
+    let full = encode_server(&ServerMsg::Snapshot(view.to_full()))
+        .unwrap()
+        .len() as f64;
+    assert_eq!(
+        d.full_equivalent_bytes_per_bot_per_sec,
+        full * 100.0 / 2.0 / 2.0
+    );
+    assert_eq!(d.full_equivalent_ratio, full * 100.0 / 12_000.0);
+    assert_eq!((d.full_snapshots, d.delta_snapshots), (2, 98));
+    assert_eq!((d.missing_baseline, d.bots_missing_baseline), (2, 2));
+    // Missing baselines fail nothing, but the text report shows them.
+    assert!(report.passed());
+    let text = report.to_string();
+    assert!(
+        text.contains(
+            "down          snapshots full 500 B/s + delta 2500 B/s, other 2000 B/s per bot"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("baselines     2 full (0 resets), 98 delta, 2 missing baseline in 2 bots"),
+        "{text}"
+    );
 }

@@ -61,6 +61,7 @@ impl fmt::Display for Report {
             "  bandwidth     down {:.0} B/s, up {:.0} B/s per bot (WebSocket payload bytes)",
             self.bytes_down_per_bot_per_sec, self.bytes_up_per_bot_per_sec
         )?;
+        self.deltas.lines(f)?;
         latency_line(f, "rtt", &self.rtt_ms)?;
         latency_line(f, "snap interval", &self.snapshot_interval_ms)?;
         latency_line(f, "input ack", &self.input_ack_ms)?;

@@ -1,17 +1,21 @@
-//! A scripted stand-in for the Rallypoint server (protocol v3), to drive
+//! A scripted stand-in for the Rallypoint server (protocol v4), to drive
 //! the bot client through the cases the real server rarely produces on
 //! demand: refusals, silence, kicks, shutdowns, unknown messages, a missing
-//! `Left`, rejected resumes and lost scores.
+//! `Left`, rejected resumes, lost scores and deltas against a baseline the
+//! client does not hold.
 //!
 //! It speaks the real protocol through the shared codec. Every created
 //! lobby has the join code [`CODE`]; snapshots go out at 30 Hz while the
-//! session is in a lobby, echoing the highest input seq received and
-//! showing the player's own kills and deaths (3 and 2 at the join, then a
-//! kill every 15 ticks). `Welcome` carries a fresh resume token; a session
-//! whose connection drops (end of stream without a close frame) can be
-//! resumed with it, once; tokens do not expire here. A `Hello` with another
-//! protocol version is refused (`VersionMismatch`) and closed, and every
-//! input's `ack_tick` is checked against the snapshots sent to its session.
+//! session is in a lobby: a full one after each join and resume, then
+//! deltas against the tick the client acknowledges (see [`world`]), with
+//! the player moved by its inputs, and its own kills and deaths (3 and 2
+//! at the join, then a kill every 15 ticks). `Welcome` carries a fresh
+//! resume token; a session whose connection drops (end of stream without
+//! a close frame) can be resumed with it, once; tokens do not expire here,
+//! and the old connection's inputs are ignored from then on. A `Hello`
+//! with another protocol version is refused (`VersionMismatch`) and closed,
+//! and every input's `ack_tick` is checked against the snapshots sent to
+//! its session.
 //!
 //! Like the real server it checks liveness and rate (see [`liveness`]): it
 //! pings every [`PING_EVERY`] and closes (1008) a connection that leaves a
@@ -20,6 +24,7 @@
 
 mod liveness;
 mod wire;
+mod world;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -44,6 +49,7 @@ use tokio::sync::mpsc;
 pub use liveness::PING_EVERY;
 use liveness::{Liveness, pinger};
 use wire::{Out, OutTx, joined_msg, roster, ticker, writer};
+use world::World;
 
 /// The join code of every lobby the fake creates.
 pub const CODE: &str = "FAKE1";
@@ -74,6 +80,9 @@ pub enum Script {
     RejectResume,
     /// Plays, but a resumed session's kills and deaths restart at 0.
     LoseScore,
+    /// Plays, but skips every 20th tick and sends the next as a delta
+    /// against it, which the client cannot apply.
+    UnheldBaseline,
 }
 
 /// What the fake saw, for tests to check.
@@ -96,9 +105,17 @@ pub struct FakeStats {
     pub hitscan_inputs: AtomicU64,
     /// Inputs acknowledging a snapshot tick (`ack_tick` > 0).
     pub acking_inputs: AtomicU64,
-    /// Inputs whose `ack_tick` named a tick never sent to the session, or
-    /// went back from the session's previous input.
+    /// Inputs whose `ack_tick` named a tick the client cannot hold (never
+    /// sent to the session, or sent as a delta it could not apply), or went
+    /// back from the previous input since the session's latest `Joined`.
     pub acks_bad: AtomicU64,
+    /// Full snapshots sent.
+    pub fulls_sent: AtomicU64,
+    /// Deltas sent against a tick the client acknowledged.
+    pub deltas_sent: AtomicU64,
+    /// Deltas sent against a tick the client never got
+    /// ([`Script::UnheldBaseline`]).
+    pub unheld_sent: AtomicU64,
 }
 
 /// A running fake.
@@ -118,11 +135,12 @@ struct Player {
     id: PlayerId,
     entity: EntityId,
     joined: AtomicBool,
-    last_seq: AtomicU32,
+    /// The connection serving the session now; others are ignored.
+    conn: AtomicU64,
+    world: Mutex<World>,
     tick: AtomicU32,
-    /// The newest snapshot tick sent to this session.
-    sent_tick: AtomicU32,
-    /// The newest `ack_tick` this session sent.
+    /// The newest `ack_tick` since the latest `Joined`, which reset it to
+    /// 0: the client forgets its views then.
     ack_tick: AtomicU32,
     kills: AtomicU32,
     deaths: AtomicU32,
@@ -184,6 +202,8 @@ struct Conn {
     server: Arc<Server>,
     out: OutTx,
     player: Option<Arc<Player>>,
+    /// This connection's id, set at `Welcome`.
+    id: u64,
 }
 
 async fn connection(upgraded: UpgradeFut, server: Arc<Server>) {
@@ -200,6 +220,7 @@ async fn connection(upgraded: UpgradeFut, server: Arc<Server>) {
         server,
         out,
         player: None,
+        id: 0,
     };
     let mut no_writes = |_: Frame<'_>| std::future::ready(Ok::<(), std::convert::Infallible>(()));
     while let Ok(frame) = rx.read_frame(&mut no_writes).await {
@@ -291,8 +312,10 @@ impl Conn {
             }),
             ClientMsg::QuickJoin => self.join(None),
             ClientMsg::Input(input) => {
-                if let Some(p) = player {
-                    p.last_seq.fetch_max(input.seq, Ordering::Relaxed);
+                // A dropped connection's last inputs may be read after the
+                // resume: the session is no longer theirs.
+                if let Some(p) = player.filter(|p| p.conn.load(Ordering::Relaxed) == self.id) {
+                    p.world.lock().unwrap().on_input(&input);
                     self.check_input(&p, &input);
                 }
             }
@@ -312,9 +335,9 @@ impl Conn {
         }
     }
 
-    /// Counts the v3 fields: hitscan shots, and whether `ack_tick` is a
-    /// tick this session was sent and not older than its last one (across
-    /// resumes too).
+    /// Counts hitscan shots, and checks `ack_tick`: a tick whose view the
+    /// client can hold (sent to it, and not as a delta it could not apply),
+    /// not older than its last one since the latest `Joined`.
     fn check_input(&self, player: &Player, input: &InputFrame) {
         let stats = &self.server.stats;
         if input.hitscan {
@@ -324,7 +347,8 @@ impl Conn {
             stats.acking_inputs.fetch_add(1, Ordering::Relaxed);
         }
         let before = player.ack_tick.fetch_max(input.ack_tick, Ordering::Relaxed);
-        if input.ack_tick < before || input.ack_tick > player.sent_tick.load(Ordering::Relaxed) {
+        let holdable = player.world.lock().unwrap().could_hold(input.ack_tick);
+        if input.ack_tick < before || !holdable {
             stats.acks_bad.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -338,9 +362,9 @@ impl Conn {
                 generation: 0,
             },
             joined: AtomicBool::new(false),
-            last_seq: AtomicU32::new(0),
+            conn: AtomicU64::new(0),
+            world: Mutex::new(World::new()),
             tick: AtomicU32::new(0),
-            sent_tick: AtomicU32::new(0),
             ack_tick: AtomicU32::new(0),
             kills: AtomicU32::new(0),
             deaths: AtomicU32::new(0),
@@ -353,10 +377,12 @@ impl Conn {
         }
     }
 
-    /// Issues a new token for `player`, sends `Welcome` and starts the
-    /// snapshot ticker of this connection.
+    /// Issues a new token for `player`, sends `Welcome`, makes this the
+    /// session's connection and starts its snapshot ticker.
     fn welcome(&mut self, player: Arc<Player>) {
         let id = self.server.next_id.fetch_add(1, Ordering::Relaxed);
+        self.id = id;
+        player.conn.store(id, Ordering::Relaxed);
         let mut token = [0u8; 16];
         token[..8].copy_from_slice(&id.to_le_bytes());
         token[8..].copy_from_slice(&player.id.0.to_le_bytes());
@@ -372,7 +398,7 @@ impl Conn {
             resume_grace_secs: 20,
         });
         let server = Arc::clone(&self.server);
-        tokio::spawn(ticker(server, Arc::clone(&player), self.out.clone()));
+        tokio::spawn(ticker(server, Arc::clone(&player), self.out.clone(), id));
         self.player = Some(player);
     }
 
@@ -393,6 +419,7 @@ impl Conn {
         }
         self.welcome(Arc::clone(&player));
         if player.joined.load(Ordering::Relaxed) {
+            player.ack_tick.store(0, Ordering::Relaxed);
             self.send(joined_msg(&player, None));
             self.send(roster(&player));
         }
@@ -404,6 +431,7 @@ impl Conn {
         };
         player.kills.store(3, Ordering::Relaxed);
         player.deaths.store(2, Ordering::Relaxed);
+        player.ack_tick.store(0, Ordering::Relaxed);
         self.send(joined_msg(&player, created));
         if self.server.script == Script::Noisy {
             self.send(roster(&player));

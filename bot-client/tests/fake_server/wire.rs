@@ -1,6 +1,7 @@
 //! What the fake sends: the writer task that owns a connection's write
 //! half, the 30 Hz snapshot ticker (which also carries out a scripted
-//! shutdown), and the messages built for a player.
+//! shutdown; the snapshots come from [`super::world`]), and the messages
+//! built for a player.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -8,12 +9,12 @@ use std::time::Duration;
 
 use fastwebsockets::{Frame, OpCode, Payload};
 use glam::Vec2;
-use rallypoint_shared::{
-    LobbyId, MapInfo, PlayerState, Rect, RosterEntry, ServerMsg, Snapshot, encode_server,
-};
+use rallypoint_shared::snapshot::ScoreView;
+use rallypoint_shared::{LobbyId, MapInfo, Rect, RosterEntry, ServerMsg, encode_server};
 use tokio::sync::mpsc;
 
-use super::{CODE, Player, Server};
+use super::world::Sent;
+use super::{CODE, Player, Script, Server};
 
 /// What the writer task sends.
 pub(super) enum Out {
@@ -28,20 +29,25 @@ pub(super) enum Out {
 
 pub(super) type OutTx = mpsc::UnboundedSender<Out>;
 
+/// The fake's only map: an empty 1000 × 1000 square.
+pub(super) fn fake_map() -> MapInfo {
+    MapInfo {
+        name: "fake".into(),
+        bounds: Rect {
+            min: Vec2::ZERO,
+            max: Vec2::splat(1000.0),
+        },
+        walls: vec![],
+    }
+}
+
 pub(super) fn joined_msg(player: &Player, created: Option<u8>) -> ServerMsg {
     ServerMsg::Joined {
         lobby: LobbyId(1),
         join_code: created.map(|_| CODE.to_owned()),
         max_players: created.unwrap_or(16),
         entity: player.entity,
-        map: MapInfo {
-            name: "fake".into(),
-            bounds: Rect {
-                min: Vec2::ZERO,
-                max: Vec2::splat(1000.0),
-            },
-            walls: vec![],
-        },
+        map: fake_map(),
         tick: player.tick.load(Ordering::Relaxed),
     }
 }
@@ -57,11 +63,12 @@ pub(super) fn roster(player: &Player) -> ServerMsg {
 }
 
 /// Sends a snapshot every 1/30 s while the session is in a lobby, and
-/// carries out a shutdown; ends with the connection's writer.
-pub(super) async fn ticker(server: Arc<Server>, player: Arc<Player>, out: OutTx) {
+/// carries out a shutdown; ends with the connection's writer, or when the
+/// session moves to another connection (`conn` is no longer its own).
+pub(super) async fn ticker(server: Arc<Server>, player: Arc<Player>, out: OutTx, conn: u64) {
     let mut every = tokio::time::interval(Duration::from_nanos(1_000_000_000 / 30));
     let mut told = false;
-    while !out.is_closed() {
+    while !out.is_closed() && player.conn.load(Ordering::Relaxed) == conn {
         every.tick().await;
         if server.closing.load(Ordering::Relaxed) {
             let _ = out.send(Out::Close(1001));
@@ -81,22 +88,27 @@ pub(super) async fn ticker(server: Arc<Server>, player: Arc<Player>, out: OutTx)
         if tick.is_multiple_of(15) {
             player.kills.fetch_add(1, Ordering::Relaxed);
         }
-        let me = PlayerState {
-            id: player.entity,
-            pos: Vec2::splat(500.0),
-            aim: Vec2::X,
-            hp: 100,
-            alive: true,
+        let score = ScoreView {
             kills: player.kills.load(Ordering::Relaxed),
             deaths: player.deaths.load(Ordering::Relaxed),
         };
-        player.sent_tick.fetch_max(tick, Ordering::Relaxed);
-        let _ = out.send(Out::Msg(ServerMsg::Snapshot(Snapshot {
-            tick,
-            last_input_seq: player.last_seq.load(Ordering::Relaxed),
-            players: vec![me],
-            projectiles: vec![],
-        })));
+        let ack = player.ack_tick.load(Ordering::Relaxed);
+        let unheld = server.script == Script::UnheldBaseline;
+        let sent = player
+            .world
+            .lock()
+            .unwrap()
+            .snapshot(tick, ack, player.entity, score, unheld);
+        let stats = &server.stats;
+        let (snapshot, counter) = match sent {
+            Sent::Full(s) => (s, &stats.fulls_sent),
+            Sent::Delta(s) => (s, &stats.deltas_sent),
+            Sent::Unheld(s) => (s, &stats.unheld_sent),
+            Sent::Skipped => continue,
+        };
+        if out.send(Out::Msg(ServerMsg::Snapshot(snapshot))).is_ok() {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 

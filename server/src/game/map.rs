@@ -7,7 +7,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use glam::Vec2;
-use rallypoint_shared::movement::{PLAYER_RADIUS, circle_overlaps_rect};
+use rallypoint_shared::movement::{PLAYER_RADIUS, circle_overlaps_rect, snap};
+use rallypoint_shared::snapshot::MAX_COORDINATE;
 use rallypoint_shared::{MapInfo, Rect};
 use serde::Deserialize;
 
@@ -34,14 +35,28 @@ pub const MAX_NAME_BYTES: usize = 32;
 /// tunnel through, whatever the tick rate.
 pub const MIN_WALL_THICKNESS: f32 = PLAYER_RADIUS;
 
+/// How far a player sees when the map file does not say, in world units
+/// from its centre along each axis (a square view). Default: 1000, a
+/// 2000 x 2000 window: more than a 1080p screen shows at 1:1, so a client
+/// can draw a margin. Snapshots carry only what is in view (see
+/// `lobby::replication`).
+pub const DEFAULT_VIEW_DISTANCE: f32 = 1000.0;
+
+/// Smallest view distance a map may set. Default: 64 units, four player
+/// radii: below it a player could not see who it is touching.
+pub const MIN_VIEW_DISTANCE: f32 = 64.0;
+
 /// A validated map: the geometry clients receive plus the spawn points only
 /// the server needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Map {
     pub info: MapInfo,
     /// Where players (re)appear: player centres, each clear of walls and
-    /// inside the bounds.
+    /// inside the bounds, on the wire's fixed-point grid.
     pub spawns: Vec<Vec2>,
+    /// How far a player sees along each axis, in world units; what lies
+    /// beyond is never sent to it.
+    pub view_distance: f32,
 }
 
 /// A part of a map that failed validation, for error messages.
@@ -90,6 +105,10 @@ pub enum MapError {
     SpawnOutOfBounds { index: usize },
     #[error("spawn #{spawn} overlaps wall #{wall}")]
     SpawnInWall { spawn: usize, wall: usize },
+    #[error("{0} has a coordinate beyond +/-{MAX_COORDINATE}")]
+    OutOfRange(MapItem),
+    #[error("view_distance must be at least {MIN_VIEW_DISTANCE}, got {0}")]
+    BadViewDistance(f32),
 }
 
 /// The file format, before validation. Unknown keys are refused so a typo
@@ -104,6 +123,7 @@ struct MapFile {
     // Defaulted so a missing list is reported as `NoSpawns`, not a parse error.
     #[serde(default)]
     spawns: Vec<[f32; 2]>,
+    view_distance: Option<f32>,
 }
 
 #[derive(Deserialize)]
@@ -124,8 +144,28 @@ impl From<RectFile> for Rect {
 
 impl Map {
     /// Builds a map from parts, validating it as a map file would be.
+    /// Spawn points are snapped to the wire's fixed-point grid, where all
+    /// player positions live. The view distance is the default.
     pub fn new(info: MapInfo, spawns: Vec<Vec2>) -> Result<Map, MapError> {
-        let map = Map { info, spawns };
+        Map::with_view_distance(info, spawns, DEFAULT_VIEW_DISTANCE)
+    }
+
+    /// [`Map::new`] with a view distance.
+    pub fn with_view_distance(
+        info: MapInfo,
+        spawns: Vec<Vec2>,
+        view_distance: f32,
+    ) -> Result<Map, MapError> {
+        let mut map = Map {
+            info,
+            spawns,
+            view_distance,
+        };
+        // Before snapping too: snapping would turn an infinite spawn finite.
+        map.validate()?;
+        for spawn in &mut map.spawns {
+            *spawn = snap(*spawn);
+        }
         map.validate()?;
         Ok(map)
     }
@@ -138,7 +178,11 @@ impl Map {
             bounds: file.bounds.into(),
             walls: file.walls.into_iter().map(Rect::from).collect(),
         };
-        Map::new(info, file.spawns.into_iter().map(Vec2::from).collect())
+        Map::with_view_distance(
+            info,
+            file.spawns.into_iter().map(Vec2::from).collect(),
+            file.view_distance.unwrap_or(DEFAULT_VIEW_DISTANCE),
+        )
     }
 
     /// Reads, parses and validates a map file.
@@ -164,6 +208,10 @@ impl Map {
             return Err(MapError::BadName { len });
         }
         check_rect(&self.info.bounds, MapItem::Bounds)?;
+        // Not `<`: a NaN must fail too.
+        if !(self.view_distance >= MIN_VIEW_DISTANCE && self.view_distance.is_finite()) {
+            return Err(MapError::BadViewDistance(self.view_distance));
+        }
         self.validate_walls()?;
         self.validate_spawns()
     }
@@ -219,6 +267,9 @@ fn check_rect(rect: &Rect, item: MapItem) -> Result<(), MapError> {
     }
     if !rect.min.cmplt(rect.max).all() {
         return Err(MapError::EmptyRect(item));
+    }
+    if rect.min.abs().max(rect.max.abs()).max_element() > MAX_COORDINATE {
+        return Err(MapError::OutOfRange(item));
     }
     Ok(())
 }

@@ -26,8 +26,8 @@ pub use task::{
 };
 
 /// Commands a lobby's channel holds before senders wait (joins, leaves) or
-/// inputs are dropped. Default: 1024, several ticks of inputs from a full
-/// 64-player lobby; the task drains it continuously, not only at ticks.
+/// inputs are dropped. Default: 1024, four ticks of inputs from a full
+/// 255-player lobby; the task drains it continuously, not only at ticks.
 pub const LOBBY_INBOX_CAPACITY: usize = 1024;
 
 use crate::game::World;

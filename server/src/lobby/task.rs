@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use rallypoint_shared::{
-    EntityId, InputFrame, LobbyId, PlayerId, RosterEntry, ServerMsg, Snapshot, encode_server_into,
+    EntityId, InputFrame, LobbyId, PlayerId, PlayerState, ProjectileState, RosterEntry, ServerMsg,
+    encode_server_into,
 };
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, MissedTickBehavior};
@@ -17,6 +18,7 @@ use tracing::{debug, info, instrument, warn};
 
 use super::{Outbox, Registry, Seat, World};
 use crate::outbox::OutFrame;
+use crate::replication::{Encoder, Frames, Grid, Replica};
 
 /// Inputs of one member applied in a single tick. Default: 2. A client sends
 /// one input per tick; allowing two lets a burst that arrives late after
@@ -127,6 +129,8 @@ struct Member {
     last_applied: u32,
     /// Highest seq accepted into `pending`; older or repeated ones are stale.
     last_accepted: u32,
+    /// What recent snapshots gave this member, and its newest ack.
+    replica: Replica,
 }
 
 pub(super) struct Lobby {
@@ -137,8 +141,12 @@ pub(super) struct Lobby {
     tick: Arc<AtomicU32>,
     // Buffers reused every tick so a tick allocates only the frames it sends.
     inputs: Vec<(EntityId, InputFrame)>,
-    snapshot: Snapshot,
+    players: Vec<PlayerState>,
+    projectiles: Vec<ProjectileState>,
     encode_buf: Vec<u8>,
+    frames: Frames,
+    grid: Grid,
+    encoder: Encoder,
 }
 
 /// Starts a lobby's task and returns its handle.
@@ -156,6 +164,7 @@ pub(super) fn spawn(
         tx,
         tick: tick.clone(),
     };
+    let grid = Grid::new(&world.map().info.bounds, world.map().view_distance);
     let lobby = Lobby {
         spec,
         world,
@@ -163,13 +172,12 @@ pub(super) fn spawn(
         registry,
         tick,
         inputs: Vec::new(),
-        snapshot: Snapshot {
-            tick: 0,
-            last_input_seq: 0,
-            players: Vec::new(),
-            projectiles: Vec::new(),
-        },
+        players: Vec::new(),
+        projectiles: Vec::new(),
         encode_buf: Vec::with_capacity(1024),
+        frames: Frames::new(),
+        grid,
+        encoder: Encoder::new(),
     };
     tracker.spawn(lobby.run(rx, shutdown));
     handle
@@ -282,6 +290,7 @@ impl Lobby {
             pending: VecDeque::new(),
             last_applied: 0,
             last_accepted: 0,
+            replica: Replica::new(),
         });
         if let Some(bytes) = self.encode(&joined) {
             self.send_control(self.members.len() - 1, bytes);
@@ -298,6 +307,8 @@ impl Lobby {
         let m = &mut self.members[i];
         m.outbox = Some(outbox);
         m.detached_at = None;
+        // The new connection's client holds no views: start with a full one.
+        m.replica.reset();
         let joined = self.joined_msg(self.members[i].entity);
         debug!(player = player.0, "resumed");
         if let Some(bytes) = self.encode(&joined) {
@@ -339,7 +350,12 @@ impl Lobby {
         let Some(m) = self.members.iter_mut().find(|m| m.player == player) else {
             return;
         };
-        if m.outbox.is_none() || input.seq <= m.last_accepted {
+        if m.outbox.is_none() {
+            return;
+        }
+        // Even a stale input's ack is news: it names a baseline.
+        m.replica.ack(input.ack_tick);
+        if input.seq <= m.last_accepted {
             return; // stale or repeated: each seq is applied at most once
         }
         m.last_accepted = input.seq;
@@ -352,8 +368,10 @@ impl Lobby {
     /// One simulation tick:
     /// 1) collect each member's pending inputs, in order, up to the cap;
     /// 2) step the world;
-    /// 3) copy its state into the shared snapshot;
-    /// 4) encode and offer every member its snapshot.
+    /// 3) turn its state into this tick's frame (fixed point, once for all)
+    ///    and file it in the interest grid;
+    /// 4) encode and offer every member its snapshot: a delta against its
+    ///    acknowledged baseline, or full.
     fn tick(&mut self) {
         self.collect_inputs();
         let events = self.world.step(&self.inputs);
@@ -362,9 +380,17 @@ impl Lobby {
         }
         let tick = self.world.tick();
         self.tick.store(tick, Ordering::Relaxed);
-        self.snapshot.tick = tick;
         self.world
-            .write_state(&mut self.snapshot.players, &mut self.snapshot.projectiles);
+            .write_state(&mut self.players, &mut self.projectiles);
+        self.frames.push(
+            tick,
+            &self.players,
+            &self.projectiles,
+            self.world.config().tick_hz,
+        );
+        if let Some(frame) = self.frames.newest() {
+            self.grid.rebuild(frame);
+        }
         self.send_snapshots();
     }
 
@@ -380,24 +406,25 @@ impl Lobby {
     }
 
     fn send_snapshots(&mut self) {
-        let mut msg = ServerMsg::Snapshot(std::mem::take(&mut self.snapshot));
-        for m in &self.members {
+        for m in &mut self.members {
             let Some(outbox) = &m.outbox else {
                 continue;
             };
-            if let ServerMsg::Snapshot(s) = &mut msg {
-                s.last_input_seq = m.last_applied;
-            }
-            self.encode_buf.clear();
-            match encode_server_into(&msg, &mut self.encode_buf) {
-                Ok(()) => {
+            let encoded = self.encoder.encode(
+                &self.frames,
+                &self.grid,
+                &mut m.replica,
+                m.entity,
+                m.last_applied,
+                &mut self.encode_buf,
+            );
+            match encoded {
+                Ok(Some(_)) => {
                     outbox.push_snapshot(Bytes::copy_from_slice(&self.encode_buf));
                 }
+                Ok(None) => {}
                 Err(e) => warn!(error = %e, "snapshot not encodable"),
             }
-        }
-        if let ServerMsg::Snapshot(s) = msg {
-            self.snapshot = s;
         }
     }
 

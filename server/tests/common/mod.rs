@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use rallypoint_server::Config;
+use rallypoint_shared::baselines::Baselines;
+use rallypoint_shared::snapshot::WorldView;
 use rallypoint_shared::{
-    ClientMsg, JoinTarget, PROTOCOL_VERSION, ResumeToken, ServerMsg, Snapshot, decode_server,
-    encode_client,
+    ClientMsg, JoinTarget, PROTOCOL_VERSION, ResumeToken, ServerMsg, decode_server, encode_client,
 };
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -58,6 +59,9 @@ pub struct Client {
     pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     /// The last `Welcome` received, if any.
     pub welcome: Option<ServerMsg>,
+    /// Every snapshot received is applied here, as a real client would
+    /// (cleared on `Joined`); a snapshot that does not apply fails the test.
+    pub baselines: Baselines,
 }
 
 /// What a client saw instead of a message.
@@ -72,7 +76,11 @@ pub enum Closed {
 impl Client {
     pub async fn connect(server: &TestServer) -> Client {
         let (ws, _) = connect_async(server.url()).await.unwrap();
-        Client { ws, welcome: None }
+        Client {
+            ws,
+            welcome: None,
+            baselines: Baselines::new(),
+        }
     }
 
     /// The resume token of the last `Welcome`.
@@ -116,7 +124,17 @@ impl Client {
                 .await
                 .expect("timed out waiting for the server");
             match frame {
-                Some(Ok(Message::Binary(b))) => return Ok(decode_server(&b).unwrap()),
+                Some(Ok(Message::Binary(b))) => {
+                    let msg = decode_server(&b).unwrap();
+                    match &msg {
+                        ServerMsg::Joined { .. } => self.baselines.clear(),
+                        ServerMsg::Snapshot(s) => {
+                            self.baselines.receive(s).unwrap();
+                        }
+                        _ => {}
+                    }
+                    return Ok(msg);
+                }
                 Some(Ok(Message::Close(Some(f)))) => return Err(Closed::Code(f.code.into())),
                 Some(Ok(Message::Close(None))) | None => return Err(Closed::Eof),
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
@@ -139,12 +157,21 @@ impl Client {
         }
     }
 
-    pub async fn snapshot(&mut self) -> Snapshot {
-        self.recv_until(|m| match m {
-            ServerMsg::Snapshot(s) => Some(s),
-            _ => None,
-        })
-        .await
+    /// The view after the next snapshot.
+    pub async fn snapshot(&mut self) -> WorldView {
+        self.view_until(|_| true).await
+    }
+
+    /// Skips snapshots until the view they build passes `pick`.
+    pub async fn view_until(&mut self, mut pick: impl FnMut(&WorldView) -> bool) -> WorldView {
+        loop {
+            if let ServerMsg::Snapshot(_) = self.recv().await {
+                let view = self.baselines.newest().expect("a snapshot was applied");
+                if pick(view) {
+                    return view.clone();
+                }
+            }
+        }
     }
 
     /// Skips messages until the server closes; returns the close code.

@@ -6,16 +6,20 @@
 // Each test binary compiles this module on its own and uses only part of it.
 #![allow(dead_code)]
 
-use glam::Vec2;
+use glam::{IVec2, Vec2};
+use rallypoint_shared::snapshot::{Change, Track};
 use rallypoint_shared::{
     ClientMsg, EntityId, ErrorCode, InputFrame, JoinTarget, LobbyId, LobbyInfo, MapInfo, PlayerId,
-    PlayerState, ProjectileState, Rect, ResumeToken, RosterEntry, ServerMsg, Snapshot,
+    Rect, ResumeToken, RosterEntry, ServerMsg, Snapshot,
 };
 
 /// How many `ClientMsg` variants there are; tags are `0..CLIENT_VARIANTS`.
 pub const CLIENT_VARIANTS: u32 = 9;
 /// How many `ServerMsg` variants there are; tags are `0..SERVER_VARIANTS`.
 pub const SERVER_VARIANTS: u32 = 9;
+/// How many snapshot `Change` variants there are; tags are
+/// `0..CHANGE_VARIANTS`.
+pub const CHANGE_VARIANTS: u32 = 11;
 
 /// The wire tag of a client message, as `docs/PROTOCOL.md` lists it.
 pub fn client_tag(msg: &ClientMsg) -> u32 {
@@ -44,6 +48,40 @@ pub fn server_tag(msg: &ServerMsg) -> u32 {
         ServerMsg::Left => 6,
         ServerMsg::Roster { .. } => 7,
         ServerMsg::ShuttingDown { .. } => 8,
+    }
+}
+
+/// The wire tag of a snapshot change, as `docs/PROTOCOL.md` lists it.
+pub fn change_tag(change: &Change) -> u32 {
+    match change {
+        Change::Me { .. } => 0,
+        Change::PlayerEnter { .. } => 1,
+        Change::PlayerHidden { .. } => 2,
+        Change::PlayerMotion { .. } => 3,
+        Change::PlayerAim { .. } => 4,
+        Change::PlayerHealth { .. } => 5,
+        Change::Score { .. } => 6,
+        Change::PlayerLeft { .. } => 7,
+        Change::ProjectileEnter { .. } => 8,
+        Change::ProjectileGone { .. } => 9,
+        Change::ProjectileMotion { .. } => 10,
+    }
+}
+
+/// The index a change names, if any.
+pub fn change_index(change: &Change) -> Option<u32> {
+    match *change {
+        Change::Me { .. } => None,
+        Change::PlayerEnter { index, .. }
+        | Change::PlayerHidden { index }
+        | Change::PlayerMotion { index, .. }
+        | Change::PlayerAim { index, .. }
+        | Change::PlayerHealth { index, .. }
+        | Change::Score { index, .. }
+        | Change::PlayerLeft { index }
+        | Change::ProjectileEnter { index, .. }
+        | Change::ProjectileGone { index }
+        | Change::ProjectileMotion { index, .. } => Some(index),
     }
 }
 
@@ -94,34 +132,131 @@ pub fn entity(index: u32, generation: u32) -> EntityId {
     EntityId { index, generation }
 }
 
-pub fn player(index: u32) -> PlayerState {
-    PlayerState {
-        id: entity(index, 1 + index % 3),
-        pos: Vec2::new(100.0 + index as f32 * 37.5, 900.0 - index as f32 * 12.25),
-        aim: Vec2::new(0.6, -0.8),
+pub fn ivec(x: i32, y: i32) -> IVec2 {
+    IVec2::new(x, y)
+}
+
+pub fn track(x: i32, y: i32, vx: i32, vy: i32) -> Track {
+    Track {
+        pos: ivec(x, y),
+        vel: ivec(vx, vy),
+    }
+}
+
+/// At least one of every snapshot change, with signed values on both sides
+/// of the zigzag varint thresholds (-126/125, -32769/32767) and the ends of
+/// `i32`, indices and scores past the `u32` varint thresholds, and `u8`s
+/// that look like varint markers.
+pub fn every_change() -> Vec<Change> {
+    vec![
+        Change::Me { offset: ivec(0, 0) },
+        Change::Me {
+            offset: ivec(-1, 1),
+        },
+        Change::Me {
+            offset: ivec(i32::MIN, i32::MAX),
+        },
+        Change::PlayerEnter {
+            index: 0,
+            track: track(102_400, 204_800, 0, 0),
+            aim: 0,
+            hp: 100,
+            alive: true,
+        },
+        Change::PlayerEnter {
+            index: 70_000,
+            track: track(-126, 125, -32_769, 32_767),
+            aim: 255,
+            hp: 251,
+            alive: false,
+        },
+        Change::PlayerHidden { index: 3 },
+        Change::PlayerHidden { index: u32::MAX },
+        Change::PlayerMotion {
+            index: 251,
+            offset: ivec(-300, 0),
+            vel: ivec(7_509, -7_509),
+        },
+        Change::PlayerAim { index: 1, aim: 64 },
+        Change::PlayerAim { index: 2, aim: 253 },
+        Change::PlayerHealth {
+            index: 1,
+            hp: 0,
+            alive: false,
+        },
+        Change::Score {
+            index: 0,
+            kills: 0,
+            deaths: 0,
+        },
+        Change::Score {
+            index: 9,
+            kills: 65_536,
+            deaths: u32::MAX,
+        },
+        Change::PlayerLeft { index: 4 },
+        Change::ProjectileEnter {
+            index: 1_000,
+            owner: 0,
+            track: track(122_880, 204_800, 20_480, 0),
+        },
+        Change::ProjectileEnter {
+            index: 0,
+            owner: u32::MAX,
+            track: track(i32::MAX, i32::MIN, i32::MIN, i32::MAX),
+        },
+        Change::ProjectileGone { index: 1_000 },
+        Change::ProjectileMotion {
+            index: 7,
+            offset: ivec(1, -1),
+            vel: ivec(0, -20_480),
+        },
+    ]
+}
+
+/// A full snapshot of a lobby: `players` players, all in view, and
+/// `projectiles` projectiles in flight, as a server would send on join.
+pub fn snapshot(players: u32, projectiles: u32) -> Snapshot {
+    let mut changes = vec![Change::Me {
+        offset: ivec(102_400, 921_600),
+    }];
+    changes.extend((0..players).map(|index| Change::PlayerEnter {
+        index,
+        track: track(
+            102_400 + index as i32 * 38_400,
+            921_600 - index as i32 * 12_544,
+            if index % 2 == 0 { 7_509 } else { 0 },
+            -(index as i32 % 3) * 5_000,
+        ),
+        aim: (index * 37 % 256) as u8,
         hp: 100 - (index % 100) as u8,
         alive: !index.is_multiple_of(5),
+    }));
+    changes.extend((0..projectiles).map(|index| Change::ProjectileEnter {
+        index: 1_000 + index,
+        owner: index % 16,
+        track: track(index as i32 * 10_240, 51_712, -20_480, 0),
+    }));
+    changes.extend((0..players).map(|index| Change::Score {
+        index,
         kills: index * 7,
         deaths: index * 300,
-    }
-}
-
-pub fn projectile(index: u32) -> ProjectileState {
-    ProjectileState {
-        id: entity(1000 + index, 2),
-        owner: entity(index % 16, 1),
-        pos: Vec2::new(index as f32 * 10.0, 50.5),
-        vel: Vec2::new(-600.0, 0.0),
-    }
-}
-
-/// A snapshot the size of a busy lobby.
-pub fn snapshot(players: u32, projectiles: u32) -> Snapshot {
+    }));
     Snapshot {
         tick: 123_456,
-        last_input_seq: 4_000,
-        players: (0..players).map(player).collect(),
-        projectiles: (0..projectiles).map(projectile).collect(),
+        baseline_age: 0,
+        input_seq_advance: 4_000,
+        changes,
+    }
+}
+
+/// A delta snapshot carrying every change in [`every_change`].
+pub fn delta_snapshot() -> Snapshot {
+    Snapshot {
+        tick: 123_460,
+        baseline_age: 4,
+        input_seq_advance: 3,
+        changes: every_change(),
     }
 }
 
@@ -226,8 +361,8 @@ pub fn every_client_msg() -> Vec<ClientMsg> {
 }
 
 /// At least one of every server message, including `Joined` with and
-/// without a join code, empty and non-empty lists, and the error codes of
-/// protocol 3.
+/// without a join code, empty and non-empty lists, the error codes added
+/// since protocol 1, and full and delta snapshots with every kind of change.
 pub fn every_server_msg() -> Vec<ServerMsg> {
     vec![
         ServerMsg::Welcome {
@@ -284,15 +419,23 @@ pub fn every_server_msg() -> Vec<ServerMsg> {
             },
             tick: 1_000_000,
         },
+        ServerMsg::Snapshot(Snapshot::default()),
         ServerMsg::Snapshot(snapshot(0, 0)),
         ServerMsg::Snapshot(snapshot(3, 2)),
+        ServerMsg::Snapshot(delta_snapshot()),
+        ServerMsg::Snapshot(Snapshot {
+            tick: u32::MAX,
+            baseline_age: u8::MAX,
+            input_seq_advance: u32::MAX,
+            changes: vec![],
+        }),
         ServerMsg::Pong {
             client_time: 5_000_000_000,
             tick: 99,
         },
         ServerMsg::Error {
             code: ErrorCode::VersionMismatch,
-            message: "protocol version mismatch: client speaks 2, server speaks 3".into(),
+            message: "protocol version mismatch: client speaks 3, server speaks 4".into(),
         },
         ServerMsg::Error {
             code: ErrorCode::RateLimited,

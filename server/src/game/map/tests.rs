@@ -180,3 +180,40 @@ fn rejects_spawns_overlapping_a_wall() {
         Err(MapError::SpawnInWall { spawn: 1, wall: 1 })
     ));
 }
+
+#[test]
+fn view_distance_defaults_and_is_checked() {
+    assert_eq!(
+        parse("[[100, 100]]", "").unwrap().view_distance,
+        DEFAULT_VIEW_DISTANCE
+    );
+    let text = format!("view_distance = 500.0\n{}", map_text("[[100, 100]]", ""));
+    assert_eq!(Map::from_toml_str(&text).unwrap().view_distance, 500.0);
+    for bad in ["10.0", "nan", "-inf"] {
+        let text = format!("view_distance = {bad}\n{}", map_text("[[100, 100]]", ""));
+        assert!(
+            matches!(Map::from_toml_str(&text), Err(MapError::BadViewDistance(_))),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn rejects_coordinates_beyond_the_fixed_point_range() {
+    let text = map_text("[[100, 100]]", "").replace("1000", "20000");
+    assert!(
+        matches!(
+            Map::from_toml_str(&text),
+            Err(MapError::OutOfRange(MapItem::Bounds))
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn spawns_are_snapped_to_the_wire_grid() {
+    let map = parse("[[100.0001, 200.3]]", "").unwrap();
+    let s = map.spawns[0];
+    assert_eq!(rallypoint_shared::movement::snap(s), s);
+    assert!((s - glam::Vec2::new(100.0001, 200.3)).length() < 1e-3);
+}
