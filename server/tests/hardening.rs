@@ -135,11 +135,7 @@ async fn after_the_grace_period_the_seat_is_freed_and_resume_fails() {
     drop(a);
     // Grace (1 s) plus the lobby's margin (2 s): the roster shrinks to b.
     let left = tokio::time::timeout(Duration::from_secs(5), async {
-        b.recv_until(|m| match m {
-            ServerMsg::Roster { players } if players.len() == 1 => Some(()),
-            _ => None,
-        })
-        .await
+        b.roster_until(|r| r.len() == 1).await
     })
     .await;
     assert!(left.is_ok(), "seat not freed");

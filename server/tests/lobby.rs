@@ -278,3 +278,66 @@ async fn a_client_that_never_reads_holds_one_snapshot_not_a_backlog() {
     assert!(stalled.outbox.queued() <= 4, "{}", stalled.outbox.queued());
     assert!(stalled.outbox.replaced_snapshots() >= 298);
 }
+
+#[tokio::test(start_paused = true)]
+async fn joins_in_one_tick_reach_members_as_one_roster_update() {
+    let mut h = Harness::new(Config::default());
+    let mut host = h.client().await;
+    host.send(ClientMsg::CreateLobby {
+        name: "big".into(),
+        max_players: 40,
+        private: false,
+    })
+    .await;
+    // Two ticks: the first flushes the update announcing the host itself.
+    wait(TICK * 2).await;
+    host.drain();
+    // 30 players join between two ticks: 30 whole rosters to everyone
+    // would be quadratic (and overflow the 64-message control queue).
+    let mut guests = Vec::new();
+    for _ in 0..30 {
+        let mut g = h.client().await;
+        g.send(ClientMsg::JoinLobby(JoinTarget::Id(
+            rallypoint_shared::LobbyId(1),
+        )))
+        .await;
+        guests.push(g);
+    }
+    wait(TICK).await;
+    let msgs = host.drain();
+    let updates: Vec<_> = msgs
+        .iter()
+        .filter_map(|m| match m {
+            ServerMsg::RosterUpdate { added, removed } => Some((added.len(), removed.len())),
+            ServerMsg::Roster { .. } => panic!("a whole roster to an old member"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(updates, [(30, 0)]);
+    // Each guest got the whole roster as it joined (itself and those before).
+    for (i, g) in guests.iter().enumerate() {
+        let rosters: Vec<usize> = g
+            .drain()
+            .iter()
+            .filter_map(|m| match m {
+                ServerMsg::Roster { players } => Some(players.len()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(rosters, [i + 2]);
+    }
+    // Leaves coalesce the same way.
+    for g in guests.iter_mut().take(10) {
+        g.send(ClientMsg::LeaveLobby).await;
+    }
+    wait(TICK).await;
+    let removed: Vec<usize> = host
+        .drain()
+        .iter()
+        .filter_map(|m| match m {
+            ServerMsg::RosterUpdate { removed, .. } => Some(removed.len()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(removed, [10]);
+}

@@ -28,14 +28,9 @@ async fn two_players_share_a_private_lobby_by_code() {
     assert_ne!(ea, eb);
     // Both see a roster with both names, and snapshots with both entities.
     for c in [&mut a, &mut b] {
-        let names = c
-            .recv_until(|m| match m {
-                ServerMsg::Roster { players } if players.len() == 2 => {
-                    Some(players.into_iter().map(|p| p.name).collect::<Vec<_>>())
-                }
-                _ => None,
-            })
-            .await;
+        // The creator learns of bob from a `RosterUpdate`, bob of both
+        // from the `Roster` sent on joining.
+        let names = c.roster_until(|r| r.len() == 2).await;
         assert_eq!(names, ["ada", "bob"]);
         let snap = c.snapshot().await;
         let ids: Vec<_> = snap.players.keys().copied().collect();

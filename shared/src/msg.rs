@@ -145,7 +145,7 @@ pub struct ProjectileState {
     pub vel: Vec2,
 }
 
-/// A name shown for an entity, sent whenever the lobby's membership changes.
+/// A name shown for an entity, in `Roster` and `RosterUpdate`.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct RosterEntry {
     pub entity: EntityId,
@@ -222,8 +222,8 @@ pub enum ServerMsg {
         message: String,
     },
     Left,
-    /// The names behind the entities in the lobby; sent on join and
-    /// whenever someone joins or leaves.
+    /// The names behind all the entities in the lobby; sent to a client
+    /// when it joins or resumes. Changes follow as `RosterUpdate`s.
     Roster {
         players: Vec<RosterEntry>,
     },
@@ -232,5 +232,14 @@ pub enum ServerMsg {
     ShuttingDown {
         reason: String,
         drain_secs: u16,
+    },
+    /// Who joined and who left the lobby since the last update: at most one
+    /// per tick, sent to every member whenever membership changed. Apply
+    /// `added` first (insert or replace by entity), then `removed`; both are
+    /// idempotent, so an update that repeats what a `Roster` already said is
+    /// harmless.
+    RosterUpdate {
+        added: Vec<RosterEntry>,
+        removed: Vec<EntityId>,
     },
 }

@@ -181,6 +181,34 @@ fn protocol_2_messages_have_the_documented_layout() {
 }
 
 #[test]
+fn protocol_4_roster_update_is_added_then_removed() {
+    let update = ServerMsg::RosterUpdate {
+        added: vec![RosterEntry {
+            entity: entity(2, 1),
+            player: PlayerId(300),
+            name: "bo".into(),
+        }],
+        removed: vec![entity(1, 3), entity(251, 0)],
+    };
+    // Tag 9; one entry: entity, player (251 form), name; two entities.
+    let expected = [
+        9, 1, 2, 1, 251, 0x2c, 0x01, 2, b'b', b'o', 2, 1, 3, 251, 251, 0, 0,
+    ];
+    assert_eq!(server_bytes(&update), expected);
+    assert_eq!(decode_server(&expected).unwrap(), update);
+    // Both lists are there even when empty.
+    let empty = ServerMsg::RosterUpdate {
+        added: vec![],
+        removed: vec![],
+    };
+    assert_eq!(server_bytes(&empty), [9, 0, 0]);
+    assert!(matches!(
+        malformed(decode_server(&[9, 0])),
+        DecodeError::UnexpectedEnd { .. }
+    ));
+}
+
+#[test]
 fn protocol_3_input_ends_with_hitscan_then_ack_tick() {
     let input = |hitscan, ack_tick| {
         ClientMsg::Input(InputFrame {
@@ -836,10 +864,15 @@ fn huge_declared_lengths_fail_without_allocating_them() {
         assert!(largest < 16 * 1024, "{what}: allocated {largest} bytes");
     }
 
-    // A client decoding a server's LobbyList or Snapshot that declares
-    // billions of entries: bounded too, if by a larger budget.
-    let cases: [(&str, &[u8]); 3] = [
+    // A client decoding a server's LobbyList, RosterUpdate or Snapshot that
+    // declares billions of entries: bounded too, if by a larger budget.
+    let cases: [(&str, &[u8]); 5] = [
         ("lobby list", &[1, 252, 0xff, 0xff, 0xff, 0xff]),
+        ("roster update added", &[9, 252, 0xff, 0xff, 0xff, 0xff, 0]),
+        (
+            "roster update removed",
+            &[9, 0, 252, 0xff, 0xff, 0xff, 0xff],
+        ),
         // tick 0, baseline_age 0, input_seq_advance 0, then 2^32 changes.
         (
             "snapshot changes",
@@ -903,6 +936,22 @@ fn a_server_message_near_the_limit_round_trips() {
         })
         .collect();
     let msg = ServerMsg::Roster { players };
+    let bytes = server_bytes(&msg);
+    assert!(bytes.len() > MAX_SERVER_MSG_BYTES - 16, "{}", bytes.len());
+    assert_eq!(decode_server(&bytes).unwrap(), msg);
+}
+
+#[test]
+fn a_roster_update_of_removals_near_the_limit_round_trips() {
+    // A removed entity is 2 wire bytes but two u32s, 8 bytes of the decode
+    // budget. Tag, an empty `added`, a 5-byte count: 7 bytes of header.
+    let removed = (0..(MAX_SERVER_MSG_BYTES as u32 - 7) / 2)
+        .map(|i| entity(i % 250, 0))
+        .collect();
+    let msg = ServerMsg::RosterUpdate {
+        added: vec![],
+        removed,
+    };
     let bytes = server_bytes(&msg);
     assert!(bytes.len() > MAX_SERVER_MSG_BYTES - 16, "{}", bytes.len());
     assert_eq!(decode_server(&bytes).unwrap(), msg);

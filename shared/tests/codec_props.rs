@@ -269,6 +269,14 @@ fn rect() -> impl Strategy<Value = Rect> {
     (vec2(), vec2()).prop_map(|(min, max)| Rect { min, max })
 }
 
+fn roster_entry() -> impl Strategy<Value = RosterEntry> {
+    (entity_id(), varint_u64(), name()).prop_map(|(entity, player, name)| RosterEntry {
+        entity,
+        player: PlayerId(player),
+        name,
+    })
+}
+
 fn server_msg() -> impl Strategy<Value = ServerMsg> {
     let lobby_info = (varint_u32(), name(), any::<u8>(), any::<u8>(), name()).prop_map(
         |(id, name, players, max_players, map)| LobbyInfo {
@@ -284,12 +292,6 @@ fn server_msg() -> impl Strategy<Value = ServerMsg> {
         bounds,
         walls,
     });
-    let roster_entry =
-        (entity_id(), varint_u64(), name()).prop_map(|(entity, player, name)| RosterEntry {
-            entity,
-            player: PlayerId(player),
-            name,
-        });
     prop_oneof![
         (
             varint_u64(),
@@ -343,9 +345,11 @@ fn server_msg() -> impl Strategy<Value = ServerMsg> {
             message,
         }),
         Just(ServerMsg::Left),
-        vec(roster_entry, 0..8).prop_map(|players| ServerMsg::Roster { players }),
+        vec(roster_entry(), 0..8).prop_map(|players| ServerMsg::Roster { players }),
         (name(), any::<u16>())
             .prop_map(|(reason, drain_secs)| ServerMsg::ShuttingDown { reason, drain_secs }),
+        (vec(roster_entry(), 0..8), vec(entity_id(), 0..8))
+            .prop_map(|(added, removed)| ServerMsg::RosterUpdate { added, removed }),
     ]
 }
 

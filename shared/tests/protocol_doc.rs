@@ -222,6 +222,17 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
                 drain_secs: 30,
             }),
         ),
+        (
+            "server/roster-update",
+            Server(ServerMsg::RosterUpdate {
+                added: vec![RosterEntry {
+                    entity: entity(2, 1),
+                    player: PlayerId(300),
+                    name: "grace".into(),
+                }],
+                removed: vec![entity(1, 3)],
+            }),
+        ),
     ]
 }
 

@@ -5,7 +5,8 @@ that client, so each one checks that the canary keeps getting snapshots at
 the tick rate during and after the attack, and that its inputs are still
 applied (last_input_seq keeps moving). It applies every snapshot (full or
 delta) to the views it holds, as PROTOCOL.md 6.4 asks, acknowledges the
-newest, and counts any snapshot it could not apply as a failure.
+newest, and counts any snapshot it could not apply as a failure. It keeps
+its lobby's roster from Roster and RosterUpdate messages (6.10).
 
 Rates are measured by arrival time in the test process. The CI box has 2
 cores and runs a debug build, so the bound is tolerant (80% of the tick
@@ -30,6 +31,7 @@ class Canary:
     def __init__(self, ws, welcome: wire.Welcome, joined: wire.Joined, fire: bool):
         self.ws = ws
         self.tick_hz = welcome.tick_hz
+        self.player = welcome.player
         self.joined = joined
         self.fire = fire
         # Each snapshot applied, as the view it produced, by arrival time.
@@ -37,6 +39,8 @@ class Canary:
         self.views = wire.Views()
         self.snapshot_bytes = 0
         self.others: list = []  # every non-snapshot message, in order
+        # (index, generation) -> (player, name): who is in the lobby.
+        self.roster: dict = {}
         self.seq = 0
         self._reader = asyncio.create_task(self._read())
         self._player = asyncio.create_task(self._play())
@@ -77,6 +81,10 @@ class Canary:
             else:
                 if isinstance(msg, wire.Joined):
                     self.views.clear()
+                elif isinstance(msg, (wire.Roster, wire.RosterUpdate)):
+                    wire.apply_roster(self.roster, msg)
+                elif isinstance(msg, wire.Left):
+                    self.roster.clear()
                 self.others.append(msg)
 
     async def _play(self) -> None:
@@ -113,6 +121,18 @@ class Canary:
         except TimeoutError:
             seen = len(self.arrivals[-1][1].scores)
             raise AssertionError(f"lobby has {seen} players, expected {count}") from None
+
+    async def wait_for_roster(self, count: int, timeout: float = 5.0) -> None:
+        """Until the roster, built from the Roster after Joined and the
+        RosterUpdates since, names `count` players."""
+        try:
+            async with asyncio.timeout(timeout):
+                while len(self.roster) != count:
+                    self._check_tasks("waiting for the roster")
+                    await asyncio.sleep(0.02)
+        except TimeoutError:
+            seen = len(self.roster)
+            raise AssertionError(f"roster names {seen} players, expected {count}") from None
 
     def full_snapshot_bytes(self) -> int:
         """The size of a full snapshot of the newest view: what a client

@@ -18,7 +18,8 @@ strictly (a truncated message, trailing bytes or a bad tag raise
 WireError), keeping the fields the tests read. A snapshot decodes to its
 header and list of changes; `Views` applies them as PROTOCOL.md section 6.4
 says and gives the `View`s (tick, last_input_seq, players, scores ...) the
-tests read.
+tests read. `apply_roster` keeps a lobby's roster from `Roster` and
+`RosterUpdate` messages as section 6.10 says.
 """
 
 from __future__ import annotations
@@ -322,7 +323,13 @@ class Error:
 
 @dataclass
 class Roster:
-    players: list[tuple[EntityId, int, str]]
+    players: list[tuple[EntityId, int, str]]  # entity, player, name
+
+
+@dataclass
+class RosterUpdate:
+    added: list[tuple[EntityId, int, str]]  # entity, player, name
+    removed: list[EntityId]
 
 
 @dataclass
@@ -664,8 +671,35 @@ class Views:
         return self.views[-1].tick if self.views else 0
 
 
+def _roster_entries(r: _Reader) -> list[tuple[EntityId, int, str]]:
+    return [(r.entity(), r.varint(U64), r.string()) for _ in range(r.varint(U64))]
+
+
 def _roster(r: _Reader) -> Roster:
-    return Roster([(r.entity(), r.varint(U64), r.string()) for _ in range(r.varint(U64))])
+    return Roster(_roster_entries(r))
+
+
+def _roster_update(r: _Reader) -> RosterUpdate:
+    added = _roster_entries(r)
+    return RosterUpdate(added, [r.entity() for _ in range(r.varint(U64))])
+
+
+def apply_roster(roster: dict, msg) -> None:
+    """Applies a Roster or RosterUpdate to `roster`, a client's table of
+    its lobby: (index, generation) -> (player, name). A Roster replaces it
+    all; an update inserts or replaces its `added`, then deletes its
+    `removed`, ignoring entities not held (PROTOCOL.md 6.10)."""
+    if isinstance(msg, Roster):
+        roster.clear()
+        added, removed = msg.players, []
+    elif isinstance(msg, RosterUpdate):
+        added, removed = msg.added, msg.removed
+    else:
+        raise TypeError(f"not a roster message: {msg!r}")
+    for entity, player, name in added:
+        roster[(entity.index, entity.generation)] = (player, name)
+    for entity in removed:
+        roster.pop((entity.index, entity.generation), None)
 
 
 def _lobby_list(r: _Reader) -> LobbyList:
@@ -683,6 +717,7 @@ _DECODERS = {
     6: lambda r: Left(),
     7: _roster,
     8: lambda r: ShuttingDown(r.string(), r.varint(U16)),
+    9: _roster_update,
 }
 
 

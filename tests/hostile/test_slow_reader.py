@@ -46,7 +46,17 @@ async def lobby_with_slow_readers(server, slow: int, active: int):
     others = [await Canary.start(server, f"p{i}", code=code, fire=True) for i in range(active - 1)]
     sloths = [await slow_reader(server, code) for _ in range(slow)]
     await host.wait_for_players(active + slow)
-    return [host, *others], sloths
+    # Each player who reads learned of those already there from the Roster
+    # after its Joined, and of later joiners from RosterUpdates (PROTOCOL.md
+    # 6.10): all end up with the same roster, naming everyone.
+    players = [host, *others]
+    for p in players:
+        await p.wait_for_roster(active + slow)
+    for p in players:
+        assert p.roster == host.roster, "the players' rosters differ"
+        entity = (p.joined.entity.index, p.joined.entity.generation)
+        assert host.roster[entity][0] == p.player, f"{entity} not in the roster"
+    return players, sloths
 
 
 @bounded(40)

@@ -1,5 +1,5 @@
 """The Python codec against the byte dumps of docs/PROTOCOL.md section 8
-(and the v2, v3 and v4 additions), so that a failing hostile test is never just
+(and the v2, v3 and v4 additions, RosterUpdate included), so that a failing hostile test is never just
 this codec disagreeing with the document. No server needed."""
 
 import pytest
@@ -77,6 +77,51 @@ DELTA = h(
     "06 00 03 00"
     "06 03 00 02"
 )
+
+
+# The RosterUpdate dump of section 8: grace (player 300) joined as entity
+# (2, 1), and entity (1, 3) left.
+ROSTER_UPDATE = h("09 01 0201 fb2c01 05 6772616365 01 0103")
+
+
+def test_roster_messages_decode():
+    update = wire.decode_server(ROSTER_UPDATE)
+    assert update == wire.RosterUpdate(
+        added=[(wire.EntityId(2, 1), 300, "grace")], removed=[wire.EntityId(1, 3)]
+    )
+    assert wire.decode_server(h("09 00 00")) == wire.RosterUpdate([], [])
+    # Only removals; an entity past the one-byte varint range.
+    assert wire.decode_server(h("09 00 02 0103 fbfb00 00")) == wire.RosterUpdate(
+        [], [wire.EntityId(1, 3), wire.EntityId(251, 0)]
+    )
+    roster = wire.decode_server(h("07 01 0001 2a 03616461"))
+    assert roster == wire.Roster([(wire.EntityId(0, 1), 42, "ada")])
+
+
+def test_the_roster_is_replaced_by_a_roster_and_patched_by_updates():
+    ada, bob = wire.EntityId(0, 1), wire.EntityId(1, 3)
+    table = {(9, 9): (9, "stale")}
+    wire.apply_roster(table, wire.Roster([(ada, 42, "ada"), (bob, 7, "bob")]))
+    assert table == {(0, 1): (42, "ada"), (1, 3): (7, "bob")}
+    # The documented example: grace in, bob out.
+    wire.apply_roster(table, wire.decode_server(ROSTER_UPDATE))
+    assert table == {(0, 1): (42, "ada"), (2, 1): (300, "grace")}
+    # Idempotent: the same update again (as a joiner may get one repeating
+    # its Roster) changes nothing; removing what is not held is ignored.
+    wire.apply_roster(table, wire.decode_server(ROSTER_UPDATE))
+    assert table == {(0, 1): (42, "ada"), (2, 1): (300, "grace")}
+    # Added first, then removed: an entity in both ends up gone; an added
+    # entity replaces the entry with the same index and generation only.
+    wire.apply_roster(
+        table,
+        wire.RosterUpdate(
+            [(wire.EntityId(5, 0), 8, "eve"), (wire.EntityId(0, 2), 43, "ada2")],
+            [wire.EntityId(5, 0)],
+        ),
+    )
+    assert table == {(0, 1): (42, "ada"), (2, 1): (300, "grace"), (0, 2): (43, "ada2")}
+    wire.apply_roster(table, wire.RosterUpdate([(ada, 42, "Ada")], []))
+    assert table[(0, 1)] == (42, "Ada")
 
 
 def test_signed_integers_are_zigzag_varints():
@@ -163,10 +208,14 @@ def test_views_refuse_what_they_cannot_apply():
     "data",
     [h("05 01"), h("06 00"), h("00 2a 02 1e fc00020000"), h("ff"),
      FULL[:-1], FULL + h("00"), h("03 00 00 00 01 0b"), h("03 00 00 00 01 05 01 05 02"),
-     h("03 00 00 00 01 00 fd0000000000000000 00"), h("03 00 00 00 fc00000001")],
+     h("03 00 00 00 01 00 fd0000000000000000 00"), h("03 00 00 00 fc00000001"),
+     ROSTER_UPDATE[:-1], ROSTER_UPDATE + h("00"), h("09 00"), h("09 00 01 fd0000000000000000 00"),
+     h("09 00 fcffffffff"), h("0a")],
     ids=["truncated", "trailing", "varint-too-wide", "bad-tag",
          "snapshot-truncated", "snapshot-trailing", "bad-change-tag", "bad-bool",
-         "i32-too-wide", "huge-change-count"],
+         "i32-too-wide", "huge-change-count",
+         "roster-update-truncated", "roster-update-trailing", "roster-update-no-removed",
+         "roster-update-entity-too-wide", "roster-update-huge-count", "tag-after-the-last"],
 )
 def test_bad_server_bytes_are_refused(data):
     with pytest.raises(wire.WireError):

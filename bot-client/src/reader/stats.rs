@@ -242,7 +242,9 @@ impl RecvStats {
                 debug!(%reason, drain_secs, "server shutting down");
                 Some(Event::ShuttingDown { drain_secs })
             }
-            ServerMsg::LobbyList { .. } | ServerMsg::Roster { .. } => None,
+            ServerMsg::LobbyList { .. }
+            | ServerMsg::Roster { .. }
+            | ServerMsg::RosterUpdate { .. } => None,
         };
         Outcome { event, own: None }
     }

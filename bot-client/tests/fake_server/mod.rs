@@ -48,7 +48,7 @@ use tokio::sync::mpsc;
 
 pub use liveness::PING_EVERY;
 use liveness::{Liveness, pinger};
-use wire::{Out, OutTx, joined_msg, roster, ticker, writer};
+use wire::{Out, OutTx, joined_msg, roster, roster_update, ticker, writer};
 use world::World;
 
 /// The join code of every lobby the fake creates.
@@ -69,8 +69,8 @@ pub enum Script {
     /// `Joined`: `ShuttingDown` to every connection, `Error(ShuttingDown)`
     /// to any `Hello` or `Resume`, and a close with 1001 200 ms later.
     ShutDown,
-    /// Plays, but also sends undecodable bytes, a text frame and
-    /// unsolicited `Roster`/`LobbyList` messages.
+    /// Plays, but also sends undecodable bytes, a text frame, an
+    /// unsolicited `LobbyList` and a `RosterUpdate` after each join.
     Noisy,
     /// Plays, but never answers `LeaveLobby`.
     NoLeft,
@@ -433,8 +433,9 @@ impl Conn {
         player.deaths.store(2, Ordering::Relaxed);
         player.ack_tick.store(0, Ordering::Relaxed);
         self.send(joined_msg(&player, created));
+        self.send(roster(&player));
         if self.server.script == Script::Noisy {
-            self.send(roster(&player));
+            self.send(roster_update(&player));
         }
         player.joined.store(true, Ordering::Relaxed);
         let out = self.out.clone();

@@ -10,7 +10,7 @@ use std::time::Duration;
 use fastwebsockets::{Frame, OpCode, Payload};
 use glam::Vec2;
 use rallypoint_shared::snapshot::ScoreView;
-use rallypoint_shared::{LobbyId, MapInfo, Rect, RosterEntry, ServerMsg, encode_server};
+use rallypoint_shared::{EntityId, LobbyId, MapInfo, Rect, RosterEntry, ServerMsg, encode_server};
 use tokio::sync::mpsc;
 
 use super::world::Sent;
@@ -52,12 +52,31 @@ pub(super) fn joined_msg(player: &Player, created: Option<u8>) -> ServerMsg {
     }
 }
 
+fn roster_entry(player: &Player) -> RosterEntry {
+    RosterEntry {
+        entity: player.entity,
+        player: player.id,
+        name: "bot".into(),
+    }
+}
+
+/// The whole roster, as after every `Joined`: the fake's lobbies show each
+/// player alone.
 pub(super) fn roster(player: &Player) -> ServerMsg {
     ServerMsg::Roster {
-        players: vec![RosterEntry {
-            entity: player.entity,
-            player: player.id,
-            name: "bot".into(),
+        players: vec![roster_entry(player)],
+    }
+}
+
+/// A roster update as a real server may send right after a join: the
+/// joiner again (updates repeat what the `Roster` said), and someone who
+/// left who was never in it.
+pub(super) fn roster_update(player: &Player) -> ServerMsg {
+    ServerMsg::RosterUpdate {
+        added: vec![roster_entry(player)],
+        removed: vec![EntityId {
+            index: u32::MAX,
+            generation: 1,
         }],
     }
 }

@@ -23,6 +23,7 @@ mod task;
 pub use registry::{JOIN_CODE_LEN, JoinError, Registry, Seat};
 pub use task::{
     DETACH_MARGIN, LobbyCmd, LobbyHandle, LobbySpec, MAX_INPUTS_PER_TICK, MAX_PENDING_INPUTS,
+    MAX_ROSTER_CHANGES,
 };
 
 /// Commands a lobby's channel holds before senders wait (joins, leaves) or

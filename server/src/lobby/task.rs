@@ -31,6 +31,12 @@ pub const MAX_INPUTS_PER_TICK: usize = 2;
 /// When full, the oldest pending input is dropped: the newest intent wins.
 pub const MAX_PENDING_INPUTS: usize = 32;
 
+/// Most joins and leaves one `RosterUpdate` lists. Default: 64. Past it the
+/// pending changes are dropped and the next tick sends the whole roster
+/// instead (at most 255 names), so the pending list and one update stay
+/// bounded whatever the churn.
+pub const MAX_ROSTER_CHANGES: usize = 64;
+
 /// What a lobby is, fixed at creation.
 #[derive(Debug, Clone)]
 pub struct LobbySpec {
@@ -45,7 +51,8 @@ pub struct LobbySpec {
 /// connection the player has since replaced by resuming.
 pub enum LobbyCmd {
     /// Add a player who holds a seat. The lobby keeps the seat until the
-    /// player is gone for good, and answers with `Joined` and a `Roster`.
+    /// player is gone for good, and answers with `Joined` and a `Roster`;
+    /// the others hear of it in the next tick's `RosterUpdate`.
     Join {
         player: PlayerId,
         name: String,
@@ -147,6 +154,11 @@ pub(super) struct Lobby {
     frames: Frames,
     grid: Grid,
     encoder: Encoder,
+    /// Membership changes not yet sent as a `RosterUpdate`.
+    roster_added: Vec<RosterEntry>,
+    roster_removed: Vec<EntityId>,
+    /// Too many changes piled up: send the whole roster at the next tick.
+    roster_overflow: bool,
 }
 
 /// Starts a lobby's task and returns its handle.
@@ -178,6 +190,9 @@ pub(super) fn spawn(
         frames: Frames::new(),
         grid,
         encoder: Encoder::new(),
+        roster_added: Vec::new(),
+        roster_removed: Vec::new(),
+        roster_overflow: false,
     };
     tracker.spawn(lobby.run(rx, shutdown));
     handle
@@ -292,10 +307,19 @@ impl Lobby {
             last_accepted: 0,
             replica: Replica::new(),
         });
+        let i = self.members.len() - 1;
         if let Some(bytes) = self.encode(&joined) {
-            self.send_control(self.members.len() - 1, bytes);
+            self.send_control(i, bytes);
         }
-        self.broadcast_roster();
+        self.send_roster(i);
+        let m = &self.members[i];
+        let entry = RosterEntry {
+            entity: m.entity,
+            player: m.player,
+            name: m.name.clone(),
+        };
+        self.roster_added.push(entry);
+        self.cap_roster_changes();
     }
 
     /// Points a detached member at its new connection; false if the
@@ -314,7 +338,7 @@ impl Lobby {
         if let Some(bytes) = self.encode(&joined) {
             self.send_control(i, bytes);
         }
-        self.broadcast_roster();
+        self.send_roster(i);
         true
     }
 
@@ -328,7 +352,9 @@ impl Lobby {
         {
             let _ = outbox.push(OutFrame::Message(bytes));
         }
-        self.broadcast_roster();
+        self.roster_added.retain(|e| e.entity != member.entity);
+        self.roster_removed.push(member.entity);
+        self.cap_roster_changes();
     }
 
     /// Frees the seats of members detached for longer than `limit`.
@@ -366,6 +392,7 @@ impl Lobby {
     }
 
     /// One simulation tick:
+    /// 0) tell every member who joined or left since the last tick;
     /// 1) collect each member's pending inputs, in order, up to the cap;
     /// 2) step the world;
     /// 3) turn its state into this tick's frame (fixed point, once for all)
@@ -373,6 +400,7 @@ impl Lobby {
     /// 4) encode and offer every member its snapshot: a delta against its
     ///    acknowledged baseline, or full.
     fn tick(&mut self) {
+        self.flush_roster_changes();
         self.collect_inputs();
         let events = self.world.step(&self.inputs);
         for event in &events {
@@ -428,17 +456,52 @@ impl Lobby {
         }
     }
 
-    fn broadcast_roster(&mut self) {
-        let players = self
-            .members
+    /// Past [`MAX_ROSTER_CHANGES`] pending changes, forget them and send
+    /// the whole roster at the next tick instead.
+    fn cap_roster_changes(&mut self) {
+        if self.roster_added.len() + self.roster_removed.len() > MAX_ROSTER_CHANGES {
+            self.roster_added.clear();
+            self.roster_removed.clear();
+            self.roster_overflow = true;
+        }
+    }
+
+    fn roster(&self) -> Vec<RosterEntry> {
+        self.members
             .iter()
             .map(|m| RosterEntry {
                 entity: m.entity,
                 player: m.player,
                 name: m.name.clone(),
             })
-            .collect();
+            .collect()
+    }
+
+    /// The whole roster, to one member (on join and resume).
+    fn send_roster(&mut self, index: usize) {
+        let players = self.roster();
         if let Some(bytes) = self.encode(&ServerMsg::Roster { players }) {
+            self.send_control(index, bytes);
+        }
+    }
+
+    /// Tells every member who joined and left since the last tick, in one
+    /// message: membership churn costs each member at most one control
+    /// message per tick, however many joined or left (a whole roster per
+    /// change would be quadratic in a big lobby and overflow queues).
+    fn flush_roster_changes(&mut self) {
+        let added = std::mem::take(&mut self.roster_added);
+        let removed = std::mem::take(&mut self.roster_removed);
+        let msg = if std::mem::take(&mut self.roster_overflow) {
+            ServerMsg::Roster {
+                players: self.roster(),
+            }
+        } else if added.is_empty() && removed.is_empty() {
+            return;
+        } else {
+            ServerMsg::RosterUpdate { added, removed }
+        };
+        if let Some(bytes) = self.encode(&msg) {
             for i in 0..self.members.len() {
                 self.send_control(i, bytes.clone());
             }

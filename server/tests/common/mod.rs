@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test file uses a different subset
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -11,7 +12,8 @@ use rallypoint_server::Config;
 use rallypoint_shared::baselines::Baselines;
 use rallypoint_shared::snapshot::WorldView;
 use rallypoint_shared::{
-    ClientMsg, JoinTarget, PROTOCOL_VERSION, ResumeToken, ServerMsg, decode_server, encode_client,
+    ClientMsg, EntityId, JoinTarget, PROTOCOL_VERSION, ResumeToken, ServerMsg, decode_server,
+    encode_client,
 };
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -62,6 +64,8 @@ pub struct Client {
     /// Every snapshot received is applied here, as a real client would
     /// (cleared on `Joined`); a snapshot that does not apply fails the test.
     pub baselines: Baselines,
+    /// The lobby's roster as `Roster` and `RosterUpdate` messages built it.
+    pub roster: BTreeMap<EntityId, String>,
 }
 
 /// What a client saw instead of a message.
@@ -80,6 +84,7 @@ impl Client {
             ws,
             welcome: None,
             baselines: Baselines::new(),
+            roster: BTreeMap::new(),
         }
     }
 
@@ -131,6 +136,18 @@ impl Client {
                         ServerMsg::Snapshot(s) => {
                             self.baselines.receive(s).unwrap();
                         }
+                        ServerMsg::Roster { players } => {
+                            self.roster =
+                                players.iter().map(|p| (p.entity, p.name.clone())).collect();
+                        }
+                        ServerMsg::RosterUpdate { added, removed } => {
+                            for p in added {
+                                self.roster.insert(p.entity, p.name.clone());
+                            }
+                            for e in removed {
+                                self.roster.remove(e);
+                            }
+                        }
                         _ => {}
                     }
                     return Ok(msg);
@@ -155,6 +172,17 @@ impl Client {
                 return t;
             }
         }
+    }
+
+    /// Reads messages until the roster passes `pick`; returns its names.
+    pub async fn roster_until(
+        &mut self,
+        mut pick: impl FnMut(&BTreeMap<EntityId, String>) -> bool,
+    ) -> Vec<String> {
+        while !pick(&self.roster) {
+            self.recv().await;
+        }
+        self.roster.values().cloned().collect()
     }
 
     /// The view after the next snapshot.

@@ -16,7 +16,7 @@ use rallypoint_shared::{
 /// How many `ClientMsg` variants there are; tags are `0..CLIENT_VARIANTS`.
 pub const CLIENT_VARIANTS: u32 = 9;
 /// How many `ServerMsg` variants there are; tags are `0..SERVER_VARIANTS`.
-pub const SERVER_VARIANTS: u32 = 9;
+pub const SERVER_VARIANTS: u32 = 10;
 /// How many snapshot `Change` variants there are; tags are
 /// `0..CHANGE_VARIANTS`.
 pub const CHANGE_VARIANTS: u32 = 11;
@@ -48,6 +48,7 @@ pub fn server_tag(msg: &ServerMsg) -> u32 {
         ServerMsg::Left => 6,
         ServerMsg::Roster { .. } => 7,
         ServerMsg::ShuttingDown { .. } => 8,
+        ServerMsg::RosterUpdate { .. } => 9,
     }
 }
 
@@ -362,7 +363,8 @@ pub fn every_client_msg() -> Vec<ClientMsg> {
 
 /// At least one of every server message, including `Joined` with and
 /// without a join code, empty and non-empty lists, the error codes added
-/// since protocol 1, and full and delta snapshots with every kind of change.
+/// since protocol 1, full and delta snapshots with every kind of change,
+/// and roster updates that add, remove, both, or (harmlessly) neither.
 pub fn every_server_msg() -> Vec<ServerMsg> {
     vec![
         ServerMsg::Welcome {
@@ -468,6 +470,37 @@ pub fn every_server_msg() -> Vec<ServerMsg> {
         ServerMsg::ShuttingDown {
             reason: String::new(),
             drain_secs: u16::MAX,
+        },
+        ServerMsg::RosterUpdate {
+            added: vec![],
+            removed: vec![],
+        },
+        ServerMsg::RosterUpdate {
+            added: vec![RosterEntry {
+                entity: entity(2, 1),
+                player: PlayerId(300),
+                name: "grace".into(),
+            }],
+            removed: vec![],
+        },
+        ServerMsg::RosterUpdate {
+            added: vec![],
+            removed: vec![entity(1, 3), entity(u32::MAX, 251)],
+        },
+        ServerMsg::RosterUpdate {
+            added: vec![
+                RosterEntry {
+                    entity: entity(251, 70_000),
+                    player: PlayerId(u64::MAX),
+                    name: "Zoë 🦀".into(),
+                },
+                RosterEntry {
+                    entity: entity(0, 0),
+                    player: PlayerId(0),
+                    name: String::new(),
+                },
+            ],
+            removed: vec![entity(251, 69_999)],
         },
     ]
 }

@@ -248,3 +248,29 @@ fn pongs_measure_rtt_and_ignore_future_times() {
     assert_eq!(s.rtt_us.len(), 1);
     assert!(s.rtt_us.equivalent(s.rtt_us.max(), 1_000));
 }
+
+#[test]
+fn rosters_and_roster_updates_are_just_bytes() {
+    let acks = AckRing::new();
+    let mut s = RecvStats::new();
+    let entry = rallypoint_shared::RosterEntry {
+        entity: ME,
+        player: rallypoint_shared::PlayerId(7),
+        name: "bot".into(),
+    };
+    let msgs = [
+        ServerMsg::Roster {
+            players: vec![entry.clone()],
+        },
+        ServerMsg::RosterUpdate {
+            added: vec![entry],
+            removed: vec![ME],
+        },
+    ];
+    for msg in msgs {
+        let outcome = s.on_message(msg, 20, 1_000, &acks);
+        assert!(outcome.event.is_none() && outcome.own.is_none());
+    }
+    assert_eq!(s.snapshots, 0);
+    assert_eq!(s.deltas.full_bytes + s.deltas.delta_bytes, 0);
+}
