@@ -1,5 +1,5 @@
-//! HTTP/1.1 on hyper: the WebSocket upgrade at `GET /ws`, `GET /healthz`
-//! and `GET /lobbies`. Each TCP connection holds one permit of the
+//! HTTP/1.1 on hyper: the WebSocket upgrade at `GET /ws`, `GET /healthz`,
+//! `GET /lobbies`, and the browser client's files at `GET /` and below. Each TCP connection holds one permit of the
 //! connection cap for as long as it, or the WebSocket it became, lives.
 
 use std::net::SocketAddr;
@@ -71,6 +71,15 @@ fn route(
             Err(_) => text(StatusCode::INTERNAL_SERVER_ERROR, "cannot list lobbies\n"),
         },
         (_, "/ws" | "/healthz" | "/lobbies") => text(StatusCode::METHOD_NOT_ALLOWED, "use GET\n"),
+        (&Method::GET, path) => match crate::web::asset(path) {
+            Some((bytes, kind)) => Response::builder()
+                .header(header::CONTENT_TYPE, kind)
+                // Always revalidate: a new server build may bring new files.
+                .header(header::CACHE_CONTROL, "no-cache")
+                .body(Body::from(Bytes::from_static(bytes)))
+                .unwrap_or_default(),
+            None => text(StatusCode::NOT_FOUND, "not found\n"),
+        },
         _ => text(StatusCode::NOT_FOUND, "not found\n"),
     }
 }

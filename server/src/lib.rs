@@ -5,7 +5,9 @@
 //! # Layout
 //! - [`config`]: defaults, the TOML file and the flags.
 //! - [`server`]: the listener, the connection cap and shutdown.
-//! - [`http`]: hyper routes: `/ws` (upgrade), `/healthz`, `/lobbies`.
+//! - [`http`]: hyper routes: `/ws` (upgrade), `/healthz`, `/lobbies`, and
+//!   the browser client's files.
+//! - [`web`]: the browser client (`assets/web/`), embedded at build time.
 //! - [`caps`]: the global and per-IP connection caps.
 //! - [`ws`]: the WebSocket transport: checked reader half, writer half.
 //! - [`mask_check`]: refuses unmasked client frames.
@@ -40,6 +42,7 @@ pub mod replication;
 pub mod resume;
 pub mod server;
 pub mod session;
+pub mod web;
 pub mod ws;
 
 pub use config::{Cli, Config};

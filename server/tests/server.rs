@@ -310,3 +310,16 @@ async fn acknowledged_snapshots_become_small_deltas() {
     let stats = a.baselines.stats();
     assert_eq!((stats.missing_baseline, stats.resets), (0, 0));
 }
+
+#[tokio::test]
+async fn the_browser_client_is_served_at_the_root() {
+    let server = TestServer::start(Config::default()).await;
+    let (status, body) = http_get(&server, "/").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("<canvas"), "{body}");
+    let (status, body) = http_get(&server, "/js/codec.js").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("PROTOCOL_VERSION"));
+    assert_eq!(http_get(&server, "/../Cargo.toml").await.0, 404);
+    assert_eq!(http_get(&server, "/nope.html").await.0, 404);
+}

@@ -1,0 +1,40 @@
+// What the page tells a person when something goes wrong: each ErrorCode of
+// docs/PROTOCOL.md section 7 as plain text, and the connection troubles the
+// page itself runs into. The server's own `message` is for humans too but
+// "not stable", so it is only appended as detail, never parsed.
+
+const TEXT = {
+  BadMessage: 'The server could not read a message from this page. Reload the page.',
+  VersionMismatch: 'This page and the server speak different protocol versions. Reload the page to get the version the server serves.',
+  UnexpectedMessage: 'The server did not expect that request right now.',
+  InvalidField: 'Something was out of range: a name must be 1 to 24 characters, a lobby name 1 to 32, max players 1 to 255.',
+  LobbyNotFound: 'No lobby has that code (or that lobby has closed). Check the code and try again.',
+  LobbyFull: 'That lobby is full.',
+  TooManyLobbies: 'The server is running as many lobbies as it can. Join an existing lobby or try again later.',
+  ServerFull: 'The server is full. Try again later.',
+  ShuttingDown: 'The server is shutting down and starts no new games.',
+  LobbyClosed: 'That lobby has closed.',
+  RateLimited: 'This page sent too many messages and the server closed the connection.',
+  ResumeRejected: 'The connection was lost for too long and your seat is gone. You are back in the menu.',
+};
+
+/** The text for a server `Error { code, message }`. */
+export function errorText(code, message) {
+  const text = TEXT[code] ?? `The server refused the request (${code}).`;
+  // Detail only where it adds something a person can act on.
+  if (code === 'VersionMismatch' || code === 'InvalidField') return message ? `${text} (${message})` : text;
+  return text;
+}
+
+export const CLIENT_TEXT = {
+  cannotConnect: 'Cannot reach the server. Retrying…',
+  lost: 'Connection lost. Reconnecting…',
+  lostForGood: 'Connection lost and the seat could not be resumed in time. You are back in the menu.',
+  shutdown: (secs) => `The server is shutting down (in at most ${secs} s).`,
+  closedByServer: (code, reason) => `The server closed the connection (${code}${reason ? `: ${reason}` : ''}).`,
+  badName: 'Enter a name of 1 to 24 characters.',
+  badLobbyName: 'A lobby name must be 1 to 32 characters.',
+  badMaxPlayers: 'Max players must be a whole number from 1 to 255.',
+  badCode: 'Enter a join code.',
+  decode: 'The server sent something this page cannot read. Reload the page.',
+};

@@ -1,0 +1,180 @@
+// The connection to the server: one WebSocket at a time, the handshake
+// (Hello, or Resume with the newest token), and what to do when the socket
+// goes (PROTOCOL 6.1, 6.6, 7). It decodes every message and hands the rest
+// to the page; it knows nothing about lobbies or the game.
+//
+// Session rules kept here:
+// - every Welcome brings a new resume token; only the newest is kept;
+// - a close the page did not ask for (1006, or 1008 from a peer timeout)
+//   may have left the session held: Resume on a new socket, retrying with
+//   a back-off, until resume_grace_secs after the drop;
+// - a close after an Error that ends the session (VersionMismatch,
+//   BadMessage, RateLimited, a bad Hello name), a shutdown (1001) or a
+//   superseded connection is final: no resume;
+// - ResumeRejected (or the grace running out) starts over with Hello.
+
+import { encodeClient, decodeServer, PROTOCOL_VERSION } from './codec.js';
+
+/** Errors after which the server closes and the session is over. */
+const ENDING_ERRORS = new Set(['VersionMismatch', 'BadMessage', 'RateLimited', 'ServerFull']);
+/** Back-off between reconnect attempts, in ms: doubles up to the cap. */
+const RETRY_MIN_MS = 250;
+const RETRY_MAX_MS = 2000;
+
+export class Net {
+  /**
+   * @param {string} url  ws(s)://host/ws
+   * @param {object} on   callbacks: welcome(msg, resumed), message(msg),
+   *   lost() (the socket dropped, resuming), resumeFailed() (seat gone,
+   *   starting over), ended({error, code, reason}) (final, no retry),
+   *   unreachable() (could not connect, retrying), decodeError(err)
+   */
+  constructor(url, on) {
+    this.url = url;
+    this.on = on;
+    this.ws = null;
+    this.gen = 0;
+    this.name = null;
+    this.token = null;
+    this.graceMs = 0;
+    this.lostAt = null; // when the session's socket dropped (resume deadline base)
+    this.welcomed = false;
+    this.lastError = null;
+    this.retryMs = RETRY_MIN_MS;
+    this.retryTimer = null;
+    this.bytesDown = 0;
+    this.bytesUp = 0;
+  }
+
+  /** A new session as `name`: ends any current one with a close frame. */
+  start(name) {
+    this.stop();
+    this.name = name;
+    this.token = null;
+    this.lostAt = null;
+    this.open({ type: 'Hello', protocol_version: PROTOCOL_VERSION, name });
+  }
+
+  /** Ends the session (close frame: the server frees the seat at once). */
+  stop() {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.gen++;
+    if (this.ws) {
+      try { this.ws.close(1000, 'bye'); } catch { /* already closing */ }
+    }
+    this.ws = null;
+    this.welcomed = false;
+  }
+
+  /** Sends a message if the session is up; false if it is not. */
+  send(msg) {
+    if (!this.welcomed || !this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    const bytes = encodeClient(msg);
+    this.bytesUp += bytes.length;
+    this.ws.send(bytes);
+    return true;
+  }
+
+  open(first) {
+    const gen = ++this.gen;
+    this.welcomed = false;
+    this.lastError = null;
+    const ws = new WebSocket(this.url);
+    ws.binaryType = 'arraybuffer';
+    this.ws = ws;
+    let opened = false;
+    ws.onopen = () => {
+      if (gen !== this.gen) return;
+      opened = true;
+      ws.send(encodeClient(first));
+    };
+    ws.onmessage = (ev) => {
+      if (gen !== this.gen) return;
+      this.receive(ev.data);
+    };
+    ws.onclose = (ev) => {
+      if (gen !== this.gen) return;
+      this.ws = null;
+      this.closed(ev, opened, first.type === 'Resume');
+    };
+    // An error is always followed by a close, handled there.
+    ws.onerror = () => {};
+  }
+
+  receive(data) {
+    this.bytesDown += data.byteLength;
+    let msg;
+    try {
+      msg = decodeServer(new Uint8Array(data));
+    } catch (err) {
+      this.on.decodeError(err);
+      return;
+    }
+    if (msg.type === 'Welcome') {
+      const resumed = this.lostAt !== null;
+      this.token = msg.resume_token;
+      this.graceMs = msg.resume_grace_secs * 1000;
+      this.lostAt = null;
+      this.welcomed = true;
+      this.retryMs = RETRY_MIN_MS;
+      this.on.welcome(msg, resumed);
+      return;
+    }
+    if (msg.type === 'Error') this.lastError = msg;
+    this.on.message(msg);
+  }
+
+  closed(ev, opened, wasResume) {
+    const wasWelcomed = this.welcomed;
+    this.welcomed = false;
+    const err = this.lastError;
+    if (err && err.code === 'ResumeRejected') {
+      this.on.resumeFailed();
+      this.restart();
+      return;
+    }
+    if (err && (ENDING_ERRORS.has(err.code) || (!wasWelcomed && err.code === 'InvalidField'))) {
+      this.on.ended({ error: err, code: ev.code, reason: ev.reason });
+      return;
+    }
+    if (ev.code === 1001 || (ev.code === 1008 && /resumed on another connection/.test(ev.reason))) {
+      this.on.ended({ error: null, code: ev.code, reason: ev.reason });
+      return;
+    }
+    if (this.token && (wasWelcomed || wasResume)) {
+      // The session may be held: resume within the grace.
+      if (this.lostAt === null) {
+        this.lostAt = performance.now();
+        this.on.lost();
+      }
+      if (performance.now() - this.lostAt < this.graceMs) {
+        this.retry(() => this.open({ type: 'Resume', protocol_version: PROTOCOL_VERSION, token: this.token }));
+        return;
+      }
+      this.on.resumeFailed();
+      this.restart();
+      return;
+    }
+    // Never got a session: keep trying to say Hello.
+    if (!opened) this.on.unreachable();
+    this.retry(() => this.open({ type: 'Hello', protocol_version: PROTOCOL_VERSION, name: this.name }));
+  }
+
+  /** Starts over with Hello after a lost session. */
+  restart() {
+    this.token = null;
+    this.lostAt = null;
+    this.retry(() => this.open({ type: 'Hello', protocol_version: PROTOCOL_VERSION, name: this.name }));
+  }
+
+  retry(fn) {
+    clearTimeout(this.retryTimer);
+    const wait = this.retryMs;
+    this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      fn();
+    }, wait);
+  }
+}

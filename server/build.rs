@@ -1,0 +1,7 @@
+//! The browser client in `assets/web/` is embedded into the server binary
+//! (see `src/web.rs`); rebuild whenever a file there changes.
+
+fn main() {
+    println!("cargo:rerun-if-changed=../assets/web");
+    println!("cargo:rerun-if-changed=build.rs");
+}
