@@ -47,6 +47,18 @@ enum End {
 }
 
 impl End {
+    /// The `reason` label of the disconnect metric: a static string, so
+    /// the label set stays bounded.
+    fn metric_reason(&self) -> &'static str {
+        match self {
+            End::Peer { code: Some(_) } => "peer closed",
+            End::Peer { code: None } => "peer gone",
+            End::Closed { reason, .. } => reason,
+            End::Lost(_) => "lost",
+            End::Superseded => "superseded",
+        }
+    }
+
     fn ending(&self) -> Ending {
         match self {
             End::Peer { code: Some(_) } | End::Closed { .. } => Ending::Final,
@@ -79,6 +91,8 @@ pub async fn run(ws: WebSocket<Upgraded>, shared: Arc<Shared>, player: PlayerId,
     };
     let mut session = Session::new(player, ctx, outbox.clone(), kick.clone());
     debug!("connected");
+    let metrics = crate::metrics::metrics();
+    metrics.connections.inc();
 
     let end = {
         let reading = read_messages(&mut reader, &mut session, &outbox, config.hello_timeout());
@@ -131,6 +145,8 @@ pub async fn run(ws: WebSocket<Upgraded>, shared: Arc<Shared>, player: PlayerId,
         }
     };
     session.finish(end.ending()).await;
+    metrics.connections.dec();
+    metrics.disconnect(end.metric_reason());
     match end {
         End::Peer { code } => debug!(?code, "disconnected"),
         End::Closed { code, reason } => info!(code, reason, "closed by server"),

@@ -1,5 +1,5 @@
 //! HTTP/1.1 on hyper: the WebSocket upgrade at `GET /ws`, `GET /healthz`,
-//! `GET /lobbies`, and the browser client's files at `GET /` and below. Each TCP connection holds one permit of the
+//! `GET /lobbies`, `GET /metrics` (Prometheus), and the browser client's files at `GET /` and below. Each TCP connection holds one permit of the
 //! connection cap for as long as it, or the WebSocket it became, lives.
 
 use std::net::SocketAddr;
@@ -63,6 +63,15 @@ fn route(
     match (req.method(), req.uri().path()) {
         (&Method::GET, "/ws") => upgrade(&mut req, shared, peer, permit),
         (&Method::GET, "/healthz") => text(StatusCode::OK, "ok\n"),
+        (&Method::GET, "/metrics") => {
+            let m = crate::metrics::metrics();
+            m.lobbies.set(shared.registry.lobby_count() as i64);
+            m.players.set(shared.registry.player_count() as i64);
+            Response::builder()
+                .header(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)
+                .body(Body::from(m.encode()))
+                .unwrap_or_default()
+        }
         (&Method::GET, "/lobbies") => match serde_json::to_vec(&shared.registry.list_public()) {
             Ok(json) => Response::builder()
                 .header(header::CONTENT_TYPE, "application/json")
@@ -70,7 +79,9 @@ fn route(
                 .unwrap_or_default(),
             Err(_) => text(StatusCode::INTERNAL_SERVER_ERROR, "cannot list lobbies\n"),
         },
-        (_, "/ws" | "/healthz" | "/lobbies") => text(StatusCode::METHOD_NOT_ALLOWED, "use GET\n"),
+        (_, "/ws" | "/healthz" | "/lobbies" | "/metrics") => {
+            text(StatusCode::METHOD_NOT_ALLOWED, "use GET\n")
+        }
         (&Method::GET, path) => match crate::web::asset(path) {
             Some((bytes, kind)) => Response::builder()
                 .header(header::CONTENT_TYPE, kind)

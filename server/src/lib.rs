@@ -7,6 +7,7 @@
 //! - [`server`]: the listener, the connection cap and shutdown.
 //! - [`http`]: hyper routes: `/ws` (upgrade), `/healthz`, `/lobbies`, and
 //!   the browser client's files.
+//! - [`metrics`]: the Prometheus metrics behind `GET /metrics`.
 //! - [`web`]: the browser client (`assets/web/`), embedded at build time.
 //! - [`caps`]: the global and per-IP connection caps.
 //! - [`ws`]: the WebSocket transport: checked reader half, writer half.
@@ -36,6 +37,7 @@ pub mod http;
 pub mod liveness;
 pub mod lobby;
 pub mod mask_check;
+pub mod metrics;
 pub mod outbox;
 pub mod rate;
 pub mod replication;

@@ -362,11 +362,15 @@ impl Session {
     fn input(&mut self, input: InputFrame) -> Flow {
         let input = match sanitize_input(input) {
             Ok(input) => input,
-            Err(e) => return self.error(ErrorCode::InvalidField, e.to_string(), Flow::Continue),
+            Err(e) => {
+                crate::metrics::metrics().reject_input("invalid");
+                return self.error(ErrorCode::InvalidField, e.to_string(), Flow::Continue);
+            }
         };
         if let Some(lobby) = &self.lobby
             && !lobby.offer_input(self.player, input)
         {
+            crate::metrics::metrics().reject_input("lobby inbox full");
             self.dropped_inputs += 1;
             debug!(
                 dropped = self.dropped_inputs,

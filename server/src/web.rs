@@ -13,7 +13,10 @@ static WEB: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../assets/web");
 pub fn asset(path: &str) -> Option<(&'static [u8], &'static str)> {
     let path = path.strip_prefix('/')?;
     let path = if path.is_empty() { "index.html" } else { path };
-    if path.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") {
+    if path
+        .split('/')
+        .any(|seg| seg.is_empty() || seg == "." || seg == "..")
+    {
         return None;
     }
     let file = WEB.get_file(path)?;
@@ -42,8 +45,21 @@ mod tests {
         let (index, kind) = asset("/").expect("index.html is embedded");
         assert!(kind.starts_with("text/html"));
         assert_eq!(asset("/index.html").unwrap().0, index);
-        assert!(asset("/js/codec.js").unwrap().1.starts_with("text/javascript"));
-        for bad in ["", "js/codec.js", "/../Cargo.toml", "/js/../index.html", "//etc/passwd", "/js/", "/nope.js"] {
+        assert!(
+            asset("/js/codec.js")
+                .unwrap()
+                .1
+                .starts_with("text/javascript")
+        );
+        for bad in [
+            "",
+            "js/codec.js",
+            "/../Cargo.toml",
+            "/js/../index.html",
+            "//etc/passwd",
+            "/js/",
+            "/nope.js",
+        ] {
             assert!(asset(bad).is_none(), "{bad}");
         }
     }

@@ -181,6 +181,9 @@ impl WsReader {
                 Ok(Assembled::Complete(bytes)) => bytes.into_owned(),
                 Err(e) => return Err(refuse_assembly(e, outbox)),
             };
+            let m = crate::metrics::metrics();
+            m.frames_in.inc();
+            m.bytes_in.inc_by(bytes.len() as u64);
             return self.finish(bytes, outbox);
         }
     }
@@ -274,6 +277,10 @@ pub async fn write_loop(
             OutFrame::Pong(b) => (Frame::pong(Payload::Borrowed(b)), false),
             OutFrame::Close { code, reason } => (Frame::close(*code, reason.as_bytes()), true),
         };
+        let data = match &frame {
+            OutFrame::Message(b) | OutFrame::Text(b) => Some(b.len() as u64),
+            _ => None,
+        };
         match tokio::time::timeout(write_timeout, wr.write_frame(ws_frame)).await {
             Ok(res) => res?,
             Err(_) => {
@@ -282,6 +289,11 @@ pub async fn write_loop(
                     "client stopped reading",
                 )));
             }
+        }
+        if let Some(len) = data {
+            let m = crate::metrics::metrics();
+            m.frames_out.inc();
+            m.bytes_out.inc_by(len);
         }
         if last {
             return Ok(());

@@ -323,3 +323,41 @@ async fn the_browser_client_is_served_at_the_root() {
     assert_eq!(http_get(&server, "/../Cargo.toml").await.0, 404);
     assert_eq!(http_get(&server, "/nope.html").await.0, 404);
 }
+
+#[tokio::test]
+async fn metrics_are_served_in_the_prometheus_text_format() {
+    let server = TestServer::start(Config::default()).await;
+    let mut a = Client::welcomed(&server, "ada").await;
+    a.create_private(2).await;
+    a.snapshot().await;
+    // Garbage ends a second connection with a known reason.
+    let mut b = Client::welcomed(&server, "bob").await;
+    b.send_raw(Message::Binary(vec![0xff, 0xff].into())).await;
+    b.closed().await;
+    // The server counts the disconnect once its side of the close is done.
+    let mut body = String::new();
+    for _ in 0..100 {
+        let (status, text) = http_get(&server, "/metrics").await;
+        assert_eq!(status, 200);
+        body = text;
+        if body.contains("reason=\"bad message\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // The process-wide counters include other tests' servers, so check
+    // presence and lower bounds, not exact values.
+    let value = |name: &str| -> f64 {
+        body.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing from:\n{body}"))
+    };
+    assert!(value("rallypoint_connections ") >= 1.0);
+    assert!(value("rallypoint_lobbies ") >= 1.0);
+    assert!(value("rallypoint_players ") >= 1.0);
+    assert!(value("rallypoint_frames_in_total ") >= 3.0);
+    assert!(value("rallypoint_bytes_out_total ") > 0.0);
+    assert!(value("rallypoint_tick_duration_seconds_count ") >= 1.0);
+    assert!(value("rallypoint_disconnects_total{reason=\"bad message\"} ") >= 1.0);
+    assert!(body.contains("# TYPE rallypoint_tick_lateness_seconds histogram"));
+}

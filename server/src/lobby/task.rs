@@ -217,7 +217,9 @@ impl Lobby {
                     if late > period {
                         warn!(late_ms = late.as_millis() as u64, "tick overran; skipping missed deadlines");
                     }
+                    let started = Instant::now();
                     self.tick();
+                    crate::metrics::metrics().tick(started.elapsed(), late);
                     self.expire_detached(detach_limit);
                     match (self.members.is_empty(), empty_since) {
                         (false, _) => empty_since = None,
@@ -382,11 +384,14 @@ impl Lobby {
         // Even a stale input's ack is news: it names a baseline.
         m.replica.ack(input.ack_tick);
         if input.seq <= m.last_accepted {
-            return; // stale or repeated: each seq is applied at most once
+            // Stale or repeated: each seq is applied at most once.
+            crate::metrics::metrics().reject_input("stale seq");
+            return;
         }
         m.last_accepted = input.seq;
         if m.pending.len() >= MAX_PENDING_INPUTS {
             m.pending.pop_front();
+            crate::metrics::metrics().reject_input("pending queue full");
         }
         m.pending.push_back(input);
     }
@@ -448,7 +453,9 @@ impl Lobby {
             );
             match encoded {
                 Ok(Some(_)) => {
-                    outbox.push_snapshot(Bytes::copy_from_slice(&self.encode_buf));
+                    if outbox.push_snapshot(Bytes::copy_from_slice(&self.encode_buf)) {
+                        crate::metrics::metrics().snapshots_replaced.inc();
+                    }
                 }
                 Ok(None) => {}
                 Err(e) => warn!(error = %e, "snapshot not encodable"),

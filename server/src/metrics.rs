@@ -1,0 +1,193 @@
+//! Prometheus metrics, served at `GET /metrics` in the OpenMetrics text
+//! format by `prometheus-client`. One process-wide set: every server in the
+//! process (tests start several) adds to the same counters.
+//!
+//! Counters only grow; gauges are set where the thing they count changes
+//! (connections) or read at scrape time (lobbies, players). Every label is
+//! one of a fixed set of static strings, so no label can grow without
+//! bound.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// A `reason` label: always a `&'static str` from the code, never from a
+/// client.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Reason {
+    pub reason: &'static str,
+}
+
+/// Every metric the server exports.
+pub struct Metrics {
+    registry: Registry,
+    /// Open WebSocket connections.
+    pub connections: Gauge,
+    pub lobbies: Gauge,
+    /// Players seated in lobbies (detached ones included).
+    pub players: Gauge,
+    /// Time one lobby tick takes: inputs, step, replication, queueing.
+    pub tick_duration: Histogram,
+    /// How late a tick started after its deadline.
+    pub tick_lateness: Histogram,
+    /// WebSocket messages and payload bytes read from clients.
+    pub frames_in: Counter,
+    pub bytes_in: Counter,
+    /// WebSocket messages and payload bytes written to clients.
+    pub frames_out: Counter,
+    pub bytes_out: Counter,
+    /// Snapshots replaced by a newer one before they were sent.
+    pub snapshots_replaced: Counter,
+    pub disconnects: Family<Reason, Counter>,
+    pub inputs_rejected: Family<Reason, Counter>,
+}
+
+/// Seconds buckets from 50 µs doubling to about 0.8 s: a tick normally
+/// takes tens of microseconds to a few milliseconds, and a 33 ms budget
+/// overrun must still land in a bucket of its own.
+fn tick_buckets() -> Histogram {
+    Histogram::new(exponential_buckets(0.000_05, 2.0, 15))
+}
+
+impl Metrics {
+    fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("rallypoint");
+        let m = Metrics {
+            connections: Gauge::default(),
+            lobbies: Gauge::default(),
+            players: Gauge::default(),
+            tick_duration: tick_buckets(),
+            tick_lateness: tick_buckets(),
+            frames_in: Counter::default(),
+            bytes_in: Counter::default(),
+            frames_out: Counter::default(),
+            bytes_out: Counter::default(),
+            snapshots_replaced: Counter::default(),
+            disconnects: Family::default(),
+            inputs_rejected: Family::default(),
+            registry: Registry::default(),
+        };
+        registry.register(
+            "connections",
+            "Open WebSocket connections",
+            m.connections.clone(),
+        );
+        registry.register("lobbies", "Lobbies open", m.lobbies.clone());
+        registry.register(
+            "players",
+            "Players seated in lobbies, detached ones included",
+            m.players.clone(),
+        );
+        registry.register(
+            "tick_duration_seconds",
+            "Time one lobby tick takes (inputs, step, snapshots)",
+            m.tick_duration.clone(),
+        );
+        registry.register(
+            "tick_lateness_seconds",
+            "How late a lobby tick started after its deadline",
+            m.tick_lateness.clone(),
+        );
+        registry.register(
+            "frames_in",
+            "WebSocket messages read from clients",
+            m.frames_in.clone(),
+        );
+        registry.register(
+            "bytes_in",
+            "WebSocket payload bytes read from clients",
+            m.bytes_in.clone(),
+        );
+        registry.register(
+            "frames_out",
+            "WebSocket messages written to clients",
+            m.frames_out.clone(),
+        );
+        registry.register(
+            "bytes_out",
+            "WebSocket payload bytes written to clients",
+            m.bytes_out.clone(),
+        );
+        registry.register(
+            "snapshots_replaced",
+            "Snapshots replaced by a newer one before they were sent",
+            m.snapshots_replaced.clone(),
+        );
+        registry.register(
+            "disconnects",
+            "Connections ended, by reason",
+            m.disconnects.clone(),
+        );
+        registry.register(
+            "inputs_rejected",
+            "Inputs not applied, by reason",
+            m.inputs_rejected.clone(),
+        );
+        Metrics { registry, ..m }
+    }
+
+    pub fn disconnect(&self, reason: &'static str) {
+        self.disconnects.get_or_create(&Reason { reason }).inc();
+    }
+
+    pub fn reject_input(&self, reason: &'static str) {
+        self.inputs_rejected.get_or_create(&Reason { reason }).inc();
+    }
+
+    pub fn tick(&self, duration: Duration, lateness: Duration) {
+        self.tick_duration.observe(duration.as_secs_f64());
+        self.tick_lateness.observe(lateness.as_secs_f64());
+    }
+
+    /// The OpenMetrics text exposition.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+/// The process's metrics.
+pub fn metrics() -> &'static Metrics {
+    static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
+    &METRICS
+}
+
+/// Content type of [`Metrics::encode`]'s output.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exposition_names_every_metric() {
+        let m = metrics();
+        m.disconnect("test");
+        m.reject_input("test");
+        m.tick(Duration::from_micros(120), Duration::from_micros(3));
+        let text = m.encode();
+        for name in [
+            "rallypoint_connections ",
+            "rallypoint_lobbies ",
+            "rallypoint_players ",
+            "rallypoint_tick_duration_seconds_bucket",
+            "rallypoint_tick_lateness_seconds_count",
+            "rallypoint_frames_in_total",
+            "rallypoint_bytes_out_total",
+            "rallypoint_snapshots_replaced_total",
+            "rallypoint_disconnects_total{reason=\"test\"}",
+            "rallypoint_inputs_rejected_total{reason=\"test\"}",
+        ] {
+            assert!(text.contains(name), "{name} missing from:\n{text}");
+        }
+        assert!(text.ends_with("# EOF\n"));
+    }
+}
