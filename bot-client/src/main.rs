@@ -168,6 +168,10 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // One socket per bot: raise the soft open-file limit to the hard one.
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+        tracing::warn!(error = %e, "cannot raise the open file limit");
+    }
     let report = match run_cli(&cli) {
         Ok(report) => report,
         Err(err) => {

@@ -15,6 +15,7 @@ async fn main() -> anyhow::Result<()> {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
+    raise_fd_limit();
     let config = Cli::parse().into_config()?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
@@ -29,6 +30,15 @@ async fn main() -> anyhow::Result<()> {
     };
     serve(listener, config, first_signal).await?;
     Ok(())
+}
+
+/// Every connection is a file descriptor, and the usual soft limit (1024)
+/// is far below `max_connections`: raise it to the hard limit.
+fn raise_fd_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open file limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open file limit"),
+    }
 }
 
 /// Completes on the first Ctrl-C or SIGTERM.
