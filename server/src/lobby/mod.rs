@@ -13,8 +13,9 @@
 //!
 //! Between ticks the task drains its channel: inputs go into each member's
 //! bounded pending queue in `seq` order, joins and leaves take effect at
-//! once. At each tick every member's pending inputs are applied in order (at
-//! most [`MAX_INPUTS_PER_TICK`] of them), the world steps once, and every
+//! once. At each tick every member's pending inputs are applied in order (one,
+//! or up to [`MAX_INPUTS_PER_TICK`] while more than
+//! [`STEADY_PENDING_INPUTS`] wait), the world steps once, and every
 //! member is sent a snapshot naming the last input of theirs applied.
 
 mod registry;
@@ -23,7 +24,7 @@ mod task;
 pub use registry::{JOIN_CODE_LEN, JoinError, Registry, Seat};
 pub use task::{
     DETACH_MARGIN, LobbyCmd, LobbyHandle, LobbySpec, MAX_INPUTS_PER_TICK, MAX_PENDING_INPUTS,
-    MAX_ROSTER_CHANGES,
+    MAX_ROSTER_CHANGES, STEADY_PENDING_INPUTS,
 };
 
 /// Commands a lobby's channel holds before senders wait (joins, leaves) or
