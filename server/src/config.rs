@@ -30,6 +30,13 @@ pub struct Config {
     pub bind: SocketAddr,
     /// Simulation ticks per second of every lobby, 1 to 128. Default: 30.
     pub tick_hz: u16,
+    /// Snapshots per second each member is sent, 1 to `tick_hz`. Default:
+    /// unset, meaning `tick_hz` (one per tick). Lower rates (like Source's
+    /// `cl_updaterate` or Colyseus's `patchRate`) send a snapshot every few
+    /// ticks; each is still a delta against the member's acknowledged
+    /// baseline, so nothing is lost, and every message and write saved is
+    /// server CPU saved.
+    pub snapshot_hz: Option<u16>,
     /// Open TCP connections (WebSocket or plain HTTP) at once. Default: 4096.
     /// Beyond it a new connection gets `503` and is closed.
     pub max_connections: usize,
@@ -85,6 +92,7 @@ impl Default for Config {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 7000)),
             tick_hz: 30,
+            snapshot_hz: None,
             max_connections: 4096,
             max_lobbies: 256,
             quick_join_players: 16,
@@ -136,6 +144,14 @@ impl Config {
         let invalid = |m: String| Err(ConfigError::Invalid(m));
         if !TICK_HZ_RANGE.contains(&self.tick_hz) {
             return invalid(format!("tick_hz must be 1 to 128, got {}", self.tick_hz));
+        }
+        if let Some(hz) = self.snapshot_hz
+            && !(1..=self.tick_hz).contains(&hz)
+        {
+            return invalid(format!(
+                "snapshot_hz must be 1 to tick_hz ({}), got {hz}",
+                self.tick_hz
+            ));
         }
         if self.max_connections == 0 || self.max_lobbies == 0 {
             return invalid("max_connections and max_lobbies must be at least 1".into());
@@ -197,6 +213,11 @@ impl Config {
         Duration::from_secs(self.drain_secs.into())
     }
 
+    /// Snapshots per second: `snapshot_hz`, or the tick rate when unset.
+    pub fn snapshot_hz(&self) -> u16 {
+        self.snapshot_hz.unwrap_or(self.tick_hz)
+    }
+
     pub fn tick_period(&self) -> Duration {
         Duration::from_secs(1) / u32::from(self.tick_hz)
     }
@@ -219,6 +240,9 @@ pub struct Cli {
     /// Simulation ticks per second, 1 to 128 [default: 30].
     #[arg(long, value_name = "HZ")]
     pub tick_hz: Option<u16>,
+    /// Snapshots per second to each client, 1 to the tick rate [default: the tick rate].
+    #[arg(long, value_name = "HZ")]
+    pub snapshot_hz: Option<u16>,
     /// Maximum open connections [default: 4096].
     #[arg(long, value_name = "N")]
     pub max_connections: Option<usize>,
@@ -296,6 +320,9 @@ impl Cli {
             rate_limit_burst,
             drain_secs
         );
+        if self.snapshot_hz.is_some() {
+            config.snapshot_hz = self.snapshot_hz;
+        }
         if self.map.is_some() {
             config.map = self.map;
         }
@@ -333,6 +360,25 @@ mod tests {
         assert!(matches!(cli.into_config(), Err(ConfigError::Invalid(_))));
         let cli = Cli::parse_from(["x", "--tick-hz", "129"]);
         assert!(matches!(cli.into_config(), Err(ConfigError::Invalid(_))));
+    }
+
+    #[test]
+    fn snapshot_rate_defaults_to_the_tick_rate_and_may_not_exceed_it() {
+        let config = Cli::parse_from(["x", "--tick-hz", "60"])
+            .into_config()
+            .unwrap();
+        assert_eq!(config.snapshot_hz(), 60);
+        let config = Cli::parse_from(["x", "--snapshot-hz", "15"])
+            .into_config()
+            .unwrap();
+        assert_eq!((config.tick_hz, config.snapshot_hz()), (30, 15));
+        for bad in ["0", "31"] {
+            let cli = Cli::parse_from(["x", "--snapshot-hz", bad]);
+            assert!(
+                matches!(cli.into_config(), Err(ConfigError::Invalid(_))),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -9,8 +9,8 @@ use bytes::Bytes;
 use rallypoint_shared::codec::MAX_CLIENT_MSG_BYTES;
 use rallypoint_shared::movement::sanitize_input;
 use rallypoint_shared::{
-    ClientMsg, ErrorCode, InputFrame, JoinTarget, PROTOCOL_VERSION, PlayerId, ResumeToken,
-    ServerMsg, encode_server,
+    ClientMsg, ErrorCode, InputFrame, JoinTarget, MAX_INPUTS_PER_MESSAGE, PROTOCOL_VERSION,
+    PlayerId, ResumeToken, ServerMsg, encode_server,
 };
 use tokio::sync::oneshot;
 use tokio::time::Instant;
@@ -47,7 +47,10 @@ pub fn allowed(phase: Phase, msg: &ClientMsg) -> bool {
             msg,
             ListLobbies | CreateLobby { .. } | JoinLobby(_) | QuickJoin | Ping { .. }
         ),
-        Phase::InLobby => matches!(msg, ListLobbies | LeaveLobby | Input(_) | Ping { .. }),
+        Phase::InLobby => matches!(
+            msg,
+            ListLobbies | LeaveLobby | Input(_) | Inputs(_) | Ping { .. }
+        ),
     }
 }
 
@@ -184,6 +187,7 @@ impl Session {
                 Flow::Continue
             }
             ClientMsg::Input(input) => self.input(input),
+            ClientMsg::Inputs(inputs) => self.inputs(inputs),
             ClientMsg::Ping { client_time } => {
                 let tick = self.lobby.as_ref().map_or(0, |l| l.tick());
                 self.send(&ServerMsg::Pong { client_time, tick })
@@ -279,6 +283,7 @@ impl Session {
             player: self.player,
             protocol_version: PROTOCOL_VERSION,
             tick_hz: config.tick_hz,
+            snapshot_hz: config.snapshot_hz(),
             max_message_bytes: MAX_CLIENT_MSG_BYTES as u32,
             resume_token: token,
             resume_grace_secs: config.resume_grace_secs,
@@ -380,6 +385,26 @@ impl Session {
         Flow::Continue
     }
 
+    /// A batch: each input is handled as if it came alone, in order. An
+    /// empty or oversized batch is refused whole.
+    fn inputs(&mut self, inputs: Vec<InputFrame>) -> Flow {
+        if inputs.is_empty() || inputs.len() > MAX_INPUTS_PER_MESSAGE {
+            crate::metrics::metrics().reject_input("bad batch size");
+            let message = format!(
+                "Inputs carries {} inputs; 1 to {MAX_INPUTS_PER_MESSAGE} allowed",
+                inputs.len()
+            );
+            return self.error(ErrorCode::InvalidField, message, Flow::Continue);
+        }
+        for input in inputs {
+            match self.input(input) {
+                Flow::Continue => {}
+                other => return other,
+            }
+        }
+        Flow::Continue
+    }
+
     fn error(&mut self, code: ErrorCode, message: String, flow: Flow) -> Flow {
         debug!(?code, %message, "refused");
         match self.send(&ServerMsg::Error { code, message }) {
@@ -438,6 +463,7 @@ fn kind(msg: &ClientMsg) -> &'static str {
         ClientMsg::QuickJoin => "QuickJoin",
         ClientMsg::LeaveLobby => "LeaveLobby",
         ClientMsg::Input(_) => "Input",
+        ClientMsg::Inputs(_) => "Inputs",
         ClientMsg::Ping { .. } => "Ping",
         ClientMsg::Resume { .. } => "Resume",
     }

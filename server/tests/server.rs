@@ -361,3 +361,56 @@ async fn metrics_are_served_in_the_prometheus_text_format() {
     assert!(value("rallypoint_disconnects_total{reason=\"bad message\"} ") >= 1.0);
     assert!(body.contains("# TYPE rallypoint_tick_lateness_seconds histogram"));
 }
+
+#[tokio::test]
+async fn a_lower_snapshot_rate_sends_every_other_tick_and_batched_inputs_all_apply() {
+    let config = Config {
+        snapshot_hz: Some(15),
+        ..Config::default()
+    };
+    let server = TestServer::start(config).await;
+    let mut a = Client::welcomed(&server, "ada").await;
+    assert!(matches!(
+        a.welcome,
+        Some(ServerMsg::Welcome {
+            tick_hz: 30,
+            snapshot_hz: 15,
+            ..
+        })
+    ));
+    a.create_private(2).await;
+    let mut ticks = Vec::new();
+    let mut seq = 0;
+    for _ in 0..20 {
+        // Two ticks' inputs in one message, as a 15 Hz client sends them.
+        let batch = (0..2)
+            .map(|_| {
+                seq += 1;
+                InputFrame {
+                    seq,
+                    movement: Vec2::X,
+                    aim: Vec2::X,
+                    fire: false,
+                    hitscan: false,
+                    ack_tick: a.baselines.ack_tick(),
+                }
+            })
+            .collect();
+        a.send(&ClientMsg::Inputs(batch)).await;
+        ticks.push(a.snapshot().await.tick);
+    }
+    assert!(ticks.windows(2).all(|w| w[1] - w[0] == 2), "{ticks:?}");
+    // Every input of every batch is applied, one a tick.
+    let view = a.view_until(|v| v.last_input_seq == 40).await;
+    assert_eq!(view.last_input_seq, 40);
+    assert!(a.baselines.stats().delta > 10);
+    // An empty or oversized batch is refused with a clear error.
+    a.send(&ClientMsg::Inputs(Vec::new())).await;
+    let err = a
+        .recv_until(|m| match m {
+            ServerMsg::Error { code, message } => Some((code, message)),
+            _ => None,
+        })
+        .await;
+    assert_eq!(err.0, ErrorCode::InvalidField, "{}", err.1);
+}

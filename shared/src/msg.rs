@@ -110,7 +110,18 @@ pub enum ClientMsg {
         protocol_version: u16,
         token: ResumeToken,
     },
+    /// Several ticks' inputs in one message, oldest first, 1 to
+    /// [`MAX_INPUTS_PER_MESSAGE`] of them: the server queues each as if it
+    /// had come in its own `Input`, and applies them one tick at a time. A
+    /// client sending inputs at half the tick rate, two at a time, halves
+    /// its messages (and the server's reads) without losing any input.
+    Inputs(Vec<InputFrame>),
 }
+
+/// Most inputs one `Inputs` message may carry. Default: 8, a quarter
+/// second at 30 Hz; at about 25 bytes each that stays far under the
+/// 512-byte client message limit.
+pub const MAX_INPUTS_PER_MESSAGE: usize = 8;
 
 /// A public lobby as listed by `LobbyList` and `GET /lobbies`.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -192,6 +203,10 @@ pub enum ServerMsg {
         player: PlayerId,
         protocol_version: u16,
         tick_hz: u16,
+        /// Snapshots per second a member receives: `tick_hz` or fewer (a
+        /// snapshot then covers several ticks; deltas still name the
+        /// acknowledged baseline).
+        snapshot_hz: u16,
         /// The largest client message, in bytes, the server accepts.
         max_message_bytes: u32,
         /// Present this with `Resume` to take this session back if the

@@ -36,6 +36,19 @@ pub const MAX_INPUTS_PER_TICK: usize = 2;
 /// [`MAX_INPUTS_PER_TICK`].
 pub const STEADY_PENDING_INPUTS: usize = 2;
 
+/// Whether tick `tick` sends snapshots, at `snapshot_hz` of `tick_hz`: when
+/// `tick * snapshot_hz / tick_hz` moves on to the next whole number, so
+/// snapshots are spread as evenly as the ticks allow (every tick at equal
+/// rates, every other tick at half).
+fn snapshot_due(tick: u32, tick_hz: u16, snapshot_hz: u16) -> bool {
+    let (t, s, hz) = (
+        u64::from(tick),
+        u64::from(snapshot_hz),
+        u64::from(tick_hz.max(1)),
+    );
+    t == 0 || (t * s) / hz != ((t - 1) * s) / hz
+}
+
 /// How many of `pending` queued inputs a tick applies.
 fn inputs_this_tick(pending: usize) -> usize {
     if pending <= STEADY_PENDING_INPUTS {
@@ -439,6 +452,10 @@ impl Lobby {
             &self.projectiles,
             self.world.config().tick_hz,
         );
+        let config = self.registry.config();
+        if !snapshot_due(tick, config.tick_hz, config.snapshot_hz()) {
+            return; // frames are kept every tick; snapshots go out at their rate
+        }
         if let Some(frame) = self.frames.newest() {
             self.grid.rebuild(frame);
         }
@@ -566,6 +583,23 @@ impl Lobby {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snapshots_are_spread_evenly_at_their_rate() {
+        let due = |tick_hz, snapshot_hz| {
+            (1..=60)
+                .filter(|&t| snapshot_due(t, tick_hz, snapshot_hz))
+                .collect::<Vec<u32>>()
+        };
+        assert_eq!(due(30, 30).len(), 60);
+        let half = due(30, 15);
+        assert_eq!(half.len(), 30);
+        assert!(half.iter().all(|t| t % 2 == 0), "{half:?}");
+        let twenty = due(30, 20);
+        assert_eq!(twenty.len(), 40);
+        assert!(twenty.windows(2).all(|w| (1..=2).contains(&(w[1] - w[0]))));
+        assert_eq!(due(30, 1).len(), 2);
+    }
 
     #[test]
     fn a_short_queue_is_applied_one_a_tick_and_a_long_one_drains_faster() {
