@@ -14,7 +14,7 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 /// A `reason` label: always a `&'static str` from the code, never from a
@@ -48,11 +48,17 @@ pub struct Metrics {
     pub inputs_rejected: Family<Reason, Counter>,
 }
 
-/// Seconds buckets from 50 µs doubling to about 0.8 s: a tick normally
-/// takes tens of microseconds to a few milliseconds, and a 33 ms budget
-/// overrun must still land in a bucket of its own.
+/// Bucket upper bounds, in seconds: 50 µs to half a second, with the
+/// boundaries people ask about (1 and 2 ms of lateness, the 33 ms tick
+/// budget at 30 Hz) exact. A tick normally takes tens of microseconds to a
+/// few milliseconds; an overrun still lands in a bucket of its own.
+const TICK_BUCKETS: [f64; 14] = [
+    0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002, 0.004, 0.008, 0.016, 0.033, 0.066, 0.133,
+    0.266, 0.533,
+];
+
 fn tick_buckets() -> Histogram {
-    Histogram::new(exponential_buckets(0.000_05, 2.0, 15))
+    Histogram::new(TICK_BUCKETS)
 }
 
 impl Metrics {
