@@ -29,7 +29,7 @@ export function errorText(code, message) {
 export const CLIENT_TEXT = {
   cannotConnect: 'Cannot reach the server. Retrying…',
   lost: 'Connection lost. Reconnecting…',
-  lostForGood: 'Connection lost and the seat could not be resumed in time. You are back in the menu.',
+  lostForGood: 'The connection was lost for too long: starting a new session.',
   shutdown: (secs) => `The server is shutting down (in at most ${secs} s).`,
   closedByServer: (code, reason) => `The server closed the connection (${code}${reason ? `: ${reason}` : ''}).`,
   badName: 'Enter a name of 1 to 24 characters.',

@@ -27,11 +27,16 @@ const MAX_EXTRAPOLATE_TICKS = 3;
 const TELEPORT_UNITS = 96;
 
 export class Game {
-  constructor(tickHz) {
+  /** `snapshotHz`: snapshots a second (Welcome.snapshot_hz where the
+   *  server sends it; the tick rate otherwise). */
+  constructor(tickHz, snapshotHz = tickHz) {
     this.tickHz = tickHz;
     this.dt = tickDt(tickHz);
     this.tickMs = 1000 / tickHz;
-    this.delayTicks = Math.round((INTERPOLATION_DELAY_MS * tickHz) / 1000);
+    // 100 ms, and never less than two snapshot intervals, so that one late
+    // or lost snapshot still leaves two to interpolate between (NETCODE §3).
+    const interval = Math.ceil(tickHz / Math.max(1, Math.min(snapshotHz, tickHz)));
+    this.delayTicks = Math.max(Math.round((INTERPOLATION_DELAY_MS * tickHz) / 1000), 2 * interval);
     this.baselines = new Baselines();
     this.seq = 0; // kept across a resume (PROTOCOL 6.6)
     this.unacked = [];
@@ -41,7 +46,7 @@ export class Game {
     this.map = null;
     this.history = [];
     this.arrivals = [];
-    this.roster = new Map(); // `${index}/${generation}` -> {entity, player, name}
+    this.rosterMap = new Map(); // `${index}/${generation}` -> {entity, player, name}
     this.pred = null; // predicted own position (exact, world units)
     this.predPrev = null; // where the own player was one input earlier (for smooth drawing)
     this.predAt = 0; // when pred last stepped
@@ -66,19 +71,19 @@ export class Game {
   }
 
   roster(msg) {
-    this.roster = new Map();
-    for (const e of msg.players) this.roster.set(key(e.entity), e);
+    this.rosterMap = new Map();
+    for (const e of msg.players) this.rosterMap.set(key(e.entity), e);
   }
 
   rosterUpdate(msg) {
-    for (const e of msg.added) this.roster.set(key(e.entity), e);
-    for (const id of msg.removed) this.roster.delete(key(id));
+    for (const e of msg.added) this.rosterMap.set(key(e.entity), e);
+    for (const id of msg.removed) this.rosterMap.delete(key(id));
   }
 
   /** Name of the player whose entity has slot `index`. */
   nameOf(index) {
     let found = null;
-    for (const e of this.roster.values()) {
+    for (const e of this.rosterMap.values()) {
       if (e.entity.index === index && (!found || e.entity.generation > found.entity.generation)) found = e;
     }
     return found ? found.name : `#${index}`;
@@ -250,6 +255,8 @@ export class Game {
     for (const [index, q] of newest.projectiles) {
       if (q.owner !== myIndex) continue;
       const pos = extrapolate(q.track, Math.max(0, est - newest.tick));
+      // Past a wall or the bounds it is gone; the server's word is on its way.
+      if (!inOpen(this.map, pos)) continue;
       projectiles.push({ index, owner: q.owner, x: pos.x, y: pos.y, own: true });
     }
     for (const [index, q1] of v1.projectiles) {
@@ -293,6 +300,12 @@ export class Game {
     rows.sort((a, b) => b.kills - a.kills || a.deaths - b.deaths || a.index - b.index);
     return rows;
   }
+}
+
+/** Whether `p` is inside the map's bounds and outside every wall. */
+function inOpen(map, p) {
+  const inside = (r) => p.x >= r.min.x && p.x <= r.max.x && p.y >= r.min.y && p.y <= r.max.y;
+  return inside(map.bounds) && !map.walls.some(inside);
 }
 
 function key(entity) {

@@ -44,6 +44,8 @@ export class Net {
     this.retryTimer = null;
     this.bytesDown = 0;
     this.bytesUp = 0;
+    this.drops = 0; // sockets lost while a session was up
+    this.resumes = 0; // sessions taken back with Resume
   }
 
   /** A new session as `name`: ends any current one with a close frame. */
@@ -113,6 +115,7 @@ export class Net {
     }
     if (msg.type === 'Welcome') {
       const resumed = this.lostAt !== null;
+      if (resumed) this.resumes++;
       this.token = msg.resume_token;
       this.graceMs = msg.resume_grace_secs * 1000;
       this.lostAt = null;
@@ -146,6 +149,7 @@ export class Net {
       // The session may be held: resume within the grace.
       if (this.lostAt === null) {
         this.lostAt = performance.now();
+        this.drops++;
         this.on.lost();
       }
       if (performance.now() - this.lostAt < this.graceMs) {
