@@ -1,7 +1,8 @@
 //! Acknowledgements both ways, shared by a bot's two halves: the driver
-//! records a send time per input `seq` and the reader looks it up when a
-//! snapshot acknowledges that `seq`; the reader sets the tick of the newest
-//! view it holds and the driver sends it as the input's `ack_tick`. Atomics
+//! records when each input `seq` was sampled (and sent, unless batched)
+//! and the reader looks it up when a snapshot acknowledges that `seq`; the
+//! reader sets the tick of the newest view it holds and the driver puts it
+//! in the next input it samples as its `ack_tick`. Atomics
 //! only, so neither side allocates or takes a lock per input.
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -44,8 +45,8 @@ impl AckRing {
         self.ack_tick.load(Ordering::Relaxed)
     }
 
-    /// Records that input `seq` was sent at `sent_us` (µs since the run's
-    /// epoch).
+    /// Records that input `seq` was sampled at `sent_us` (µs since the
+    /// run's epoch); sent then too, unless it waits for its batch.
     pub(crate) fn record(&self, seq: u32, sent_us: u64) {
         let word = (sent_us << SEQ_BITS) | (u64::from(seq) & SEQ_MASK);
         self.slots[seq as usize % ACK_RING].store(word, Ordering::Relaxed);

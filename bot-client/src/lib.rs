@@ -29,9 +29,10 @@
 //! - `bot`: one bot's life (ramp slot, connect, hard deadline, result) and
 //!   the timeouts it lives by; `bot::session` is its driver, owning the
 //!   write half from `Hello` to the close, with its event handling
-//!   (`events`) and its connections, drops and resumes (`resume`).
+//!   (`events`), its inputs, sampled each tick and sent alone or batched
+//!   (`inputs`), and its connections, drops and resumes (`resume`).
 //! - `outcome`: one bot's result and the reasons a bot fails.
-//! - `acks`: the lock-free record of input send times and the tick to
+//! - `acks`: the lock-free record of input sample times and the tick to
 //!   acknowledge, which both halves share.
 //! - `run`: starts the bots, enforces the run's deadline, collects results.
 //! - [`report`]: aggregation of per-bot results into the [`Report`].

@@ -20,6 +20,7 @@ use clap::Parser;
 use rallypoint_bot_client::link::{LinkOptions, Stall};
 use rallypoint_bot_client::options::{MAX_BOTS, MAX_CHAOS_PER_MIN, MAX_DURATION};
 use rallypoint_bot_client::{LobbyMode, Report, RunOptions, run};
+use rallypoint_shared::MAX_INPUTS_PER_MESSAGE;
 use tracing_subscriber::EnvFilter;
 
 /// Rallypoint load-test bots: connect N bots, fill lobbies, play, report.
@@ -92,6 +93,13 @@ struct Cli {
     /// 8 s ping timeout is never reached).
     #[arg(long, value_name = "MS", requires = "stall_every")]
     stall_ms: Option<u64>,
+    /// Inputs per message: each bot samples an input every tick as always,
+    /// but sends K at a time in one Inputs message (1 to 8; 1 sends each in
+    /// its own Input). At 2, a bot sends 15 input messages a second at
+    /// 30 Hz.
+    #[arg(long, value_name = "K", default_value_t = 1,
+          value_parser = clap::value_parser!(u8).range(1..=MAX_INPUTS_PER_MESSAGE as i64))]
+    input_batch: u8,
 }
 
 /// `options::DEFAULT_CHAOS_PER_MIN` as the flag's text (a test checks they
@@ -156,6 +164,7 @@ impl Cli {
                         length: Duration::from_millis(ms),
                     }),
             },
+            input_batch: self.input_batch,
         }
     }
 }
@@ -232,5 +241,21 @@ mod tests {
         assert_eq!(parse(&[]).unwrap().chaos, None);
         assert!(parse(&["--chaos", "0"]).is_err());
         assert!(parse(&["--chaos", "1000"]).is_err());
+    }
+
+    #[test]
+    fn input_batch_is_one_to_eight() {
+        assert_eq!(parse(&[]).unwrap().options().input_batch, 1);
+        assert_eq!(
+            parse(&["--input-batch", "2"])
+                .unwrap()
+                .options()
+                .input_batch,
+            2
+        );
+        assert_eq!(parse(&["--input-batch", "8"]).unwrap().input_batch, 8);
+        for bad in ["0", "9", "-1", "x"] {
+            assert!(parse(&["--input-batch", bad]).is_err(), "{bad}");
+        }
     }
 }

@@ -14,6 +14,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use hyper::Uri;
+use rallypoint_shared::MAX_INPUTS_PER_MESSAGE;
 
 use crate::link::{LinkError, LinkOptions};
 
@@ -63,6 +64,10 @@ pub struct RunOptions {
     /// The link conditioner on every bot's traffic (see [`crate::link`]).
     /// Default: off.
     pub link: LinkOptions,
+    /// Inputs per message, 1 to [`MAX_INPUTS_PER_MESSAGE`]: a bot still
+    /// samples one input per tick, but sends them this many at a time in
+    /// one `Inputs` message (1: each in its own `Input`). Default: 1.
+    pub input_batch: u8,
 }
 
 /// The ramp per bot when none is given: 2 ms, i.e. 500 connects a second,
@@ -101,6 +106,7 @@ impl Default for RunOptions {
             progress: false,
             chaos: None,
             link: LinkOptions::default(),
+            input_batch: 1,
         }
     }
 }
@@ -136,6 +142,8 @@ pub enum RunError {
     ChaosRate(f64),
     #[error("link conditioner: {0}")]
     Link(#[from] LinkError),
+    #[error("input batch must be 1 to {MAX_INPUTS_PER_MESSAGE} inputs per message, got {0}")]
+    InputBatch(u8),
 }
 
 /// Where the bots connect: the parts of a `ws://` URL a client needs.
@@ -176,6 +184,9 @@ impl RunOptions {
             && !(rate > 0.0 && rate <= MAX_CHAOS_PER_MIN)
         {
             return Err(RunError::ChaosRate(rate));
+        }
+        if !(1..=MAX_INPUTS_PER_MESSAGE).contains(&usize::from(self.input_batch)) {
+            return Err(RunError::InputBatch(self.input_batch));
         }
         self.link.validate()?;
         parse_target(&self.url, self.allow_remote)
@@ -366,6 +377,18 @@ mod tests {
             );
         }
         assert!(chaos(DEFAULT_CHAOS_PER_MIN).validate().is_ok());
+        let batch = |input_batch| RunOptions {
+            input_batch,
+            ..RunOptions::default()
+        };
+        for k in [0, MAX_INPUTS_PER_MESSAGE as u8 + 1, u8::MAX] {
+            assert!(
+                matches!(batch(k).validate(), Err(RunError::InputBatch(_))),
+                "{k}"
+            );
+        }
+        assert!(batch(1).validate().is_ok());
+        assert!(batch(MAX_INPUTS_PER_MESSAGE as u8).validate().is_ok());
     }
 
     #[test]

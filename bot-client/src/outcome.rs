@@ -183,12 +183,16 @@ pub(crate) struct BotResult {
     pub failure: Option<FailReason>,
     /// From `Welcome`.
     pub tick_hz: Option<u16>,
+    /// From `Welcome`: snapshots a second in a lobby.
+    pub snapshot_hz: Option<u16>,
     /// From the upgrade to the end of the connection, less `offline_secs`.
     pub connected_secs: f64,
     /// From `Joined` to `Left` (or to `LeaveLobby` sent, when `Left` never
     /// came, or to the failure), less `offline_secs`.
     pub in_lobby_secs: f64,
     pub inputs_sent: u64,
+    /// Messages carrying them: `Input`s and `Inputs`.
+    pub input_messages_sent: u64,
     /// Inputs sent with `hitscan` set.
     pub hitscan_shots: u64,
     /// From `Joined` to the end of play (or the failure), less
@@ -228,9 +232,11 @@ impl BotResult {
             joined: false,
             failure: None,
             tick_hz: None,
+            snapshot_hz: None,
             connected_secs: 0.0,
             in_lobby_secs: 0.0,
             inputs_sent: 0,
+            input_messages_sent: 0,
             hitscan_shots: 0,
             play_secs: 0.0,
             offline_secs: 0.0,

@@ -11,7 +11,7 @@
 //! of it is the server's `f32` position bit for bit.
 //!
 //! **Prediction error**: for each snapshot acknowledging a new seq `k`, the
-//! distance between the position predicted for `k` (when it was sent, or
+//! distance between the position predicted for `k` (when it was sampled, or
 //! its latest re-prediction) and the authoritative one. The rules are the
 //! same `f32` code in the same order on both sides, from the same bits, so
 //! without loss or reordering the error is exactly 0. A sample is
@@ -120,7 +120,8 @@ impl Predictor {
         self.uncertain_through = self.uncertain_through.max(last_sent_seq);
     }
 
-    /// Input `input` is being sent: predicts where it takes the player.
+    /// Input `input` was sampled (and is sent now or with its batch):
+    /// predicts where it takes the player.
     pub(crate) fn on_input(&mut self, input: &InputFrame) {
         // A non-finite input is refused by the server and never acknowledged.
         let Ok(input) = sanitize_input(*input) else {

@@ -50,6 +50,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
         seed: opts.seed,
         chaos: opts.chaos,
         link: opts.link,
+        input_batch: usize::from(opts.input_batch),
         counters,
     });
     let mut tasks = JoinSet::new();
@@ -88,6 +89,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
         .collect();
     let mut report = Report::build(opts.bots, opts.duration, elapsed, opts.chaos, &results);
     report.link = (&opts.link).into();
+    report.input_batch = opts.input_batch;
     info!(passed = report.passed(), "run finished");
     Ok(report)
 }

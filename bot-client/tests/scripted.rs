@@ -1,7 +1,8 @@
 //! The bot client against a scripted fake server: every lobby mode, every
-//! way a server can misbehave, chaos drops with their resumes, and delta
-//! snapshots (a baseline the bot lacks included), each ending in the right
-//! report on time.
+//! way a server can misbehave, chaos drops with their resumes, delta
+//! snapshots (a baseline the bot lacks included), batched inputs and a
+//! snapshot rate below the tick rate, each ending in the right report on
+//! time.
 
 mod fake_server;
 
@@ -33,6 +34,17 @@ async fn run_with(
     lobby: LobbyMode,
     chaos: Option<f64>,
 ) -> Report {
+    run_opts(fake, duration, bots, lobby, chaos, 1).await
+}
+
+async fn run_opts(
+    fake: &Fake,
+    duration: Duration,
+    bots: u32,
+    lobby: LobbyMode,
+    chaos: Option<f64>,
+    input_batch: u8,
+) -> Report {
     run(RunOptions {
         url: format!("ws://{}/ws", fake.addr),
         bots,
@@ -40,6 +52,7 @@ async fn run_with(
         lobby,
         ramp: Some(Duration::from_millis(50)),
         chaos,
+        input_batch,
         ..RunOptions::default()
     })
     .await
@@ -59,7 +72,7 @@ async fn groups_play_and_report() {
     let fake = fake_server::start(Script::Play).await;
     let report = run_with(&fake, DURATION, 8, LobbyMode::Groups { size: 4 }, None).await;
     assert!(report.passed(), "{report}");
-    assert_eq!(report.tick_hz, 30);
+    assert_eq!((report.tick_hz, report.snapshot_hz), (30, 30));
     // About 1.5 s at 30 Hz each; generous bounds for a loaded test machine.
     assert!(report.snapshots_per_bot_per_sec.min > 15.0, "{report}");
     assert!(report.delivery_ratio.mean > 0.5, "{report}");
@@ -95,6 +108,79 @@ async fn groups_play_and_report() {
     // the exact own position comes through the deltas: no error at all.
     assert!(report.prediction_error.samples > 100, "{report}");
     assert_eq!(report.prediction_error.max, 0.0, "{report}");
+    // One input per message, every one an `Input`.
+    assert_eq!(report.input_batch, 1);
+    assert_eq!(fake.get(|s| &s.batches), 0);
+    assert_eq!(fake.get(|s| &s.input_messages), fake.get(|s| &s.inputs));
+    assert_eq!(
+        report.input_messages_per_bot_per_sec,
+        report.inputs_per_bot_per_sec
+    );
+}
+
+#[tokio::test]
+async fn inputs_batched_two_at_a_time_are_all_acknowledged_and_predicted_exactly() {
+    let fake = fake_server::start(Script::Play).await;
+    let bots = 4;
+    let report = run_opts(&fake, DURATION, bots, LobbyMode::QuickJoin, None, 2).await;
+    assert!(report.passed(), "{report}");
+    assert_eq!(report.input_batch, 2);
+    // Every message an `Inputs` of two: half as many messages as inputs.
+    let (inputs, messages) = (fake.get(|s| &s.inputs), fake.get(|s| &s.input_messages));
+    assert_eq!(fake.get(|s| &s.batches), messages, "{report}");
+    assert_eq!(inputs, 2 * messages, "{report}");
+    assert_eq!(fake.get(|s| &s.batches_refused), 0);
+    assert_eq!(report.server_errors, 0, "{report}");
+    let (per_sec, msgs_per_sec) = (
+        report.inputs_per_bot_per_sec.mean,
+        report.input_messages_per_bot_per_sec.mean,
+    );
+    assert!(per_sec > 15.0, "{report}");
+    assert!((msgs_per_sec * 2.0 - per_sec).abs() < 1.0, "{report}");
+    // Every input acknowledged (and timed), but the last few each bot sent
+    // before leaving; each frame's ack_tick a view the bot held.
+    let acked = report.input_ack_ms.samples;
+    assert!(
+        acked <= inputs && acked + 4 * u64::from(bots) >= inputs,
+        "{inputs}: {report}"
+    );
+    assert_eq!(fake.get(|s| &s.acks_bad), 0, "{report}");
+    assert!(fake.get(|s| &s.acking_inputs) > 100, "{report}");
+    assert_eq!(fake.get(|s| &s.hitscan_inputs), report.hitscan_shots);
+    // A sample per snapshot acknowledging a new input: about one in two,
+    // as the fake applies each batch of two at once.
+    assert!(report.prediction_error.samples > 50, "{report}");
+    assert_eq!(report.prediction_error.max, 0.0, "{report}");
+    assert!(
+        report.to_string().contains("messages/s (2 per message)"),
+        "{report}"
+    );
+}
+
+#[tokio::test]
+async fn delivery_is_judged_against_the_snapshot_rate_welcome_states() {
+    let fake = fake_server::start(Script::HalfRate).await;
+    let report = run_opts(&fake, DURATION, 4, LobbyMode::QuickJoin, None, 2).await;
+    assert!(report.passed(), "{report}");
+    assert_eq!((report.tick_hz, report.snapshot_hz), (30, 15), "{report}");
+    // About 15 a second, all the server promised: not half of 30.
+    let rate = report.snapshots_per_bot_per_sec.mean;
+    assert!((10.0..=16.0).contains(&rate), "{report}");
+    assert!(report.delivery_ratio.mean > 0.7, "{report}");
+    assert!(report.delivery_ratio.mean <= 1.1, "{report}");
+    // Deltas two ticks apart still apply; inputs still go 30 a second.
+    assert_eq!(report.deltas.missing_baseline, 0, "{report}");
+    assert!(
+        report.deltas.delta_snapshots > 5 * report.deltas.full_snapshots,
+        "{report}"
+    );
+    assert!(report.inputs_per_bot_per_sec.mean > 15.0, "{report}");
+    assert_eq!(fake.get(|s| &s.acks_bad), 0, "{report}");
+    assert_eq!(report.prediction_error.max, 0.0, "{report}");
+    assert!(
+        report.to_string().contains("at 30 Hz (15 snapshots/s)"),
+        "{report}"
+    );
 }
 
 #[tokio::test]

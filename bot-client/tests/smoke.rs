@@ -1,6 +1,7 @@
 //! End to end: the bot client against the real Rallypoint server, started
 //! in-process on `127.0.0.1:0`: plain runs with delta snapshots, the
-//! server's pings, and chaos drops with their resumes.
+//! server's pings, chaos drops with their resumes, and half-rate snapshots
+//! with batched inputs.
 
 use std::time::Duration;
 
@@ -184,4 +185,42 @@ async fn a_conditioned_link_still_passes() {
     assert_eq!(report.link.latency_ms, 50.0, "{report}");
     assert!(report.prediction_error.samples > 0, "{report}");
     assert_eq!(report.prediction_error.p99, 0.0, "{report}");
+}
+
+/// A server sending 15 snapshots a second of its 30 ticks, and bots
+/// sending their inputs two at a time: delivery is judged against the 15
+/// promised, every input is applied (one a tick) and acknowledged, and
+/// prediction stays exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_rate_snapshots_and_batched_inputs_on_the_real_server() {
+    let config = Config {
+        snapshot_hz: Some(15),
+        ..Config::default()
+    };
+    let report = play(
+        config,
+        RunOptions {
+            bots: 10,
+            duration: Duration::from_secs(3),
+            lobby: LobbyMode::Groups { size: 5 },
+            input_batch: 2,
+            ..RunOptions::default()
+        },
+    )
+    .await;
+    assert!(report.passed(), "{report}");
+    assert_eq!((report.tick_hz, report.snapshot_hz), (30, 15), "{report}");
+    assert!(report.delivery_ratio.mean > 0.8, "{report}");
+    assert!(report.snapshots_per_bot_per_sec.mean < 16.0, "{report}");
+    let (inputs, messages) = (
+        report.inputs_per_bot_per_sec.mean,
+        report.input_messages_per_bot_per_sec.mean,
+    );
+    assert!((messages * 2.0 - inputs).abs() < 1.0, "{report}");
+    assert_eq!(report.server_errors, 0, "{report}");
+    assert_eq!(report.deltas.missing_baseline, 0, "{report}");
+    assert!(report.input_ack_ms.samples > 10 * 60, "{report}");
+    let p = report.prediction_error;
+    assert!(p.samples > 10 * 20, "{report}");
+    assert_eq!(p.max, 0.0, "{report}");
 }

@@ -115,7 +115,41 @@ pub enum ClientMsg {
     /// had come in its own `Input`, and applies them one tick at a time. A
     /// client sending inputs at half the tick rate, two at a time, halves
     /// its messages (and the server's reads) without losing any input.
-    Inputs(Vec<InputFrame>),
+    Inputs(#[serde(deserialize_with = "bounded_inputs")] Vec<InputFrame>),
+}
+
+/// Decodes an `Inputs` list reserving room for at most
+/// [`MAX_INPUTS_PER_MESSAGE`] up front, whatever count the bytes declare:
+/// serde's default reserves from the declared count (up to 1 MiB) before
+/// reading a single item, so a 6-byte message could make the server
+/// allocate a megabyte. Longer lists still decode (growing as real items
+/// arrive, within the codec's byte limit) so the server can refuse them
+/// with a clear `InvalidField`.
+fn bounded_inputs<'de, D>(deserializer: D) -> Result<Vec<InputFrame>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Bounded;
+    impl<'de> serde::de::Visitor<'de> for Bounded {
+        type Value = Vec<InputFrame>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of inputs")
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let room = seq.size_hint().unwrap_or(0).min(MAX_INPUTS_PER_MESSAGE);
+            let mut inputs = Vec::with_capacity(room);
+            while let Some(input) = seq.next_element()? {
+                inputs.push(input);
+            }
+            Ok(inputs)
+        }
+    }
+    deserializer.deserialize_seq(Bounded)
 }
 
 /// Most inputs one `Inputs` message may carry. Default: 8, a quarter

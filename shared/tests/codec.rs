@@ -155,16 +155,18 @@ fn protocol_2_messages_have_the_documented_layout() {
     assert_eq!(client_bytes(&msg), resume);
     assert_eq!(decode_client(&resume).unwrap(), msg);
 
-    // Welcome's new fields come last: the token, then the grace as a varint.
+    // Welcome's version-2 fields come last: the token, then the grace as
+    // a varint. (`snapshot_hz`, after `tick_hz`, is from version 4.)
     let welcome = |resume_grace_secs| ServerMsg::Welcome {
         player: PlayerId(1),
         protocol_version: 2,
         tick_hz: 30,
+        snapshot_hz: 15,
         max_message_bytes: 512,
         resume_token: token(),
         resume_grace_secs,
     };
-    let mut expected = vec![0, 1, 2, 30, 251, 0x00, 0x02];
+    let mut expected = vec![0, 1, 2, 30, 15, 251, 0x00, 0x02];
     expected.extend_from_slice(&token().0);
     expected.push(20);
     assert_eq!(server_bytes(&welcome(20)), expected);
@@ -241,6 +243,78 @@ fn protocol_3_input_ends_with_hitscan_then_ack_tick() {
     v2.extend_from_slice(&[2, 0]);
     let e = malformed(decode_client(&v2));
     assert!(matches!(e, DecodeError::InvalidBooleanValue(2)), "{e:?}");
+}
+
+#[test]
+fn protocol_4_welcome_has_snapshot_hz_right_after_tick_hz() {
+    let welcome = |snapshot_hz| ServerMsg::Welcome {
+        player: PlayerId(42),
+        protocol_version: 4,
+        tick_hz: 128,
+        snapshot_hz,
+        max_message_bytes: 512,
+        resume_token: ResumeToken([0; 16]),
+        resume_grace_secs: 20,
+    };
+    // A u16 varint like tick_hz: one byte up to 250, then the 251 form.
+    let bytes = server_bytes(&welcome(15));
+    assert_eq!(bytes[..8], [0, 42, 4, 128, 15, 251, 0x00, 0x02]);
+    assert_eq!(bytes.len(), 8 + 16 + 1);
+    let bytes = server_bytes(&welcome(300));
+    assert_eq!(bytes[3..7], [128, 251, 0x2c, 0x01]);
+    assert_eq!(decode_server(&bytes).unwrap(), welcome(300));
+    // A version-3 Welcome, without it, no longer decodes as one: its
+    // max_message_bytes is read as snapshot_hz and everything after
+    // shifts, so the token runs out a byte early.
+    let mut v3 = vec![0, 42, 4, 30, 251, 0x00, 0x02];
+    v3.extend_from_slice(&[0; 16]);
+    v3.push(20);
+    let e = malformed(decode_server(&v3));
+    assert!(matches!(e, DecodeError::UnexpectedEnd { .. }), "{e:?}");
+}
+
+#[test]
+fn protocol_4_inputs_is_a_count_then_input_frames() {
+    let frame = |seq, ack_tick| InputFrame {
+        seq,
+        movement: Vec2::ZERO,
+        aim: Vec2::ZERO,
+        fire: false,
+        hitscan: seq == 8,
+        ack_tick,
+    };
+    // One frame as Input writes it, without Input's tag.
+    let frame_bytes = |f: InputFrame| client_bytes(&ClientMsg::Input(f))[1..].to_vec();
+    let batch = vec![frame(7, 40), frame(8, 1000)];
+    let mut expected = vec![9, 2];
+    expected.extend(frame_bytes(batch[0]));
+    expected.extend(frame_bytes(batch[1]));
+    assert_eq!(expected.len(), 2 + 20 + 22);
+    assert_eq!(client_bytes(&ClientMsg::Inputs(batch.clone())), expected);
+    assert_eq!(
+        decode_client(&expected).unwrap(),
+        ClientMsg::Inputs(batch.clone())
+    );
+    // The count is a varint (a u64 length) like any list's; an empty batch
+    // is two bytes, and refused by the server, not by the codec.
+    assert_eq!(client_bytes(&ClientMsg::Inputs(Vec::new())), [9, 0]);
+    // A count beyond the frames that follow is truncated.
+    expected[1] = 3;
+    let e = malformed(decode_client(&expected));
+    assert!(matches!(e, DecodeError::UnexpectedEnd { .. }), "{e:?}");
+    // The most the server takes, with every field at its widest, is far
+    // below the client message limit.
+    let widest = InputFrame {
+        seq: u32::MAX,
+        movement: Vec2::ONE,
+        aim: Vec2::ONE,
+        fire: true,
+        hitscan: true,
+        ack_tick: u32::MAX,
+    };
+    let full = client_bytes(&ClientMsg::Inputs(vec![widest; MAX_INPUTS_PER_MESSAGE]));
+    assert_eq!(full.len(), 2 + MAX_INPUTS_PER_MESSAGE * 28);
+    assert!(full.len() < MAX_CLIENT_MSG_BYTES / 2);
 }
 
 // ---- snapshots (protocol 4) ----------------------------------------------
@@ -894,6 +968,32 @@ fn huge_declared_lengths_fail_without_allocating_them() {
             "{what}: {e:?}"
         );
         assert!(largest <= 4 << 20, "{what}: allocated {largest} bytes");
+    }
+}
+
+/// `Inputs` is the first list a client sends, and serde's `Vec` visitor
+/// reserves what the declared count asks for, capped at 1 MiB, before
+/// reading any frame: so a six-byte message makes the server allocate a
+/// megabyte for a moment. Bounded, but by serde's cap rather than by the
+/// 512-byte message; holding it to the limit above needs a `Vec` visitor in
+/// `shared` that reserves at most `MAX_INPUTS_PER_MESSAGE`.
+#[test]
+fn a_huge_declared_input_count_reserves_no_more_than_a_full_batch() {
+    let cases: [(&str, &[u8]); 2] = [
+        // Inputs declaring 4 Gi - 1 frames, then 2^63.
+        ("u32 input count", &[9, 252, 0xff, 0xff, 0xff, 0xff]),
+        ("u64 input count", &[9, 253, 0, 0, 0, 0, 0, 0, 0, 0x80]),
+    ];
+    for (what, bytes) in cases {
+        let (result, largest) = largest_alloc_during(|| decode_client(bytes));
+        let e = malformed(result);
+        assert!(
+            matches!(e, DecodeError::UnexpectedEnd { .. }),
+            "{what}: {e:?}"
+        );
+        // `Inputs` reserves room for at most MAX_INPUTS_PER_MESSAGE frames
+        // up front (serde's default would reserve up to 1 MiB).
+        assert!(largest < 16 * 1024, "{what}: allocated {largest} bytes");
     }
 }
 

@@ -108,6 +108,9 @@ fn client_msg() -> impl Strategy<Value = ClientMsg> {
             protocol_version,
             token
         }),
+        // Batches the server takes and ones it refuses: the codec carries
+        // any length that fits the message.
+        vec(input_frame(), 0..=MAX_INPUTS_PER_MESSAGE + 2).prop_map(ClientMsg::Inputs),
     ]
 }
 
@@ -297,6 +300,7 @@ fn server_msg() -> impl Strategy<Value = ServerMsg> {
             varint_u64(),
             any::<u16>(),
             any::<u16>(),
+            any::<u16>(),
             varint_u32(),
             resume_token(),
             any::<u16>()
@@ -306,6 +310,7 @@ fn server_msg() -> impl Strategy<Value = ServerMsg> {
                     player,
                     protocol_version,
                     tick_hz,
+                    snapshot_hz,
                     max_message_bytes,
                     resume_token,
                     resume_grace_secs,
@@ -313,6 +318,7 @@ fn server_msg() -> impl Strategy<Value = ServerMsg> {
                     player: PlayerId(player),
                     protocol_version,
                     tick_hz,
+                    snapshot_hz,
                     max_message_bytes,
                     resume_token,
                     resume_grace_secs,

@@ -148,6 +148,27 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
             })),
         ),
         (
+            "client/inputs",
+            Client(ClientMsg::Inputs(vec![
+                InputFrame {
+                    seq: 301,
+                    movement: Vec2::X,
+                    aim: Vec2::NEG_Y,
+                    fire: false,
+                    hitscan: false,
+                    ack_tick: 1002,
+                },
+                InputFrame {
+                    seq: 302,
+                    movement: Vec2::X,
+                    aim: Vec2::NEG_Y,
+                    fire: false,
+                    hitscan: true,
+                    ack_tick: 1003,
+                },
+            ])),
+        ),
+        (
             "client/ping",
             Client(ClientMsg::Ping {
                 client_time: 5_000_000_000,
@@ -166,6 +187,7 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
                 player: PlayerId(42),
                 protocol_version: 4,
                 tick_hz: 30,
+                snapshot_hz: 15,
                 max_message_bytes: 512,
                 resume_token: DOC_TOKEN,
                 resume_grace_secs: 20,
@@ -551,6 +573,10 @@ fn constants_table_matches_the_code() {
     assert_eq!(value("FIXED_SCALE") as f32, FIXED_SCALE);
     assert_eq!(value("POSITION_TOLERANCE"), POSITION_TOLERANCE as u64);
     assert_eq!(value("BASELINE_WINDOW"), u64::from(BASELINE_WINDOW));
+    assert_eq!(
+        value("MAX_INPUTS_PER_MESSAGE"),
+        MAX_INPUTS_PER_MESSAGE as u64
+    );
 }
 
 #[test]

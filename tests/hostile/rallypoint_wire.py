@@ -12,7 +12,8 @@ Option is 00 or 01+value, and an enum is its variant index as a varint tag.
 i32 (only in snapshots) is zigzagged into a u32 varint. A message is the tag
 and its fields, nothing around it.
 
-Only the client messages the hostile tests send are encoded, plus snapshots
+Only the client messages the hostile tests send are encoded (`Inputs`, a
+batch of input frames, included), plus snapshots
 (to measure what a full one costs). Every server message is decoded
 strictly (a truncated message, trailing bytes or a bad tag raise
 WireError), keeping the fields the tests read. A snapshot decodes to its
@@ -29,6 +30,9 @@ from dataclasses import dataclass, field, replace
 
 PROTOCOL_VERSION = 4
 MAX_CLIENT_MSG_BYTES = 512
+# Most inputs in one Inputs message (PROTOCOL.md section 1); the server
+# answers an empty or longer batch with InvalidField.
+MAX_INPUTS_PER_MESSAGE = 8
 # Snapshot constants (PROTOCOL.md section 1).
 FIXED_SCALE = 1024
 BASELINE_WINDOW = 32
@@ -125,7 +129,7 @@ def i32_wrap(n: int) -> int:
     return ((n + 2**31) & 0xFFFFFFFF) - 2**31
 
 
-def input_frame(
+def frame(
     seq: int,
     movement: tuple[float, float] = (0.0, 0.0),
     aim: tuple[float, float] = (0.0, 0.0),
@@ -133,17 +137,27 @@ def input_frame(
     hitscan: bool = False,
     ack_tick: int = 0,
 ) -> bytes:
-    """Input (tag 6). `hitscan` and `ack_tick` (the newest snapshot tick
-    held as a view, 0 for none) are the version-3 fields at the frame's
-    end."""
+    """An InputFrame's fields (section 3), as Input and Inputs carry it.
+    `hitscan` and `ack_tick` (the newest snapshot tick held as a view, 0
+    for none) are the version-3 fields at its end."""
     return (
-        varint(6)
-        + varint(seq)
+        varint(seq)
         + struct.pack("<4f", *movement, *aim)
         + boolean(fire)
         + boolean(hitscan)
         + varint(ack_tick)
     )
+
+
+def input_frame(seq: int, *args, **kwargs) -> bytes:
+    """Input (tag 6): one frame; the arguments are `frame`'s."""
+    return varint(6) + frame(seq, *args, **kwargs)
+
+
+def inputs(frames: list[bytes]) -> bytes:
+    """Inputs (tag 9): several frames (from `frame`), oldest first, as a
+    list: a varint count, then the frames, with no tag each."""
+    return varint(9) + varint(len(frames)) + b"".join(frames)
 
 
 def ping(client_time: int) -> bytes:
@@ -171,6 +185,7 @@ class Welcome:
     player: int
     protocol_version: int
     tick_hz: int
+    snapshot_hz: int  # snapshots per second in a lobby, 1 to tick_hz
     max_message_bytes: int
     resume_token: bytes
     resume_grace_secs: int
@@ -423,6 +438,7 @@ def _welcome(r: _Reader) -> Welcome:
         player=r.varint(U64),
         protocol_version=r.varint(U16),
         tick_hz=r.varint(U16),
+        snapshot_hz=r.varint(U16),
         max_message_bytes=r.varint(U32),
         resume_token=r.take(16),
         resume_grace_secs=r.varint(U16),

@@ -1,6 +1,7 @@
 """The Python codec against the byte dumps of docs/PROTOCOL.md section 8
-(and the v2, v3 and v4 additions, RosterUpdate included), so that a failing hostile test is never just
-this codec disagreeing with the document. No server needed."""
+(and the v2, v3 and v4 additions, RosterUpdate and Inputs included), so
+that a failing hostile test is never just this codec disagreeing with the
+document. No server needed."""
 
 import pytest
 
@@ -31,14 +32,31 @@ def test_client_messages_match_the_documented_dumps():
     # The v3 fields default to no hitscan and nothing acknowledged.
     assert wire.input_frame(1) == h("06 01") + bytes(16) + h("00 00 00")
     assert wire.input_frame(1, hitscan=True, ack_tick=7)[-2:] == h("01 07")
+    # The Inputs dump: two frames after a count, each laid out as in Input.
+    walk = {"movement": (1.0, 0.0), "aim": (0.0, -1.0)}
+    batch = [
+        wire.frame(301, **walk, ack_tick=1002),
+        wire.frame(302, **walk, hitscan=True, ack_tick=1003),
+    ]
+    assert wire.inputs(batch) == h(
+        "09 02"
+        "fb2d01 0000803f 00000000 00000000 000080bf 00 00 fbea03"
+        "fb2e01 0000803f 00000000 00000000 000080bf 00 01 fbeb03"
+    )
+    assert wire.inputs([wire.frame(1)]) == h("09 01") + wire.input_frame(1)[1:]
+    assert wire.inputs([]) == h("09 00")
     assert wire.ping(5_000_000_000) == h("07 fd00f2052a01000000")
     assert wire.resume(bytes(range(16))) == h("08 04") + bytes(range(16))
 
 
 def test_server_messages_decode():
-    token = bytes(range(16, 32))
-    welcome = wire.decode_server(h("00 2a 04 1e fb0002") + token + h("14"))
-    assert welcome == wire.Welcome(42, 4, 30, 512, token, 20)
+    # The Welcome dump: 30 ticks a second, 15 snapshots.
+    token = h("9c4e21f7 08b35ad0 661efb92 c407e83d")
+    welcome = wire.decode_server(h("00 2a 04 1e 0f fb0002") + token + h("14"))
+    assert welcome == wire.Welcome(42, 4, 30, 15, 512, token, 20)
+    # A version-3 Welcome, without snapshot_hz, is a byte short.
+    with pytest.raises(wire.WireError):
+        wire.decode_server(h("00 2a 04 1e fb0002") + token + h("14"))
 
     joined = wire.decode_server(
         h(

@@ -7,8 +7,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  CodecError, MAX_CLIENT_MSG_BYTES, MAX_SERVER_MSG_BYTES, PROTOCOL_VERSION, decodeServer,
-  encodeClient,
+  CodecError, MAX_CLIENT_MSG_BYTES, MAX_INPUTS_PER_MESSAGE, MAX_SERVER_MSG_BYTES,
+  PROTOCOL_VERSION, decodeServer, encodeClient,
 } from '../../assets/web/js/codec.js';
 import { fromHex, golden, toHex } from './golden.mjs';
 
@@ -25,6 +25,7 @@ test('constants match Rust', () => {
   assert.equal(PROTOCOL_VERSION, golden.constants.PROTOCOL_VERSION);
   assert.equal(MAX_CLIENT_MSG_BYTES, golden.constants.MAX_CLIENT_MSG_BYTES);
   assert.equal(MAX_SERVER_MSG_BYTES, golden.constants.MAX_SERVER_MSG_BYTES);
+  assert.equal(MAX_INPUTS_PER_MESSAGE, golden.constants.MAX_INPUTS_PER_MESSAGE);
 });
 
 describe('decodeServer: every server vector, field by field', () => {
@@ -161,6 +162,18 @@ test('encodeClient: f64 inputs are rounded to f32 as the wire carries them', () 
   assert.deepStrictEqual(encodeClient(input(1e39)), encodeClient(input(Infinity)));
 });
 
+test('encodeClient: Inputs is a count, then each frame as Input writes it', () => {
+  const inputs = golden.client.filter((x) => x.msg.type === 'Input').map((x) => x.msg);
+  const batch = { type: 'Inputs', inputs };
+  const frames = inputs.map((input) => toHex(encodeClient(input)).slice(2));
+  const count = inputs.length.toString(16).padStart(2, '0');
+  assert.equal(toHex(encodeClient(batch)), `09${count}${frames.join('')}`);
+  // A frame's own `type`, if it has one, is ignored.
+  assert.deepStrictEqual(encodeClient(batch),
+    encodeClient({ type: 'Inputs', inputs: inputs.map(({ type, ...frame }) => frame) }));
+  assert.equal(toHex(encodeClient({ type: 'Inputs', inputs: [] })), '0900');
+});
+
 describe('encodeClient: messages over MAX_CLIENT_MSG_BYTES are refused', () => {
   for (const v of golden.client_refused) {
     test(v.name, () => throwsCodecError(() => encodeClient(v.msg), v.error, v.name));
@@ -200,9 +213,21 @@ test('encodeClient: values the wire cannot carry throw CodecError', () => {
     { type: 'Resume', protocol_version: 4, token: token.subarray(0, 15) },
     { type: 'Resume', protocol_version: 4, token: [...token.subarray(0, 15), 256] },
     { type: 'Resume', protocol_version: 4 },
+    { type: 'Inputs' },
+    { type: 'Inputs', inputs: input },
+    { type: 'Inputs', inputs: [input, null] },
+    { type: 'Inputs', inputs: [{ ...input, seq: 2 ** 32 }] },
+    { type: 'Inputs', inputs: [{ ...input, hitscan: 0 }] },
   ];
   for (const msg of bad) {
     throwsCodecError(() => encodeClient(msg), 'InvalidValue', JSON.stringify(msg, (k, v) =>
       (typeof v === 'bigint' ? `${v}n` : v)));
   }
+});
+
+test('encodeClient: a huge Inputs array is refused before any frame is written', () => {
+  const inputs = new Array(10_000_000);
+  const start = performance.now();
+  throwsCodecError(() => encodeClient({ type: 'Inputs', inputs }), 'TooLarge', 'ten million');
+  assert.ok(performance.now() - start < 100);
 });

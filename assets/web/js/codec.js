@@ -24,6 +24,13 @@ export const MAX_CLIENT_MSG_BYTES = 512;
 export const MAX_SERVER_MSG_BYTES = 256 * 1024;
 
 /**
+ * The most inputs one `Inputs` message may carry; the server answers an
+ * empty or longer batch with Error InvalidField. encodeClient, like the
+ * Rust encoder, writes any length that fits in MAX_CLIENT_MSG_BYTES.
+ */
+export const MAX_INPUTS_PER_MESSAGE = 8;
+
+/**
  * Bytes that are not a valid message, or a value that cannot be encoded.
  * `kind` is 'TooLarge' (over the direction's limit), 'Malformed' (not a
  * valid message), 'TrailingBytes' (a whole message and bytes left over),
@@ -47,7 +54,7 @@ export class CodecError extends Error {
 const SERVER_TYPES = ['Welcome', 'LobbyList', 'Joined', 'Snapshot', 'Pong', 'Error', 'Left',
   'Roster', 'ShuttingDown', 'RosterUpdate'];
 const CLIENT_TYPES = ['Hello', 'ListLobbies', 'CreateLobby', 'JoinLobby', 'QuickJoin',
-  'LeaveLobby', 'Input', 'Ping', 'Resume'];
+  'LeaveLobby', 'Input', 'Ping', 'Resume', 'Inputs'];
 const ERROR_CODES = ['BadMessage', 'VersionMismatch', 'UnexpectedMessage', 'InvalidField',
   'LobbyNotFound', 'LobbyFull', 'TooManyLobbies', 'ServerFull', 'ShuttingDown', 'LobbyClosed',
   'RateLimited', 'ResumeRejected'];
@@ -257,6 +264,7 @@ function readServerMsg(r) {
         player: r.u64('player'),
         protocol_version: r.u16(),
         tick_hz: r.u16(),
+        snapshot_hz: r.u16(),
         max_message_bytes: r.u32(),
         resume_token: r.token(),
         resume_grace_secs: r.u16(),
@@ -410,6 +418,17 @@ class Writer {
     for (const b of raw) this.bytes.push(b);
   }
 
+  /** An InputFrame's fields, as `Input` carries them after its tag. */
+  inputFrame(v, what) {
+    if (v === null || typeof v !== 'object') throw invalid(`${what}: not an input object`);
+    this.u32(v.seq, `${what}.seq`);
+    this.vec2(v.movement, `${what}.movement`);
+    this.vec2(v.aim, `${what}.aim`);
+    this.bool(v.fire, `${what}.fire`);
+    this.bool(v.hitscan, `${what}.hitscan`);
+    this.u32(v.ack_tick, `${what}.ack_tick`);
+  }
+
   token(v, what) {
     if (v === null || typeof v !== 'object' || v.length !== TOKEN_BYTES) {
       throw invalid(`${what}: not ${TOKEN_BYTES} bytes`);
@@ -447,12 +466,17 @@ function writeClientMsg(w, msg) {
       break;
     }
     case 'Input':
-      w.u32(msg.seq, 'seq');
-      w.vec2(msg.movement, 'movement');
-      w.vec2(msg.aim, 'aim');
-      w.bool(msg.fire, 'fire');
-      w.bool(msg.hitscan, 'hitscan');
-      w.u32(msg.ack_tick, 'ack_tick');
+      w.inputFrame(msg, 'Input');
+      break;
+    case 'Inputs':
+      // Checked before anything is written, so a huge array costs nothing.
+      if (!Array.isArray(msg.inputs)) throw invalid('Inputs: inputs is not an array');
+      if (msg.inputs.length > MAX_CLIENT_MSG_BYTES) {
+        throw new CodecError('TooLarge', `Inputs: ${msg.inputs.length} inputs cannot fit in `
+          + `${MAX_CLIENT_MSG_BYTES} bytes`);
+      }
+      w.varint(msg.inputs.length);
+      msg.inputs.forEach((input, i) => w.inputFrame(input, `inputs[${i}]`));
       break;
     case 'Ping':
       w.u64(msg.client_time, 'client_time');

@@ -31,9 +31,11 @@ pub(crate) const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 /// timeouts plus this, covering writes that block. Default: 1 s.
 pub(crate) const DEADLINE_SLACK: Duration = Duration::from_secs(1);
 /// The longest time in a lobby without a snapshot before a bot counts as
-/// failed (`snapshots_stalled`). Default: 2 s, 60 missed ticks at 30 Hz:
-/// far beyond any jitter, so it only catches a server (or a bot process)
-/// that stopped delivering.
+/// failed (`snapshots_stalled`). Default: 2 s, 60 missed snapshots at
+/// 30 a second: far beyond any jitter, so it only catches a server (or a
+/// bot process) that stopped delivering. At a snapshot rate below 2 a
+/// second the limit is three snapshot periods instead (see
+/// [`stall_limit`]).
 pub(crate) const STALL_LIMIT: Duration = Duration::from_secs(2);
 /// How often a bot pings. Default: 1 s.
 pub(crate) const PING_INTERVAL: Duration = Duration::from_secs(1);
@@ -70,6 +72,8 @@ pub(crate) struct RunCtx {
     pub chaos: Option<f64>,
     /// The link conditioner; its worst-case hold extends every wait.
     pub link: LinkOptions,
+    /// Inputs per message (`--input-batch`), 1 to 8.
+    pub input_batch: usize,
     pub counters: Arc<Counters>,
 }
 
@@ -136,7 +140,9 @@ async fn connect_and_play(spec: BotSpec, ctx: &RunCtx) -> BotResult {
         result.in_lobby_secs = (in_lobby - offline).max(0.0);
     }
     result.tick_hz = session.tick_hz;
+    result.snapshot_hz = session.snapshot_hz;
     result.inputs_sent = session.inputs_sent;
+    result.input_messages_sent = session.input_messages_sent;
     result.hitscan_shots = session.hitscan_shots;
     result.play_secs = session.play_secs;
     result.offline_secs = offline;
@@ -161,7 +167,7 @@ async fn connect_and_play(spec: BotSpec, ctx: &RunCtx) -> BotResult {
             let left = session.lobby_end.unwrap_or(ended_at);
             let left_us = left.saturating_duration_since(ctx.epoch).as_micros() as u64;
             // A conditioner stall (and jitter) widens gaps on purpose.
-            let limit = STALL_LIMIT + ctx.link.max_added_gap();
+            let limit = stall_limit(session.snapshot_hz) + ctx.link.max_added_gap();
             match result.recv.longest_gap_us(left_us) {
                 None => Some(FailReason::NoSnapshots),
                 Some(gap) if gap > limit.as_micros() as u64 => Some(FailReason::Stalled),
@@ -171,4 +177,25 @@ async fn connect_and_play(spec: BotSpec, ctx: &RunCtx) -> BotResult {
         (_, None) => Some(FailReason::Panicked),
     };
     result
+}
+
+/// The longest gap between snapshots a bot accepts at `snapshot_hz`
+/// snapshots a second: [`STALL_LIMIT`], or three snapshot periods when
+/// snapshots are rarer than two a second.
+fn stall_limit(snapshot_hz: Option<u16>) -> Duration {
+    let period = Duration::from_secs(1) / u32::from(snapshot_hz.unwrap_or(1).max(1));
+    STALL_LIMIT.max(period * 3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stall_limit_grows_only_for_rare_snapshots() {
+        assert_eq!(stall_limit(Some(30)), STALL_LIMIT);
+        assert_eq!(stall_limit(Some(2)), STALL_LIMIT);
+        assert_eq!(stall_limit(Some(1)), Duration::from_secs(3));
+        assert_eq!(stall_limit(None), Duration::from_secs(3));
+    }
 }

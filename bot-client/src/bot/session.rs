@@ -3,22 +3,24 @@
 //! events its reader forwards (pings included). Every wait has a deadline.
 //! With chaos on it also drops the connection now and then and resumes the
 //! session ([`resume`]); the event handling shared by every phase is in
-//! [`events`].
+//! [`events`], and sampling and sending inputs in [`inputs`].
 //!
-//! Inputs go out on a tokio interval with `MissedTickBehavior::Skip`: when
-//! the bot process falls behind (thousands of bots on one core), a real
-//! client's frame loop would send the next input on the next frame, not a
-//! burst of catch-up inputs; Burst would hand the server artificial bursts,
-//! and Delay would let the schedule drift late for good. `seq` counts the
-//! inputs actually sent, so it stays contiguous either way (across resumes
-//! too), and the report's inputs-per-second shows when ticks were skipped.
+//! Inputs are sampled on a tokio interval with `MissedTickBehavior::Skip`:
+//! when the bot process falls behind (thousands of bots on one core), a
+//! real client's frame loop would sample the next input on the next frame,
+//! not a burst of catch-up inputs; Burst would hand the server artificial
+//! bursts, and Delay would let the schedule drift late for good. `seq`
+//! counts the inputs sampled, so it stays contiguous either way (but for
+//! a batch lost in a chaos drop, see [`inputs`]), and the report's
+//! inputs-per-second shows when ticks were skipped.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
 use rallypoint_shared::{
-    ClientMsg, EntityId, ErrorCode, JoinTarget, LobbyId, PROTOCOL_VERSION, PlayerId, ResumeToken,
+    ClientMsg, EntityId, ErrorCode, InputFrame, JoinTarget, LobbyId, PROTOCOL_VERSION, PlayerId,
+    ResumeToken,
 };
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until, timeout_at};
@@ -37,6 +39,7 @@ use crate::reader::{Event, ReaderHandle, RecvStats, micros_histogram};
 use crate::wander::Wander;
 
 mod events;
+mod inputs;
 mod resume;
 
 /// The driver's state across every connection of the session; the fields
@@ -62,6 +65,8 @@ pub(super) struct Session<'a> {
     pub(super) predictor: Arc<Mutex<Predictor>>,
     pub(super) stage: Stage,
     pub(super) tick_hz: Option<u16>,
+    /// From `Welcome`: snapshots a second in a lobby.
+    pub(super) snapshot_hz: Option<u16>,
     /// From `Welcome`: who this session is, and the token to resume it.
     player: Option<PlayerId>,
     resume_token: Option<ResumeToken>,
@@ -71,9 +76,13 @@ pub(super) struct Session<'a> {
     pub(super) lobby_end: Option<Instant>,
     /// Counted in the progress display's "in lobby" right now.
     in_lobby: bool,
-    /// Highest input `seq` sent.
+    /// Highest input `seq` sampled.
     seq: u32,
+    /// Inputs sampled and not sent yet: fewer than the batch size.
+    batch: Vec<InputFrame>,
     pub(super) inputs_sent: u64,
+    /// `Input` and `Inputs` messages sent.
+    pub(super) input_messages_sent: u64,
     /// Inputs sent with `hitscan` set.
     pub(super) hitscan_shots: u64,
     /// Seconds spent sending inputs (time offline excluded).
@@ -111,6 +120,7 @@ impl<'a> Session<'a> {
             predictor: Arc::new(Mutex::new(Predictor::new())),
             stage: Stage::Connect,
             tick_hz: None,
+            snapshot_hz: None,
             player: None,
             resume_token: None,
             lobby: None,
@@ -118,7 +128,9 @@ impl<'a> Session<'a> {
             lobby_end: None,
             in_lobby: false,
             seq: 0,
+            batch: Vec::with_capacity(ctx.input_batch),
             inputs_sent: 0,
+            input_messages_sent: 0,
             hitscan_shots: 0,
             play_secs: 0.0,
             server_errors: 0,
@@ -163,17 +175,24 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    /// Waits for `Welcome` and keeps its resume token. On a resume, the
-    /// player id must be the dropped session's. Returns the tick rate.
+    /// Waits for `Welcome` and keeps its resume token and rates. On a
+    /// resume, the player id must be the dropped session's. Returns the
+    /// tick rate.
     async fn welcome(&mut self, deadline: Instant) -> Result<u16, FailReason> {
-        let (player, version, tick_hz, token) = self
+        let (player, version, (tick_hz, snapshot_hz), token) = self
             .expect(deadline, |ev| match ev {
                 Event::Welcome {
                     player,
                     protocol_version,
                     tick_hz,
+                    snapshot_hz,
                     resume_token,
-                } => Ok((player, protocol_version, tick_hz, resume_token)),
+                } => Ok((
+                    player,
+                    protocol_version,
+                    (tick_hz, snapshot_hz),
+                    resume_token,
+                )),
                 other => Err(other),
             })
             .await?;
@@ -187,6 +206,7 @@ impl<'a> Session<'a> {
         self.resume_token = Some(token);
         let tick_hz = tick_hz.max(1);
         self.tick_hz = Some(tick_hz);
+        self.snapshot_hz = Some(snapshot_hz.max(1));
         Ok(tick_hz)
     }
 
@@ -295,17 +315,7 @@ impl<'a> Session<'a> {
                         chaos.as_mut().reset(at);
                     }
                 }
-                _ = inputs.tick() => {
-                    self.seq += 1;
-                    let input = wander.next_input(self.seq, self.acks.ack_tick());
-                    self.acks.record(self.seq, self.now_us());
-                    if let Ok(mut predictor) = self.predictor.lock() {
-                        predictor.on_input(&input);
-                    }
-                    self.send(&ClientMsg::Input(input)).await?;
-                    self.inputs_sent += 1;
-                    self.hitscan_shots += u64::from(input.hitscan);
-                }
+                _ = inputs.tick() => self.on_input_tick(&mut wander).await?,
                 _ = pings.tick() => {
                     let client_time = self.now_us();
                     self.send(&ClientMsg::Ping { client_time }).await?;

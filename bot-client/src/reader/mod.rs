@@ -56,6 +56,7 @@ pub(crate) enum Event {
         player: PlayerId,
         protocol_version: u16,
         tick_hz: u16,
+        snapshot_hz: u16,
         resume_token: ResumeToken,
     },
     Joined {

@@ -212,12 +212,14 @@ impl RecvStats {
                 player,
                 protocol_version,
                 tick_hz,
+                snapshot_hz,
                 resume_token,
                 ..
             } => Some(Event::Welcome {
                 player,
                 protocol_version,
                 tick_hz,
+                snapshot_hz,
                 resume_token,
             }),
             ServerMsg::Joined {

@@ -112,16 +112,25 @@ pub struct Report {
     pub elapsed_secs: f64,
     /// The server's tick rate from `Welcome` (0 if no bot got that far).
     pub tick_hz: u16,
+    /// The snapshots a second `Welcome` promised in a lobby, `tick_hz` or
+    /// fewer (0 if no bot got that far).
+    pub snapshot_hz: u16,
     pub snapshots_total: u64,
     /// Snapshots received per second in the lobby.
     pub snapshots_per_bot_per_sec: MeanMin,
-    /// Snapshots received ÷ (seconds in the lobby × `tick_hz`); 1.0 is
-    /// one snapshot every tick. Time offline after a chaos drop is not in
-    /// the lobby, so it does not count as missed snapshots.
+    /// Snapshots received ÷ (seconds in the lobby × `snapshot_hz`); 1.0
+    /// is every snapshot the server promised. Time offline after a chaos
+    /// drop is not in the lobby, so it does not count as missed snapshots.
     pub delivery_ratio: MeanMin,
-    /// Inputs sent per second of play (below `tick_hz` means the bot
-    /// process could not keep up).
+    /// Inputs sent per second of play, however batched (below `tick_hz`
+    /// means the bot process could not keep up).
     pub inputs_per_bot_per_sec: MeanMin,
+    /// Messages carrying them (`Input` or `Inputs`) per second of play:
+    /// the input rate ÷ `input_batch`.
+    pub input_messages_per_bot_per_sec: MeanMin,
+    /// Inputs per message asked for (`--input-batch`); 1 sends each in
+    /// its own `Input`.
+    pub input_batch: u8,
     /// Inputs sent with `hitscan` set (instant-hit shots), in all.
     pub hitscan_shots: u64,
     /// Instant-hit shots per second of play, mean over bots.
@@ -135,8 +144,8 @@ pub struct Report {
     pub rtt_ms: Latency,
     /// Time between consecutive snapshots at one bot.
     pub snapshot_interval_ms: Latency,
-    /// Time from sending input `k` to the first snapshot applied with
-    /// `last_input_seq >= k`.
+    /// Time from sampling input `k` (sending it, at `input_batch` 1) to the
+    /// first snapshot applied with `last_input_seq >= k`.
     pub input_ack_ms: Latency,
     /// Delta snapshots: bytes by kind, the full-equivalent, baselines.
     pub deltas: DeltaReport,
@@ -187,19 +196,22 @@ impl Report {
             *failures.entry(reason.to_string()).or_insert(0) += 1;
         }
         let tick_hz = results.iter().find_map(|r| r.tick_hz).unwrap_or(0);
+        let snapshot_hz = results.iter().find_map(|r| r.snapshot_hz).unwrap_or(0);
 
         let in_lobby: Vec<&BotResult> = results
             .iter()
             .filter(|r| r.joined && r.in_lobby_secs >= MIN_RATE_WINDOW_SECS)
             .collect();
         let snapshot_rate = |r: &BotResult| r.recv.snapshots as f64 / r.in_lobby_secs;
-        let delivery =
-            |r: &BotResult| snapshot_rate(r) / f64::from(r.tick_hz.unwrap_or(tick_hz).max(1));
+        let delivery = |r: &BotResult| {
+            snapshot_rate(r) / f64::from(r.snapshot_hz.unwrap_or(snapshot_hz).max(1))
+        };
         let playing: Vec<&BotResult> = results
             .iter()
             .filter(|r| r.play_secs >= MIN_RATE_WINDOW_SECS)
             .collect();
         let input_rate = |r: &BotResult| r.inputs_sent as f64 / r.play_secs;
+        let message_rate = |r: &BotResult| r.input_messages_sent as f64 / r.play_secs;
         let hitscan_rate = |r: &BotResult| r.hitscan_shots as f64 / r.play_secs;
         let connected: Vec<&BotResult> = results
             .iter()
@@ -220,10 +232,14 @@ impl Report {
             duration_secs: duration.as_secs_f64(),
             elapsed_secs: elapsed.as_secs_f64(),
             tick_hz,
+            snapshot_hz,
             snapshots_total: results.iter().map(|r| r.recv.snapshots).sum(),
             snapshots_per_bot_per_sec: mean_min(&in_lobby, snapshot_rate),
             delivery_ratio: mean_min(&in_lobby, delivery),
             inputs_per_bot_per_sec: mean_min(&playing, input_rate),
+            input_messages_per_bot_per_sec: mean_min(&playing, message_rate),
+            // Set by `run`, like `link`: the results do not know it.
+            input_batch: 1,
             hitscan_shots: results.iter().map(|r| r.hitscan_shots).sum(),
             hitscan_shots_per_bot_per_sec: mean_min(&playing, hitscan_rate).mean,
             bytes_down_per_bot_per_sec: mean_min(&connected, down).mean,

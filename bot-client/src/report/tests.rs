@@ -10,9 +10,11 @@ fn played(index: u32, secs: f64, snapshots: u64) -> BotResult {
     r.connected = true;
     r.joined = true;
     r.tick_hz = Some(30);
+    r.snapshot_hz = Some(30);
     r.connected_secs = secs;
     r.in_lobby_secs = secs;
     r.inputs_sent = (secs * 30.0) as u64;
+    r.input_messages_sent = r.inputs_sent;
     r.hitscan_shots = secs as u64;
     r.play_secs = secs;
     r.bytes_up = 1_000;
@@ -220,6 +222,9 @@ fn json_has_the_agreed_keys() {
         "bytes_up_per_bot_per_sec",
         "duration_secs",
         "tick_hz",
+        "snapshot_hz",
+        "input_messages_per_bot_per_sec",
+        "input_batch",
         "resumes_attempted",
         "resumes_succeeded",
         "resumes_failed",
@@ -319,4 +324,31 @@ fn bytes_down_split_into_full_delta_and_other() {
         text.contains("baselines     2 full (0 resets), 98 delta, 2 missing baseline in 2 bots"),
         "{text}"
     );
+}
+
+#[test]
+fn delivery_is_against_the_snapshot_rate_and_batches_show() {
+    let mut a = played(0, 2.0, 30);
+    a.snapshot_hz = Some(15);
+    a.input_messages_sent = a.inputs_sent / 2;
+    let mut report = build(&[a]);
+    report.input_batch = 2;
+    assert_eq!((report.tick_hz, report.snapshot_hz), (30, 15));
+    // 15 snapshots a second at 15 promised: all delivered.
+    assert_eq!(
+        report.delivery_ratio,
+        MeanMin {
+            mean: 1.0,
+            min: 1.0
+        }
+    );
+    assert_eq!(report.inputs_per_bot_per_sec.mean, 30.0);
+    assert_eq!(report.input_messages_per_bot_per_sec.mean, 15.0);
+    let text = report.to_string();
+    assert!(text.contains("at 30 Hz (15 snapshots/s)"), "{text}");
+    assert!(
+        text.contains("30.0/s per bot (min 30.0) in 15.0 messages/s (2 per message)"),
+        "{text}"
+    );
+    assert!(!text.contains("WARNING"), "{text}");
 }

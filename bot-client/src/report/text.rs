@@ -7,9 +7,9 @@ use super::{Latency, Report};
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let tick = match self.tick_hz {
-            0 => "an unknown tick rate".to_owned(),
-            hz => format!("{hz} Hz"),
+        let tick = match (self.tick_hz, self.snapshot_hz) {
+            (0, _) => "an unknown tick rate".to_owned(),
+            (hz, snapshots) => format!("{hz} Hz ({snapshots} snapshots/s)"),
         };
         writeln!(
             f,
@@ -40,9 +40,12 @@ impl fmt::Display for Report {
         )?;
         writeln!(
             f,
-            "  inputs        {:.1}/s per bot (min {:.1}); hitscan {:.2}/s per bot, {} shots",
+            "  inputs        {:.1}/s per bot (min {:.1}) in {:.1} messages/s ({} per message); \
+             hitscan {:.2}/s per bot, {} shots",
             self.inputs_per_bot_per_sec.mean,
             self.inputs_per_bot_per_sec.min,
+            self.input_messages_per_bot_per_sec.mean,
+            self.input_batch,
             self.hitscan_shots_per_bot_per_sec,
             self.hitscan_shots
         )?;

@@ -5,8 +5,10 @@
 //! client does not hold.
 //!
 //! It speaks the real protocol through the shared codec. Every created
-//! lobby has the join code [`CODE`]; snapshots go out at 30 Hz while the
-//! session is in a lobby: a full one after each join and resume, then
+//! lobby has the join code [`CODE`]; it ticks at 30 Hz, and snapshots go
+//! out every tick (every other one with [`Script::HalfRate`], as `Welcome`
+//! says) while the session is in a lobby: a full one after each join and
+//! resume, then
 //! deltas against the tick the client acknowledges (see [`world`]), with
 //! the player moved by its inputs, and its own kills and deaths (3 and 2
 //! at the join, then a kill every 15 ticks). `Welcome` carries a fresh
@@ -15,7 +17,9 @@
 //! and the old connection's inputs are ignored from then on. A `Hello`
 //! with another protocol version is refused (`VersionMismatch`) and closed,
 //! and every input's `ack_tick` is checked against the snapshots sent to
-//! its session.
+//! its session. Inputs come one per `Input` or batched in `Inputs`; a batch
+//! of none or of more than `MAX_INPUTS_PER_MESSAGE` is refused whole with
+//! `InvalidField`, as the real server does.
 //!
 //! Like the real server it checks liveness and rate (see [`liveness`]): it
 //! pings every [`PING_EVERY`] and closes (1008) a connection that leaves a
@@ -40,8 +44,8 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use rallypoint_shared::{
-    ClientMsg, EntityId, ErrorCode, InputFrame, JoinTarget, PROTOCOL_VERSION, PlayerId,
-    ResumeToken, ServerMsg, decode_client,
+    ClientMsg, EntityId, ErrorCode, InputFrame, JoinTarget, MAX_INPUTS_PER_MESSAGE,
+    PROTOCOL_VERSION, PlayerId, ResumeToken, ServerMsg, decode_client,
 };
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
@@ -83,6 +87,9 @@ pub enum Script {
     /// Plays, but skips every 20th tick and sends the next as a delta
     /// against it, which the client cannot apply.
     UnheldBaseline,
+    /// Plays, but sends snapshots at 15 a second (`Welcome.snapshot_hz`),
+    /// after every other tick.
+    HalfRate,
 }
 
 /// What the fake saw, for tests to check.
@@ -101,6 +108,14 @@ pub struct FakeStats {
     pub drops: AtomicU64,
     pub resumes_ok: AtomicU64,
     pub resumes_rejected: AtomicU64,
+    /// Inputs received, alone or batched.
+    pub inputs: AtomicU64,
+    /// `Input` and `Inputs` messages received.
+    pub input_messages: AtomicU64,
+    /// `Inputs` messages received, refused ones included.
+    pub batches: AtomicU64,
+    /// `Inputs` refused for carrying none, or more than the most allowed.
+    pub batches_refused: AtomicU64,
     /// Inputs with `hitscan` set.
     pub hitscan_inputs: AtomicU64,
     /// Inputs acknowledging a snapshot tick (`ack_tick` > 0).
@@ -311,12 +326,18 @@ impl Conn {
                 message: "no such lobby".into(),
             }),
             ClientMsg::QuickJoin => self.join(None),
-            ClientMsg::Input(input) => {
-                // A dropped connection's last inputs may be read after the
-                // resume: the session is no longer theirs.
-                if let Some(p) = player.filter(|p| p.conn.load(Ordering::Relaxed) == self.id) {
-                    p.world.lock().unwrap().on_input(&input);
-                    self.check_input(&p, &input);
+            ClientMsg::Input(input) => self.inputs(player, &[input]),
+            ClientMsg::Inputs(inputs) => {
+                let stats = &self.server.stats;
+                stats.batches.fetch_add(1, Ordering::Relaxed);
+                if inputs.is_empty() || inputs.len() > MAX_INPUTS_PER_MESSAGE {
+                    stats.batches_refused.fetch_add(1, Ordering::Relaxed);
+                    self.send(ServerMsg::Error {
+                        code: ErrorCode::InvalidField,
+                        message: "bad batch".into(),
+                    });
+                } else {
+                    self.inputs(player, &inputs);
                 }
             }
             ClientMsg::Ping { client_time } => self.send(ServerMsg::Pong {
@@ -332,6 +353,24 @@ impl Conn {
                 }
             }
             ClientMsg::ListLobbies => self.send(ServerMsg::LobbyList { lobbies: vec![] }),
+        }
+    }
+
+    /// One message's inputs, in order: each applied at once and checked.
+    fn inputs(&self, player: Option<Arc<Player>>, inputs: &[InputFrame]) {
+        let stats = &self.server.stats;
+        stats.input_messages.fetch_add(1, Ordering::Relaxed);
+        stats
+            .inputs
+            .fetch_add(inputs.len() as u64, Ordering::Relaxed);
+        // A dropped connection's last inputs may be read after the resume:
+        // the session is no longer theirs.
+        let Some(p) = player.filter(|p| p.conn.load(Ordering::Relaxed) == self.id) else {
+            return;
+        };
+        for input in inputs {
+            p.world.lock().unwrap().on_input(input);
+            self.check_input(&p, input);
         }
     }
 
@@ -393,6 +432,10 @@ impl Conn {
             player: player.id,
             protocol_version: PROTOCOL_VERSION,
             tick_hz: 30,
+            snapshot_hz: match self.server.script {
+                Script::HalfRate => 15,
+                _ => 30,
+            },
             max_message_bytes: 512,
             resume_token: token,
             resume_grace_secs: 20,

@@ -1,7 +1,7 @@
 //! What the fake sends: the writer task that owns a connection's write
-//! half, the 30 Hz snapshot ticker (which also carries out a scripted
-//! shutdown; the snapshots come from [`super::world`]), and the messages
-//! built for a player.
+//! half, the 30 Hz ticker that sends the snapshots (and carries out a
+//! scripted shutdown; the snapshots come from [`super::world`]), and the
+//! messages built for a player.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -81,7 +81,8 @@ pub(super) fn roster_update(player: &Player) -> ServerMsg {
     }
 }
 
-/// Sends a snapshot every 1/30 s while the session is in a lobby, and
+/// Ticks every 1/30 s and sends a snapshot after each tick (each other
+/// one with [`Script::HalfRate`]) while the session is in a lobby, and
 /// carries out a shutdown; ends with the connection's writer, or when the
 /// session moves to another connection (`conn` is no longer its own).
 pub(super) async fn ticker(server: Arc<Server>, player: Arc<Player>, out: OutTx, conn: u64) {
@@ -111,6 +112,9 @@ pub(super) async fn ticker(server: Arc<Server>, player: Arc<Player>, out: OutTx,
             kills: player.kills.load(Ordering::Relaxed),
             deaths: player.deaths.load(Ordering::Relaxed),
         };
+        if server.script == Script::HalfRate && tick % 2 == 1 {
+            continue;
+        }
         let ack = player.ack_tick.load(Ordering::Relaxed);
         let unheld = server.script == Script::UnheldBaseline;
         let sent = player

@@ -9,12 +9,12 @@
 use glam::{IVec2, Vec2};
 use rallypoint_shared::snapshot::{Change, Track};
 use rallypoint_shared::{
-    ClientMsg, EntityId, ErrorCode, InputFrame, JoinTarget, LobbyId, LobbyInfo, MapInfo, PlayerId,
-    Rect, ResumeToken, RosterEntry, ServerMsg, Snapshot,
+    ClientMsg, EntityId, ErrorCode, InputFrame, JoinTarget, LobbyId, LobbyInfo,
+    MAX_INPUTS_PER_MESSAGE, MapInfo, PlayerId, Rect, ResumeToken, RosterEntry, ServerMsg, Snapshot,
 };
 
 /// How many `ClientMsg` variants there are; tags are `0..CLIENT_VARIANTS`.
-pub const CLIENT_VARIANTS: u32 = 9;
+pub const CLIENT_VARIANTS: u32 = 10;
 /// How many `ServerMsg` variants there are; tags are `0..SERVER_VARIANTS`.
 pub const SERVER_VARIANTS: u32 = 10;
 /// How many snapshot `Change` variants there are; tags are
@@ -33,6 +33,7 @@ pub fn client_tag(msg: &ClientMsg) -> u32 {
         ClientMsg::Input(_) => 6,
         ClientMsg::Ping { .. } => 7,
         ClientMsg::Resume { .. } => 8,
+        ClientMsg::Inputs(_) => 9,
     }
 }
 
@@ -302,7 +303,9 @@ pub fn map() -> MapInfo {
 }
 
 /// At least one of every client message, with values that cross varint
-/// thresholds, non-ASCII text and resume tokens full of varint markers.
+/// thresholds, non-ASCII text, resume tokens full of varint markers, and
+/// `Inputs` batches of one, of the most the server takes, and of what it
+/// refuses (none, one too many): the codec carries any length.
 pub fn every_client_msg() -> Vec<ClientMsg> {
     vec![
         ClientMsg::Hello {
@@ -358,7 +361,21 @@ pub fn every_client_msg() -> Vec<ClientMsg> {
             protocol_version: u16::MAX,
             token: ResumeToken([0xff; 16]),
         },
+        ClientMsg::Inputs(vec![input(251)]),
+        ClientMsg::Inputs(inputs(u32::MAX - 7, MAX_INPUTS_PER_MESSAGE)),
+        ClientMsg::Inputs(Vec::new()),
+        ClientMsg::Inputs(inputs(1, MAX_INPUTS_PER_MESSAGE + 1)),
     ]
+}
+
+/// `count` consecutive inputs from `first_seq`, as a batch carries them.
+pub fn inputs(first_seq: u32, count: usize) -> Vec<InputFrame> {
+    (0..count as u32)
+        .map(|i| InputFrame {
+            hitscan: i % 3 == 1,
+            ..input(first_seq.wrapping_add(i))
+        })
+        .collect()
 }
 
 /// At least one of every server message, including `Joined` with and
@@ -371,6 +388,7 @@ pub fn every_server_msg() -> Vec<ServerMsg> {
             player: PlayerId(42),
             protocol_version: rallypoint_shared::PROTOCOL_VERSION,
             tick_hz: 30,
+            snapshot_hz: 30,
             max_message_bytes: rallypoint_shared::codec::MAX_CLIENT_MSG_BYTES as u32,
             resume_token: token(),
             resume_grace_secs: 20,
@@ -379,6 +397,7 @@ pub fn every_server_msg() -> Vec<ServerMsg> {
             player: PlayerId(u64::MAX),
             protocol_version: 300,
             tick_hz: 251,
+            snapshot_hz: 250,
             max_message_bytes: 70_000,
             resume_token: ResumeToken([0; 16]),
             resume_grace_secs: u16::MAX,

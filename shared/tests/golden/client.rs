@@ -1,5 +1,7 @@
 //! Client message vectors: every message, at the same thresholds as the
-//! server's (`wire.rs`), and messages the encoder must refuse as too large.
+//! server's (`wire.rs`), batches of inputs (the threshold frames in one
+//! `Inputs`, and batches the server refuses but the codec carries), and
+//! messages the encoder must refuse as too large.
 
 use glam::Vec2;
 use rallypoint_shared::codec::MAX_CLIENT_MSG_BYTES;
@@ -10,15 +12,29 @@ use super::js;
 use super::wire::{TRICKY_F32, TRICKY_U32, TRICKY_U64, error_kind};
 use crate::common;
 
-fn input(seq: u32, movement: Vec2, aim: Vec2, ack_tick: u32) -> ClientMsg {
-    ClientMsg::Input(InputFrame {
+fn frame(seq: u32, movement: Vec2, aim: Vec2, ack_tick: u32) -> InputFrame {
+    InputFrame {
         seq,
         movement,
         aim,
         fire: seq.is_multiple_of(2),
         hitscan: seq.is_multiple_of(3),
         ack_tick,
-    })
+    }
+}
+
+fn input(seq: u32, movement: Vec2, aim: Vec2, ack_tick: u32) -> ClientMsg {
+    ClientMsg::Input(frame(seq, movement, aim, ack_tick))
+}
+
+/// An `Inputs` of `count` frames from seq 1, each `ack_tick` 0: 20 bytes
+/// a frame after the tag and a one-byte count.
+fn plain_batch(count: usize) -> ClientMsg {
+    ClientMsg::Inputs(
+        (1..=count as u32)
+            .map(|seq| frame(seq, Vec2::ZERO, Vec2::ZERO, 0))
+            .collect(),
+    )
 }
 
 /// Client messages beyond `common::every_client_msg`. No NaN: which NaN a
@@ -26,16 +42,16 @@ fn input(seq: u32, movement: Vec2, aim: Vec2, ack_tick: u32) -> ClientMsg {
 fn more_client_msgs() -> Vec<(String, ClientMsg)> {
     let mut out = Vec::new();
     let finite = &TRICKY_F32[..7];
+    let mut tricky_frames = Vec::new();
     for (i, &seq) in TRICKY_U32.iter().enumerate() {
-        out.push((
-            format!("Input seq {seq}"),
-            input(
-                seq,
-                Vec2::new(finite[i], finite[(i + 1) % 7]),
-                Vec2::new(finite[(i + 2) % 7], finite[(i + 3) % 7]),
-                TRICKY_U32[6 - i],
-            ),
-        ));
+        let tricky = frame(
+            seq,
+            Vec2::new(finite[i], finite[(i + 1) % 7]),
+            Vec2::new(finite[(i + 2) % 7], finite[(i + 3) % 7]),
+            TRICKY_U32[6 - i],
+        );
+        tricky_frames.push(tricky);
+        out.push((format!("Input seq {seq}"), ClientMsg::Input(tricky)));
         out.push((
             format!("JoinLobby Id {seq}"),
             ClientMsg::JoinLobby(JoinTarget::Id(LobbyId(seq))),
@@ -49,6 +65,14 @@ fn more_client_msgs() -> Vec<(String, ClientMsg)> {
             Vec2::new(f32::NEG_INFINITY, 1.0),
             7,
         ),
+    ));
+    out.push((
+        "Inputs of every threshold frame".into(),
+        ClientMsg::Inputs(tricky_frames),
+    ));
+    out.push((
+        "Inputs of MAX_INPUTS_PER_MESSAGE frames".into(),
+        plain_batch(MAX_INPUTS_PER_MESSAGE),
     ));
     for &t in &TRICKY_U64 {
         out.push((format!("Ping {t}"), ClientMsg::Ping { client_time: t }));
@@ -105,16 +129,21 @@ pub fn client_vectors() -> Value {
 
 /// Client messages too large to send: the encoder refuses them.
 pub fn client_refused() -> Value {
+    let hello = |name| ClientMsg::Hello {
+        protocol_version: 4,
+        name,
+    };
     let vectors = [
-        ("Hello one byte over", "x".repeat(MAX_CLIENT_MSG_BYTES - 4)),
-        ("Hello of 1000 bytes", "é".repeat(500)),
+        (
+            "Hello one byte over",
+            hello("x".repeat(MAX_CLIENT_MSG_BYTES - 4)),
+        ),
+        ("Hello of 1000 bytes", hello("é".repeat(500))),
+        // 2 + 26 × 20 = 522 bytes.
+        ("Inputs of 26 frames", plain_batch(26)),
     ]
     .into_iter()
-    .map(|(name, text)| {
-        let msg = ClientMsg::Hello {
-            protocol_version: 4,
-            name: text,
-        };
+    .map(|(name, msg)| {
         let err = encode_client(&msg).unwrap_err();
         json!({ "name": name, "msg": js::client_msg(&msg), "error": error_kind(&err) })
     });

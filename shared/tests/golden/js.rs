@@ -189,6 +189,7 @@ pub fn server_msg(m: &ServerMsg) -> Value {
             player,
             protocol_version,
             tick_hz,
+            snapshot_hz,
             max_message_bytes,
             resume_token,
             resume_grace_secs,
@@ -197,6 +198,7 @@ pub fn server_msg(m: &ServerMsg) -> Value {
             "player": big(player.0),
             "protocol_version": protocol_version,
             "tick_hz": tick_hz,
+            "snapshot_hz": snapshot_hz,
             "max_message_bytes": max_message_bytes,
             "resume_token": hex(&resume_token.0),
             "resume_grace_secs": resume_grace_secs,
@@ -275,24 +277,14 @@ pub fn client_msg(m: &ClientMsg) -> Value {
         ClientMsg::QuickJoin => json!({ "type": "QuickJoin" }),
         ClientMsg::LeaveLobby => json!({ "type": "LeaveLobby" }),
         ClientMsg::Input(input) => {
-            let InputFrame {
-                seq,
-                movement,
-                aim,
-                fire,
-                hitscan,
-                ack_tick,
-            } = *input;
-            json!({
-                "type": "Input",
-                "seq": seq,
-                "movement": vec2(movement),
-                "aim": vec2(aim),
-                "fire": fire,
-                "hitscan": hitscan,
-                "ack_tick": ack_tick,
-            })
+            let mut v = input_frame(input);
+            v["type"] = json!("Input");
+            v
         }
+        ClientMsg::Inputs(inputs) => json!({
+            "type": "Inputs",
+            "inputs": inputs.iter().map(input_frame).collect::<Vec<_>>(),
+        }),
         ClientMsg::Ping { client_time } => {
             json!({ "type": "Ping", "client_time": big(*client_time) })
         }
@@ -305,6 +297,26 @@ pub fn client_msg(m: &ClientMsg) -> Value {
             "token": hex(&token.0),
         }),
     }
+}
+
+/// An `InputFrame`'s fields: `Input` adds its `type`; `Inputs` lists them.
+fn input_frame(input: &InputFrame) -> Value {
+    let InputFrame {
+        seq,
+        movement,
+        aim,
+        fire,
+        hitscan,
+        ack_tick,
+    } = *input;
+    json!({
+        "seq": seq,
+        "movement": vec2(movement),
+        "aim": vec2(aim),
+        "fire": fire,
+        "hitscan": hitscan,
+        "ack_tick": ack_tick,
+    })
 }
 
 /// A `Map` keyed by index, as `[index, value]` pairs in index order.

@@ -10,10 +10,10 @@ mod sweeps;
 mod views;
 mod wire;
 
-use rallypoint_shared::PROTOCOL_VERSION;
 use rallypoint_shared::codec::{MAX_CLIENT_MSG_BYTES, MAX_SERVER_MSG_BYTES};
 use rallypoint_shared::movement::{PLAYER_RADIUS, PLAYER_SPEED};
 use rallypoint_shared::snapshot::{BASELINE_WINDOW, FIXED_SCALE, POSITION_TOLERANCE};
+use rallypoint_shared::{MAX_INPUTS_PER_MESSAGE, PROTOCOL_VERSION};
 use serde_json::{Value, json};
 
 const ABOUT: &str = "Golden vectors for the browser client's JS modules \
@@ -32,6 +32,7 @@ pub fn all() -> Value {
             "PROTOCOL_VERSION": PROTOCOL_VERSION,
             "MAX_CLIENT_MSG_BYTES": MAX_CLIENT_MSG_BYTES,
             "MAX_SERVER_MSG_BYTES": MAX_SERVER_MSG_BYTES,
+            "MAX_INPUTS_PER_MESSAGE": MAX_INPUTS_PER_MESSAGE,
             "FIXED_SCALE": FIXED_SCALE,
             "BASELINE_WINDOW": BASELINE_WINDOW,
             "POSITION_TOLERANCE": POSITION_TOLERANCE,

@@ -141,6 +141,7 @@ fn more_server_msgs() -> Vec<(String, ServerMsg)> {
                 player: PlayerId(player),
                 protocol_version: [0, 250, 251, 65_535][i % 4],
                 tick_hz: [30, 251, 1, 128][i % 4],
+                snapshot_hz: [15, 250, 1, 65_535][(i + 2) % 4],
                 max_message_bytes: TRICKY_U32[i % TRICKY_U32.len()],
                 resume_token: ResumeToken([i as u8 * 29; 16]),
                 resume_grace_secs: [0, 250, 251, 65_535][(i + 1) % 4],
@@ -257,7 +258,7 @@ const LENIENT: [(&str, &str); 6] = [
     ("tag in the u16 form", "fb 06 00"),
     (
         "Welcome: every varint in a longer form",
-        "00 fd 2a 00 00 00 00 00 00 00  fb 04 00  fb 1e 00  fc 00 02 00 00
+        "00 fd 2a 00 00 00 00 00 00 00  fb 04 00  fb 1e 00  fb 0f 00  fc 00 02 00 00
          00 fb fc fd fe ff 01 7f 80 61 64 61 10 20 fa 05  fb 14 00",
     ),
     (
@@ -295,7 +296,7 @@ pub fn lenient_vectors() -> Value {
 }
 
 /// Bytes a server message decoder must refuse, each for one reason.
-const MALFORMED: [(&str, &str); 27] = [
+const MALFORMED: [(&str, &str); 28] = [
     ("empty", ""),
     ("unknown message tag 10", "0a"),
     ("tag in the u64 form", "fd 06 00 00 00 00 00 00 00"),
@@ -343,7 +344,13 @@ const MALFORMED: [(&str, &str); 27] = [
         "truncated f32",
         "02 03 00 08 00 01 00 00 00 00 00 00 00 00 00 00 00 80",
     ),
-    ("truncated resume token", "00 2a 04 1e fb 00 02 01 02 03"),
+    ("truncated resume token", "00 2a 04 1e 0f fb 00 02 01 02 03"),
+    (
+        "Welcome without snapshot_hz (a version-3 layout)",
+        // Its max_message_bytes is read as snapshot_hz, so the token runs
+        // a byte short.
+        "00 2a 04 1e fb 00 02  000102030405060708090a0b0c0d0e0f  14",
+    ),
     (
         "Joined with bytes after the tick",
         // Lobby 3, no code, 8 players, entity (0, 1), map "" with zero

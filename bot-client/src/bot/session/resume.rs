@@ -77,6 +77,9 @@ impl Session<'_> {
         let dropped_at = Instant::now();
         let dropped_us = self.now_us();
         self.sender.drop_connection();
+        // Sampled but not sent: lost with the connection (see `inputs`);
+        // `self.seq` covers them below.
+        self.batch.clear();
         let mut stats = self.finish_reader().await.ok_or(FailReason::Panicked)?;
         let before = stats.score;
         stats.on_disconnect(self.seq);
