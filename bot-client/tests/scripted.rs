@@ -343,7 +343,10 @@ async fn a_lost_score_is_detected() {
     let report = run_with(&fake, DURATION, 4, LobbyMode::QuickJoin, Some(600.0)).await;
     assert_eq!(failures(&report), [("score_lost", 4)], "{report}");
     assert_eq!(report.resumes_failed, 4, "{report}");
-    assert_eq!(fake.get(|s| &s.resumes_ok), 4);
+    // At 10 drops a second a bot can drop again before the first snapshot
+    // of a resume arrives to be checked, so the fake may see more resumes
+    // than bots; each bot still fails exactly once, on its lost score.
+    assert!(fake.get(|s| &s.resumes_ok) >= 4);
     assert!(!report.passed());
 }
 
