@@ -25,6 +25,9 @@ import harness
 import rallypoint_wire as wire
 
 DEFAULT_FRACTION = 0.8
+# Of the wall-clock snapshot rate, what a lobby must keep up during an attack:
+# a blocked tick loop falls far below it, a slow (CPU-starved) one does not.
+TICKING_FRACTION = 0.3
 DEFAULT_WINDOW = 1.0
 
 
@@ -144,21 +147,44 @@ class Canary:
     def snapshots_between(self, since: float, until: float) -> int:
         return sum(since <= t <= until for t, _ in self.arrivals)
 
+    def window(self, since: float, until: float) -> list:
+        """The views applied between two monotonic times."""
+        return [s for t, s in self.arrivals if since <= t <= until]
+
+    def produced(self, window: list) -> float:
+        """How many snapshots the lobby sent this client over the ticks the
+        window spans (independent of how fast the machine ran them)."""
+        if not window:
+            return 0.0
+        return (window[-1].tick - window[0].tick) * self.snapshot_hz / self.tick_hz + 1
+
     def _check(self, since: float, until: float, label: str, fraction: float) -> None:
         self._check_tasks(label)
         assert not self.views.refused, (
             f"canary {label}: {self.views.refused} snapshots could not be applied "
             "(a delta against a baseline it does not hold, or an unknown index)"
         )
-        window = [s for t, s in self.arrivals if since <= t <= until]
+        window = self.window(since, until)
         assert window, f"canary {label}: no snapshot at all in {until - since:.2f} s"
-        expected = self.snapshot_hz * (until - since)
-        assert len(window) >= fraction * expected, (
-            f"canary {label}: {len(window)} snapshots in {until - since:.2f} s, "
-            f"expected at least {fraction:.0%} of {expected:.0f} at {self.snapshot_hz} Hz"
-        )
         ticks = [s.tick for s in window]
         assert ticks == sorted(set(ticks)), f"canary {label}: ticks not increasing: {ticks}"
+        # Two separate questions, so that a VM whose hypervisor steals CPU
+        # (seen here at 30-50% for minutes) slows the whole server without
+        # failing the suite, while an attack that hurts others still does:
+        # 1. did the canary get the snapshots its lobby produced? (an attack
+        #    that starves one connection's writer shows here)
+        produced = self.produced(window)
+        assert len(window) >= fraction * produced, (
+            f"canary {label}: {len(window)} snapshots of the {produced:.0f} its lobby "
+            f"produced between ticks {ticks[0]} and {ticks[-1]}"
+        )
+        # 2. did the lobby keep ticking? (an attack that blocks ticks shows
+        #    here; steal alone slows them, it does not stop them)
+        expected = self.snapshot_hz * (until - since)
+        assert len(window) >= TICKING_FRACTION * expected, (
+            f"canary {label}: {len(window)} snapshots in {until - since:.2f} s, "
+            f"expected at least {TICKING_FRACTION:.0%} of {expected:.0f} at {self.snapshot_hz} Hz"
+        )
         acked = [s.last_input_seq for s in window]
         assert acked[-1] > acked[0], (
             f"canary {label}: its inputs stopped being applied "
