@@ -49,13 +49,28 @@ fn snapshot_due(tick: u32, tick_hz: u16, snapshot_hz: u16) -> bool {
     t == 0 || (t * s) / hz != ((t - 1) * s) / hz
 }
 
-/// How many of `pending` queued inputs a tick applies.
-fn inputs_this_tick(pending: usize) -> usize {
-    if pending <= STEADY_PENDING_INPUTS {
-        pending.min(1)
+/// How many of `pending` queued inputs a tick applies, when `elapsed` tick
+/// periods have passed since the last tick (1 on time; more when the
+/// machine was too busy and deadlines were skipped). Per period: one while
+/// the queue is short, up to [`MAX_INPUTS_PER_TICK`] to drain a backlog.
+/// Scaling by the periods that really passed keeps a starved lobby applying
+/// inputs as fast as clients send them, instead of letting queues fill and
+/// drop inputs (which breaks every client's reconciliation), and gives a
+/// client no more than it gets on time: at most two inputs a period.
+fn inputs_this_tick(pending: usize, elapsed: usize) -> usize {
+    let elapsed = elapsed.clamp(1, MAX_PENDING_INPUTS);
+    if pending <= STEADY_PENDING_INPUTS * elapsed {
+        pending.min(elapsed)
     } else {
-        pending.min(MAX_INPUTS_PER_TICK)
+        pending.min(MAX_INPUTS_PER_TICK * elapsed)
     }
+}
+
+/// Whole tick periods in `since_last`, at least 1: how many ticks should
+/// have run since the previous one.
+fn ticks_elapsed(since_last: Duration, period: Duration) -> usize {
+    let periods = since_last.as_secs_f64() / period.as_secs_f64().max(1e-9);
+    (periods.round() as usize).max(1)
 }
 
 /// Inputs one member may have waiting. Default: 32, about a second at 30 Hz.
@@ -238,6 +253,7 @@ impl Lobby {
         let mut ticker = tokio::time::interval_at(Instant::now() + period, period);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let mut empty_since = Some(Instant::now());
+        let mut last_tick = Instant::now();
         info!(name = %self.spec.name, max_players = self.spec.max_players, "lobby open");
         loop {
             tokio::select! {
@@ -249,7 +265,12 @@ impl Lobby {
                         warn!(late_ms = late.as_millis() as u64, "tick overran; skipping missed deadlines");
                     }
                     let started = Instant::now();
-                    self.tick();
+                    // Deadlines skipped since the last tick (a starved
+                    // machine): inputs keep pace with the clock, not the
+                    // ticks, or queues would overflow and drop them.
+                    let elapsed = ticks_elapsed(started.saturating_duration_since(last_tick), period);
+                    last_tick = started;
+                    self.tick(elapsed);
                     crate::metrics::metrics().tick(started.elapsed(), late);
                     self.expire_detached(detach_limit);
                     match (self.members.is_empty(), empty_since) {
@@ -435,9 +456,9 @@ impl Lobby {
     ///    and file it in the interest grid;
     /// 4) encode and offer every member its snapshot: a delta against its
     ///    acknowledged baseline, or full.
-    fn tick(&mut self) {
+    fn tick(&mut self, elapsed: usize) {
         self.flush_roster_changes();
-        self.collect_inputs();
+        self.collect_inputs(elapsed);
         let events = self.world.step(&self.inputs);
         for event in &events {
             debug!(?event, "game event");
@@ -462,10 +483,10 @@ impl Lobby {
         self.send_snapshots();
     }
 
-    fn collect_inputs(&mut self) {
+    fn collect_inputs(&mut self, elapsed: usize) {
         self.inputs.clear();
         for m in &mut self.members {
-            let n = inputs_this_tick(m.pending.len());
+            let n = inputs_this_tick(m.pending.len(), elapsed);
             for input in m.pending.drain(..n) {
                 m.last_applied = input.seq;
                 self.inputs.push((m.entity, input));
@@ -603,8 +624,21 @@ mod tests {
 
     #[test]
     fn a_short_queue_is_applied_one_a_tick_and_a_long_one_drains_faster() {
-        let applied: Vec<usize> = (0..=5).map(inputs_this_tick).collect();
+        let applied: Vec<usize> = (0..=5).map(|n| inputs_this_tick(n, 1)).collect();
         assert_eq!(applied, [0, 1, 1, 2, 2, 2]);
-        assert_eq!(inputs_this_tick(MAX_PENDING_INPUTS), MAX_INPUTS_PER_TICK);
+        assert_eq!(inputs_this_tick(MAX_PENDING_INPUTS, 1), MAX_INPUTS_PER_TICK);
+    }
+
+    #[test]
+    fn a_late_tick_applies_the_inputs_of_every_period_it_missed() {
+        // Three periods since the last tick: three inputs for a steady
+        // client, up to six to drain a backlog, never the whole queue.
+        assert_eq!(inputs_this_tick(3, 3), 3);
+        assert_eq!(inputs_this_tick(2, 3), 2);
+        assert_eq!(inputs_this_tick(20, 3), 6);
+        let period = Duration::from_millis(33);
+        assert_eq!(ticks_elapsed(Duration::from_millis(30), period), 1);
+        assert_eq!(ticks_elapsed(Duration::ZERO, period), 1);
+        assert_eq!(ticks_elapsed(Duration::from_millis(100), period), 3);
     }
 }
