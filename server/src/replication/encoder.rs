@@ -195,29 +195,26 @@ impl Encoder {
         held: &[EntityId],
     ) -> Result<(), CodecError> {
         let age = b.map_or(0, |b| t.tick.wrapping_sub(b.tick) as usize);
-        let mut j = 0;
-        for k in 0..self.visible.players.len() {
-            let vi = self.visible.players[k] as usize;
-            let r = t.players[vi];
-            while j < held.len() && held[j].index < r.id.index {
-                self.hide_player(t, held[j])?;
-                j += 1;
-            }
-            let same = j < held.len() && held[j] == r.id;
-            if j < held.len() && held[j].index == r.id.index {
-                j += 1;
-            }
-            let prior = b.filter(|_| same).and_then(|b| b.player(r.id.index));
-            let span = match prior {
-                Some(p) => self.player_delta(age, vi, t, p)?,
-                None => self.player_enter(vi, &r)?,
-            };
-            self.parts.push(span);
-        }
-        for &id in &held[j..] {
-            self.hide_player(t, id)?;
-        }
-        Ok(())
+        let visible = std::mem::take(&mut self.visible.players);
+        let result = walk(
+            &visible,
+            |vi| t.players[vi].id,
+            held,
+            |step| match step {
+                Step::Gone(id) => self.hide_player(t, id),
+                Step::Seen { vi, held } => {
+                    let r = t.players[vi];
+                    let span = match b.filter(|_| held).and_then(|b| b.player(r.id.index)) {
+                        Some(p) => self.player_delta(age, vi, t, p)?,
+                        None => self.player_enter(vi, &r)?,
+                    };
+                    self.parts.push(span);
+                    Ok(())
+                }
+            },
+        );
+        self.visible.players = visible;
+        result
     }
 
     fn hide_player(&mut self, t: &Frame, id: EntityId) -> Result<(), CodecError> {
@@ -304,33 +301,30 @@ impl Encoder {
         held: &[EntityId],
     ) -> Result<(), CodecError> {
         let age = b.map_or(0, |b| t.tick.wrapping_sub(b.tick) as usize);
-        let mut j = 0;
-        for k in 0..self.visible.projectiles.len() {
-            let vi = self.visible.projectiles[k] as usize;
-            let r = t.projectiles[vi];
-            while j < held.len() && held[j].index < r.id.index {
-                let span = self.write(&[Change::ProjectileGone {
-                    index: held[j].index,
-                }])?;
-                self.parts.push(span);
-                j += 1;
-            }
-            let same = j < held.len() && held[j] == r.id;
-            if j < held.len() && held[j].index == r.id.index {
-                j += 1;
-            }
-            let prior = b.filter(|_| same).and_then(|b| b.projectile(r.id.index));
-            let span = match prior {
-                Some(p) => self.projectile_delta(age, vi, t, p)?,
-                None => self.projectile_enter(vi, &r)?,
-            };
-            self.parts.push(span);
-        }
-        for id in &held[j..] {
-            let span = self.write(&[Change::ProjectileGone { index: id.index }])?;
-            self.parts.push(span);
-        }
-        Ok(())
+        let visible = std::mem::take(&mut self.visible.projectiles);
+        let result = walk(
+            &visible,
+            |vi| t.projectiles[vi].id,
+            held,
+            |step| match step {
+                Step::Gone(id) => {
+                    let span = self.write(&[Change::ProjectileGone { index: id.index }])?;
+                    self.parts.push(span);
+                    Ok(())
+                }
+                Step::Seen { vi, held } => {
+                    let r = t.projectiles[vi];
+                    let span = match b.filter(|_| held).and_then(|b| b.projectile(r.id.index)) {
+                        Some(p) => self.projectile_delta(age, vi, t, p)?,
+                        None => self.projectile_enter(vi, &r)?,
+                    };
+                    self.parts.push(span);
+                    Ok(())
+                }
+            },
+        );
+        self.visible.projectiles = visible;
+        result
     }
 
     fn projectile_enter(&mut self, vi: usize, r: &ProjectileRec) -> Result<Span, CodecError> {
@@ -405,6 +399,46 @@ impl Encoder {
         self.by_age[age].scores = Some(span);
         Ok(span)
     }
+}
+
+/// One step of matching what a client sees now against what it held at
+/// its baseline, both in slot-index order.
+enum Step {
+    /// Held at the baseline, not visible now.
+    Gone(EntityId),
+    /// Visible now, at index `vi` of the frame's list; `held` when the
+    /// client held this very entity (same generation) at the baseline.
+    Seen { vi: usize, held: bool },
+}
+
+/// Walks `visible` (indices into a frame list, ascending) and `held`
+/// (entities, ascending by slot) together, in slot order. A held entity
+/// whose slot now holds another generation is replaced, not hidden: `Seen`
+/// with `held: false`, and no `Gone`.
+fn walk(
+    visible: &[u32],
+    id_of: impl Fn(usize) -> EntityId,
+    held: &[EntityId],
+    mut step: impl FnMut(Step) -> Result<(), CodecError>,
+) -> Result<(), CodecError> {
+    let mut j = 0;
+    for &vi in visible {
+        let vi = vi as usize;
+        let id = id_of(vi);
+        while j < held.len() && held[j].index < id.index {
+            step(Step::Gone(held[j]))?;
+            j += 1;
+        }
+        let same = j < held.len() && held[j] == id;
+        if j < held.len() && held[j].index == id.index {
+            j += 1;
+        }
+        step(Step::Seen { vi, held: same })?;
+    }
+    for &id in &held[j..] {
+        step(Step::Gone(id))?;
+    }
+    Ok(())
 }
 
 fn score(r: &PlayerRec) -> Change {
