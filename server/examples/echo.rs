@@ -1,6 +1,6 @@
 //! An echo endpoint over Rallypoint's WebSocket transport, and a short tour
 //! of it: the very code game connections use ([`ws::split`],
-//! [`WsReader::next`], [`Outbox`], [`ws::write_loop`], and
+//! [`WsReader::next`], [`Outbox`] and its [`Outbox::write_loop`], and
 //! [`WsReader::drain`] for the closing handshake), with limits for arbitrary
 //! text and binary messages instead of the game's. The Autobahn conformance
 //! suite runs against it (`scripts/autobahn`).
@@ -83,8 +83,14 @@ async fn echo(ws: WebSocket<Upgraded>) {
     };
     let outbox = Outbox::new();
     let liveness = Arc::new(Liveness::new(Instant::now()));
-    let (mut reader, writer) = ws::split(ws, &limits, liveness);
-    let writing = ws::write_loop(writer, &outbox, WRITE_TIMEOUT);
+    let mut reader = match ws::split(ws, &limits, liveness, &outbox) {
+        Ok(reader) => reader,
+        Err(e) => {
+            debug!(error = %e, "cannot serve the connection");
+            return;
+        }
+    };
+    let writing = outbox.write_loop(WRITE_TIMEOUT);
     tokio::pin!(writing);
 
     // 1) Echo until the reader ends, or the writer fails. The reader queues

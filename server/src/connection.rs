@@ -14,7 +14,7 @@ use rallypoint_shared::codec::MAX_CLIENT_MSG_BYTES;
 use rallypoint_shared::{ErrorCode, PlayerId, ServerMsg, decode_client};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info, instrument};
+use tracing::{debug, info, instrument, warn};
 
 use crate::close;
 use crate::config::Config;
@@ -83,7 +83,13 @@ pub async fn run(ws: WebSocket<Upgraded>, shared: Arc<Shared>, player: PlayerId,
     let config = &shared.config;
     let outbox = Arc::new(Outbox::new());
     let liveness = Arc::new(Liveness::new(Instant::now()));
-    let (mut reader, writer) = ws::split(ws, &game_limits(config), liveness.clone());
+    let mut reader = match ws::split(ws, &game_limits(config), liveness.clone(), &outbox) {
+        Ok(reader) => reader,
+        Err(e) => {
+            warn!(error = %e, "cannot serve the connection");
+            return;
+        }
+    };
     let kick = CancellationToken::new();
     let ctx = SessionCtx {
         registry: shared.registry.clone(),
@@ -96,7 +102,7 @@ pub async fn run(ws: WebSocket<Upgraded>, shared: Arc<Shared>, player: PlayerId,
 
     let end = {
         let reading = read_messages(&mut reader, &mut session, &outbox, config.hello_timeout());
-        let writing = ws::write_loop(writer, &outbox, config.write_timeout());
+        let writing = outbox.write_loop(config.write_timeout());
         let watching = watchdog(&liveness, &outbox, config);
         tokio::pin!(reading, writing, watching);
         let mut notified = false;

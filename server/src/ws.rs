@@ -12,14 +12,13 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
-use fastwebsockets::{
-    Frame, OpCode, Payload, Role, WebSocket, WebSocketError, WebSocketRead, WebSocketWrite,
-};
+use fastwebsockets::{Frame, OpCode, Role, WebSocket, WebSocketError, WebSocketRead};
 use hyper_util::rt::TokioIo;
-use tokio::io::{ReadHalf, WriteHalf};
+use tokio::io::{AsyncRead, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedReadHalf;
 use tokio::time::Instant;
 use tracing::debug;
 
@@ -27,7 +26,7 @@ use crate::assemble::{AssembleError, Assembled, Assembler};
 use crate::close;
 use crate::liveness::Liveness;
 use crate::mask_check::{MaskCheck, UNMASKED};
-use crate::outbox::{OutFrame, Outbox};
+use crate::outbox::Outbox;
 use crate::rate::TokenBucket;
 
 /// The largest payload of a control frame (RFC 6455 §5.5). fastwebsockets
@@ -36,7 +35,7 @@ const MAX_CONTROL_PAYLOAD: usize = 125;
 
 /// An upgraded HTTP connection.
 pub type Upgraded = TokioIo<hyper::upgrade::Upgraded>;
-type Io = MaskCheck<Upgraded>;
+type Io = MaskCheck<Prefixed>;
 
 /// What a connection accepts.
 #[derive(Debug, Clone)]
@@ -72,31 +71,42 @@ pub enum ReadEnd {
 
 /// The read half of a WebSocket; see the module docs.
 pub struct WsReader {
-    rd: WebSocketRead<ReadHalf<Io>>,
+    rd: WebSocketRead<Io>,
     assembler: Assembler,
     allow_text: bool,
     rate: Option<TokenBucket>,
     liveness: Arc<Liveness>,
 }
 
-/// The write half of a WebSocket.
-pub type WsWriter = WebSocketWrite<WriteHalf<Io>>;
-
-/// Splits an upgraded WebSocket into its checked halves.
+/// Splits an upgraded WebSocket into its checked read half, and attaches
+/// its write half to `outbox`. Fails only if the upgraded connection is not
+/// the TCP stream hyper was given (it always is: see [`crate::http`]).
 pub fn split(
     ws: WebSocket<Upgraded>,
     limits: &WsLimits,
     liveness: Arc<Liveness>,
-) -> (WsReader, WsWriter) {
-    // Nothing has been read yet, so rebuilding over the checked stream
-    // loses no buffered bytes.
-    let ws = WebSocket::after_handshake(MaskCheck::new(ws.into_inner()), Role::Server);
-    let (mut rd, wr) = ws.split(tokio::io::split);
+    outbox: &Outbox,
+) -> std::io::Result<WsReader> {
+    // Nothing has been read through fastwebsockets yet; what hyper read past
+    // the HTTP request is in `read_buf` and is read first.
+    let parts = ws
+        .into_inner()
+        .into_inner()
+        .downcast::<TokioIo<TcpStream>>()
+        .map_err(|_| std::io::Error::other("upgraded connection is not a TCP stream"))?;
+    let (rd, wr) = parts.io.into_inner().into_split();
+    outbox.attach(wr);
+    let stream = MaskCheck::new(Prefixed {
+        prefix: parts.read_buf,
+        inner: rd,
+    });
+    let (mut rd, _) =
+        fastwebsockets::after_handshake_split(stream, tokio::io::sink(), Role::Server);
     // fastwebsockets refuses a frame whose length is >= this.
     rd.set_max_message_size(limits.max_message_bytes.saturating_add(1));
     rd.set_auto_pong(false);
     let now = Instant::now();
-    let reader = WsReader {
+    Ok(WsReader {
         rd,
         assembler: Assembler::new(limits.max_message_bytes),
         allow_text: limits.allow_text,
@@ -104,8 +114,28 @@ pub fn split(
             .rate
             .map(|(per_sec, burst)| TokenBucket::new(per_sec, burst, now)),
         liveness,
-    };
-    (reader, wr)
+    })
+}
+
+/// The read half of the socket, behind the bytes hyper had already read.
+pub struct Prefixed {
+    prefix: Bytes,
+    inner: OwnedReadHalf,
+}
+
+impl AsyncRead for Prefixed {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if !self.prefix.is_empty() {
+            let n = self.prefix.len().min(buf.remaining());
+            buf.put_slice(&self.prefix.split_to(n));
+            return std::task::Poll::Ready(Ok(()));
+        }
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
 }
 
 impl WsReader {
@@ -254,49 +284,5 @@ fn echo_close_code(payload: &[u8]) -> u16 {
     match payload {
         [hi, lo, ..] => u16::from_be_bytes([*hi, *lo]),
         _ => close::NORMAL,
-    }
-}
-
-/// Writes queued frames until a close has been written or the socket fails.
-/// A write that makes no progress for `write_timeout` fails the connection:
-/// the client stopped reading.
-pub async fn write_loop(
-    mut wr: WsWriter,
-    outbox: &Outbox,
-    write_timeout: Duration,
-) -> Result<(), WebSocketError> {
-    loop {
-        let frame = outbox.pop().await;
-        let (ws_frame, last) = match &frame {
-            OutFrame::Message(b) => (Frame::binary(Payload::Borrowed(b)), false),
-            OutFrame::Text(b) => (Frame::text(Payload::Borrowed(b)), false),
-            OutFrame::Ping(b) => (
-                Frame::new(true, OpCode::Ping, None, Payload::Borrowed(b)),
-                false,
-            ),
-            OutFrame::Pong(b) => (Frame::pong(Payload::Borrowed(b)), false),
-            OutFrame::Close { code, reason } => (Frame::close(*code, reason.as_bytes()), true),
-        };
-        let data = match &frame {
-            OutFrame::Message(b) | OutFrame::Text(b) => Some(b.len() as u64),
-            _ => None,
-        };
-        match tokio::time::timeout(write_timeout, wr.write_frame(ws_frame)).await {
-            Ok(res) => res?,
-            Err(_) => {
-                return Err(WebSocketError::IoError(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    "client stopped reading",
-                )));
-            }
-        }
-        if let Some(len) = data {
-            let m = crate::metrics::metrics();
-            m.frames_out.inc();
-            m.bytes_out.inc_by(len);
-        }
-        if last {
-            return Ok(());
-        }
     }
 }

@@ -509,7 +509,7 @@ impl Lobby {
             );
             match encoded {
                 Ok(Some(_)) => {
-                    if outbox.push_snapshot(Bytes::copy_from_slice(&self.encode_buf)) {
+                    if outbox.push_snapshot(&self.encode_buf) {
                         crate::metrics::metrics().snapshots_replaced.inc();
                     }
                 }
