@@ -1,6 +1,6 @@
 //! Lobbies: each one a task that owns its [`World`] and runs the fixed-tick
-//! loop. Connections talk to it only through a bounded channel of
-//! [`LobbyCmd`]s and hear back only through their [`Outbox`]es, so no lock
+//! loop. Connections talk to it only through two bounded channels, one of
+//! [`LobbyCmd`]s and one of inputs, and hear back only through their [`Outbox`]es, so no lock
 //! is ever held on the world and no tick waits on a socket.
 //!
 //! # The tick loop
@@ -11,9 +11,11 @@
 //! counted in ticks, so an overloaded lobby runs slower rather than jerkier,
 //! and every overrun is logged.
 //!
-//! Between ticks the task drains its channel: inputs go into each member's
-//! bounded pending queue in `seq` order, joins and leaves take effect at
-//! once. At each tick every member's pending inputs are applied in order (one,
+//! Between ticks the task handles commands as they come: joins and leaves
+//! take effect at once. Inputs wait in their channel until the next tick,
+//! which drains it first, so a lobby wakes once per tick however many
+//! players send, not once per input; each input goes into its member's
+//! bounded pending queue in `seq` order. At each tick every member's pending inputs are applied in order (one,
 //! or up to [`MAX_INPUTS_PER_TICK`] while more than
 //! [`STEADY_PENDING_INPUTS`] wait), the world steps once, and every
 //! member is sent a snapshot naming the last input of theirs applied.
@@ -27,10 +29,15 @@ pub use task::{
     MAX_ROSTER_CHANGES, STEADY_PENDING_INPUTS,
 };
 
-/// Commands a lobby's channel holds before senders wait (joins, leaves) or
-/// inputs are dropped. Default: 1024, four ticks of inputs from a full
-/// 255-player lobby; the task drains it continuously, not only at ticks.
+/// Commands (joins, leaves, resumes) a lobby's command channel holds before
+/// senders wait. Default: 1024; the task handles them as they come.
 pub const LOBBY_INBOX_CAPACITY: usize = 1024;
+
+/// Inputs a lobby's input channel holds before new ones are dropped (and
+/// counted in `inputs_rejected{reason="lobby inbox full"}`). It is drained
+/// at every tick. Default: 2048, four ticks of inputs from a full 255-player
+/// lobby with every client sending two per tick.
+pub const LOBBY_INPUT_CAPACITY: usize = 2048;
 
 use crate::game::World;
 use crate::outbox::Outbox;

@@ -125,8 +125,6 @@ pub enum LobbyCmd {
         outbox: Arc<Outbox>,
         found: oneshot::Sender<bool>,
     },
-    /// One sanitised input.
-    Input { player: PlayerId, input: InputFrame },
 }
 
 /// A cheap, cloneable way to reach a lobby's task.
@@ -134,6 +132,7 @@ pub enum LobbyCmd {
 pub struct LobbyHandle {
     pub id: LobbyId,
     tx: mpsc::Sender<LobbyCmd>,
+    inputs: mpsc::Sender<(PlayerId, InputFrame)>,
     tick: Arc<AtomicU32>,
 }
 
@@ -149,10 +148,11 @@ impl LobbyHandle {
         self.tx.send(cmd).await.map_err(|_| LobbyClosed)
     }
 
-    /// Offers an input without waiting. Returns false if it was dropped
-    /// because the lobby's channel is full or closed.
+    /// Offers an input for the next tick, without waiting and without
+    /// waking the lobby. Returns false if it was dropped because the input
+    /// channel is full or the lobby closed.
     pub fn offer_input(&self, player: PlayerId, input: InputFrame) -> bool {
-        self.tx.try_send(LobbyCmd::Input { player, input }).is_ok()
+        self.inputs.try_send((player, input)).is_ok()
     }
 
     /// The last tick the lobby simulated.
@@ -216,10 +216,12 @@ pub(super) fn spawn(
     shutdown: CancellationToken,
 ) -> LobbyHandle {
     let (tx, rx) = mpsc::channel(super::LOBBY_INBOX_CAPACITY);
+    let (inputs, inputs_rx) = mpsc::channel(super::LOBBY_INPUT_CAPACITY);
     let tick = Arc::new(AtomicU32::new(world.tick()));
     let handle = LobbyHandle {
         id: spec.id,
         tx,
+        inputs,
         tick: tick.clone(),
     };
     let grid = Grid::new(&world.map().info.bounds, world.map().view_distance);
@@ -240,13 +242,18 @@ pub(super) fn spawn(
         roster_removed: Vec::new(),
         roster_overflow: false,
     };
-    tracker.spawn(lobby.run(rx, shutdown));
+    tracker.spawn(lobby.run(rx, inputs_rx, shutdown));
     handle
 }
 
 impl Lobby {
     #[instrument(skip_all, fields(lobby = self.spec.id.0))]
-    async fn run(mut self, mut rx: mpsc::Receiver<LobbyCmd>, shutdown: CancellationToken) {
+    async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<LobbyCmd>,
+        mut inputs: mpsc::Receiver<(PlayerId, InputFrame)>,
+        shutdown: CancellationToken,
+    ) {
         let period = Duration::from_secs(1) / u32::from(self.world.config().tick_hz);
         let idle_limit = self.registry.config().lobby_idle();
         let detach_limit = self.registry.config().resume_grace() + DETACH_MARGIN;
@@ -270,6 +277,11 @@ impl Lobby {
                     // ticks, or queues would overflow and drop them.
                     let elapsed = ticks_elapsed(started.saturating_duration_since(last_tick), period);
                     last_tick = started;
+                    // Never polled between ticks, so a sender wakes nobody.
+                    for _ in 0..super::LOBBY_INPUT_CAPACITY {
+                        let Ok((player, input)) = inputs.try_recv() else { break };
+                        self.queue_input(player, input);
+                    }
                     self.tick(elapsed);
                     crate::metrics::metrics().tick(started.elapsed(), late);
                     self.expire_detached(detach_limit);
@@ -323,7 +335,6 @@ impl Lobby {
             } => {
                 let _ = found.send(self.reattach(player, outbox));
             }
-            LobbyCmd::Input { player, input } => self.queue_input(player, input),
         }
     }
 
