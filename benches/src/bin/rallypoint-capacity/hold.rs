@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 /// A step holds only if the bots received at least this share of the
-/// snapshots the tick rate implies (mean over bots).
+/// snapshots the snapshot rate implies (mean over bots).
 pub const MIN_DELIVERY: f64 = 0.99;
 /// … and p99 tick lateness (a histogram bucket's upper bound) is at most
 /// this many milliseconds. The server's buckets double (0.8, 1.6, 3.2 ms),
@@ -17,6 +17,10 @@ pub const MAX_SERVER_CPU_PCT: f64 = 95.0;
 /// own delays then show in delivery and RTT, so the step says more about
 /// the bots than about the server.
 pub const BOTS_SATURATED_CPU_PCT: f64 = 90.0;
+/// The bots' core at or above this share busy (their process plus the
+/// loopback softirq work it runs, plus anything else) is saturated too,
+/// even if the bot process's own share is lower.
+pub const BOTS_CORE_SATURATED_PCT: f64 = 95.0;
 /// Bots sending fewer inputs than this share of the tick rate have fallen
 /// behind (the bot client's own warning uses the same idea).
 pub const BOTS_MIN_INPUT_SHARE: f64 = 0.98;
@@ -42,6 +46,19 @@ pub enum Failure {
     /// Some bots failed (could not connect or join, stalled, …): the
     /// server did not serve N clients.
     BotsFailed,
+}
+
+/// Whose limit a step shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Holds,
+    /// The server broke a rule of its own (tick lateness, CPU), or broke
+    /// delivery with the bots keeping up: the server's limit.
+    ServerFailed,
+    /// Only delivery (or failed bots) broke, and the bots were saturated:
+    /// the bots' limit, which says nothing against the server.
+    BotsSaturated,
 }
 
 /// The numbers a step is judged on.
@@ -73,11 +90,39 @@ pub fn failures(o: &Observed) -> Vec<Failure> {
     out
 }
 
-/// Whether the bot process was the bottleneck: near its core's limit, or
-/// sending inputs below the tick rate.
-pub fn bots_saturated(bots_cpu_pct: f64, inputs_per_bot_per_sec: f64, tick_hz: u32) -> bool {
-    bots_cpu_pct >= BOTS_SATURATED_CPU_PCT
-        || inputs_per_bot_per_sec < BOTS_MIN_INPUT_SHARE * f64::from(tick_hz)
+/// What the bots' side did in a step.
+#[derive(Clone, Copy, Debug)]
+pub struct BotsLoad {
+    /// The bot process, % of one core.
+    pub cpu_pct: f64,
+    /// The bots' core as a whole, % busy.
+    pub core_busy_pct: f64,
+    /// Inputs sampled and sent per bot per second, however batched.
+    pub inputs_per_sec: f64,
+}
+
+/// Whether the bots were the bottleneck: their process near its core's
+/// limit, their core nearly full, or sending fewer inputs than the tick
+/// rate (inputs are sampled every tick whatever the batching).
+pub fn bots_saturated(bots: &BotsLoad, tick_hz: u32) -> bool {
+    bots.cpu_pct >= BOTS_SATURATED_CPU_PCT
+        || bots.core_busy_pct >= BOTS_CORE_SATURATED_PCT
+        || bots.inputs_per_sec < BOTS_MIN_INPUT_SHARE * f64::from(tick_hz)
+}
+
+/// Whose limit a step shows, from the rules it broke and whether the bots
+/// were saturated. Tick lateness and server CPU are the server's own
+/// (the bots run on another core); delivery and failed bots are the
+/// server's only if the bots kept up.
+pub fn verdict(failures: &[Failure], bots_saturated: bool) -> Verdict {
+    let servers_own = failures
+        .iter()
+        .any(|f| matches!(f, Failure::TickLateness | Failure::ServerCpu));
+    match (failures.is_empty(), servers_own, bots_saturated) {
+        (true, _, _) => Verdict::Holds,
+        (false, true, _) | (false, false, false) => Verdict::ServerFailed,
+        (false, false, true) => Verdict::BotsSaturated,
+    }
 }
 
 /// Whether something else shared the cores during a step: steal above
@@ -101,10 +146,12 @@ pub fn should_stop(holds: &[bool]) -> bool {
         .is_some_and(|i| holds.len() > i + 1)
 }
 
-/// Clients one core could serve at `tick_hz` at this cost per client-tick:
-/// 1 core ÷ (cost × tick rate).
-pub fn implied_capacity(us_per_client_tick: f64, tick_hz: u32) -> Option<f64> {
-    (us_per_client_tick > 0.0).then(|| 1e6 / (us_per_client_tick * f64::from(tick_hz)))
+/// Clients one core could serve at `snapshot_hz` at this CPU cost per
+/// delivered snapshot (per client per snapshot period): 1 core ÷ (cost ×
+/// snapshot rate). At a snapshot every tick this is the cost per
+/// client-tick times the tick rate.
+pub fn implied_capacity(us_per_client_snapshot: f64, snapshot_hz: u32) -> Option<f64> {
+    (us_per_client_snapshot > 0.0).then(|| 1e6 / (us_per_client_snapshot * f64::from(snapshot_hz)))
 }
 
 #[cfg(test)]
@@ -162,10 +209,45 @@ mod tests {
     }
 
     #[test]
-    fn bots_saturate_on_cpu_or_on_input_rate() {
-        assert!(!bots_saturated(60.0, 30.0, 30));
-        assert!(bots_saturated(90.0, 30.0, 30));
-        assert!(bots_saturated(50.0, 29.0, 30));
+    fn bots_saturate_on_cpu_core_or_input_rate() {
+        let calm = BotsLoad {
+            cpu_pct: 60.0,
+            core_busy_pct: 80.0,
+            inputs_per_sec: 30.0,
+        };
+        assert!(!bots_saturated(&calm, 30));
+        let busy = BotsLoad {
+            cpu_pct: 90.0,
+            ..calm
+        };
+        assert!(bots_saturated(&busy, 30));
+        let full_core = BotsLoad {
+            core_busy_pct: 96.0,
+            ..calm
+        };
+        assert!(bots_saturated(&full_core, 30));
+        let behind = BotsLoad {
+            inputs_per_sec: 29.0,
+            ..calm
+        };
+        assert!(bots_saturated(&behind, 30));
+    }
+
+    #[test]
+    fn a_verdict_blames_the_bots_only_for_what_they_can_cause() {
+        use Failure::*;
+        assert_eq!(verdict(&[], true), Verdict::Holds);
+        assert_eq!(verdict(&[Delivery], false), Verdict::ServerFailed);
+        assert_eq!(verdict(&[Delivery], true), Verdict::BotsSaturated);
+        assert_eq!(
+            verdict(&[Delivery, BotsFailed], true),
+            Verdict::BotsSaturated
+        );
+        assert_eq!(
+            verdict(&[Delivery, TickLateness], true),
+            Verdict::ServerFailed
+        );
+        assert_eq!(verdict(&[ServerCpu], true), Verdict::ServerFailed);
     }
 
     #[test]
@@ -193,5 +275,8 @@ mod tests {
         let c = implied_capacity(11.0, 30).unwrap();
         assert!((c - 3030.3).abs() < 0.1, "{c}");
         assert_eq!(implied_capacity(0.0, 30), None);
+        // The same cost per snapshot at 15 Hz serves twice the clients.
+        let c = implied_capacity(11.0, 15).unwrap();
+        assert!((c - 6060.6).abs() < 0.1, "{c}");
     }
 }

@@ -3,44 +3,56 @@
 //!
 //! For each step of N clients it runs the standard scenario
 //! (`rallypoint-server` pinned to one core, `rallypoint-bots` in 16-player
-//! lobbies at 30 Hz pinned to another) and measures a steady window: server
-//! CPU and RSS from `/proc`, tick lateness and duration p99 from the
-//! server's `/metrics`, delivery and RTT p99 from the bots' report, and the
-//! bot process's own CPU. Then it runs `rallypoint-relay` (the loopback
-//! floor) at the same N with the frame sizes that run produced, and
-//! compares CPU per delivered client-tick. A step holds when delivery is
-//! at least 99 %, tick lateness p99 at most 2 ms and server CPU under 95 %;
-//! the run stops one step after the first that does not hold.
+//! lobbies at 30 Hz pinned to another; `--snapshot-hz` and `--input-batch`
+//! thin the traffic each way) and measures a steady window: server CPU and
+//! RSS from `/proc` (RSS also before any client, for memory per playing
+//! client), tick lateness and duration p99 from the server's `/metrics`,
+//! delivery (against the snapshot rate) and RTT p99 from the bots' report,
+//! and the bots' CPU and core. Then it runs `rallypoint-relay` (the
+//! loopback floor) at the same N with the frame and input sizes and rates
+//! that run produced, and compares CPU per delivered snapshot, and the
+//! capacity each implies on one core. A step holds when delivery is at
+//! least 99 %, tick lateness p99 at most 2 ms and server CPU under 95 %;
+//! a step that fails is the server's failure unless only delivery broke
+//! with the bots saturated. The run stops one step after the first that
+//! does not hold.
+//!
+//! `--idle N` instead measures server RSS per idle connection (after
+//! `Hello`, not in a lobby) at N connections (`idle`).
 //!
 //! Writes `result.json` and `capacity.svg` in `--out` (rewritten after
 //! every step), with each step's logs, bot report and metrics scrapes in
-//! `step-NNNNN/`. `benches/capacity` builds the binaries and runs this.
+//! `step-NNNNN/`; or `idle.json` and `idle-NNNNN/`. `benches/capacity`
+//! builds the binaries and runs this.
 //!
 //! Layout: `plan` (settings), `game` (a step against the server), `relay`
-//! (the floor step), `procs` (pinned child processes), `procfs` (CPU and
-//! RSS), `http` and `metrics` (scraping), `hold` (the rules), `report`
-//! (rows, summary, table), `plot` (the SVG).
+//! (the floor step), `idle` (memory per idle connection), `procs` (pinned
+//! child processes), `procfs` (CPU and RSS), `http` and `metrics`
+//! (scraping), `hold` (the rules), `report` (rows and table), `summary`
+//! (the run's findings), `output` (`result.json`), `plot` (the SVG).
 
 mod game;
 mod hold;
 mod http;
+mod idle;
 mod metrics;
+mod output;
 mod plan;
 mod plot;
 mod procfs;
 mod procs;
 mod relay;
 mod report;
+mod summary;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::output::{StepError, write_outputs};
+use crate::plan::Plan;
+use crate::report::StepResult;
 use anyhow::{Context, ensure};
 use clap::Parser;
-use serde::Serialize;
-
-use crate::plan::Plan;
-use crate::report::{StepResult, Summary};
 
 /// Capacity run: the server and its bots at growing N, beside the relay floor.
 #[derive(Debug, Parser)]
@@ -65,21 +77,35 @@ struct Cli {
     /// Output directory.
     #[arg(long, default_value = "target/capacity", value_name = "DIR")]
     out: PathBuf,
-    /// Ticks per second of the server and the relay.
+    /// Ticks per second of the server.
     #[arg(long, default_value_t = 30, value_name = "HZ")]
     tick_hz: u32,
+    /// Snapshots per second, passed to the server (1 to --tick-hz); the
+    /// relay sends frames at this rate [default: --tick-hz].
+    #[arg(long, value_name = "HZ")]
+    snapshot_hz: Option<u32>,
+    /// Ticks' inputs per bot message, passed to the bots (1 to 8, dividing
+    /// --tick-hz): inputs go up at tick-hz ÷ K messages a second, and so do
+    /// the relay's.
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    input_batch: u32,
+    /// Instead of the steps: server RSS per idle connection (after Hello,
+    /// not in a lobby) at N connections; writes idle.json.
+    #[arg(long, value_name = "N")]
+    idle: Option<usize>,
     /// Bots per lobby.
     #[arg(long, default_value_t = 16, value_name = "K")]
     lobby_size: usize,
-    /// The bots' connect ramp, in milliseconds per bot.
+    /// The bots' connect ramp, in milliseconds per bot (the whole ramp is
+    /// passed to the bots as --ramp-ms).
     #[arg(long, default_value_t = 2.0, value_name = "MS")]
     ramp_ms_per_bot: f64,
     /// Relay frame size in bytes [default: each step's bytes down per bot
-    /// per tick + 2 (WebSocket header)].
+    /// per snapshot + 2 (WebSocket header)].
     #[arg(long, value_name = "BYTES")]
     frame_bytes: Option<usize>,
     /// Relay input size in bytes [default: each step's bytes up per bot
-    /// per tick + 6 (masked WebSocket header)].
+    /// per input message + 6 (masked WebSocket header)].
     #[arg(long, value_name = "BYTES")]
     input_bytes: Option<usize>,
     /// CPU the server and the relay server are pinned to.
@@ -99,48 +125,6 @@ struct Cli {
     #[arg(long)]
     all_steps: bool,
 }
-
-/// `result.json`.
-#[derive(Serialize)]
-struct Output<'a> {
-    machine: Machine,
-    plan: &'a Plan,
-    rules: Rules,
-    notes: &'static str,
-    steps: &'a [StepResult],
-    step_errors: &'a [StepError],
-    summary: Summary,
-}
-
-#[derive(Serialize)]
-struct Machine {
-    cores: usize,
-    kernel: String,
-}
-
-#[derive(Serialize)]
-struct Rules {
-    min_delivery: f64,
-    max_tick_lateness_p99_ms: f64,
-    max_server_cpu_pct: f64,
-    bots_saturated_cpu_pct: f64,
-    bots_min_input_share: f64,
-}
-
-#[derive(Serialize)]
-struct StepError {
-    clients: usize,
-    error: String,
-}
-
-const NOTES: &str = "tick_*_p99_ms are upper bounds of the server's histogram buckets \
-(50 µs doubling: 0.8, 1.6, 3.2 ms …), from the bucket counts' growth over the window. \
-delivery and rtt come from the bots' report (whole time in lobby); CPU and RSS from /proc \
-over the window. *_us_per_client_tick = CPU ÷ (clients × tick_hz × window × delivery). \
-Relay sizes include the WebSocket header (2 B down, 6 B up). *_core: the whole core over \
-the window from /proc/stat; its softirq share carries loopback TCP work that may be in no \
-process's CPU time, and a step is noisy when steal exceeds 2% or the server core is busy with \
-others by over 5 points.";
 
 fn main() -> ExitCode {
     // Children inherit the limit: raise it for the server, bots and relay too.
@@ -162,6 +146,14 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
     let plan = plan_from(&cli)?;
     std::fs::create_dir_all(&plan.out)
         .with_context(|| format!("creating {}", plan.out.display()))?;
+    if let Some(n) = cli.idle {
+        eprintln!("capacity: idle: {n} connections …");
+        let result = idle::run(&plan, n, plan.base_port)?;
+        idle::write(&plan.out, &result)?;
+        println!("{}", result.line());
+        println!("wrote {}", plan.out.join("idle.json").display());
+        return Ok(true);
+    }
     let (mut steps, mut errors) = (Vec::new(), Vec::new());
     let mut holds = Vec::new();
     for (i, &clients) in cli.steps.iter().enumerate() {
@@ -176,14 +168,21 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         match run_step(&plan, clients, port) {
             Ok(step) => {
                 eprintln!(
-                    "capacity: {clients}: server {:.1}% CPU, delivery {:.2}%, lateness p99 {}, relay {:.1}% CPU, ratio {:.2}, {}{}",
+                    "capacity: {clients}: server {:.1}% CPU, {:.1} KiB RSS per client, delivery {:.2}%, \
+                     lateness p99 {}, bots {:.1}% CPU, relay {:.1}% CPU, ratio {:.2}, {}{}",
                     step.server_cpu_pct,
+                    step.rss_per_client_kib,
                     100.0 * step.delivery,
                     step.lateness
                         .map_or("-".into(), metrics::Quantile::describe_ms),
+                    step.bots_cpu_pct,
                     step.relay_cpu_pct,
                     step.ratio,
-                    if step.holds { "holds" } else { "does not hold" },
+                    match step.verdict {
+                        hold::Verdict::Holds => "holds",
+                        hold::Verdict::ServerFailed => "does not hold: server failed",
+                        hold::Verdict::BotsSaturated => "does not hold: bots saturated",
+                    },
                     if step.noisy {
                         " (noisy: steal or other processes on the cores)"
                     } else {
@@ -205,7 +204,10 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         write_outputs(&plan, &steps, &errors)?;
     }
     print!("{}", report::table(&steps));
-    print_summary(&report::summarize(&steps), plan.tick_hz);
+    print!(
+        "{}",
+        summary::text(&summary::summarize(&steps, plan.snapshot_hz), &steps)
+    );
     println!(
         "wrote {} and {}",
         plan.out.join("result.json").display(),
@@ -224,7 +226,7 @@ fn run_step(plan: &Plan, clients: usize, port: u16) -> anyhow::Result<StepResult
         game.bots.bytes_up_per_bot_per_sec,
     );
     let relay = relay::run(plan, clients, sizes.0, sizes.1, &dir).context("relay floor")?;
-    Ok(StepResult::new(clients, plan.tick_hz, &game, &relay, sizes))
+    Ok(StepResult::new(clients, plan, &game, &relay, sizes))
 }
 
 fn plan_from(cli: &Cli) -> anyhow::Result<Plan> {
@@ -243,6 +245,10 @@ fn plan_from(cli: &Cli) -> anyhow::Result<Plan> {
         ensure!(secs.is_finite() && secs >= 0.0, "times must be 0 or more");
     }
     ensure!(cli.window_secs >= 1.0, "--window-secs must be at least 1");
+    let snapshot_hz = plan::check_rates(cli.tick_hz, cli.snapshot_hz, cli.input_batch)?;
+    if let Some(n) = cli.idle {
+        ensure!(n > 0, "--idle must be above 0");
+    }
     let cores = online_cpus();
     ensure!(
         cli.server_cpu < cores && cli.bots_cpu < cores,
@@ -273,6 +279,8 @@ fn plan_from(cli: &Cli) -> anyhow::Result<Plan> {
         bin_dir,
         out: cli.out.clone(),
         tick_hz: cli.tick_hz,
+        snapshot_hz,
+        input_batch: cli.input_batch,
         lobby_size: cli.lobby_size,
         window_secs: cli.window_secs,
         warmup_secs: cli.warmup_secs,
@@ -288,88 +296,8 @@ fn plan_from(cli: &Cli) -> anyhow::Result<Plan> {
 
 /// CPUs online on the machine. Not `available_parallelism`, which counts
 /// only the CPUs this process may run on, and `benches/capacity` pins it.
-fn online_cpus() -> usize {
+pub fn online_cpus() -> usize {
     // SAFETY: sysconf only reads a configuration value.
     let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
     usize::try_from(n).unwrap_or(1).max(1)
-}
-
-fn write_outputs(plan: &Plan, steps: &[StepResult], errors: &[StepError]) -> anyhow::Result<()> {
-    let output = Output {
-        machine: Machine {
-            cores: online_cpus(),
-            kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
-                .unwrap_or_default()
-                .trim()
-                .to_string(),
-        },
-        plan,
-        rules: Rules {
-            min_delivery: hold::MIN_DELIVERY,
-            max_tick_lateness_p99_ms: hold::MAX_TICK_LATENESS_P99_MS,
-            max_server_cpu_pct: hold::MAX_SERVER_CPU_PCT,
-            bots_saturated_cpu_pct: hold::BOTS_SATURATED_CPU_PCT,
-            bots_min_input_share: hold::BOTS_MIN_INPUT_SHARE,
-        },
-        notes: NOTES,
-        steps,
-        step_errors: errors,
-        summary: report::summarize(steps),
-    };
-    let json = plan.out.join("result.json");
-    std::fs::write(&json, serde_json::to_string_pretty(&output)?)
-        .with_context(|| format!("writing {}", json.display()))?;
-    if !steps.is_empty() {
-        let title = format!(
-            "Rallypoint capacity: {}-player lobbies at {} Hz, server on CPU {}, bots on CPU {}",
-            plan.lobby_size, plan.tick_hz, plan.server_cpu, plan.bots_cpu
-        );
-        plot::write_svg(&plan.out.join("capacity.svg"), steps, &title)?;
-    }
-    Ok(())
-}
-
-fn print_summary(s: &Summary, tick_hz: u32) {
-    match s.highest_holding_step {
-        Some(n) => println!("highest step that held: {n} clients"),
-        None => println!("no step held"),
-    }
-    if let Some(e) = &s.estimate {
-        println!(
-            "server cost at {} clients (bots not saturated): {:.2} µs per client-tick \
-             (floor {:.2} µs): 1 core ÷ ({:.2} µs × {tick_hz} Hz) ≈ {:.0} clients",
-            e.from_step,
-            e.server_us_per_client_tick,
-            e.relay_us_per_client_tick,
-            e.server_us_per_client_tick,
-            e.implied_capacity
-        );
-    }
-    if let Some(n) = s.bots_saturated_from {
-        let limit = match (s.bots_limited, &s.estimate) {
-            (false, _) => "",
-            (true, Some(_)) => {
-                ": the bots, not the server, set the limit of this run; \
-                 the estimate above is the server's"
-            }
-            (true, None) => {
-                ": the bots, not the server, set the limit of this run, \
-                 and no step held with the bots unsaturated, so there is no estimate"
-            }
-        };
-        println!("bot process saturated from {n} clients{limit}");
-    }
-    if !s.noisy_steps.is_empty() {
-        println!(
-            "warning: steps {:?} ran while something else used the cores (hypervisor steal \
-             or other processes; see *_core in result.json): rerun them on a quiet machine",
-            s.noisy_steps
-        );
-    }
-    let ratio = |r: Option<f64>| r.map_or("not measured".into(), |r| format!("{r:.2}×"));
-    println!(
-        "server ÷ floor CPU per client-tick: {} at 1000 clients, {} at 2000",
-        ratio(s.ratio_at_1000),
-        ratio(s.ratio_at_2000)
-    );
 }

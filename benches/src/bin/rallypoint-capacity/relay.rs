@@ -1,6 +1,7 @@
 //! One step of the floor: `rallypoint-relay server` pinned to the server
 //! core and `rallypoint-relay clients` pinned to the bots core, at the same
-//! N and with the frame and input sizes of the step's bot run; the relay
+//! N and with the frame and input sizes of the step's bot run, frames at
+//! the snapshot rate and inputs at the bots' message rate; the relay
 //! server's CPU over a steady window of the same length.
 
 use std::path::Path;
@@ -25,7 +26,8 @@ const EXIT_GRACE: Duration = Duration::from_secs(30);
 /// The parts of `rallypoint-relay server`'s report a step uses.
 #[derive(Debug, Deserialize)]
 pub struct RelayServerReport {
-    pub ticks_scheduled: u64,
+    /// Frames due within the run, per client.
+    pub frames_scheduled: u64,
     pub ticks_skipped: u64,
     pub tick_lateness: RelaySummary,
     pub writes_blocked: u64,
@@ -49,7 +51,7 @@ pub struct RelayMeasure {
     pub clients_cpu: CpuUse,
     pub server_core: CoreUse,
     pub clients_core: CoreUse,
-    /// Frames the clients received ÷ (N × ticks the schedule called for).
+    /// Frames the clients received ÷ (N × frames the schedule called for).
     pub delivery: f64,
     pub report: RelayServerReport,
 }
@@ -64,16 +66,20 @@ pub fn run(
     let relay = plan.bin("rallypoint-relay");
     let run_secs = plan.relay_warmup_secs + plan.window_secs + 1.0;
     let common = |role: &str, addr: &str, secs: f64, json: &str| {
-        vec![
+        let mut args = vec![
             role.to_string(),
             format!("--addr={addr}"),
             format!("--clients={clients}"),
-            format!("--hz={}", plan.tick_hz),
+            format!("--hz={}", plan.snapshot_hz),
             format!("--frame-bytes={frame_bytes}"),
             format!("--input-bytes={input_bytes}"),
             format!("--duration={secs:.3}"),
             format!("--json={}", dir.join(json).display()),
-        ]
+        ];
+        if plan.input_hz() != plan.snapshot_hz {
+            args.push(format!("--input-hz={}", plan.input_hz()));
+        }
+        args
     };
     let mut server_args = common("server", "127.0.0.1:0", run_secs, "relay-server.json");
     server_args.push(format!("--accept-timeout-secs={ACCEPT_TIMEOUT_SECS}"));
@@ -121,7 +127,7 @@ pub fn run(
     relay_clients.finish(EXIT_GRACE)?;
     let report: RelayServerReport = read_json(&dir.join("relay-server.json"))?;
     let received: RelayClientsReport = read_json(&dir.join("relay-clients.json"))?;
-    let expected = clients as f64 * report.ticks_scheduled as f64;
+    let expected = clients as f64 * report.frames_scheduled as f64;
     Ok(RelayMeasure {
         server: CpuUse::between(a.0, b.0),
         clients_cpu: CpuUse::between(a.1, b.1),

@@ -1,6 +1,7 @@
 //! The relay's client side, meant for another process on another core:
 //! open N connections, then each tick write one input to every connection
-//! and drain what arrived, counting frames. It stops when the server has
+//! (on the ticks an input is due, when `--input-hz` is below `--hz`) and
+//! drain what arrived, counting frames. It stops when the server has
 //! closed every connection, or at `--duration`.
 
 use std::net::TcpStream;
@@ -10,7 +11,7 @@ use anyhow::Context;
 use serde::Serialize;
 
 use crate::Common;
-use crate::schedule::Ticker;
+use crate::schedule::{Ticker, due};
 use crate::wire::{Counters, Link, READ_BUFFER_BYTES};
 
 /// How long one connect may take.
@@ -19,7 +20,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug, Serialize)]
 pub struct ClientsReport {
     pub clients: usize,
+    /// Frames per second the server was told to send.
     pub hz: u32,
+    pub input_hz: u32,
     pub frame_bytes: usize,
     pub input_bytes: usize,
     pub connect_secs: f64,
@@ -48,17 +51,21 @@ pub fn run(opts: &Common) -> anyhow::Result<ClientsReport> {
     }
     let connect_secs = start.elapsed().as_secs_f64();
 
-    let mut ticker = Ticker::new(Instant::now(), opts.hz);
+    let loop_hz = opts.loop_hz();
+    let mut ticker = Ticker::new(Instant::now(), loop_hz);
     let mut io = Counters::default();
     let mut buf = vec![0u8; READ_BUFFER_BYTES];
     let zeros = vec![0u8; 2 * opts.input_bytes];
     let (mut first_byte, mut last_byte) = (None, None);
     let mut ticks_run = 0;
     while Instant::now() < end && links.iter().any(Link::is_open) {
+        let input_due = due(ticker.next(), loop_hz, opts.input_hz());
         ticker.wait();
         let before = io.bytes_read;
         for link in &mut links {
-            link.send(opts.input_bytes, &zeros, &mut io);
+            if input_due {
+                link.send(opts.input_bytes, &zeros, &mut io);
+            }
             link.drain(&mut buf, &mut io);
         }
         if io.bytes_read > before {
@@ -78,6 +85,7 @@ pub fn run(opts: &Common) -> anyhow::Result<ClientsReport> {
     Ok(ClientsReport {
         clients: opts.clients,
         hz: opts.hz,
+        input_hz: opts.input_hz(),
         frame_bytes: opts.frame_bytes,
         input_bytes: opts.input_bytes,
         connect_secs,

@@ -8,6 +8,12 @@
 //! std sockets, one `read` and one `write` per client per tick, so what it
 //! costs is what the kernel charges for loopback TCP.
 //!
+//! Frames and inputs may go at different rates (`--hz` down, `--input-hz`
+//! up, as with Rallypoint's `--snapshot-hz` and batched inputs): both sides
+//! then loop at the higher rate, reading every loop, and write a frame or
+//! an input only on the loops where one is due, spread as evenly as the
+//! server spreads snapshots over its ticks.
+//!
 //! Layout:
 //! - `schedule`: absolute tick deadlines that skip missed ones (as the
 //!   server's lobbies do), and small statistics;
@@ -68,9 +74,12 @@ pub struct Common {
     /// Number of connections.
     #[arg(long, default_value_t = 100, value_name = "N")]
     pub clients: usize,
-    /// Ticks per second.
+    /// Frames per second, server to client (the snapshot rate).
     #[arg(long, default_value_t = 30, value_name = "HZ")]
     pub hz: u32,
+    /// Input messages per second, client to server [default: --hz].
+    #[arg(long, value_name = "HZ")]
+    pub input_hz: Option<u32>,
     /// Bytes of each server-to-client frame. The default is a typical
     /// Rallypoint delta snapshot (about 30 B of payload) with its 2-byte
     /// WebSocket header.
@@ -101,7 +110,10 @@ impl Common {
             (1..=100_000).contains(&self.clients),
             "--clients must be 1 to 100000"
         );
-        anyhow::ensure!((1..=1000).contains(&self.hz), "--hz must be 1 to 1000");
+        anyhow::ensure!(
+            (1..=1000).contains(&self.hz) && (1..=1000).contains(&self.input_hz()),
+            "--hz and --input-hz must be 1 to 1000"
+        );
         anyhow::ensure!(
             (1..=wire::MAX_MESSAGE_BYTES).contains(&self.frame_bytes)
                 && (1..=wire::MAX_MESSAGE_BYTES).contains(&self.input_bytes),
@@ -113,6 +125,17 @@ impl Common {
             "--duration must be above 0 and at most a day"
         );
         Ok(())
+    }
+
+    /// Input messages per second: `--input-hz`, else `--hz`.
+    pub fn input_hz(&self) -> u32 {
+        self.input_hz.unwrap_or(self.hz)
+    }
+
+    /// Loops per second on both sides: the higher of the two rates, so
+    /// every frame and every input has a loop of its own.
+    pub fn loop_hz(&self) -> u32 {
+        self.hz.max(self.input_hz())
     }
 
     /// Writes `report` to `--json`, if given, and as one line on stderr.

@@ -2,7 +2,8 @@
 //! (`start + n * period`), so they do not drift; a tick that overruns makes
 //! the loop skip the deadlines it missed rather than replay them in a
 //! burst, as Rallypoint's lobbies do, so the floor is held to the same
-//! schedule as the server.
+//! schedule as the server. A rate below the loop rate sends on the loops
+//! where it is due, the way the server's lobbies pick snapshot ticks.
 
 use std::time::{Duration, Instant};
 
@@ -63,6 +64,23 @@ pub fn period_ns(hz: u32) -> u64 {
 pub fn ticks_within(duration: Duration, hz: u32) -> u64 {
     let n = duration.as_nanos().div_ceil(u128::from(period_ns(hz)));
     u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+/// Whether loop `step` of a loop at `loop_hz` carries a message of a
+/// stream at `rate_hz` (at most `loop_hz`): when `step × rate ÷ loop`
+/// reaches the next whole number, as the server's `snapshot_due` does, so
+/// the messages are spread as evenly as the loops allow.
+pub fn due(step: u64, loop_hz: u32, rate_hz: u32) -> bool {
+    let (rate, hz) = (u64::from(rate_hz), u64::from(loop_hz.max(1)));
+    step == 0 || (step * rate) / hz != ((step - 1) * rate) / hz
+}
+
+/// How many of the loops `0..steps` carry a message (see [`due`]).
+pub fn due_within(steps: u64, loop_hz: u32, rate_hz: u32) -> u64 {
+    match steps {
+        0 => 0,
+        n => (n - 1) * u64::from(rate_hz) / u64::from(loop_hz.max(1)) + 1,
+    }
 }
 
 /// The index of the tick to run after tick `done`, `elapsed` after the
@@ -151,6 +169,31 @@ mod tests {
         assert_eq!(ticks_within(Duration::from_millis(1000), 10), 10);
         assert_eq!(ticks_within(Duration::from_millis(1001), 10), 11);
         assert_eq!(ticks_within(Duration::ZERO, 10), 0);
+    }
+
+    #[test]
+    fn a_slower_stream_is_due_on_evenly_spread_loops() {
+        let on =
+            |loop_hz, rate| -> Vec<u64> { (0..6).filter(|&s| due(s, loop_hz, rate)).collect() };
+        assert_eq!(on(30, 30), vec![0, 1, 2, 3, 4, 5]);
+        assert_eq!(on(30, 15), vec![0, 2, 4]);
+        assert_eq!(on(30, 10), vec![0, 3]);
+        assert_eq!(on(30, 20), vec![0, 2, 3, 5]);
+        for (loop_hz, rate) in [(30, 30), (30, 15), (30, 10), (30, 20), (30, 7)] {
+            for steps in [0, 1, 2, 29, 30, 31, 451] {
+                let counted = (0..steps).filter(|&s| due(s, loop_hz, rate)).count() as u64;
+                assert_eq!(
+                    due_within(steps, loop_hz, rate),
+                    counted,
+                    "{loop_hz} {rate} {steps}"
+                );
+            }
+        }
+        assert_eq!(
+            due_within(451, 30, 15),
+            226,
+            "15 s at 15 Hz, plus the first"
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The relay's server side: accept N connections, then tick. Each tick
-//! reads whatever input every client sent and writes one frame to each, in
-//! connection order, on one thread. Ticks are timed like the server's
+//! reads whatever input every client sent and, when a frame is due, writes
+//! one frame to each, in connection order, on one thread. Ticks are timed like the server's
 //! (`tick_duration`, `tick_lateness`) so the floor's schedule can be read
 //! beside the server's metrics.
 
@@ -12,7 +12,7 @@ use anyhow::Context;
 use serde::Serialize;
 
 use crate::Common;
-use crate::schedule::{Summary, Ticker, Timings, ticks_within};
+use crate::schedule::{Summary, Ticker, Timings, due, due_within, ticks_within};
 use crate::wire::{Counters, Link, READ_BUFFER_BYTES};
 
 /// Pause between accept attempts while the listener has none waiting.
@@ -21,7 +21,12 @@ const ACCEPT_POLL: Duration = Duration::from_millis(1);
 #[derive(Debug, Serialize)]
 pub struct ServerReport {
     pub clients: usize,
+    /// Frames per second.
     pub hz: u32,
+    /// Input messages per second the clients were told to send.
+    pub input_hz: u32,
+    /// Ticks per second: the higher of the two rates.
+    pub loop_hz: u32,
     pub frame_bytes: usize,
     pub input_bytes: usize,
     pub duration_secs: f64,
@@ -30,6 +35,10 @@ pub struct ServerReport {
     /// Deadlines within `duration_secs` of the first tick: the ticks
     /// run plus those skipped after overruns.
     pub ticks_scheduled: u64,
+    /// Of those, the ticks a frame was due on: the clients' delivery is
+    /// counted against N times this. Equal to `ticks_scheduled` when
+    /// `input_hz` is not above `hz`.
+    pub frames_scheduled: u64,
     pub ticks_run: u64,
     pub ticks_skipped: u64,
     pub tick_duration: Summary,
@@ -45,25 +54,30 @@ pub fn run(opts: &Common, accept_timeout_secs: f64) -> anyhow::Result<ServerRepo
     drop(listener);
     say(&format!("ticking {}", links.len()))?;
 
-    // Every deadline before the end runs, however late it wakes: the
-    // clients' delivery is counted against this number.
-    let ticks_scheduled = ticks_within(Duration::from_secs_f64(opts.duration), opts.hz);
+    // Every deadline before the end runs, however late it wakes, unless an
+    // overrun skips it: the clients' delivery is counted against the frames
+    // these deadlines carry.
+    let loop_hz = opts.loop_hz();
+    let ticks_scheduled = ticks_within(Duration::from_secs_f64(opts.duration), loop_hz);
     let start = Instant::now();
-    let mut ticker = Ticker::new(start, opts.hz);
+    let mut ticker = Ticker::new(start, loop_hz);
     let mut io = Counters::default();
     let (mut durations, mut lateness) = (Timings::default(), Timings::default());
     let mut buf = vec![0u8; READ_BUFFER_BYTES];
     let zeros = vec![0u8; 2 * opts.frame_bytes];
     let mut ticks_run = 0;
     while ticker.next() < ticks_scheduled {
+        let frame_due = due(ticker.next(), loop_hz, opts.hz);
         let late = ticker.wait();
         let began = Instant::now();
         lateness.record(late);
         for link in &mut links {
             link.drain(&mut buf, &mut io);
         }
-        for link in &mut links {
-            link.send(opts.frame_bytes, &zeros, &mut io);
+        if frame_due {
+            for link in &mut links {
+                link.send(opts.frame_bytes, &zeros, &mut io);
+            }
         }
         durations.record(began.elapsed());
         ticks_run += 1;
@@ -73,11 +87,14 @@ pub fn run(opts: &Common, accept_timeout_secs: f64) -> anyhow::Result<ServerRepo
     Ok(ServerReport {
         clients: opts.clients,
         hz: opts.hz,
+        input_hz: opts.input_hz(),
+        loop_hz,
         frame_bytes: opts.frame_bytes,
         input_bytes: opts.input_bytes,
         duration_secs: opts.duration,
         accept_secs,
         ticks_scheduled,
+        frames_scheduled: due_within(ticks_scheduled, loop_hz, opts.hz),
         ticks_run,
         ticks_skipped: ticker.skipped,
         tick_duration: durations.summary(),
