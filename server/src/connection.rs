@@ -150,7 +150,8 @@ pub async fn run(ws: WebSocket<Upgraded>, shared: Arc<Shared>, player: PlayerId,
             }
         }
     };
-    session.finish(end.ending()).await;
+    // Boxed for the same reason as the message handlers.
+    Box::pin(session.finish(end.ending())).await;
     metrics.connections.dec();
     metrics.disconnect(end.metric_reason());
     match end {
@@ -204,7 +205,13 @@ async fn read_messages(
                 // than overflowing its queue; if it never reads, the
                 // liveness watchdog ends it.
                 outbox.fewer_than(REPLY_HEADROOM).await;
-                session.handle(msg).await
+                // The rest (joins, resumes: rare) is boxed, so that the
+                // task of every idle connection is not as big as the
+                // largest handler.
+                match session.handle_now(msg) {
+                    Ok(flow) => flow,
+                    Err(msg) => Box::pin(session.handle(msg)).await,
+                }
             }
             Err(e) => {
                 debug!(error = %e, "undecodable message");

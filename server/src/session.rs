@@ -128,16 +128,40 @@ impl Session {
         self.phase
     }
 
+    /// Handles a message that needs no waiting (inputs and pings: the hot
+    /// path, or one not allowed now) and returns its flow; gives back any
+    /// other, for [`Session::handle`].
+    pub fn handle_now(&mut self, msg: ClientMsg) -> Result<Flow, ClientMsg> {
+        if !allowed(self.phase, &msg) {
+            return Ok(self.refuse(&msg));
+        }
+        match msg {
+            ClientMsg::Input(input) => Ok(self.input(input)),
+            ClientMsg::Inputs(inputs) => Ok(self.inputs(inputs)),
+            ClientMsg::Ping { client_time } => Ok(self.pong(client_time)),
+            other => Err(other),
+        }
+    }
+
+    fn refuse(&mut self, msg: &ClientMsg) -> Flow {
+        let flow = if self.phase == Phase::AwaitingHello {
+            close_policy("Hello or Resume must be the first message")
+        } else {
+            Flow::Continue
+        };
+        let what = format!("{} is not allowed {}", kind(msg), phase_text(self.phase));
+        self.error(ErrorCode::UnexpectedMessage, what, flow)
+    }
+
+    fn pong(&mut self, client_time: u64) -> Flow {
+        let tick = self.lobby.as_ref().map_or(0, |l| l.tick());
+        self.send(&ServerMsg::Pong { client_time, tick })
+    }
+
     /// Handles one decoded message.
     pub async fn handle(&mut self, msg: ClientMsg) -> Flow {
         if !allowed(self.phase, &msg) {
-            let flow = if self.phase == Phase::AwaitingHello {
-                close_policy("Hello or Resume must be the first message")
-            } else {
-                Flow::Continue
-            };
-            let what = format!("{} is not allowed {}", kind(&msg), phase_text(self.phase));
-            return self.error(ErrorCode::UnexpectedMessage, what, flow);
+            return self.refuse(&msg);
         }
         match msg {
             ClientMsg::Hello {
@@ -188,10 +212,7 @@ impl Session {
             }
             ClientMsg::Input(input) => self.input(input),
             ClientMsg::Inputs(inputs) => self.inputs(inputs),
-            ClientMsg::Ping { client_time } => {
-                let tick = self.lobby.as_ref().map_or(0, |l| l.tick());
-                self.send(&ServerMsg::Pong { client_time, tick })
-            }
+            ClientMsg::Ping { client_time } => self.pong(client_time),
         }
     }
 

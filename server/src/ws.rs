@@ -96,8 +96,11 @@ pub fn split(
         .map_err(|_| std::io::Error::other("upgraded connection is not a TCP stream"))?;
     let (rd, wr) = parts.io.into_inner().into_split();
     outbox.attach(wr);
+    // `read_buf` shares hyper's whole 8 KiB read buffer: keep a copy of
+    // what it holds (usually nothing), so the buffer is freed now rather
+    // than held for the connection's life.
     let stream = MaskCheck::new(Prefixed {
-        prefix: parts.read_buf,
+        prefix: Bytes::copy_from_slice(&parts.read_buf),
         inner: rd,
     });
     let (mut rd, _) =
@@ -132,6 +135,9 @@ impl AsyncRead for Prefixed {
         if !self.prefix.is_empty() {
             let n = self.prefix.len().min(buf.remaining());
             buf.put_slice(&self.prefix.split_to(n));
+            if self.prefix.is_empty() {
+                self.prefix = Bytes::new();
+            }
             return std::task::Poll::Ready(Ok(()));
         }
         std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
