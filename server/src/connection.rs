@@ -171,6 +171,9 @@ async fn read_messages(
 ) -> End {
     let hello_deadline = Instant::now() + hello_timeout;
     loop {
+        // Outside a lobby a client sends rarely: between its messages, its
+        // connection should not hold a read buffer (see `FrameSource`).
+        reader.release_when_idle(session.phase() != Phase::InLobby);
         let next = if session.phase() == Phase::AwaitingHello {
             match tokio::time::timeout_at(hello_deadline, reader.next(outbox)).await {
                 Ok(next) => next,

@@ -32,6 +32,7 @@ pub mod caps;
 pub mod close;
 pub mod config;
 pub mod connection;
+pub mod frame_source;
 pub mod game;
 pub mod http;
 pub mod liveness;

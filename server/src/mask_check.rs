@@ -6,9 +6,14 @@
 //! boundaries in the bytes as they are read: it parses each frame header,
 //! skips the payload, and fails the read with [`UNMASKED`] at the first
 //! header whose mask bit is clear. It copies nothing and allocates nothing.
+//! Following the boundaries, it also knows how many whole frames the bytes
+//! read so far hold ([`Progress`]): when the reader above has returned that
+//! many, it holds no unread bytes.
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, ReadBuf};
@@ -26,20 +31,51 @@ enum State {
     Skip(u64),
 }
 
+/// What the bytes read so far hold, shared with whoever reads frames
+/// through a [`MaskCheck`] (which owns it, out of reach, once wrapped).
+#[derive(Debug)]
+pub struct Progress {
+    frames: AtomicU64,
+    between_frames: AtomicBool,
+}
+
+impl Default for Progress {
+    fn default() -> Self {
+        Self {
+            frames: AtomicU64::new(0),
+            between_frames: AtomicBool::new(true),
+        }
+    }
+}
+
+impl Progress {
+    /// Whether the bytes read so far are exactly `frames` whole frames.
+    pub fn is_exactly(&self, frames: u64) -> bool {
+        self.between_frames.load(Ordering::Relaxed) && self.frames.load(Ordering::Relaxed) == frames
+    }
+}
+
 /// See the module docs.
 pub struct MaskCheck<S> {
     inner: S,
     state: State,
+    progress: Arc<Progress>,
 }
 
 impl<S> MaskCheck<S> {
     pub fn new(inner: S) -> Self {
+        Self::with_progress(inner, Arc::default())
+    }
+
+    /// Checks `inner` from a frame boundary on, counting in `progress`.
+    pub fn with_progress(inner: S, progress: Arc<Progress>) -> Self {
         Self {
             inner,
             state: State::Header {
                 head: [0; 10],
                 have: 0,
             },
+            progress,
         }
     }
 
@@ -56,6 +92,7 @@ impl<S> MaskCheck<S> {
                             head: [0; 10],
                             have: 0,
                         };
+                        self.progress.frames.fetch_add(1, Ordering::Relaxed);
                     }
                 }
                 State::Header { head, have } => {
@@ -85,6 +122,10 @@ impl<S> MaskCheck<S> {
                 }
             }
         }
+        let between = matches!(self.state, State::Header { have: 0, .. });
+        self.progress
+            .between_frames
+            .store(between, Ordering::Relaxed);
         Ok(())
     }
 }
@@ -155,5 +196,23 @@ mod tests {
                 assert_eq!(err.to_string(), UNMASKED);
             }
         }
+    }
+
+    #[test]
+    fn progress_counts_whole_frames_only() {
+        let mut stream = frame(true, 5);
+        stream.extend(frame(true, 300));
+        let first = frame(true, 5).len();
+        let progress = Arc::new(Progress::default());
+        let mut check = MaskCheck::with_progress((), progress.clone());
+        assert!(progress.is_exactly(0));
+        check.scan(&stream[..3]).unwrap();
+        assert!(!progress.is_exactly(0) && !progress.is_exactly(1));
+        check.scan(&stream[3..first]).unwrap();
+        assert!(progress.is_exactly(1));
+        check.scan(&stream[first..stream.len() - 1]).unwrap();
+        assert!(!progress.is_exactly(1) && !progress.is_exactly(2));
+        check.scan(&stream[stream.len() - 1..]).unwrap();
+        assert!(progress.is_exactly(2));
     }
 }

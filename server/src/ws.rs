@@ -14,18 +14,17 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use fastwebsockets::{Frame, OpCode, Role, WebSocket, WebSocketError, WebSocketRead};
+use fastwebsockets::{Frame, OpCode, WebSocket, WebSocketError};
 use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncRead, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedReadHalf;
 use tokio::time::Instant;
 use tracing::debug;
 
 use crate::assemble::{AssembleError, Assembled, Assembler};
 use crate::close;
+use crate::frame_source::FrameSource;
 use crate::liveness::Liveness;
-use crate::mask_check::{MaskCheck, UNMASKED};
+use crate::mask_check::UNMASKED;
 use crate::outbox::Outbox;
 use crate::rate::TokenBucket;
 
@@ -35,7 +34,6 @@ const MAX_CONTROL_PAYLOAD: usize = 125;
 
 /// An upgraded HTTP connection.
 pub type Upgraded = TokioIo<hyper::upgrade::Upgraded>;
-type Io = MaskCheck<Prefixed>;
 
 /// What a connection accepts.
 #[derive(Debug, Clone)]
@@ -71,7 +69,10 @@ pub enum ReadEnd {
 
 /// The read half of a WebSocket; see the module docs.
 pub struct WsReader {
-    rd: WebSocketRead<Io>,
+    source: FrameSource,
+    /// Let go of the frame reader's buffer whenever it holds no unread
+    /// bytes (see [`FrameSource`]); set outside a lobby.
+    release_when_idle: bool,
     assembler: Assembler,
     allow_text: bool,
     rate: Option<TokenBucket>,
@@ -99,18 +100,11 @@ pub fn split(
     // `read_buf` shares hyper's whole 8 KiB read buffer: keep a copy of
     // what it holds (usually nothing), so the buffer is freed now rather
     // than held for the connection's life.
-    let stream = MaskCheck::new(Prefixed {
-        prefix: Bytes::copy_from_slice(&parts.read_buf),
-        inner: rd,
-    });
-    let (mut rd, _) =
-        fastwebsockets::after_handshake_split(stream, tokio::io::sink(), Role::Server);
-    // fastwebsockets refuses a frame whose length is >= this.
-    rd.set_max_message_size(limits.max_message_bytes.saturating_add(1));
-    rd.set_auto_pong(false);
+    let prefix = Bytes::copy_from_slice(&parts.read_buf);
     let now = Instant::now();
     Ok(WsReader {
-        rd,
+        source: FrameSource::new(rd, prefix, limits.max_message_bytes),
+        release_when_idle: false,
         assembler: Assembler::new(limits.max_message_bytes),
         allow_text: limits.allow_text,
         rate: limits
@@ -120,31 +114,19 @@ pub fn split(
     })
 }
 
-/// The read half of the socket, behind the bytes hyper had already read.
-pub struct Prefixed {
-    prefix: Bytes,
-    inner: OwnedReadHalf,
-}
-
-impl AsyncRead for Prefixed {
-    fn poll_read(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        if !self.prefix.is_empty() {
-            let n = self.prefix.len().min(buf.remaining());
-            buf.put_slice(&self.prefix.split_to(n));
-            if self.prefix.is_empty() {
-                self.prefix = Bytes::new();
-            }
-            return std::task::Poll::Ready(Ok(()));
-        }
-        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
-    }
-}
-
 impl WsReader {
+    /// Whether to free the frame reader's buffer between messages: worth
+    /// it for a client that sends rarely (outside a lobby), not for one
+    /// that sends every tick. Default: false.
+    pub fn release_when_idle(&mut self, release: bool) {
+        self.release_when_idle = release;
+    }
+
+    /// Whether the frame reader (and its buffer) is held: for tests.
+    pub fn holds_buffer(&self) -> bool {
+        self.source.holds_reader()
+    }
+
     /// Reads until a whole message arrives. Control frames are handled
     /// here: pings are answered and closes echoed through `outbox`.
     /// Not cancel-safe: drop it only to end the connection.
@@ -160,67 +142,75 @@ impl WsReader {
             outbox.close(code, "");
             std::future::ready(Ok::<(), std::convert::Infallible>(()))
         };
-        // The borrow checker cannot see that a frame returned from one loop
-        // iteration ends the borrow of `self.rd`, so reading and assembling
-        // happen in one expression per iteration.
         loop {
-            let frame = match self.rd.read_frame(&mut obligated).await {
-                Ok(frame) => frame,
-                Err(e) => return Err(refuse_framing(e, outbox)),
+            let rd = match self.source.reader().await {
+                Ok(rd) => rd,
+                Err(e) => return Err(ReadEnd::Error(WebSocketError::IoError(e))),
             };
-            let now = Instant::now();
-            self.liveness.heard(now);
-            if let Some(rate) = &mut self.rate
-                && !rate.take(now)
-            {
-                return Err(ReadEnd::RateLimited);
-            }
-            match frame.opcode {
-                OpCode::Close | OpCode::Ping | OpCode::Pong
-                    if frame.payload.len() > MAX_CONTROL_PAYLOAD =>
+            // The frame borrows the reader's buffer: it is used up within
+            // this block, so that the reader can be released after it.
+            let done = {
+                let frame = match rd.read_frame(&mut obligated).await {
+                    Ok(frame) => frame,
+                    Err(e) => return Err(refuse_framing(e, outbox)),
+                };
+                let now = Instant::now();
+                self.liveness.heard(now);
+                if let Some(rate) = &mut self.rate
+                    && !rate.take(now)
                 {
-                    return Err(refuse(
-                        close::PROTOCOL_ERROR,
-                        "control frame too long",
-                        outbox,
-                    ));
+                    return Err(ReadEnd::RateLimited);
                 }
-                OpCode::Close => {
-                    return Err(ReadEnd::Peer {
-                        code: Some(echo_close_code(&frame.payload)),
-                    });
-                }
-                OpCode::Pong => {
-                    self.liveness.pong(now);
-                    continue;
-                }
-                OpCode::Ping => {
-                    let pong = Bytes::copy_from_slice(&frame.payload);
-                    if outbox.push_pong(pong).is_err() {
-                        return Err(refuse(close::POLICY, "outbound queue full", outbox));
+                match frame.opcode {
+                    OpCode::Close | OpCode::Ping | OpCode::Pong
+                        if frame.payload.len() > MAX_CONTROL_PAYLOAD =>
+                    {
+                        return Err(refuse(
+                            close::PROTOCOL_ERROR,
+                            "control frame too long",
+                            outbox,
+                        ));
                     }
-                    continue;
+                    OpCode::Close => {
+                        return Err(ReadEnd::Peer {
+                            code: Some(echo_close_code(&frame.payload)),
+                        });
+                    }
+                    OpCode::Pong => {
+                        self.liveness.pong(now);
+                        None
+                    }
+                    OpCode::Ping => {
+                        let pong = Bytes::copy_from_slice(&frame.payload);
+                        if outbox.push_pong(pong).is_err() {
+                            return Err(refuse(close::POLICY, "outbound queue full", outbox));
+                        }
+                        None
+                    }
+                    OpCode::Text if !self.allow_text => {
+                        return Err(refuse(
+                            close::UNSUPPORTED_DATA,
+                            "binary frames only",
+                            outbox,
+                        ));
+                    }
+                    opcode => match self.assembler.push(opcode, frame.fin, &frame.payload) {
+                        Ok(Assembled::Partial) => None,
+                        Ok(Assembled::Complete(bytes)) => Some(bytes.into_owned()),
+                        Err(e) => return Err(refuse_assembly(e, outbox)),
+                    },
                 }
-                OpCode::Text if !self.allow_text => {
-                    return Err(refuse(
-                        close::UNSUPPORTED_DATA,
-                        "binary frames only",
-                        outbox,
-                    ));
-                }
-                _ => {}
-            }
-            let opcode = frame.opcode;
-            let assembled = self.assembler.push(opcode, frame.fin, &frame.payload);
-            let bytes = match assembled {
-                Ok(Assembled::Partial) => continue,
-                Ok(Assembled::Complete(bytes)) => bytes.into_owned(),
-                Err(e) => return Err(refuse_assembly(e, outbox)),
             };
-            let m = crate::metrics::metrics();
-            m.frames_in.inc();
-            m.bytes_in.inc_by(bytes.len() as u64);
-            return self.finish(bytes, outbox);
+            self.source.returned_frame();
+            if self.release_when_idle {
+                self.source.release_if_drained();
+            }
+            if let Some(bytes) = done {
+                let m = crate::metrics::metrics();
+                m.frames_in.inc();
+                m.bytes_in.inc_by(bytes.len() as u64);
+                return self.finish(bytes, outbox);
+            }
         }
     }
 
@@ -234,9 +224,14 @@ impl WsReader {
         // A close is already queued, so the one an obligation would queue
         // is discarded: nothing needs sending.
         let mut ignore = |_: Frame<'_>| std::future::ready(Ok::<(), std::convert::Infallible>(()));
-        while let Ok(frame) = self.rd.read_frame(&mut ignore).await {
-            if frame.opcode == OpCode::Close {
+        loop {
+            let Ok(rd) = self.source.reader().await else {
                 return;
+            };
+            match rd.read_frame(&mut ignore).await {
+                Ok(frame) if frame.opcode == OpCode::Close => return,
+                Ok(_) => {}
+                Err(_) => return,
             }
         }
     }
