@@ -108,7 +108,12 @@ pub(crate) async fn connect(
         .downcast::<TokioIo<TcpStream>>()
         .map_err(|_| ConnectError::NotTcp)?;
     let (read, write) = parts.io.into_inner().into_split();
-    let read = Cursor::new(parts.read_buf).chain(read);
+    // What hyper read past the response (usually nothing) is a slice of its
+    // 8 KiB read buffer: copied out, that buffer is freed instead of living
+    // as long as the connection, which matters at 10 000 idle bots.
+    let leftover = Bytes::copy_from_slice(&parts.read_buf);
+    drop(parts.read_buf);
+    let read = Cursor::new(leftover).chain(read);
     let (mut reader, writer) = after_handshake_split(read, write, Role::Client);
     // The reader never writes: pings and closes are handed to the driver,
     // which owns the write half, so the read loop has no write obligations.

@@ -6,14 +6,16 @@
 //! a [`Report`] of what the bots saw: who failed and why, snapshot
 //! delivery, bandwidth and what delta snapshots saved of it, round-trip,
 //! input-acknowledgement and resume latencies, and the error of each bot's
-//! client-side prediction.
+//! client-side prediction; beside it, what the server's own metrics said
+//! about the run. Idle runs (`idle`) have each bot stay in the menu after
+//! `Welcome` instead, to measure what idle connections cost the server.
 //!
 //! The binary `rallypoint-bots` only turns flags into [`RunOptions`] and
 //! prints the report; tests call [`run()`] directly.
 //!
 //! # Layout
-//! - [`options`]: [`RunOptions`], their validation and the loopback-only
-//!   URL check.
+//! - [`options`]: [`RunOptions`] and their validation.
+//! - [`target`]: URLs, the loopback-only rule, resolution.
 //! - [`plan`]: pure scheduling: the connect ramp and which bot creates or
 //!   joins which lobby.
 //! - [`wander`]: the per-bot seeded input generator.
@@ -30,24 +32,31 @@
 //!   the timeouts it lives by; `bot::session` is its driver, owning the
 //!   write half from `Hello` to the close, with its event handling
 //!   (`events`), its inputs, sampled each tick and sent alone or batched
-//!   (`inputs`), and its connections, drops and resumes (`resume`).
+//!   (`inputs`), its connections, drops and resumes (`resume`), and the
+//!   idle session of `--idle` (`idle`).
 //! - `outcome`: one bot's result and the reasons a bot fails.
 //! - `acks`: the lock-free record of input sample times and the tick to
 //!   acknowledge, which both halves share.
 //! - `run`: starts the bots, enforces the run's deadline, collects results.
-//! - [`report`]: aggregation of per-bot results into the [`Report`].
+//! - [`report`]: aggregation of per-bot results into the [`Report`], and
+//!   its `server` section.
+//! - [`server_metrics`]: the scrapes of the server's `/metrics` around the
+//!   run (a bounded HTTP GET and a Prometheus text parser).
 //! - `progress`: the optional live counters on stderr.
 //!
 //! # Cost per bot
 //! Two tasks (driver and reader) and one socket per bot; the encode buffers
 //! and the read buffer are reused for the life of the connection. Per
-//! snapshot the reader allocates its decoded list of changes, the new view
-//! (a copy of its baseline's maps, as `WorldView::apply` builds it) and the
-//! full-snapshot list it encodes to price the view
-//! (`deltas.full_equivalent_*` in the report); each bot keeps its last
-//! `BASELINE_WINDOW` (32) views. Histograms are per bot (merged at the end,
-//! so the hot path takes no lock) at 2 significant digits and auto-resized,
-//! so each stays a few KiB.
+//! snapshot the reader allocates its decoded list of changes and the new
+//! view (a copy of its baseline's maps, as `WorldView::apply` builds it);
+//! one view in [`FULL_EQUIVALENT_EVERY`] is also encoded as a full snapshot
+//! to price it (`deltas.full_equivalent_*` in the report, scaled up from
+//! the sample). Each bot keeps its last `BASELINE_WINDOW` (32) views.
+//! Histograms are per bot (merged at the end, so the hot path takes no
+//! lock) at 2 significant digits and auto-resized, so each stays about a
+//! KiB; the 3-digit prediction error histogram (16 KiB) is allocated on its
+//! first sample. An idle bot holds about 25 KiB of the process's memory,
+//! most of it fastwebsockets' 8 KiB read buffer and the two tasks.
 
 mod acks;
 mod bot;
@@ -62,8 +71,12 @@ mod progress;
 mod reader;
 pub mod report;
 mod run;
+pub mod server_metrics;
+pub mod target;
 pub mod wander;
 
 pub use options::{LobbyMode, RunError, RunOptions};
+pub use reader::FULL_EQUIVALENT_EVERY;
 pub use report::Report;
 pub use run::run;
+pub use server_metrics::ServerMetrics;

@@ -19,7 +19,7 @@ use anyhow::Context;
 use clap::Parser;
 use rallypoint_bot_client::link::{LinkOptions, Stall};
 use rallypoint_bot_client::options::{MAX_BOTS, MAX_CHAOS_PER_MIN, MAX_DURATION};
-use rallypoint_bot_client::{LobbyMode, Report, RunOptions, run};
+use rallypoint_bot_client::{LobbyMode, Report, RunOptions, ServerMetrics, run};
 use rallypoint_shared::MAX_INPUTS_PER_MESSAGE;
 use tracing_subscriber::EnvFilter;
 
@@ -100,6 +100,21 @@ struct Cli {
     #[arg(long, value_name = "K", default_value_t = 1,
           value_parser = clap::value_parser!(u8).range(1..=MAX_INPUTS_PER_MESSAGE as i64))]
     input_batch: u8,
+    /// Idle bots: each connects, gets Welcome and stays in the menu until
+    /// --duration ends (no lobby, no inputs), answering the server's pings,
+    /// then closes. Passes when every bot got Welcome and none failed.
+    ///
+    /// For measuring what idle connections cost the server.
+    #[arg(long, conflicts_with_all = ["chaos", "join", "quick_join", "lobby_size", "input_batch"])]
+    idle: bool,
+    /// Scrape the server's Prometheus metrics here (http:// only) for the
+    /// report's server section [default: /metrics on --url's host and
+    /// port, when that is loopback].
+    #[arg(long, value_name = "URL", conflicts_with = "no_server_metrics")]
+    metrics_url: Option<String>,
+    /// Do not scrape the server's metrics (no server section).
+    #[arg(long)]
+    no_server_metrics: bool,
 }
 
 /// `options::DEFAULT_CHAOS_PER_MIN` as the flag's text (a test checks they
@@ -165,6 +180,12 @@ impl Cli {
                     }),
             },
             input_batch: self.input_batch,
+            idle: self.idle,
+            server_metrics: match (&self.metrics_url, self.no_server_metrics) {
+                (_, true) => ServerMetrics::Off,
+                (Some(url), false) => ServerMetrics::Url(url.clone()),
+                (None, false) => ServerMetrics::Auto,
+            },
         }
     }
 }
@@ -241,6 +262,36 @@ mod tests {
         assert_eq!(parse(&[]).unwrap().chaos, None);
         assert!(parse(&["--chaos", "0"]).is_err());
         assert!(parse(&["--chaos", "1000"]).is_err());
+    }
+
+    #[test]
+    fn idle_and_metrics_flags() {
+        let o = parse(&["--idle", "--bots", "10000"]).unwrap().options();
+        assert!(o.idle);
+        assert_eq!(o.server_metrics, ServerMetrics::Auto);
+        for other in [&["--chaos"][..], &["--quick-join"], &["--lobby-size", "4"]] {
+            let args: Vec<&str> = std::iter::once("--idle")
+                .chain(other.iter().copied())
+                .collect();
+            assert!(parse(&args).is_err(), "{args:?}");
+        }
+        assert!(!parse(&[]).unwrap().options().idle);
+        let url = "http://127.0.0.1:9/metrics";
+        assert_eq!(
+            parse(&["--metrics-url", url])
+                .unwrap()
+                .options()
+                .server_metrics,
+            ServerMetrics::Url(url.into())
+        );
+        assert_eq!(
+            parse(&["--no-server-metrics"])
+                .unwrap()
+                .options()
+                .server_metrics,
+            ServerMetrics::Off
+        );
+        assert!(parse(&["--no-server-metrics", "--metrics-url", url]).is_err());
     }
 
     #[test]

@@ -1,22 +1,15 @@
 //! What a run is asked to do, and the checks that turn a request into
-//! something safe to start: the options struct with its defaults, the typed
-//! [`RunError`] for everything refused before the first connect, and the
-//! loopback-only rule for the target URL.
-//!
-//! Why loopback only: a load generator that opens thousands of connections
-//! and sends at tick rate is, pointed at somebody else's machine, a denial of
-//! service tool; and across a real network its numbers measure the network
-//! as much as the server. So a non-loopback host needs an explicit
-//! `allow_remote`, and the host name is checked again after resolution
-//! (`localhost` must resolve to loopback addresses too).
+//! something safe to start: the options struct with its defaults and the
+//! typed [`RunError`] for everything refused before the first connect. The
+//! URLs and their loopback-only rule are in [`crate::target`].
 
-use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use hyper::Uri;
 use rallypoint_shared::MAX_INPUTS_PER_MESSAGE;
 
 use crate::link::{LinkError, LinkOptions};
+pub use crate::server_metrics::ServerMetrics;
+pub use crate::target::{Target, is_loopback_host, parse_target};
 
 /// How bots find their lobbies.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +61,16 @@ pub struct RunOptions {
     /// samples one input per tick, but sends them this many at a time in
     /// one `Inputs` message (1: each in its own `Input`). Default: 1.
     pub input_batch: u8,
+    /// Idle bots: each connects, says `Hello`, gets `Welcome` and stays in
+    /// the menu until its duration ends, answering the server's pings and
+    /// sending nothing else (no lobby, no inputs, no pings of its own),
+    /// then closes. For measuring what an idle connection costs the
+    /// server. Default: `false`.
+    pub idle: bool,
+    /// Where to read the server's Prometheus metrics for the report's
+    /// `server` section. Default: [`ServerMetrics::Auto`] (`/metrics` on
+    /// the game server's host and port, when that is loopback).
+    pub server_metrics: ServerMetrics,
 }
 
 /// The ramp per bot when none is given: 2 ms, i.e. 500 connects a second,
@@ -107,6 +110,8 @@ impl Default for RunOptions {
             chaos: None,
             link: LinkOptions::default(),
             input_batch: 1,
+            idle: false,
+            server_metrics: ServerMetrics::Auto,
         }
     }
 }
@@ -144,18 +149,8 @@ pub enum RunError {
     Link(#[from] LinkError),
     #[error("input batch must be 1 to {MAX_INPUTS_PER_MESSAGE} inputs per message, got {0}")]
     InputBatch(u8),
-}
-
-/// Where the bots connect: the parts of a `ws://` URL a client needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    /// Host name or IP literal, without IPv6 brackets.
-    pub host: String,
-    pub port: u16,
-    /// `host[:port]` as written, for the `Host` header.
-    pub authority: String,
-    /// The request target, e.g. `/ws`.
-    pub path: String,
+    #[error("idle bots never join a lobby, so chaos (which drops lobby sessions) cannot apply")]
+    IdleChaos,
 }
 
 impl RunOptions {
@@ -188,7 +183,13 @@ impl RunOptions {
         if !(1..=MAX_INPUTS_PER_MESSAGE).contains(&usize::from(self.input_batch)) {
             return Err(RunError::InputBatch(self.input_batch));
         }
+        if self.idle && self.chaos.is_some() {
+            return Err(RunError::IdleChaos);
+        }
         self.link.validate()?;
+        if let ServerMetrics::Url(url) = &self.server_metrics {
+            crate::target::parse_http_target(url, self.allow_remote)?;
+        }
         parse_target(&self.url, self.allow_remote)
     }
 
@@ -198,151 +199,9 @@ impl RunOptions {
     }
 }
 
-/// Parses a `ws://host[:port]/path` URL and applies the loopback rule.
-/// `wss://` is refused: the bots speak plain WebSocket only.
-pub fn parse_target(url: &str, allow_remote: bool) -> Result<Target, RunError> {
-    let invalid = |reason| RunError::InvalidUrl {
-        url: url.to_owned(),
-        reason,
-    };
-    let uri: Uri = url.parse().map_err(|_| invalid("not a URL"))?;
-    match uri.scheme_str() {
-        Some("ws") => {}
-        Some("wss") => return Err(invalid("wss:// (TLS) is not supported")),
-        _ => return Err(invalid("the scheme must be ws://")),
-    }
-    let authority = uri.authority().ok_or_else(|| invalid("no host"))?;
-    let host = authority
-        .host()
-        .trim_start_matches('[')
-        .trim_end_matches(']');
-    if host.is_empty() {
-        return Err(invalid("no host"));
-    }
-    if !allow_remote && !is_loopback_host(host) {
-        return Err(RunError::RemoteHost {
-            host: host.to_owned(),
-        });
-    }
-    let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    Ok(Target {
-        host: host.to_owned(),
-        port: uri.port_u16().unwrap_or(80),
-        authority: authority.as_str().to_owned(),
-        path: if path.is_empty() { "/" } else { path }.to_owned(),
-    })
-}
-
-/// Whether `host` names this machine: `localhost` (RFC 6761 reserves it
-/// for loopback) or a loopback IP literal, IPv4-mapped ones included.
-pub fn is_loopback_host(host: &str) -> bool {
-    let host = host.strip_suffix('.').unwrap_or(host);
-    if host.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    host.parse::<IpAddr>().is_ok_and(is_loopback_ip)
-}
-
-fn is_loopback_ip(ip: IpAddr) -> bool {
-    ip.to_canonical().is_loopback()
-}
-
-/// Resolves the target once for the whole run (thousands of bots should
-/// not each ask the resolver), re-checking the loopback rule on the result.
-pub(crate) async fn resolve(target: &Target, allow_remote: bool) -> Result<SocketAddr, RunError> {
-    let resolve_err = |source| RunError::Resolve {
-        host: target.host.clone(),
-        source,
-    };
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((target.host.as_str(), target.port))
-        .await
-        .map_err(resolve_err)?
-        .collect();
-    if !allow_remote && addrs.iter().any(|a| !is_loopback_ip(a.ip())) {
-        return Err(RunError::RemoteHost {
-            host: target.host.clone(),
-        });
-    }
-    addrs.first().copied().ok_or_else(|| {
-        resolve_err(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            "no addresses",
-        ))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn loopback_hosts_are_recognised() {
-        for host in [
-            "localhost",
-            "LOCALHOST",
-            "localhost.",
-            "127.0.0.1",
-            "127.1.2.3",
-            "::1",
-            "::ffff:127.0.0.1",
-        ] {
-            assert!(is_loopback_host(host), "{host}");
-        }
-        for host in [
-            "example.com",
-            "10.0.0.1",
-            "0.0.0.0",
-            "::",
-            "192.168.1.1",
-            "localhost.example.com",
-            "128.0.0.1",
-        ] {
-            assert!(!is_loopback_host(host), "{host}");
-        }
-    }
-
-    #[test]
-    fn parses_ws_urls() {
-        let t = parse_target("ws://127.0.0.1:7000/ws", false).unwrap();
-        assert_eq!(
-            t,
-            Target {
-                host: "127.0.0.1".into(),
-                port: 7000,
-                authority: "127.0.0.1:7000".into(),
-                path: "/ws".into(),
-            }
-        );
-        let t = parse_target("ws://[::1]:9/ws?x=1", false).unwrap();
-        assert_eq!((t.host.as_str(), t.port), ("::1", 9));
-        assert_eq!(t.path, "/ws?x=1");
-        let t = parse_target("ws://localhost", false).unwrap();
-        assert_eq!((t.port, t.path.as_str()), (80, "/"));
-    }
-
-    #[test]
-    fn refuses_remote_hosts_unless_allowed() {
-        let err = parse_target("ws://example.com:7000/ws", false).unwrap_err();
-        assert!(matches!(err, RunError::RemoteHost { ref host } if host == "example.com"));
-        assert!(err.to_string().contains("--allow-remote"));
-        assert!(parse_target("ws://example.com:7000/ws", true).is_ok());
-    }
-
-    #[test]
-    fn refuses_bad_urls() {
-        for url in [
-            "",
-            "not a url",
-            "http://127.0.0.1/ws",
-            "wss://127.0.0.1/ws",
-            "/ws",
-        ] {
-            assert!(
-                matches!(parse_target(url, true), Err(RunError::InvalidUrl { .. })),
-                "{url}"
-            );
-        }
-    }
 
     #[test]
     fn validates_fields() {
@@ -389,6 +248,29 @@ mod tests {
         }
         assert!(batch(1).validate().is_ok());
         assert!(batch(MAX_INPUTS_PER_MESSAGE as u8).validate().is_ok());
+        let idle = |chaos| RunOptions {
+            idle: true,
+            chaos,
+            ..RunOptions::default()
+        };
+        assert!(idle(None).validate().is_ok());
+        assert!(matches!(
+            idle(Some(2.0)).validate(),
+            Err(RunError::IdleChaos)
+        ));
+        let metrics = |url: &str| RunOptions {
+            server_metrics: ServerMetrics::Url(url.into()),
+            ..RunOptions::default()
+        };
+        assert!(metrics("http://127.0.0.1:9/metrics").validate().is_ok());
+        assert!(matches!(
+            metrics("ws://127.0.0.1:9/metrics").validate(),
+            Err(RunError::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            metrics("http://example.com/metrics").validate(),
+            Err(RunError::RemoteHost { .. })
+        ));
     }
 
     #[test]

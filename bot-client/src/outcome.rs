@@ -7,7 +7,7 @@ use std::fmt;
 use hdrhistogram::Histogram;
 use rallypoint_shared::ErrorCode;
 
-use crate::predict::error_histogram;
+use crate::predict::ErrorSamples;
 use crate::reader::{RecvStats, micros_histogram};
 
 /// The phase a bot was in, for timeouts.
@@ -25,6 +25,8 @@ pub enum Stage {
     Leave,
     /// Close frame sent.
     Close,
+    /// Idle in the menu after `Welcome` (`--idle`).
+    Idle,
     /// Resumed (`Welcome` and `Joined` came back), waiting for the first
     /// snapshot.
     FirstSnapshot,
@@ -41,6 +43,7 @@ impl fmt::Display for Stage {
             Stage::Play => "play",
             Stage::Leave => "leave",
             Stage::Close => "close",
+            Stage::Idle => "idle",
             Stage::FirstSnapshot => "first_snapshot",
             Stage::Run => "run",
         })
@@ -178,6 +181,11 @@ pub(crate) struct BotResult {
     pub index: u32,
     /// The WebSocket upgrade succeeded.
     pub connected: bool,
+    /// `Welcome` arrived.
+    pub welcomed: bool,
+    /// Idle mode: it stayed in the menu from `Welcome` to the end of its
+    /// duration.
+    pub idle: bool,
     /// `Joined` arrived.
     pub joined: bool,
     pub failure: Option<FailReason>,
@@ -210,7 +218,7 @@ pub(crate) struct BotResult {
     pub resume_us: Histogram<u32>,
     /// Client-side prediction error per sample, in millionths of a world
     /// unit (see `predict`).
-    pub prediction_error: Histogram<u64>,
+    pub prediction_error: ErrorSamples,
     /// Acknowledgements not judged (dead, respawned, no baseline, drop).
     pub prediction_skipped: u64,
     /// The server announced `ShuttingDown` to this bot.
@@ -229,6 +237,8 @@ impl BotResult {
         Self {
             index,
             connected: false,
+            welcomed: false,
+            idle: false,
             joined: false,
             failure: None,
             tick_hz: None,
@@ -243,7 +253,7 @@ impl BotResult {
             resumes_attempted: 0,
             resumes_succeeded: 0,
             resume_us: micros_histogram(),
-            prediction_error: error_histogram(),
+            prediction_error: ErrorSamples::default(),
             prediction_skipped: 0,
             saw_shutdown: false,
             bytes_up: 0,

@@ -75,13 +75,43 @@ pub(crate) struct Predictor {
     /// only from a baseline that already includes them.
     uncertain_through: u32,
     /// Prediction error per sample, in micro-units.
-    pub(crate) error: Histogram<u64>,
+    pub(crate) error: ErrorSamples,
     pub(crate) skipped: u64,
 }
 
 /// A histogram of micro-units: 3 significant digits, auto-resizing.
 pub(crate) fn error_histogram() -> Histogram<u64> {
     Histogram::new(3).expect("3 significant digits is a valid histogram precision")
+}
+
+/// Prediction error samples in micro-units, in a histogram allocated on
+/// the first sample: an empty 3-digit one is 16 KiB, and a bot that never
+/// predicts (idle, or failed early) should not pay that, twice over
+/// (predictor and result), at 10 000 bots.
+#[derive(Debug, Default)]
+pub(crate) struct ErrorSamples(Option<Histogram<u64>>);
+
+impl ErrorSamples {
+    pub(crate) fn record(&mut self, micro: u64) {
+        // Cannot fail: the histogram auto-resizes.
+        let _ = self.0.get_or_insert_with(error_histogram).record(micro);
+    }
+
+    /// The samples; `None` before the first.
+    pub(crate) fn histogram(&self) -> Option<&Histogram<u64>> {
+        self.0.as_ref()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> u64 {
+        self.0.as_ref().map_or(0, Histogram::len)
+    }
+
+    /// The largest sample; 0 with none.
+    #[cfg(test)]
+    pub(crate) fn max(&self) -> u64 {
+        self.0.as_ref().map_or(0, Histogram::max)
+    }
 }
 
 impl Predictor {
@@ -93,7 +123,7 @@ impl Predictor {
             baseline: None,
             unacked: VecDeque::new(),
             uncertain_through: 0,
-            error: error_histogram(),
+            error: ErrorSamples::default(),
             skipped: 0,
         }
     }
@@ -188,8 +218,7 @@ impl Predictor {
         match predicted {
             Some(predicted) if trusted => {
                 let micro = (predicted.distance(own.pos) * MICRO).round() as u64;
-                // Cannot fail: the histogram auto-resizes.
-                let _ = self.error.record(micro);
+                self.error.record(micro);
             }
             _ => self.skipped += 1,
         }

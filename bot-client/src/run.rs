@@ -1,7 +1,9 @@
 //! A whole run: validates the options, resolves the target once, wires up
 //! the lobby groups, starts every bot on its ramp slot, and collects the
 //! results under an overall deadline (ramp + duration + [`RUN_GRACE`]), so
-//! a run ends by itself even when the server hangs.
+//! a run ends by itself even when the server hangs. Around the bots it
+//! scrapes the server's metrics (before, mid-run and at the end; see
+//! `server_metrics`) for the report's `server` section.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,11 +17,12 @@ use tracing::{info, warn};
 use crate::bot::{
     self, BotSpec, CLOSE_TIMEOUT, DEADLINE_SLACK, LEAVE_TIMEOUT, LobbyAction, RunCtx,
 };
-use crate::options::{self, LobbyMode, RunError, RunOptions};
+use crate::options::{LobbyMode, RunError, RunOptions};
 use crate::outcome::{BotResult, FailReason, Stage};
 use crate::plan::{LobbyRole, connect_offset, lobby_role};
 use crate::progress::{Counters, Progress};
-use crate::report::Report;
+use crate::report::{Report, RunMode};
+use crate::server_metrics::{self, Scraper};
 
 /// Time after the last bot's play end before the run aborts whatever is
 /// still going: every bot's own deadline (leave + close + slack) plus one
@@ -34,8 +37,15 @@ pub const RUN_GRACE: Duration = LEAVE_TIMEOUT
 /// [`Report`].
 pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
     let target = opts.validate()?;
-    let addr = options::resolve(&target, opts.allow_remote).await?;
+    let addr = crate::target::resolve(&target, opts.allow_remote).await?;
+    let metrics =
+        server_metrics::target(&opts.server_metrics, &target, addr, opts.allow_remote).await?;
     let ramp = opts.ramp_window();
+    // Before the epoch: the bots' schedule starts after the first scrape.
+    let mut scraper = match metrics {
+        Some(metrics) => Some(Scraper::before(metrics).await),
+        None => None,
+    };
     let counters = Arc::new(Counters::default());
     let progress = opts
         .progress
@@ -51,8 +61,14 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
         chaos: opts.chaos,
         link: opts.link,
         input_batch: usize::from(opts.input_batch),
+        idle: opts.idle,
         counters,
     });
+    if let Some(scraper) = &mut scraper {
+        // Half-way between the last connect and the first leave (or the
+        // busiest moment, if the ramp outlasts the duration).
+        scraper.schedule_mid(epoch + (ramp + opts.duration) / 2);
+    }
     let mut tasks = JoinSet::new();
     let mut task_bot = HashMap::new();
     for spec in bot_specs(&opts, epoch, ramp) {
@@ -90,6 +106,12 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
     let mut report = Report::build(opts.bots, opts.duration, elapsed, opts.chaos, &results);
     report.link = (&opts.link).into();
     report.input_batch = opts.input_batch;
+    if opts.idle {
+        report.mode = RunMode::Idle;
+    }
+    if let Some(scraper) = scraper {
+        report.server = Some(scraper.finish().await);
+    }
     info!(passed = report.passed(), "run finished");
     Ok(report)
 }
@@ -104,7 +126,12 @@ fn bot_specs(opts: &RunOptions, epoch: Instant, ramp: Duration) -> Vec<BotSpec> 
     let mut group_codes: Vec<watch::Receiver<Option<String>>> = Vec::new();
     (0..opts.bots)
         .map(|index| {
-            let lobby = match lobby_role(index, &opts.lobby) {
+            let role = match opts.idle {
+                // Never used: idle bots join nothing.
+                true => LobbyRole::Quick,
+                false => lobby_role(index, &opts.lobby),
+            };
+            let lobby = match role {
                 LobbyRole::Create { max_players, .. } => {
                     let (publish, subscribe) = watch::channel(None);
                     group_codes.push(subscribe);

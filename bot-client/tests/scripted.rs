@@ -108,6 +108,20 @@ async fn groups_play_and_report() {
     // the exact own position comes through the deltas: no error at all.
     assert!(report.prediction_error.samples > 100, "{report}");
     assert_eq!(report.prediction_error.max, 0.0, "{report}");
+    // The fake serves no /metrics: the server section says so, in a
+    // warning per scrape, and the run still passes.
+    let server = report
+        .server
+        .as_ref()
+        .expect("scraped by default on loopback");
+    assert_eq!((server.mid_run, server.at_end), (None, None), "{report}");
+    assert!(server.run.is_none(), "{report}");
+    assert_eq!(server.warnings.len(), 3, "{report}");
+    assert!(
+        report
+            .to_string()
+            .contains("  server warn   scrape before the run: ")
+    );
     // One input per message, every one an `Input`.
     assert_eq!(report.input_batch, 1);
     assert_eq!(fake.get(|s| &s.batches), 0);

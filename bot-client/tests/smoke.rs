@@ -63,6 +63,21 @@ async fn fifty_bots_play_three_seconds() {
     assert_eq!(d.invalid_snapshots, 0, "{report}");
     assert!(d.full_equivalent_ratio > 1.0, "{report}");
     assert!(report.passed(), "{report}");
+    // The server's own metrics, scraped beside /ws. They are process-wide
+    // and other tests run beside this one, so only lower bounds hold.
+    let server = report.server.as_ref().expect("a server section");
+    assert_eq!(server.warnings, Vec::<String>::new(), "{report}");
+    let mid = server.mid_run.expect("the mid-run scrape");
+    assert!(mid.connections >= 50 && mid.players >= 50, "{report}");
+    assert!(mid.lobbies >= 4, "{report}");
+    let run = server.run.as_ref().expect("counts over the run");
+    assert!(
+        run.ticks > 0 && run.tick_duration_ms.p99.is_some(),
+        "{report}"
+    );
+    assert!(run.tick_lateness_ms.p99.is_some(), "{report}");
+    assert!(run.frames_out >= report.snapshots_total, "{report}");
+    assert!(run.bytes_in > 0, "{report}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,7 @@
 //! One bot: waits for its ramp slot, has its [`session`] driver connect
-//! (which starts the reader), drives the session under a hard deadline,
-//! and turns what both halves measured into a [`BotResult`]. The timeouts
-//! every bot lives by are named here.
+//! (which starts the reader), drives the session (or, with `--idle`, idles
+//! in the menu) under a hard deadline, and turns what both halves measured
+//! into a [`BotResult`]. The timeouts every bot lives by are named here.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -74,6 +74,8 @@ pub(crate) struct RunCtx {
     pub link: LinkOptions,
     /// Inputs per message (`--input-batch`), 1 to 8.
     pub input_batch: usize,
+    /// Idle bots (`--idle`): `Welcome`, then the menu until the end.
+    pub idle: bool,
     pub counters: Arc<Counters>,
 }
 
@@ -121,10 +123,12 @@ async fn connect_and_play(spec: BotSpec, ctx: &RunCtx) -> BotResult {
     // conditioner's hold.
     let hard_deadline =
         spec.play_end + LEAVE_TIMEOUT + CLOSE_TIMEOUT + DEADLINE_SLACK + ctx.slack() * 3;
-    let outcome = match timeout_at(hard_deadline, session.drive(spec.lobby)).await {
-        Ok(outcome) => outcome,
-        Err(_) => Err(FailReason::Timeout(session.stage)),
+    let outcome = if ctx.idle {
+        timeout_at(hard_deadline, session.idle()).await
+    } else {
+        timeout_at(hard_deadline, session.drive(spec.lobby)).await
     };
+    let outcome = outcome.unwrap_or(Err(FailReason::Timeout(session.stage)));
     let ended_at = Instant::now();
     session.set_in_lobby(false);
     let recv = session.finish_reader().await;
@@ -132,6 +136,8 @@ async fn connect_and_play(spec: BotSpec, ctx: &RunCtx) -> BotResult {
     let mut result = BotResult::new(spec.index);
     let offline = session.offline.as_secs_f64();
     result.connected = true;
+    result.welcomed = session.welcomed();
+    result.idle = session.idle_to_end;
     result.connected_secs = ((ended_at - connected_at).as_secs_f64() - offline).max(0.0);
     if let Some(joined_at) = session.joined_at {
         result.joined = true;
@@ -161,6 +167,12 @@ async fn connect_and_play(spec: BotSpec, ctx: &RunCtx) -> BotResult {
         (Err(reason), Some(recv)) => {
             result.recv = recv;
             Some(reason)
+        }
+        // An idle bot is judged by its session alone: no lobby, no
+        // snapshots expected.
+        (Ok(()), Some(recv)) if ctx.idle => {
+            result.recv = recv;
+            None
         }
         (Ok(()), Some(recv)) => {
             result.recv = recv;

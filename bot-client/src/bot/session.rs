@@ -3,7 +3,8 @@
 //! events its reader forwards (pings included). Every wait has a deadline.
 //! With chaos on it also drops the connection now and then and resumes the
 //! session ([`resume`]); the event handling shared by every phase is in
-//! [`events`], and sampling and sending inputs in [`inputs`].
+//! [`events`], sampling and sending inputs in [`inputs`], and the idle
+//! session of `--idle` (no lobby, no inputs) in [`idle`].
 //!
 //! Inputs are sampled on a tokio interval with `MissedTickBehavior::Skip`:
 //! when the bot process falls behind (thousands of bots on one core), a
@@ -39,6 +40,7 @@ use crate::reader::{Event, ReaderHandle, RecvStats, micros_histogram};
 use crate::wander::Wander;
 
 mod events;
+mod idle;
 mod inputs;
 mod resume;
 
@@ -102,6 +104,8 @@ pub(super) struct Session<'a> {
     pub(super) resume_us: Histogram<u32>,
     /// Total time from drops to the resumed `Joined`.
     pub(super) offline: Duration,
+    /// Idle mode: the bot stayed in the menu to the end of its duration.
+    pub(super) idle_to_end: bool,
 }
 
 impl<'a> Session<'a> {
@@ -143,7 +147,13 @@ impl<'a> Session<'a> {
             resumes_succeeded: 0,
             resume_us: micros_histogram(),
             offline: Duration::ZERO,
+            idle_to_end: false,
         }
+    }
+
+    /// Whether `Welcome` arrived (on the first connection).
+    pub(super) fn welcomed(&self) -> bool {
+        self.player.is_some()
     }
 
     /// The whole session. Leaving and closing are best effort: once the

@@ -45,6 +45,7 @@ use crate::progress::Counters;
 mod deltas;
 mod stats;
 
+pub use deltas::FULL_EQUIVALENT_EVERY;
 pub(crate) use stats::{RecvStats, Score, micros_histogram};
 
 /// Protocol events the driver acts on. Snapshots and pongs never become
@@ -256,6 +257,10 @@ async fn on_frame(
 
 /// Gives the predictor the tick rate and the map it predicts with.
 fn prepare_predictor(predictor: &Mutex<Predictor>, msg: &ServerMsg) {
+    // Only these two matter, and the lock is not free on every snapshot.
+    if !matches!(msg, ServerMsg::Welcome { .. } | ServerMsg::Joined { .. }) {
+        return;
+    }
     // A poisoned lock means the driver panicked; the bot is failing anyway.
     let Ok(mut predictor) = predictor.lock() else {
         return;

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::mean_min;
 use crate::outcome::BotResult;
+use crate::reader::FULL_EQUIVALENT_EVERY;
 
 /// Delta snapshots, as the bots received them. Byte rates are WebSocket
 /// payload bytes per second connected, the mean over the bots that
@@ -22,13 +23,18 @@ pub struct DeltaReport {
     /// Every other message received, undecodable ones included.
     pub other_bytes_per_bot_per_sec: f64,
     /// What the plain full-snapshot encoding of the same states would have
-    /// cost: for every snapshot applied, the encoded size of
-    /// `ServerMsg::Snapshot(view.to_full())` of the view it produced.
+    /// cost: per bot, the mean encoded size of
+    /// `ServerMsg::Snapshot(view.to_full())` over the views it priced (one
+    /// applied snapshot in `full_equivalent_sampled_every`), times the
+    /// snapshots it applied.
     pub full_equivalent_bytes_per_bot_per_sec: f64,
     /// Full-equivalent bytes ÷ snapshot bytes received (full and delta,
     /// refused ones included), summed over all bots: how many times fewer
     /// bytes the deltas took. 0 when no snapshot came.
     pub full_equivalent_ratio: f64,
+    /// Each bot priced one applied snapshot in this many (the first
+    /// included) for the full-equivalent, and scaled up.
+    pub full_equivalent_sampled_every: u64,
     /// Full snapshots applied: one after every join and resume, plus resets.
     pub full_snapshots: u64,
     /// Delta snapshots applied.
@@ -56,7 +62,7 @@ impl DeltaReport {
         };
         let sum = |count: fn(&BotResult) -> u64| results.iter().map(count).sum::<u64>();
         let snapshot_bytes = sum(|r| r.recv.deltas.full_bytes + r.recv.deltas.delta_bytes);
-        let full_equivalent = sum(|r| r.recv.deltas.full_equivalent_bytes);
+        let full_equivalent = sum(|r| r.recv.deltas.full_equivalent_bytes());
         Self {
             full_bytes_per_bot_per_sec: rate(|r| r.recv.deltas.full_bytes),
             delta_bytes_per_bot_per_sec: rate(|r| r.recv.deltas.delta_bytes),
@@ -66,11 +72,12 @@ impl DeltaReport {
                     .bytes_down
                     .saturating_sub(d.full_bytes + d.delta_bytes)
             }),
-            full_equivalent_bytes_per_bot_per_sec: rate(|r| r.recv.deltas.full_equivalent_bytes),
+            full_equivalent_bytes_per_bot_per_sec: rate(|r| r.recv.deltas.full_equivalent_bytes()),
             full_equivalent_ratio: match snapshot_bytes {
                 0 => 0.0,
                 bytes => full_equivalent as f64 / bytes as f64,
             },
+            full_equivalent_sampled_every: FULL_EQUIVALENT_EVERY,
             full_snapshots: sum(|r| r.recv.deltas.stats().full),
             delta_snapshots: sum(|r| r.recv.deltas.stats().delta),
             baseline_resets: sum(|r| r.recv.deltas.stats().resets),
@@ -97,8 +104,11 @@ impl DeltaReport {
         )?;
         writeln!(
             f,
-            "  deltas        full-equivalent {:.0} B/s per bot, {:.2}× the snapshot bytes received",
-            self.full_equivalent_bytes_per_bot_per_sec, self.full_equivalent_ratio
+            "  deltas        full-equivalent {:.0} B/s per bot, {:.2}× the snapshot bytes received \
+             (1 view in {} priced)",
+            self.full_equivalent_bytes_per_bot_per_sec,
+            self.full_equivalent_ratio,
+            self.full_equivalent_sampled_every
         )?;
         write!(
             f,

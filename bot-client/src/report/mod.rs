@@ -21,9 +21,11 @@ use crate::link::LinkOptions;
 use crate::outcome::BotResult;
 
 mod deltas;
+mod server;
 mod text;
 
 pub use deltas::DeltaReport;
+pub use server::{Bound, Quantiles, ServerCounts, ServerGauges, ServerReport};
 
 /// Shortest time in a lobby for a bot to count in the per-bot rate
 /// statistics. Default: 0.25 s; below that, one snapshot more or less swings
@@ -89,14 +91,33 @@ impl From<&LinkOptions> for LinkReport {
     }
 }
 
+/// What the bots did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunMode {
+    /// Joined lobbies and played (the default).
+    #[default]
+    Play,
+    /// Stayed in the menu after `Welcome` (`--idle`): no lobby, no inputs,
+    /// so the snapshot, input, delta and latency figures do not apply.
+    Idle,
+}
+
 /// What a run measured.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
+    /// `play`, or `idle` for `--idle`.
+    pub mode: RunMode,
     /// Bots started.
     pub bots: u32,
     /// Bots whose WebSocket upgrade succeeded.
     pub bots_connected: u32,
-    /// Bots that received `Joined`.
+    /// Bots that received `Welcome`.
+    pub bots_welcomed: u32,
+    /// Idle mode: bots that stayed connected in the menu, after `Welcome`,
+    /// until their duration ended (0 when playing).
+    pub bots_idle: u32,
+    /// Bots that received `Joined` (0 when idle).
     pub bots_joined: u32,
     /// Bots that failed, for any reason (see `failures`).
     pub bots_failed: u32,
@@ -178,6 +199,10 @@ pub struct Report {
     pub prediction_error: PredictionError,
     /// The link conditioner (all zero when off).
     pub link: LinkReport,
+    /// What the server's own metrics said about the run; `None` when not
+    /// scraped (`--no-server-metrics`, or a remote server without
+    /// `--metrics-url`).
+    pub server: Option<ServerReport>,
 }
 
 impl Report {
@@ -224,8 +249,12 @@ impl Report {
         let all: Vec<&BotResult> = results.iter().collect();
 
         Self {
+            // Set by `run`, like `link`: the results do not know it.
+            mode: RunMode::Play,
             bots,
             bots_connected: count(&|r| r.connected),
+            bots_welcomed: count(&|r| r.welcomed),
+            bots_idle: count(&|r| r.idle),
             bots_joined: count(&|r| r.joined),
             bots_failed: count(&|r| r.failure.is_some()),
             failures,
@@ -262,19 +291,28 @@ impl Report {
             offline_secs_per_bot: mean_min(&all, |r| r.offline_secs).mean,
             prediction_error: prediction_error(results),
             link: LinkReport::default(),
+            server: None,
         }
     }
 
-    /// True when every bot connected, joined, received snapshots, resumed
-    /// every session it dropped, and ended without failing. The binary
-    /// exits non-zero otherwise. Deltas refused for a missing baseline fail
-    /// nothing by themselves: the protocol heals them.
+    /// Playing: true when every bot connected, joined, received
+    /// snapshots, resumed every session it dropped, and ended without
+    /// failing. Idle: true when every bot got its `Welcome` and none
+    /// failed (was dropped, refused or timed out). The binary exits
+    /// non-zero otherwise. Deltas refused for a missing baseline fail
+    /// nothing by themselves: the protocol heals them. The `server`
+    /// section never fails a run.
     pub fn passed(&self) -> bool {
+        let all = |n: u32| n == self.bots;
+        let reached = match self.mode {
+            RunMode::Play => all(self.bots_joined),
+            RunMode::Idle => all(self.bots_welcomed),
+        };
         self.bots > 0
             && self.bots_failed == 0
             && self.resumes_failed == 0
-            && self.bots_connected == self.bots
-            && self.bots_joined == self.bots
+            && all(self.bots_connected)
+            && reached
     }
 }
 
@@ -293,9 +331,12 @@ fn mean_min(bots: &[&BotResult], value: impl Fn(&BotResult) -> f64) -> MeanMin {
 /// Merges the per-bot error histograms and reads them off in world units.
 fn prediction_error(results: &[BotResult]) -> PredictionError {
     let mut all = crate::predict::error_histogram();
-    for r in results {
+    for h in results
+        .iter()
+        .filter_map(|r| r.prediction_error.histogram())
+    {
         // Cannot fail: `all` auto-resizes.
-        let _ = all.add(&r.prediction_error);
+        let _ = all.add(h);
     }
     let skipped = results.iter().map(|r| r.prediction_skipped).sum();
     if all.is_empty() {

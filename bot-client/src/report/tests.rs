@@ -8,6 +8,7 @@ use crate::outcome::{FailReason, ResumeFail, Stage};
 fn played(index: u32, secs: f64, snapshots: u64) -> BotResult {
     let mut r = BotResult::new(index);
     r.connected = true;
+    r.welcomed = true;
     r.joined = true;
     r.tick_hz = Some(30);
     r.snapshot_hz = Some(30);

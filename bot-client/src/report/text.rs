@@ -1,9 +1,10 @@
 //! The report as text for a terminal: one line per aspect, failures and
 //! anomalies only when there are any, and a last line saying PASS or FAIL.
+//! Idle runs show only what applies to bots that never join a lobby.
 
 use std::fmt;
 
-use super::{Latency, Report};
+use super::{Latency, Report, RunMode};
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -11,15 +12,27 @@ impl fmt::Display for Report {
             (0, _) => "an unknown tick rate".to_owned(),
             (hz, snapshots) => format!("{hz} Hz ({snapshots} snapshots/s)"),
         };
+        match self.mode {
+            RunMode::Play => writeln!(
+                f,
+                "rallypoint-bots: {} bots × {:.1} s at {tick}, run took {:.1} s",
+                self.bots, self.duration_secs, self.elapsed_secs
+            )?,
+            RunMode::Idle => writeln!(
+                f,
+                "rallypoint-bots: {} idle bots × {:.1} s (in the menu: no lobby, no inputs), \
+                 run took {:.1} s",
+                self.bots, self.duration_secs, self.elapsed_secs
+            )?,
+        }
+        let reached = match self.mode {
+            RunMode::Play => format!("joined {}", self.bots_joined),
+            RunMode::Idle => format!("idle to the end {}", self.bots_idle),
+        };
         writeln!(
             f,
-            "rallypoint-bots: {} bots × {:.1} s at {tick}, run took {:.1} s",
-            self.bots, self.duration_secs, self.elapsed_secs
-        )?;
-        writeln!(
-            f,
-            "  bots          connected {}/{}, joined {}, failed {}",
-            self.bots_connected, self.bots, self.bots_joined, self.bots_failed
+            "  bots          connected {}/{}, welcomed {}, {reached}, failed {}",
+            self.bots_connected, self.bots, self.bots_welcomed, self.bots_failed
         )?;
         if !self.failures.is_empty() {
             let list: Vec<String> = self
@@ -29,6 +42,45 @@ impl fmt::Display for Report {
                 .collect();
             writeln!(f, "  failures      {}", list.join(", "))?;
         }
+        match self.mode {
+            RunMode::Play => self.play_lines(f)?,
+            RunMode::Idle => writeln!(
+                f,
+                "  bandwidth     down {:.0} B/s, up {:.0} B/s per bot (WebSocket payload bytes)",
+                self.bytes_down_per_bot_per_sec, self.bytes_up_per_bot_per_sec
+            )?,
+        }
+        if self.shutdown_notices > 0 {
+            writeln!(
+                f,
+                "  shutdown      {} bots were told the server is shutting down",
+                self.shutdown_notices
+            )?;
+        }
+        if self.server_errors > 0 {
+            writeln!(f, "  server errors {} (not fatal)", self.server_errors)?;
+        }
+        if self.undecodable_messages > 0 {
+            writeln!(
+                f,
+                "  undecodable   {} messages skipped",
+                self.undecodable_messages
+            )?;
+        }
+        if let Some(server) = &self.server {
+            server.lines(f)?;
+        }
+        write!(
+            f,
+            "  result        {}",
+            if self.passed() { "PASS" } else { "FAIL" }
+        )
+    }
+}
+
+impl Report {
+    /// What playing bots measured: snapshots to resumes.
+    fn play_lines(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
             "  snapshots     {:.1}/s per bot (min {:.1}), delivery {:.1}% (min {:.1}%), {} total",
@@ -106,28 +158,7 @@ impl fmt::Display for Report {
                 self.leaves_unacknowledged
             )?;
         }
-        if self.shutdown_notices > 0 {
-            writeln!(
-                f,
-                "  shutdown      {} bots were told the server is shutting down",
-                self.shutdown_notices
-            )?;
-        }
-        if self.server_errors > 0 {
-            writeln!(f, "  server errors {} (not fatal)", self.server_errors)?;
-        }
-        if self.undecodable_messages > 0 {
-            writeln!(
-                f,
-                "  undecodable   {} messages skipped",
-                self.undecodable_messages
-            )?;
-        }
-        write!(
-            f,
-            "  result        {}",
-            if self.passed() { "PASS" } else { "FAIL" }
-        )
+        Ok(())
     }
 }
 

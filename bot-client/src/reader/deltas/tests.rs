@@ -48,7 +48,7 @@ fn full_size(view: &WorldView) -> u64 {
 }
 
 #[test]
-fn bytes_are_split_by_kind_and_each_applied_view_priced_as_full() {
+fn bytes_are_split_by_kind_and_applied_views_priced_as_full() {
     let mut d = Deltas::default();
     let first = snapshot(
         10,
@@ -56,22 +56,53 @@ fn bytes_are_split_by_kind_and_each_applied_view_priced_as_full() {
         vec![enter(ME.index, 0), enter(7, 5_000), score(7, 0)],
     );
     let view = d.receive(&first, 90).unwrap().clone();
-    assert_eq!(d.full_equivalent_bytes, full_size(&view));
-    // Nothing but extrapolation: a tiny delta, priced as the whole view.
+    assert_eq!(d.full_equivalent_bytes(), full_size(&view));
+    // Nothing but extrapolation: a tiny delta, priced (by the sample) as
+    // the whole view.
     let view = d.receive(&snapshot(11, 1, vec![]), 8).unwrap().clone();
     assert_eq!(view.players[&7].track.pos, IVec2::new(5_100, 0));
-    let priced = d.full_equivalent_bytes;
+    let priced = d.full_equivalent_bytes();
     assert_eq!(priced, full_size(&view) * 2);
     // Refused (baseline 12 was never held) and stale: bytes, no price.
     assert!(d.receive(&snapshot(13, 1, vec![]), 8).is_none());
     assert!(d.receive(&snapshot(11, 0, vec![]), 50).is_none());
-    assert_eq!(d.full_equivalent_bytes, priced);
+    assert_eq!(d.full_equivalent_bytes(), priced);
     assert_eq!((d.full_bytes, d.delta_bytes), (140, 16));
     let stats = d.stats();
     assert_eq!((stats.full, stats.delta), (1, 1));
     assert_eq!((stats.missing_baseline, stats.stale), (1, 1));
     assert_eq!(d.ack_tick(), 11);
     assert_eq!(d.invalid, 0);
+}
+
+/// One view in `FULL_EQUIVALENT_EVERY` is priced, the first included,
+/// and the total is their mean size times the views applied.
+#[test]
+fn the_full_equivalent_is_sampled_and_scaled() {
+    let n = FULL_EQUIVALENT_EVERY as u32;
+    let mut d = Deltas::default();
+    let first = d.receive(&snapshot(1, 0, vec![enter(ME.index, 0)]), 10);
+    let first = full_size(first.unwrap());
+    let mut sizes = Vec::new();
+    // Each tick a player enters, so every view is bigger than the last.
+    for tick in 2..=2 * n + 1 {
+        let view = d
+            .receive(&snapshot(tick, 1, vec![enter(100 + tick, 0)]), 10)
+            .unwrap();
+        sizes.push(full_size(view));
+    }
+    let applied = u64::from(2 * n + 1);
+    // Views 0, n and 2n (counting from 0) were priced.
+    let priced = [first, sizes[n as usize - 1], sizes[2 * n as usize - 1]];
+    let mean = priced.iter().sum::<u64>() as f64 / 3.0;
+    assert_eq!(
+        d.full_equivalent_bytes(),
+        (mean * applied as f64).round() as u64
+    );
+    // An estimate of what pricing every view gives, close for a view that
+    // grows steadily.
+    let every: u64 = first + sizes.iter().sum::<u64>();
+    assert!(d.full_equivalent_bytes().abs_diff(every) < every / 20);
 }
 
 #[test]
