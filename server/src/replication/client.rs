@@ -51,7 +51,9 @@ impl Replica {
     /// the client never had.
     pub fn ack(&mut self, tick: u32) {
         let newer = self.acked.is_none_or(|a| newer_than(tick, a));
-        if newer && self.sent.iter().any(|s| s.tick == tick) {
+        // Newest first: an ack almost always names one of the last few
+        // snapshots, and this runs for every input.
+        if newer && self.sent.iter().rev().any(|s| s.tick == tick) {
             self.acked = Some(tick);
         }
     }
@@ -64,7 +66,7 @@ impl Replica {
         if age == 0 || age > BASELINE_WINDOW {
             return None;
         }
-        self.sent.iter().find(|s| s.tick == acked)
+        self.sent.iter().rev().find(|s| s.tick == acked)
     }
 
     /// A record for the snapshot about to be sent, to fill in; it reuses the
