@@ -13,7 +13,6 @@ use fastwebsockets::WebSocket;
 use rallypoint_shared::codec::MAX_CLIENT_MSG_BYTES;
 use rallypoint_shared::{ErrorCode, PlayerId, ServerMsg, decode_client};
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, instrument, warn};
 
 use crate::close;
@@ -90,7 +89,10 @@ pub async fn run(ws: WebSocket<Upgraded>, shared: Arc<Shared>, player: PlayerId,
             return;
         }
     };
-    let kick = CancellationToken::new();
+    // A child of `closing`, so one future in the select below hears both a
+    // kick (a resume elsewhere) and the server closing: every branch is
+    // polled at every wake, and this task wakes for every input.
+    let kick = shared.closing.child_token();
     let ctx = SessionCtx {
         registry: shared.registry.clone(),
         sessions: shared.sessions.clone(),
@@ -107,7 +109,10 @@ pub async fn run(ws: WebSocket<Upgraded>, shared: Arc<Shared>, player: PlayerId,
         tokio::pin!(reading, writing, watching);
         let mut notified = false;
         loop {
+            // Biased: no random draw at every wake; reading, the busiest
+            // branch, goes first.
             tokio::select! {
+                biased;
                 end = &mut reading => {
                     outbox.close(close::NORMAL, "");
                     let _ = tokio::time::timeout(CLOSE_GRACE, &mut writing).await;
@@ -129,6 +134,12 @@ pub async fn run(ws: WebSocket<Upgraded>, shared: Arc<Shared>, player: PlayerId,
                     break End::Lost(reason.to_owned());
                 }
                 _ = kick.cancelled() => {
+                    if shared.closing.is_cancelled() {
+                        let reason = "server shutting down";
+                        outbox.close(close::GOING_AWAY, reason);
+                        let _ = tokio::time::timeout(CLOSE_GRACE, &mut writing).await;
+                        break End::Closed { code: close::GOING_AWAY, reason };
+                    }
                     let reason = "session resumed on another connection";
                     outbox.close(close::POLICY, reason);
                     let _ = tokio::time::timeout(CLOSE_GRACE, &mut writing).await;
@@ -140,12 +151,6 @@ pub async fn run(ws: WebSocket<Upgraded>, shared: Arc<Shared>, player: PlayerId,
                         reason: "the server is shutting down".into(),
                         drain_secs: config.drain_secs,
                     });
-                }
-                _ = shared.closing.cancelled() => {
-                    let reason = "server shutting down";
-                    outbox.close(close::GOING_AWAY, reason);
-                    let _ = tokio::time::timeout(CLOSE_GRACE, &mut writing).await;
-                    break End::Closed { code: close::GOING_AWAY, reason };
                 }
             }
         }
