@@ -6,8 +6,11 @@
 //! Lobbies of up to 16 players use the bundled "arena"; larger ones use
 //! [`large_map`], built here in code and validated like any map file.
 
+use std::hint::black_box;
+
 use glam::Vec2;
 use rallypoint_server::game::{GameConfig, Map, World};
+use rallypoint_server::outbox::Outbox;
 use rallypoint_server::replication::{Encoder, Frames, Grid, Replica, SnapshotKind};
 use rallypoint_shared::movement::sanitize_input;
 use rallypoint_shared::{EntityId, InputFrame, PlayerState, ProjectileState};
@@ -109,6 +112,9 @@ pub struct Lobby {
     grid: Grid,
     encoder: Encoder,
     replicas: Vec<Replica>,
+    /// One per client, without a socket: a push queues a copy, which the
+    /// bench then takes off as the writer would.
+    outboxes: Vec<Outbox>,
     buf: Vec<u8>,
     /// Snapshot bytes encoded so far, full and delta.
     pub full_bytes: u64,
@@ -124,6 +130,7 @@ impl Lobby {
         let grid = Grid::new(&map.info.bounds, map.view_distance);
         Lobby {
             replicas: ids.iter().map(|_| Replica::new()).collect(),
+            outboxes: ids.iter().map(|_| Outbox::new()).collect(),
             world,
             ids,
             bots: Bots::new(seed),
@@ -161,9 +168,20 @@ impl Lobby {
     /// Encodes every client's snapshot of the newest tick, then has each
     /// acknowledge it. Returns the bytes encoded.
     pub fn encode_all(&mut self) -> usize {
+        self.encode_each(false)
+    }
+
+    /// As [`Lobby::encode_all`], and queues each snapshot in its client's
+    /// outbox (as the server's tick does), then takes it off again.
+    pub fn encode_and_queue_all(&mut self) -> usize {
+        self.encode_each(true)
+    }
+
+    fn encode_each(&mut self, queue: bool) -> usize {
         let mut total = 0;
         let tick = self.world.tick();
-        for (replica, &id) in self.replicas.iter_mut().zip(&self.ids) {
+        let clients = self.replicas.iter_mut().zip(&self.ids).zip(&self.outboxes);
+        for ((replica, &id), outbox) in clients {
             let kind = self
                 .encoder
                 .encode(&self.frames, &self.grid, replica, id, tick, &mut self.buf)
@@ -172,6 +190,10 @@ impl Lobby {
                 Some(SnapshotKind::Full) => self.full_bytes += self.buf.len() as u64,
                 Some(SnapshotKind::Delta { .. }) => self.delta_bytes += self.buf.len() as u64,
                 None => continue,
+            }
+            if queue {
+                outbox.push_snapshot(&self.buf);
+                black_box(outbox.try_pop());
             }
             self.snapshots += 1;
             total += self.buf.len();

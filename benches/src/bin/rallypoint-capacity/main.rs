@@ -10,7 +10,8 @@
 //! delivery (against the snapshot rate) and RTT p99 from the bots' report,
 //! and the bots' CPU and core. Then it runs `rallypoint-relay` (the
 //! loopback floor) at the same N with the frame and input sizes and rates
-//! that run produced, and compares CPU per delivered snapshot, and the
+//! that run produced, its clients waiting for frames in epoll as the bots
+//! do (`--relay-wait`), and compares CPU per delivered snapshot, and the
 //! capacity each implies on one core. A step holds when delivery is at
 //! least 99 %, tick lateness p99 at most 2 ms and server CPU under 95 %;
 //! a step that fails is the server's failure unless only delivery broke
@@ -49,7 +50,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::output::{StepError, write_outputs};
-use crate::plan::Plan;
+use crate::plan::{Plan, RelayWait};
 use crate::report::StepResult;
 use anyhow::{Context, ensure};
 use clap::Parser;
@@ -108,6 +109,12 @@ struct Cli {
     /// per input message + 6 (masked WebSocket header)].
     #[arg(long, value_name = "BYTES")]
     input_bytes: Option<usize>,
+    /// How the relay's clients wait for frames. epoll: woken by each frame,
+    /// as the bots (tokio) are, so the relay server pays for the wakeups
+    /// as the server does (like-for-like); tick: asleep until each tick,
+    /// which spares the relay server that cost (earlier runs' floor).
+    #[arg(long, value_enum, default_value_t = RelayWait::Epoll)]
+    relay_wait: RelayWait,
     /// CPU the server and the relay server are pinned to.
     #[arg(long, default_value_t = 0, value_name = "CPU")]
     server_cpu: usize,
@@ -169,13 +176,14 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             Ok(step) => {
                 eprintln!(
                     "capacity: {clients}: server {:.1}% CPU, {:.1} KiB RSS per client, delivery {:.2}%, \
-                     lateness p99 {}, bots {:.1}% CPU, relay {:.1}% CPU, ratio {:.2}, {}{}",
+                     lateness p99 {}, bots {:.1}% CPU, relay ({}) {:.1}% CPU, ratio {:.2}, {}{}",
                     step.server_cpu_pct,
                     step.rss_per_client_kib,
                     100.0 * step.delivery,
                     step.lateness
                         .map_or("-".into(), metrics::Quantile::describe_ms),
                     step.bots_cpu_pct,
+                    plan.relay_wait.as_arg(),
                     step.relay_cpu_pct,
                     step.ratio,
                     match step.verdict {
@@ -207,6 +215,10 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
     print!(
         "{}",
         summary::text(&summary::summarize(&steps, plan.snapshot_hz), &steps)
+    );
+    println!(
+        "floor: rallypoint-relay, its clients waiting by {} (--relay-wait)",
+        plan.relay_wait.as_arg()
     );
     println!(
         "wrote {} and {}",
@@ -291,6 +303,7 @@ fn plan_from(cli: &Cli) -> anyhow::Result<Plan> {
         frame_bytes: cli.frame_bytes,
         input_bytes: cli.input_bytes,
         base_port: cli.base_port,
+        relay_wait: cli.relay_wait,
     })
 }
 

@@ -52,7 +52,9 @@ and RSS from /proc over the window. *_us_per_client_snapshot = CPU ÷ (clients �
 former *_us_per_client_tick. implied_capacity = 1 core ÷ (that × snapshot_hz). \
 rss_per_client_kib = (RSS at the window's end − RSS before any client) ÷ clients. Relay \
 frames go at snapshot_hz and inputs at tick_hz ÷ input_batch; sizes include the WebSocket \
-header (2 B down, 6 B up). *_core: the whole core over the window from /proc/stat; its \
+header (2 B down, 6 B up); the relay clients wait for frames as plan.relay_wait says (epoll: \
+woken by each frame as the bots are, the wakeups charged to the relay server; tick: reading \
+every connection once a tick, which spares the relay server that cost). *_core: the whole core over the window from /proc/stat; its \
 softirq share carries loopback TCP work that may be in no process's CPU time, and a step is \
 noisy when steal exceeds 2% or the server core is busy with others by over 5 points. verdict: \
 server_failed unless only delivery or failed bots broke with the bots saturated \

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::ensure;
+use clap::ValueEnum;
 use serde::Serialize;
 
 /// Seconds the bots keep playing after the steady window ends, so the
@@ -32,6 +33,33 @@ pub struct Plan {
     pub frame_bytes: Option<usize>,
     pub input_bytes: Option<usize>,
     pub base_port: u16,
+    /// How the relay's clients wait for frames (`--relay-wait`).
+    pub relay_wait: RelayWait,
+}
+
+/// How the relay's clients wait for frames: `rallypoint-relay clients
+/// --wait`. It sets what the relay server pays to feed them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum RelayWait {
+    /// In epoll, woken by each frame as the bots (tokio) are: the kernel
+    /// charges each wakeup to the relay server's send, as it charges the
+    /// server's to the server. The like-for-like floor.
+    Epoll,
+    /// Asleep until each tick, then reading every connection: the relay
+    /// server's writes wake no one, so the floor is cheaper than the
+    /// server's real work. For comparison with earlier runs.
+    Tick,
+}
+
+impl RelayWait {
+    /// The value of `rallypoint-relay clients --wait`.
+    pub fn as_arg(self) -> &'static str {
+        match self {
+            RelayWait::Epoll => "epoll",
+            RelayWait::Tick => "tick",
+        }
+    }
 }
 
 impl Plan {
@@ -136,6 +164,7 @@ pub mod tests {
             frame_bytes: None,
             input_bytes: None,
             base_port: 7450,
+            relay_wait: RelayWait::Epoll,
         }
     }
 
@@ -190,6 +219,20 @@ pub mod tests {
             );
         }
         assert!(check_rates(32, None, 8).is_ok());
+    }
+
+    #[test]
+    fn relay_wait_is_passed_and_recorded_by_the_same_name() {
+        for wait in [RelayWait::Epoll, RelayWait::Tick] {
+            let name = wait.to_possible_value().unwrap();
+            assert_eq!(name.get_name(), wait.as_arg());
+            let json = serde_json::to_value(Plan {
+                relay_wait: wait,
+                ..plan()
+            })
+            .unwrap();
+            assert_eq!(json["relay_wait"], wait.as_arg());
+        }
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! One step of the floor: `rallypoint-relay server` pinned to the server
 //! core and `rallypoint-relay clients` pinned to the bots core, at the same
 //! N and with the frame and input sizes of the step's bot run, frames at
-//! the snapshot rate and inputs at the bots' message rate; the relay
-//! server's CPU over a steady window of the same length.
+//! the snapshot rate and inputs at the bots' message rate, the clients
+//! waiting for frames as `--relay-wait` says (epoll by default, woken by
+//! each frame as the bots are); the relay server's CPU over a steady
+//! window of the same length.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -97,7 +99,8 @@ pub fn run(
     // The clients stop when the server has closed every connection; their
     // own duration is only a bound.
     let clients_secs = ACCEPT_TIMEOUT_SECS + run_secs + 10.0;
-    let client_args = common("clients", &addr, clients_secs, "relay-clients.json");
+    let mut client_args = common("clients", &addr, clients_secs, "relay-clients.json");
+    client_args.push(format!("--wait={}", plan.relay_wait.as_arg()));
     let mut relay_clients = Proc::spawn(
         "rallypoint-relay clients",
         plan.bots_cpu,

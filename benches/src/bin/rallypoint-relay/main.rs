@@ -5,8 +5,16 @@
 //! `clients` (a second process, on another core) write one input per
 //! connection per tick and count the frames that arrive. No game logic, no
 //! codec, no WebSocket framing, no async runtime: one thread, non-blocking
-//! std sockets, one `read` and one `write` per client per tick, so what it
-//! costs is what the kernel charges for loopback TCP.
+//! std sockets, one `read` and one `write` per client per tick on the
+//! server, so what it costs is what the kernel charges for loopback TCP.
+//!
+//! The clients wait for frames in epoll by default (`--wait epoll`), as
+//! real clients do (browsers; the bots, on tokio): each frame the server
+//! writes then wakes them, and Linux charges that wakeup to the server's
+//! `send`, as it does when the server feeds the bots. `--wait tick` (read
+//! every connection once a tick, no one waiting on a socket) is cheaper to
+//! feed than any real client, so a floor measured with it is not
+//! like-for-like; it is kept to compare with earlier runs.
 //!
 //! Frames and inputs may go at different rates (`--hz` down, `--input-hz`
 //! up, as with Rallypoint's `--snapshot-hz` and batched inputs): both sides
@@ -19,12 +27,14 @@
 //!   server's lobbies do), and small statistics;
 //! - `wire`: one connection's owed bytes (latest-wins, like the server's
 //!   snapshot slot) and the per-tick read and write;
+//! - `epoll`: a small safe wrapper over Linux epoll, for the clients;
 //! - `server`, `clients`: the two subcommands.
 //!
 //! Both stop by themselves after `--duration`, and both refuse an address
 //! that is not loopback.
 
 mod clients;
+mod epoll;
 mod schedule;
 mod server;
 mod wire;
@@ -55,12 +65,19 @@ enum Command {
         #[arg(long, default_value_t = 60.0, value_name = "SECS")]
         accept_timeout_secs: f64,
     },
-    /// Open N connections, then every tick write each one an input and
-    /// drain what arrived. Stops when the server has closed them all, or
-    /// after `--duration`.
+    /// Open N connections, then every tick write each one an input, and
+    /// count the frames that arrive. Stops when the server has closed them
+    /// all, or after `--duration`.
     Clients {
         #[command(flatten)]
         common: Common,
+        /// How to wait for frames. epoll is the default because real
+        /// clients are event-driven: each frame the server writes wakes
+        /// them, and the kernel charges that to the server's send; with
+        /// tick the server's writes wake no one, so the floor is cheaper
+        /// than the server's real work.
+        #[arg(long, value_enum, default_value_t = clients::Wait::Epoll)]
+        wait: clients::Wait,
     },
 }
 
@@ -164,9 +181,9 @@ fn main() -> ExitCode {
             .validate()
             .and_then(|()| server::run(common, *accept_timeout_secs))
             .and_then(|r| common.write_report(&r)),
-        Command::Clients { common } => common
+        Command::Clients { common, wait } => common
             .validate()
-            .and_then(|()| clients::run(common))
+            .and_then(|()| clients::run(common, *wait))
             .and_then(|r| common.write_report(&r)),
     };
     match result {

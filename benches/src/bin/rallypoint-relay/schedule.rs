@@ -34,9 +34,14 @@ impl Ticker {
         self.next
     }
 
+    /// When the next tick is due.
+    pub fn deadline(&self) -> Instant {
+        self.start + Duration::from_nanos(self.period_ns * self.next)
+    }
+
     /// Sleeps until the next deadline and returns how late it woke.
     pub fn wait(&mut self) -> Duration {
-        let deadline = self.start + Duration::from_nanos(self.period_ns * self.next);
+        let deadline = self.deadline();
         let now = Instant::now();
         if now < deadline {
             std::thread::sleep(deadline - now);

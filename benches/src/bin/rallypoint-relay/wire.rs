@@ -10,6 +10,7 @@
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
+use std::os::fd::{AsFd, BorrowedFd};
 
 use serde::Serialize;
 
@@ -60,13 +61,25 @@ impl Link {
 
     /// Reads whatever has arrived: one `read`, more only if it filled `buf`.
     pub fn drain(&mut self, buf: &mut [u8], c: &mut Counters) {
+        self.read(buf, c, false);
+    }
+
+    /// Reads until the end of stream (or an error, or nothing to read), for
+    /// a connection whose peer has hung up: its last bytes and its end may
+    /// arrive together, and an edge-triggered wait reports them only once,
+    /// so a short read must not end the draining.
+    pub fn drain_to_end(&mut self, buf: &mut [u8], c: &mut Counters) {
+        self.read(buf, c, true);
+    }
+
+    fn read(&mut self, buf: &mut [u8], c: &mut Counters, to_end: bool) {
         while self.open {
             c.reads += 1;
             match self.stream.read(buf) {
                 Ok(0) => self.close(c),
                 Ok(n) => {
                     c.bytes_read += n as u64;
-                    if n < buf.len() {
+                    if n < buf.len() && !to_end {
                         return;
                     }
                 }
@@ -105,6 +118,13 @@ impl Link {
             c.closed += 1;
             let _ = self.stream.shutdown(std::net::Shutdown::Both);
         }
+    }
+}
+
+/// The socket, to register it for readiness.
+impl AsFd for Link {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.stream.as_fd()
     }
 }
 
