@@ -85,6 +85,11 @@ pub struct Config {
     /// Seconds shutdown waits for players to leave before closing them with
     /// 1001. Default: 30.
     pub drain_secs: u16,
+    /// Wake lobbies on a Linux `timerfd` at their exact tick deadlines,
+    /// rather than on tokio's timer, which rounds every deadline up to the
+    /// next millisecond (see `lobby::timer`). Default: true. Tests on
+    /// tokio's paused clock turn it off; it has no effect off Linux.
+    pub precise_timer: bool,
 }
 
 impl Default for Config {
@@ -108,6 +113,7 @@ impl Default for Config {
             rate_limit_per_sec: 150,
             rate_limit_burst: 300,
             drain_secs: 30,
+            precise_timer: true,
         }
     }
 }

@@ -30,7 +30,9 @@ struct TestClient {
 }
 
 impl Harness {
-    fn new(config: Config) -> Harness {
+    fn new(mut config: Config) -> Harness {
+        // The paused clock drives lobby ticks only through tokio's timer.
+        config.precise_timer = false;
         let registry = Registry::new(
             Arc::new(config),
             Arc::new(Map::default_arena()),

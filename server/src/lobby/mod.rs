@@ -5,7 +5,8 @@
 //!
 //! # The tick loop
 //! Ticks run on absolute deadlines (`start + n * period`), so they do not
-//! drift. **Overrun policy:** when a tick (or the machine) runs late past the
+//! drift; on Linux a `timerfd` wakes the lobby at each deadline, to the
+//! microsecond rather than tokio's millisecond (see `timer`). **Overrun policy:** when a tick (or the machine) runs late past the
 //! next deadline, the missed deadlines are skipped, not replayed in a burst:
 //! the next tick runs at the next deadline still in the future. Game time is
 //! counted in ticks, so an overloaded lobby runs slower rather than jerkier,
@@ -22,6 +23,7 @@
 
 mod registry;
 mod task;
+mod timer;
 
 pub use registry::{JOIN_CODE_LEN, JoinError, Registry, Seat};
 pub use task::{

@@ -12,10 +12,11 @@ use rallypoint_shared::{
     encode_server_into,
 };
 use tokio::sync::{mpsc, oneshot};
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, instrument, warn};
 
+use super::timer::TickTimer;
 use super::{Outbox, Registry, Seat, World};
 use crate::outbox::OutFrame;
 use crate::replication::{Encoder, Frames, Grid, Replica};
@@ -257,8 +258,11 @@ impl Lobby {
         let period = Duration::from_secs(1) / u32::from(self.world.config().tick_hz);
         let idle_limit = self.registry.config().lobby_idle();
         let detach_limit = self.registry.config().resume_grace() + DETACH_MARGIN;
-        let mut ticker = tokio::time::interval_at(Instant::now() + period, period);
-        ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        let precise = self.registry.config().precise_timer;
+        let (mut ticker, timer_error) = TickTimer::new(period, precise);
+        if let Some(e) = timer_error {
+            warn!(error = %e, "no precise tick timer; using tokio's");
+        }
         let mut empty_since = Some(Instant::now());
         let mut last_tick = Instant::now();
         info!(name = %self.spec.name, max_players = self.spec.max_players, "lobby open");
