@@ -6,34 +6,15 @@
 //! so with no other test in this process the scrapes count exactly these
 //! bots.
 
+mod in_process;
+
 use std::time::Duration;
 
+use rallypoint_bot_client::RunOptions;
 use rallypoint_bot_client::report::RunMode;
-use rallypoint_bot_client::{Report, RunOptions, run};
 use rallypoint_server::Config;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 
 const BOTS: u32 = 20;
-
-/// Runs `opts` against a fresh in-process server with `config`.
-async fn against_server(config: Config, opts: RunOptions) -> Report {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("ws://{}/ws", listener.local_addr().unwrap());
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        let shutdown = async {
-            let _ = stopped.await;
-        };
-        rallypoint_server::serve(listener, config, shutdown)
-            .await
-            .expect("server runs");
-    });
-    let report = run(RunOptions { url, ..opts }).await.expect("run starts");
-    let _ = stop.send(());
-    server.await.unwrap();
-    report
-}
 
 /// Pings every second and a 2 s peer timeout: an idle bot that did not
 /// answer pings (it sends nothing else after `Hello`) would be dropped
@@ -45,7 +26,7 @@ async fn idle_bots_stay_in_the_menu_and_the_server_counts_them() {
         peer_timeout_secs: 2,
         ..Config::default()
     };
-    let report = against_server(
+    let report = in_process::play(
         config,
         RunOptions {
             bots: BOTS,

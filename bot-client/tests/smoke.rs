@@ -3,37 +3,17 @@
 //! server's pings, chaos drops with their resumes, and half-rate snapshots
 //! with batched inputs.
 
+mod in_process;
+
 use std::time::Duration;
 
 use rallypoint_bot_client::link::LinkOptions;
-use rallypoint_bot_client::{LobbyMode, Report, RunOptions, run};
+use rallypoint_bot_client::{LobbyMode, RunOptions};
 use rallypoint_server::Config;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-
-/// Runs the bots against the real server, started with `config` on
-/// `127.0.0.1:0` (`opts.url` is set to it), and shuts the server down after.
-async fn play(config: Config, opts: RunOptions) -> Report {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("ws://{}/ws", listener.local_addr().unwrap());
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        let shutdown = async {
-            let _ = stopped.await;
-        };
-        rallypoint_server::serve(listener, config, shutdown)
-            .await
-            .expect("server runs");
-    });
-    let report = run(RunOptions { url, ..opts }).await.expect("run starts");
-    let _ = stop.send(());
-    server.await.unwrap();
-    report
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_bots_play_three_seconds() {
-    let report = play(
+    let report = in_process::play(
         Config::default(),
         RunOptions {
             bots: 50,
@@ -82,7 +62,7 @@ async fn fifty_bots_play_three_seconds() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quick_join_fills_public_lobbies() {
-    let report = play(
+    let report = in_process::play(
         Config::default(),
         RunOptions {
             bots: 20,
@@ -104,7 +84,7 @@ async fn bots_answer_the_servers_pings() {
         peer_timeout_secs: 2,
         ..Config::default()
     };
-    let report = play(
+    let report = in_process::play(
         config,
         RunOptions {
             bots: 10,
@@ -121,7 +101,7 @@ async fn bots_answer_the_servers_pings() {
 /// of which must resume into the same lobby and entity with the score kept.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_drops_resume_on_the_real_server() {
-    let report = play(
+    let report = in_process::play(
         Config::default(),
         RunOptions {
             bots: 20,
@@ -158,7 +138,7 @@ async fn chaos_drops_resume_on_the_real_server() {
 /// the server puts the player: every judged sample has zero error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prediction_matches_the_server_exactly() {
-    let report = play(
+    let report = in_process::play(
         Config::default(),
         RunOptions {
             bots: 16,
@@ -180,7 +160,7 @@ async fn prediction_matches_the_server_exactly() {
 /// loses and reorders nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_conditioned_link_still_passes() {
-    let report = play(
+    let report = in_process::play(
         Config::default(),
         RunOptions {
             bots: 10,
@@ -212,7 +192,7 @@ async fn half_rate_snapshots_and_batched_inputs_on_the_real_server() {
         snapshot_hz: Some(15),
         ..Config::default()
     };
-    let report = play(
+    let report = in_process::play(
         config,
         RunOptions {
             bots: 10,

@@ -159,14 +159,7 @@ impl<'a> Session<'a> {
     /// The whole session. Leaving and closing are best effort: once the
     /// bot has played, a missing `Left` is counted, not a failure.
     pub(super) async fn drive(&mut self, lobby: LobbyAction) -> Result<(), FailReason> {
-        self.stage = Stage::Welcome;
-        let name = format!("bot-{}", self.index);
-        self.send(&ClientMsg::Hello {
-            protocol_version: PROTOCOL_VERSION,
-            name,
-        })
-        .await?;
-        let tick_hz = self.welcome(self.stage_deadline()).await?;
+        let tick_hz = self.hello().await?;
         self.stage = Stage::Join;
         self.join(lobby).await?;
         self.stage = Stage::Play;
@@ -188,6 +181,18 @@ impl<'a> Session<'a> {
     /// Waits for `Welcome` and keeps its resume token and rates. On a
     /// resume, the player id must be the dropped session's. Returns the
     /// tick rate.
+    /// Says `Hello` and waits for `Welcome`; returns the tick rate.
+    async fn hello(&mut self) -> Result<u16, FailReason> {
+        self.stage = Stage::Welcome;
+        let name = format!("bot-{}", self.index);
+        self.send(&ClientMsg::Hello {
+            protocol_version: PROTOCOL_VERSION,
+            name,
+        })
+        .await?;
+        self.welcome(self.stage_deadline()).await
+    }
+
     async fn welcome(&mut self, deadline: Instant) -> Result<u16, FailReason> {
         let (player, version, (tick_hz, snapshot_hz), token) = self
             .expect(deadline, |ev| match ev {

@@ -9,7 +9,6 @@
 //! the duration) besides the stage deadlines, no input or ping intervals,
 //! and the driver sleeps on its event channel in between.
 
-use rallypoint_shared::{ClientMsg, PROTOCOL_VERSION};
 use tokio::time::sleep_until;
 
 use super::Session;
@@ -19,14 +18,7 @@ impl Session<'_> {
     /// The whole idle session. `Ok` once the bot stayed to the end of its
     /// duration; the close after that is best effort.
     pub(in crate::bot) async fn idle(&mut self) -> Result<(), FailReason> {
-        self.stage = Stage::Welcome;
-        let name = format!("bot-{}", self.index);
-        self.send(&ClientMsg::Hello {
-            protocol_version: PROTOCOL_VERSION,
-            name,
-        })
-        .await?;
-        self.welcome(self.stage_deadline()).await?;
+        self.hello().await?;
         self.stage = Stage::Idle;
         let end = sleep_until(self.play_end);
         tokio::pin!(end);

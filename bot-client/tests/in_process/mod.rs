@@ -1,0 +1,26 @@
+//! Runs the bots against the real server, in this test process.
+
+use rallypoint_bot_client::{Report, RunOptions, run};
+use rallypoint_server::Config;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// Runs the bots against the real server, started with `config` on
+/// `127.0.0.1:0` (`opts.url` is set to it), and shuts the server down after.
+pub async fn play(config: Config, opts: RunOptions) -> Report {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/ws", listener.local_addr().unwrap());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        rallypoint_server::serve(listener, config, shutdown)
+            .await
+            .expect("server runs");
+    });
+    let report = run(RunOptions { url, ..opts }).await.expect("run starts");
+    let _ = stop.send(());
+    server.await.unwrap();
+    report
+}
