@@ -96,6 +96,10 @@ pub(super) struct Session<'a> {
     close_code: Option<u16>,
     /// The server announced `ShuttingDown`.
     pub(super) shutdown: bool,
+    /// A snapshot has arrived since the last `Joined`. A chaos bot drops
+    /// its connection only then, so that every stay in the lobby (the
+    /// first, and each resume) gets its full snapshot before the next drop.
+    pub(super) snapshot_seen: bool,
     pub(super) left_acknowledged: bool,
     chaos: Option<Chaos>,
     pub(super) resumes_attempted: u32,
@@ -141,6 +145,7 @@ impl<'a> Session<'a> {
             last_error: None,
             close_code: None,
             shutdown: false,
+            snapshot_seen: false,
             left_acknowledged: false,
             chaos: ctx.chaos.map(|rate| Chaos::new(ctx.seed, spec.index, rate)),
             resumes_attempted: 0,
@@ -323,7 +328,7 @@ impl<'a> Session<'a> {
                     Some(event) => self.on_event(event).await?,
                     None => return Err(self.closed_reason()),
                 },
-                () = &mut chaos, if next_drop.is_some() && !self.shutdown => {
+                () = &mut chaos, if next_drop.is_some() && self.snapshot_seen && !self.shutdown => {
                     self.drop_and_resume().await?;
                     next_drop = self.next_drop(Instant::now());
                     if let Some(at) = next_drop {

@@ -66,10 +66,8 @@ impl Session<'_> {
             Event::Left if matches!(self.stage, Stage::Play | Stage::FirstSnapshot) => {
                 return Err(FailReason::LeftEarly);
             }
-            Event::Left
-            | Event::Welcome { .. }
-            | Event::Joined { .. }
-            | Event::FirstSnapshot { .. } => {}
+            Event::FirstSnapshot { .. } => self.snapshot_seen = true,
+            Event::Left | Event::Welcome { .. } | Event::Joined { .. } => {}
         }
         Ok(())
     }

@@ -76,6 +76,7 @@ impl Session<'_> {
     pub(super) async fn drop_and_resume(&mut self) -> Result<(), FailReason> {
         let dropped_at = Instant::now();
         let dropped_us = self.now_us();
+        self.snapshot_seen = false;
         self.sender.drop_connection();
         // Sampled but not sent: lost with the connection (see `inputs`);
         // `self.seq` covers them below.
@@ -147,6 +148,7 @@ impl Session<'_> {
             debug!(?before, ?after, "score lost in the resume");
             return Err(FailReason::ScoreLost);
         }
+        self.snapshot_seen = true;
         // Cannot fail: the histogram auto-resizes.
         let _ = self.resume_us.record(at_us.saturating_sub(dropped_us));
         self.resumes_succeeded += 1;
