@@ -122,11 +122,6 @@ impl WsReader {
         self.release_when_idle = release;
     }
 
-    /// Whether the frame reader (and its buffer) is held: for tests.
-    pub fn holds_buffer(&self) -> bool {
-        self.source.holds_reader()
-    }
-
     /// Reads until a whole message arrives. Control frames are handled
     /// here: pings are answered and closes echoed through `outbox`.
     /// Not cancel-safe: drop it only to end the connection.

@@ -110,7 +110,7 @@ impl Pending {
     /// Writes what the socket takes now. True once the whole frame is out.
     pub fn write(&mut self, sock: &OwnedWriteHalf) -> io::Result<bool> {
         self.written += write_some(sock, &self.head, &self.payload, self.written)?;
-        Ok(self.written == usize::from(self.head.len) + self.payload.len())
+        Ok(complete(&self.head, &self.payload, self.written))
     }
 }
 
