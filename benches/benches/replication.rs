@@ -3,7 +3,8 @@
 //! - `delta_encode/16x16`: 16 clients' snapshots in a 16-player arena;
 //! - `delta_encode/256`: 256 clients' snapshots in a 256-player lobby on
 //!   the large map, with interest management;
-//! - `tick/16`, `tick/256`: a whole tick, `World::step` plus frame, grid,
+//! - `tick/16`, `tick/256`: a whole tick, the arena game's step through
+//!   the `Game` trait plus its declared state, frame, grid,
 //!   every client's snapshot and queueing it in the client's outbox: what a
 //!   lobby task spends per tick, but for the socket write itself (these
 //!   outboxes have no socket, so each push queues a copy, taken off again
@@ -41,7 +42,7 @@ fn warmed(players: usize) -> Lobby {
         lobby.snapshots,
         per(lobby.full_bytes),
         per(lobby.delta_bytes),
-        lobby.world.projectile_count(),
+        lobby.game.world().projectile_count(),
     );
     lobby
 }

@@ -1,7 +1,8 @@
-//! Fixtures for Rallypoint's criterion benches: a [`World`] filled with a
-//! given number of players on a map sized for them, and [`Bots`], a
-//! deterministic stand-in for real players' inputs. Everything is seeded,
-//! so every run of a bench measures exactly the same work.
+//! Fixtures for Rallypoint's criterion benches: an arena [`World`] filled
+//! with a given number of players on a map sized for them, [`Bots`], a
+//! deterministic stand-in for real players' inputs, and [`Lobby`], a whole
+//! lobby's tick as the engine runs it, through the `Game` trait. Everything
+//! is seeded, so every run of a bench measures exactly the same work.
 //!
 //! Lobbies of up to 16 players use the bundled "arena"; larger ones use
 //! [`large_map`], built here in code and validated like any map file.
@@ -9,31 +10,37 @@
 use std::hint::black_box;
 
 use glam::Vec2;
-use rallypoint_server::game::{GameConfig, Map, World};
+use rallypoint_arena::{Arena, ArenaConfig, GameConfig, GameEvent, Map, NoMsg, World};
+use rallypoint_game::{EntityKey, Events, Game, LobbyParams, PlayerId, State};
 use rallypoint_server::outbox::Outbox;
-use rallypoint_server::replication::{Encoder, Frames, Grid, Replica, SnapshotKind};
+use rallypoint_server::replication::{Encoder, Frames, Grid, Replica, SnapshotKind, Viewer};
 use rallypoint_shared::movement::sanitize_input;
-use rallypoint_shared::{EntityId, InputFrame, PlayerState, ProjectileState};
+use rallypoint_shared::{EntityId, InputFrame};
 
 /// The most players the bundled arena is meant for.
 pub const ARENA_PLAYERS: usize = 16;
 
-/// The 4000 x 4000 map for 256 players, `assets/maps/large.toml`: an
+/// The 4000 x 4000 map for 256 players, `games/arena/maps/large.toml`: an
 /// 8 x 8 grid of 80-unit pillars and a 16 x 16 grid of spawn points.
 pub fn large_map() -> Map {
-    Map::from_toml_str(include_str!("../../assets/maps/large.toml"))
-        .expect("assets/maps/large.toml is valid")
+    Map::from_toml_str(include_str!("../../games/arena/maps/large.toml"))
+        .expect("games/arena/maps/large.toml is valid")
+}
+
+/// The map a lobby of `players` plays: the bundled arena up to
+/// [`ARENA_PLAYERS`], else [`large_map`].
+pub fn map_for(players: usize) -> Map {
+    if players <= ARENA_PLAYERS {
+        Map::default_arena()
+    } else {
+        large_map()
+    }
 }
 
 /// A world with `players` players spawned on a map that fits them, with the
 /// default rules, and their ids in spawn order.
 pub fn populated_world(players: usize) -> (World, Vec<EntityId>) {
-    let map = if players <= ARENA_PLAYERS {
-        Map::default_arena()
-    } else {
-        large_map()
-    };
-    let mut world = World::new(map, GameConfig::default());
+    let mut world = World::new(map_for(players), GameConfig::default());
     let ids = (0..players).map(|_| world.spawn_player()).collect();
     (world, ids)
 }
@@ -62,7 +69,7 @@ impl Bots {
     /// Clears `out` and fills it with one sanitised input per id, as a
     /// lobby would hand them to [`World::step`]. `ack_tick` is what every
     /// bot claims to have seen: pass [`World::tick`].
-    pub fn fill(&mut self, ids: &[EntityId], ack_tick: u32, out: &mut Vec<(EntityId, InputFrame)>) {
+    pub fn fill<K: Copy>(&mut self, ids: &[K], ack_tick: u32, out: &mut Vec<(K, InputFrame)>) {
         self.seq = self.seq.wrapping_add(1);
         while self.bots.len() < ids.len() {
             let heading = self.random_direction();
@@ -97,20 +104,24 @@ impl Bots {
 }
 
 /// A whole lobby's tick as the server runs it, with every player a client:
-/// bots' inputs, `World::step`, then replication (frame, interest grid,
-/// one snapshot per client). Each client acknowledges every snapshot at
+/// bots' inputs, the arena game's step through the `Game` trait, then
+/// replication (its declared state into a frame, interest grid, one
+/// snapshot per client). Each client acknowledges every snapshot at
 /// once, so from the second tick on every snapshot is a delta against the
 /// previous tick, as on a good link.
 pub struct Lobby {
-    pub world: World,
-    pub ids: Vec<EntityId>,
+    pub game: Arena,
+    pub tick: u32,
+    /// Each client's player and avatar.
+    pub members: Vec<(PlayerId, EntityKey)>,
+    players: Vec<PlayerId>,
     bots: Bots,
-    inputs: Vec<(EntityId, InputFrame)>,
-    players: Vec<PlayerState>,
-    projectiles: Vec<ProjectileState>,
-    frames: Frames,
+    inputs: Vec<(PlayerId, InputFrame)>,
+    events: Events<GameEvent>,
+    state: State<rallypoint_arena::ArenaEntity, rallypoint_arena::ArenaRow, ()>,
+    frames: Frames<Arena>,
     grid: Grid,
-    encoder: Encoder,
+    encoder: Encoder<Arena>,
     replicas: Vec<Replica>,
     /// One per client, without a socket: a push queues a copy, which the
     /// bench then takes off as the writer would.
@@ -123,20 +134,37 @@ pub struct Lobby {
 }
 
 impl Lobby {
-    /// A populated world (see [`populated_world`]) with one client per player.
+    /// An arena lobby of `players` members on a map that fits them (see
+    /// [`map_for`]), with one client per member.
     pub fn new(players: usize, seed: u64) -> Lobby {
-        let (world, ids) = populated_world(players);
-        let map = world.map();
-        let grid = Grid::new(&map.info.bounds, map.view_distance);
+        let config = ArenaConfig {
+            map: map_for(players),
+            rules: GameConfig::default(),
+        };
+        let params = LobbyParams {
+            tick_hz: 30,
+            max_players: 255,
+        };
+        let mut game = Arena::create(&config, &params);
+        let mut events = Events::new();
+        let members: Vec<(PlayerId, EntityKey)> = (1..=players as u64)
+            .map(|i| {
+                let avatar = game.join(0, PlayerId(i), &mut events);
+                (PlayerId(i), avatar.expect("arena gives an avatar"))
+            })
+            .collect();
+        let grid = Grid::new(game.interest());
         Lobby {
-            replicas: ids.iter().map(|_| Replica::new()).collect(),
-            outboxes: ids.iter().map(|_| Outbox::new()).collect(),
-            world,
-            ids,
+            replicas: members.iter().map(|_| Replica::new()).collect(),
+            outboxes: members.iter().map(|_| Outbox::new()).collect(),
+            players: members.iter().map(|m| m.0).collect(),
+            members,
+            game,
+            tick: 0,
             bots: Bots::new(seed),
             inputs: Vec::new(),
-            players: Vec::new(),
-            projectiles: Vec::new(),
+            events,
+            state: State::default(),
             frames: Frames::new(),
             grid,
             encoder: Encoder::new(),
@@ -147,19 +175,19 @@ impl Lobby {
         }
     }
 
-    /// Steps the world one tick and builds its frame and grid.
+    /// Steps the game one tick and builds its frame and grid.
     pub fn step(&mut self) {
-        self.bots
-            .fill(&self.ids, self.world.tick(), &mut self.inputs);
-        self.world.step(&self.inputs);
-        self.world
-            .write_state(&mut self.players, &mut self.projectiles);
-        self.frames.push(
-            self.world.tick(),
-            &self.players,
-            &self.projectiles,
-            self.world.config().tick_hz,
+        self.bots.fill(&self.players, self.tick, &mut self.inputs);
+        self.tick += 1;
+        self.game.step(
+            self.tick,
+            &self.inputs,
+            &[] as &[(PlayerId, NoMsg)],
+            &mut self.events,
         );
+        black_box(self.events.drain());
+        self.game.write_state(&mut self.state);
+        self.frames.push(self.tick, &self.state);
         if let Some(frame) = self.frames.newest() {
             self.grid.rebuild(frame);
         }
@@ -179,12 +207,21 @@ impl Lobby {
 
     fn encode_each(&mut self, queue: bool) -> usize {
         let mut total = 0;
-        let tick = self.world.tick();
-        let clients = self.replicas.iter_mut().zip(&self.ids).zip(&self.outboxes);
-        for ((replica, &id), outbox) in clients {
+        let tick = self.tick;
+        let clients = self
+            .replicas
+            .iter_mut()
+            .zip(&self.members)
+            .zip(&self.outboxes);
+        for ((replica, &(player, avatar)), outbox) in clients {
+            let viewer = Viewer {
+                player,
+                avatar: Some(avatar),
+                last_input_seq: tick,
+            };
             let kind = self
                 .encoder
-                .encode(&self.frames, &self.grid, replica, id, tick, &mut self.buf)
+                .encode(&self.frames, &self.grid, replica, viewer, &mut self.buf)
                 .expect("snapshot encodes");
             match kind {
                 Some(SnapshotKind::Full) => self.full_bytes += self.buf.len() as u64,

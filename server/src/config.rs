@@ -50,8 +50,8 @@ pub struct Config {
     /// How long the writer waits on a socket that accepts no bytes before it
     /// gives up on the client. Default: 10 s.
     pub write_timeout_secs: u64,
-    /// Map file (see `assets/maps/`). Default: the built-in arena,
-    /// `assets/maps/arena.toml`.
+    /// Map file (see `games/arena/maps/`). Default: the built-in arena,
+    /// `games/arena/maps/arena.toml`.
     pub map: Option<PathBuf>,
     /// Open connections from one IP address. Default: 128, room for a LAN
     /// party or a campus NAT, not for one host hogging the server. Load

@@ -1,6 +1,9 @@
-//! Rallypoint's authoritative game server: lobbies that each run a
-//! fixed-tick simulation, and clients that talk to them in compact binary
-//! WebSocket messages (see `docs/PROTOCOL.md`).
+//! Rallypoint's engine: an authoritative game server whose lobbies each run
+//! a fixed-tick simulation of a game, and clients that talk to them in
+//! compact binary WebSocket messages (see `docs/PROTOCOL.md`). The engine
+//! knows no game: it hosts any type that implements `rallypoint_game::Game`
+//! (see [`lobby::host`]); the `rallypoint-server` binary hosts the games in
+//! this repository's `games/` folder.
 //!
 //! # Layout
 //! - [`config`]: defaults, the TOML file and the flags.
@@ -19,12 +22,10 @@
 //! - [`outbox`]: a client's bounded outbound queue, latest-wins for snapshots.
 //! - [`session`]: one client's protocol phases and message handlers.
 //! - [`resume`]: resume tokens and the sessions they take back.
-//! - [`lobby`]: the lobby registry (codes, seats, quick-join) and each
-//!   lobby's tick task, which owns its world.
+//! - [`lobby`]: the games hosted, the lobby registry (codes, seats,
+//!   quick-join) and each lobby's tick task, which owns its game.
 //! - [`replication`]: per-client delta snapshots, fixed point, interest
-//!   management; pure, driven by each lobby's tick.
-//! - [`game`]: the pure simulation of the reference game "arena": maps and
-//!   `World::step`. No tokio, no sockets, no clock.
+//!   management; pure, generic over the game, driven by each lobby's tick.
 //! - [`close`]: the WebSocket close codes the server uses.
 
 pub mod assemble;
@@ -33,7 +34,6 @@ pub mod close;
 pub mod config;
 pub mod connection;
 pub mod frame_source;
-pub mod game;
 pub mod http;
 pub mod liveness;
 pub mod lobby;

@@ -1,11 +1,16 @@
-//! `rallypoint-server`: parses the configuration, installs logging, binds,
-//! and runs the server until Ctrl-C or SIGTERM, which starts a graceful
-//! drain (exit status 0). A second signal during the drain exits at once
-//! with status 130.
+//! `rallypoint-server`: parses the configuration, installs logging, loads
+//! the games it hosts, binds, and runs the server until Ctrl-C or SIGTERM,
+//! which starts a graceful drain (exit status 0). A second signal during
+//! the drain exits at once with status 130.
+//!
+//! This binary is the one place where the engine meets the games of this
+//! repository: the engine library imports none of them.
 
 use anyhow::Context;
 use clap::Parser;
-use rallypoint_server::{Cli, serve};
+use rallypoint_arena::{Arena, ArenaConfig, GameConfig, Map};
+use rallypoint_server::lobby::{Games, host};
+use rallypoint_server::{Cli, Config, serve};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -17,6 +22,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     raise_fd_limit();
     let config = Cli::parse().into_config()?;
+    let games = games(&config)?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
@@ -28,8 +34,21 @@ async fn main() -> anyhow::Result<()> {
             std::process::exit(130);
         });
     };
-    serve(listener, config, first_signal).await?;
+    serve(listener, config, games, first_signal).await?;
     Ok(())
+}
+
+/// The games this server hosts, with their settings from `config`.
+fn games(config: &Config) -> anyhow::Result<Games> {
+    let map = match &config.map {
+        Some(path) => Map::load(path).context("cannot load map")?,
+        None => Map::default_arena(),
+    };
+    let arena = ArenaConfig {
+        map,
+        rules: GameConfig::default(),
+    };
+    Ok(Games::new(vec![host::<Arena>(arena)])?)
 }
 
 /// Every connection is a file descriptor, and the usual soft limit (1024)

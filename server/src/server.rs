@@ -14,8 +14,7 @@ use tracing::{debug, info, warn};
 
 use crate::caps::{CapError, Caps};
 use crate::config::Config;
-use crate::game::{Map, MapError};
-use crate::lobby::Registry;
+use crate::lobby::{Games, Registry};
 use crate::resume::SessionTable;
 
 /// How long shutdown waits for connections to finish their closing
@@ -29,8 +28,6 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
-    #[error("cannot load map: {0}")]
-    Map(#[from] MapError),
     #[error("cannot read listener address: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -52,7 +49,8 @@ pub struct Shared {
     pub tasks: TaskTracker,
 }
 
-/// Runs the server on `listener` until `shutdown` completes, then drains:
+/// Runs the server on `listener`, hosting `games`, until `shutdown`
+/// completes, then drains:
 /// joins stop, players get a `ShuttingDown` notice, and the server waits up
 /// to `drain_secs` for every lobby to empty. Then it closes the remaining
 /// clients with 1001 and returns once they are gone (or after
@@ -60,21 +58,13 @@ pub struct Shared {
 pub async fn serve(
     listener: TcpListener,
     config: Config,
+    games: Games,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    let map = match &config.map {
-        Some(path) => Map::load(path)?,
-        None => Map::default_arena(),
-    };
     let config = Arc::new(config);
     let closing = CancellationToken::new();
     let tasks = TaskTracker::new();
-    let registry = Registry::new(
-        config.clone(),
-        Arc::new(map),
-        tasks.clone(),
-        closing.clone(),
-    );
+    let registry = Registry::new(config.clone(), games, tasks.clone(), closing.clone());
     let sessions = Arc::new(SessionTable::new(
         config.resume_grace(),
         config.max_connections,

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use rallypoint_shared::codec::MAX_CLIENT_MSG_BYTES;
-use rallypoint_shared::movement::sanitize_input;
 use rallypoint_shared::{
     ClientMsg, ErrorCode, InputFrame, JoinTarget, MAX_INPUTS_PER_MESSAGE, PROTOCOL_VERSION,
     PlayerId, ResumeToken, ServerMsg, encode_server,
@@ -18,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use crate::close;
-use crate::lobby::{JoinError, LobbyCmd, LobbyHandle, Registry, Seat};
+use crate::lobby::{JoinError, LobbyCmd, LobbyHandle, Offer, Registry, Seat};
 use crate::outbox::{OutFrame, Outbox};
 use crate::resume::{SessionInfo, SessionTable};
 
@@ -322,18 +321,24 @@ impl Session {
             Err(e) => return self.error(e.code(), e.to_string(), Flow::Continue),
         };
         let lobby = seat.lobby().clone();
+        let (admitted, answer) = oneshot::channel();
         let join = LobbyCmd::Join {
             player: self.player,
             name: self.name.clone(),
             outbox: self.outbox.clone(),
             seat,
+            admitted,
         };
-        if lobby.send(join).await.is_err() {
-            return self.error(
-                ErrorCode::LobbyClosed,
-                "the lobby closed".into(),
-                Flow::Continue,
-            );
+        let answer = match lobby.send(join).await {
+            Ok(()) => answer
+                .await
+                .unwrap_or_else(|_| Err("the lobby closed".into())),
+            Err(_) => Err("the lobby closed".into()),
+        };
+        if let Err(reason) = answer {
+            // The game refused, or the lobby closed meanwhile; the seat went
+            // with the command and is free again.
+            return self.error(ErrorCode::LobbyClosed, reason, Flow::Continue);
         }
         if let Some(token) = &self.token {
             self.ctx.sessions.set_lobby(token, Some(lobby.clone()));
@@ -386,24 +391,25 @@ impl Session {
     }
 
     fn input(&mut self, input: InputFrame) -> Flow {
-        let input = match sanitize_input(input) {
-            Ok(input) => input,
-            Err(e) => {
-                crate::metrics::metrics().reject_input("invalid");
-                return self.error(ErrorCode::InvalidField, e.to_string(), Flow::Continue);
-            }
+        let Some(lobby) = &self.lobby else {
+            return Flow::Continue;
         };
-        if let Some(lobby) = &self.lobby
-            && !lobby.offer_input(self.player, input)
-        {
-            crate::metrics::metrics().reject_input("lobby inbox full");
-            self.dropped_inputs += 1;
-            debug!(
-                dropped = self.dropped_inputs,
-                "lobby inbox full; input dropped"
-            );
+        match lobby.offer_input(self.player, input) {
+            Offer::Queued => Flow::Continue,
+            Offer::Dropped => {
+                crate::metrics::metrics().reject_input("lobby inbox full");
+                self.dropped_inputs += 1;
+                debug!(
+                    dropped = self.dropped_inputs,
+                    "lobby inbox full; input dropped"
+                );
+                Flow::Continue
+            }
+            Offer::Invalid(reason) => {
+                crate::metrics::metrics().reject_input("invalid");
+                self.error(ErrorCode::InvalidField, reason, Flow::Continue)
+            }
         }
-        Flow::Continue
     }
 
     /// A batch: each input is handled as if it came alone, in order. An

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use glam::Vec2;
+use rallypoint_arena::{Arena, ArenaConfig};
 use rallypoint_server::Config;
-use rallypoint_server::game::Map;
-use rallypoint_server::lobby::Registry;
+use rallypoint_server::lobby::{Games, Registry, host};
 use rallypoint_server::outbox::{OutFrame, Outbox};
 use rallypoint_server::resume::SessionTable;
 use rallypoint_server::session::{Ending, Flow, Phase, Session, SessionCtx, allowed};
@@ -35,7 +35,7 @@ impl Harness {
         config.precise_timer = false;
         let registry = Registry::new(
             Arc::new(config),
-            Arc::new(Map::default_arena()),
+            Games::new(vec![host::<Arena>(ArenaConfig::default())]).unwrap(),
             TaskTracker::new(),
             CancellationToken::new(),
         );

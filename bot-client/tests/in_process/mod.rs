@@ -1,7 +1,9 @@
 //! Runs the bots against the real server, in this test process.
 
+use rallypoint_arena::{Arena, ArenaConfig};
 use rallypoint_bot_client::{Report, RunOptions, run};
 use rallypoint_server::Config;
+use rallypoint_server::lobby::{Games, host};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -15,7 +17,8 @@ pub async fn play(config: Config, opts: RunOptions) -> Report {
         let shutdown = async {
             let _ = stopped.await;
         };
-        rallypoint_server::serve(listener, config, shutdown)
+        let games = Games::new(vec![host::<Arena>(ArenaConfig::default())]).unwrap();
+        rallypoint_server::serve(listener, config, games, shutdown)
             .await
             .expect("server runs");
     });

@@ -15,9 +15,10 @@ use rand::RngExt;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::task::{self, LobbyHandle, LobbySpec};
+use super::Games;
+use super::handle::LobbyHandle;
+use super::task::LobbySpec;
 use crate::config::{Config, MAX_PLAYERS_LIMIT};
-use crate::game::{GameConfig, Map, World};
 
 /// Length of a private lobby's join code. Default: 6 characters from a
 /// 31-letter alphabet, about 887 million codes: short enough to read out,
@@ -57,6 +58,8 @@ impl JoinError {
 struct Entry {
     handle: LobbyHandle,
     spec: LobbySpec,
+    /// The game's label, for listings (arena: the map's name).
+    label: String,
     seats: u8,
 }
 
@@ -71,7 +74,7 @@ struct Inner {
 pub struct Registry {
     inner: Mutex<Inner>,
     config: Arc<Config>,
-    map: Arc<Map>,
+    games: Games,
     tasks: TaskTracker,
     shutdown: CancellationToken,
     closed: AtomicBool,
@@ -103,14 +106,14 @@ impl Drop for Seat {
 impl Registry {
     pub fn new(
         config: Arc<Config>,
-        map: Arc<Map>,
+        games: Games,
         tasks: TaskTracker,
         shutdown: CancellationToken,
     ) -> Arc<Self> {
         Arc::new(Self {
             inner: Mutex::default(),
             config,
-            map,
+            games,
             tasks,
             shutdown,
             closed: AtomicBool::new(false),
@@ -125,6 +128,11 @@ impl Registry {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The games this server hosts.
+    pub fn games(&self) -> &Games {
+        &self.games
     }
 
     /// Refuses all joins and creations from now on (shutdown).
@@ -161,7 +169,7 @@ impl Registry {
             name: e.spec.name.clone(),
             players: e.seats,
             max_players: e.spec.max_players,
-            map: self.map.info.name.clone(),
+            map: e.label.clone(),
         }
     }
 
@@ -249,16 +257,9 @@ impl Registry {
             join_code,
             max_players,
         };
-        let world = World::new(
-            Map::clone(&self.map),
-            GameConfig {
-                tick_hz: self.config.tick_hz,
-                ..GameConfig::default()
-            },
-        );
-        let handle = task::spawn(
+        // Protocol v4 names no game: every lobby plays the default one.
+        let (handle, label) = self.games.default_game().spawn(
             spec.clone(),
-            world,
             self.clone(),
             &self.tasks,
             self.shutdown.child_token(),
@@ -268,6 +269,7 @@ impl Registry {
             Entry {
                 handle,
                 spec,
+                label,
                 seats: 0,
             },
         );

@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 
 use glam::IVec2;
-use rallypoint_shared::EntityId;
+use rallypoint_game::EntityKey;
 use rallypoint_shared::snapshot::BASELINE_WINDOW;
 
 /// What one snapshot gave a client: enough to delta the next against it.
@@ -15,9 +15,8 @@ pub struct Sent {
     pub tick: u32,
     pub me: IVec2,
     pub last_input_seq: u32,
-    /// The players and projectiles in it, ascending by slot index.
-    pub players: Vec<EntityId>,
-    pub projectiles: Vec<EntityId>,
+    /// The entities in it, in key order.
+    pub entities: Vec<EntityKey>,
 }
 
 /// Most snapshots remembered per client: every tick that can still be a
@@ -77,8 +76,7 @@ impl Replica {
         } else {
             Sent::default()
         };
-        s.players.clear();
-        s.projectiles.clear();
+        s.entities.clear();
         s
     }
 

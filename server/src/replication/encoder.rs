@@ -1,22 +1,26 @@
-//! Turns the newest frame into each client's snapshot. Every part that
-//! does not depend on the client is encoded at most once per tick and then
+//! Turns the newest frame into each member's snapshot. Every part that
+//! does not depend on the member is encoded at most once per tick and then
 //! spliced into each snapshot that needs it:
-//! - an entity's "enter" record (its whole state), for clients that did not
-//!   hold it;
-//! - an entity's changes since tick B, for every client whose baseline is B
-//!   (on a healthy link most clients share one or two baseline ages);
-//! - the score table's changes since B, and the whole table for full
-//!   snapshots.
+//! - an entity's "enter" record (its whole state), for members that did
+//!   not hold it;
+//! - an entity's changes since tick B, for every member whose baseline is B
+//!   (on a healthy link most members share one or two baseline ages);
+//! - the lobby-wide rows and singleton: changes since B, or the whole of
+//!   them for full snapshots.
 //!
-//! Only the client's own position and the list of who entered or left its
-//! view are written per client.
+//! Only the member's own position and the list of what entered or left its
+//! view are written per member. The encoder is monomorphised on the game:
+//! the per-entity loops call the game's record writers directly.
+
+use std::marker::PhantomData;
 
 use glam::IVec2;
+use rallypoint_game::{EntityKey, PlayerId, Wire4};
 use rallypoint_shared::snapshot::{BASELINE_WINDOW, Change};
-use rallypoint_shared::{CodecError, EntityId, encode_change_into, encode_snapshot_into};
+use rallypoint_shared::{CodecError, encode_change_into, encode_snapshot_into};
 
 use super::client::Replica;
-use super::frames::{Frame, Frames, PlayerRec, ProjectileRec};
+use super::frames::{Frame, Frames, Rec};
 use super::interest::{Grid, Visible};
 
 /// Where some encoded changes sit in the tick's arena.
@@ -34,15 +38,15 @@ const UNSET: Span = Span {
     count: 0,
 };
 
-/// The parts shared by every client whose baseline is a given number of
+/// The parts shared by every member whose baseline is a given number of
 /// ticks old, valid for one tick.
 #[derive(Debug, Default)]
 struct AgeCache {
     tick: Option<u32>,
-    /// Per index into the frame's player list.
-    players: Vec<Span>,
-    projectiles: Vec<Span>,
-    scores: Option<Span>,
+    /// Per index into the frame's entities.
+    entities: Vec<Span>,
+    /// Rows and singleton.
+    lobby: Option<Span>,
 }
 
 /// Whether a snapshot was full or a delta.
@@ -52,49 +56,72 @@ pub enum SnapshotKind {
     Delta { age: u8 },
 }
 
+/// Who a snapshot is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer {
+    pub player: PlayerId,
+    /// The member's avatar, whose exact position the snapshot carries and
+    /// whose surroundings it shows.
+    pub avatar: Option<EntityKey>,
+    /// The member's last applied input.
+    pub last_input_seq: u32,
+}
+
 /// Per-lobby snapshot encoder; its buffers are reused tick after tick.
-#[derive(Debug, Default)]
-pub struct Encoder {
+#[derive(Debug)]
+pub struct Encoder<G> {
     tick: Option<u32>,
     arena: Vec<u8>,
-    player_enter: Vec<Span>,
-    projectile_enter: Vec<Span>,
-    full_scores: Option<Span>,
+    enter: Vec<Span>,
+    full_lobby: Option<Span>,
     /// Indexed by baseline age, 1 to [`BASELINE_WINDOW`].
     by_age: Vec<AgeCache>,
     parts: Vec<Span>,
     visible: Visible,
+    game: PhantomData<fn() -> G>,
 }
 
-impl Encoder {
+impl<G> Default for Encoder<G> {
+    fn default() -> Self {
+        Encoder {
+            tick: None,
+            arena: Vec::new(),
+            enter: Vec::new(),
+            full_lobby: None,
+            by_age: Vec::new(),
+            parts: Vec::new(),
+            visible: Visible::new(),
+            game: PhantomData,
+        }
+    }
+}
+
+impl<G: Wire4> Encoder<G> {
     pub fn new() -> Self {
         Self::default()
     }
 
-    fn begin(&mut self, frame: &Frame) {
+    fn begin(&mut self, frame: &Frame<G>) {
         self.tick = Some(frame.tick);
         self.arena.clear();
-        self.player_enter.clear();
-        self.player_enter.resize(frame.players.len(), UNSET);
-        self.projectile_enter.clear();
-        self.projectile_enter.resize(frame.projectiles.len(), UNSET);
-        self.full_scores = None;
+        self.enter.clear();
+        self.enter.resize(frame.entities.len(), UNSET);
+        self.full_lobby = None;
         if self.by_age.is_empty() {
             self.by_age
                 .resize_with(BASELINE_WINDOW as usize + 1, AgeCache::default);
         }
     }
 
-    /// Encodes the snapshot of the newest frame for the client `me`, into
-    /// `out` (cleared first), and records it in `replica`. `None` if there
-    /// is no frame yet or `me` is not in it.
+    /// Encodes the snapshot of the newest frame for `viewer`, into `out`
+    /// (cleared first), and records it in `replica`. `None` if there is no
+    /// frame yet or the viewer's avatar is not in it.
     pub fn encode(
         &mut self,
-        frames: &Frames,
+        frames: &Frames<G>,
         grid: &Grid,
         replica: &mut Replica,
-        me: EntityId,
-        last_input_seq: u32,
+        viewer: Viewer,
         out: &mut Vec<u8>,
     ) -> Result<Option<SnapshotKind>, CodecError> {
         let Some(t) = frames.newest() else {
@@ -103,10 +130,14 @@ impl Encoder {
         if self.tick != Some(t.tick) {
             self.begin(t);
         }
-        let Some(me_rec) = t.player(me.index).filter(|p| p.id == me) else {
-            return Ok(None);
+        let me = match viewer.avatar {
+            Some(key) => match t.entity(key) {
+                Some(rec) => Some(rec.exact),
+                None => return Ok(None),
+            },
+            None => None,
         };
-        grid.query(t, me_rec.exact, &mut self.visible);
+        grid.query(t, me, viewer.player, &mut self.visible);
         self.parts.clear();
 
         let base = replica
@@ -122,22 +153,21 @@ impl Encoder {
             ),
             None => (SnapshotKind::Full, IVec2::ZERO, 0),
         };
-        let own = Change::Me {
-            offset: me_rec.exact - me_base,
-        };
-        let span = self.write(&[own])?;
-        self.parts.push(span);
-        let (held_players, held_projectiles) = base.map_or((&[][..], &[][..]), |(s, _)| {
-            (&s.players[..], &s.projectiles[..])
-        });
-        self.players(t, base.map(|(_, b)| b), held_players)?;
-        self.projectiles(t, base.map(|(_, b)| b), held_projectiles)?;
-        let scores = self.scores(t, base.map(|(_, b)| b))?;
-        self.parts.push(scores);
+        if let Some(exact) = me {
+            let own = Change::Me {
+                offset: exact - me_base,
+            };
+            let span = self.write(|out| encode_change_into(&own, out).map(|()| 1))?;
+            self.parts.push(span);
+        }
+        let held = base.map_or(&[][..], |(s, _)| &s.entities[..]);
+        self.entities(t, base.map(|(_, b)| b), held)?;
+        let lobby = self.lobby(t, base.map(|(_, b)| b))?;
+        self.parts.push(lobby);
 
         let (age, seq_advance) = match kind {
-            SnapshotKind::Full => (0, last_input_seq),
-            SnapshotKind::Delta { age } => (age, last_input_seq.wrapping_sub(seq_base)),
+            SnapshotKind::Full => (0, viewer.last_input_seq),
+            SnapshotKind::Delta { age } => (age, viewer.last_input_seq.wrapping_sub(seq_base)),
         };
         let count: u32 = self.parts.iter().map(|s| s.count).sum();
         out.clear();
@@ -153,300 +183,197 @@ impl Encoder {
 
         let mut sent = replica.next_record();
         sent.tick = t.tick;
-        sent.me = me_rec.exact;
-        sent.last_input_seq = last_input_seq;
-        sent.players.extend(
-            self.visible
-                .players
-                .iter()
-                .map(|&i| t.players[i as usize].id),
-        );
-        sent.projectiles.extend(
-            self.visible
-                .projectiles
-                .iter()
-                .map(|&i| t.projectiles[i as usize].id),
-        );
+        sent.me = me.unwrap_or(IVec2::ZERO);
+        sent.last_input_seq = viewer.last_input_seq;
+        sent.entities
+            .extend(self.visible.iter().map(|&i| t.entities[i as usize].key));
         replica.record(sent);
         Ok(Some(kind))
     }
 
-    /// Appends changes to the arena as one span.
-    fn write(&mut self, changes: &[Change]) -> Result<Span, CodecError> {
+    /// Appends what `f` writes to the arena as one span.
+    fn write(
+        &mut self,
+        f: impl FnOnce(&mut Vec<u8>) -> Result<u32, CodecError>,
+    ) -> Result<Span, CodecError> {
         let start = self.arena.len();
-        for c in changes {
-            encode_change_into(c, &mut self.arena)?;
-        }
+        let count = f(&mut self.arena)?;
         Ok(Span {
             start: start as u32,
             len: (self.arena.len() - start) as u32,
-            count: changes.len() as u32,
+            count,
         })
     }
 
-    /// The client's view of players: deltas for those it held at the
-    /// baseline, enter records for newcomers, `PlayerHidden` for those
-    /// that left its view (one that left the lobby goes with `PlayerLeft`
-    /// in the scores instead).
-    fn players(
+    /// The member's view of entities: changes for those it held at the
+    /// baseline, enter records for newcomers, and for those it no longer
+    /// sees, "hidden" (still in the frame) or "gone".
+    fn entities(
         &mut self,
-        t: &Frame,
-        b: Option<&Frame>,
-        held: &[EntityId],
+        t: &Frame<G>,
+        b: Option<&Frame<G>>,
+        held: &[EntityKey],
     ) -> Result<(), CodecError> {
         let age = b.map_or(0, |b| t.tick.wrapping_sub(b.tick) as usize);
-        let visible = std::mem::take(&mut self.visible.players);
-        let result = walk(
-            &visible,
-            |vi| t.players[vi].id,
-            held,
-            |step| match step {
-                Step::Gone(id) => self.hide_player(t, id),
-                Step::Seen { vi, held } => {
-                    let r = t.players[vi];
-                    let span = match b.filter(|_| held).and_then(|b| b.player(r.id.index)) {
-                        Some(p) => self.player_delta(age, vi, t, p)?,
-                        None => self.player_enter(vi, &r)?,
-                    };
+        let visible = std::mem::take(&mut self.visible);
+        let result = walk(&visible, t, held, |step| match step {
+            Step::Gone(key) => {
+                let span = if t.position(key.order()).is_some() {
+                    self.write(|out| G::hidden(key, out))?
+                } else {
+                    self.write(|out| G::gone(key, out))?
+                };
+                if span.count > 0 {
                     self.parts.push(span);
-                    Ok(())
                 }
-            },
-        );
-        self.visible.players = visible;
+                Ok(())
+            }
+            Step::Seen { vi, held } => {
+                let r = &t.entities[vi];
+                let span = match b.filter(|_| held).and_then(|b| b.slot(r.key)) {
+                    Some(before) => self.delta(age, vi, t, before)?,
+                    None => self.enter(vi, r)?,
+                };
+                self.parts.push(span);
+                Ok(())
+            }
+        });
+        self.visible = visible;
         result
     }
 
-    fn hide_player(&mut self, t: &Frame, id: EntityId) -> Result<(), CodecError> {
-        if t.player(id.index).is_some() {
-            let span = self.write(&[Change::PlayerHidden { index: id.index }])?;
-            self.parts.push(span);
+    fn enter(&mut self, vi: usize, r: &Rec<G::Entity>) -> Result<Span, CodecError> {
+        if self.enter[vi] == UNSET {
+            self.enter[vi] = self.write(|out| G::enter(r.key, r.motion(), &r.fields, out))?;
         }
-        Ok(())
+        Ok(self.enter[vi])
     }
 
-    fn player_enter(&mut self, vi: usize, r: &PlayerRec) -> Result<Span, CodecError> {
-        if self.player_enter[vi] == UNSET {
-            self.player_enter[vi] = self.write(&[Change::PlayerEnter {
-                index: r.id.index,
-                track: r.track,
-                aim: r.aim,
-                hp: r.hp,
-                alive: r.alive,
-            }])?;
-        }
-        Ok(self.player_enter[vi])
-    }
-
-    fn age_cache(&mut self, age: usize, t: &Frame) -> &mut AgeCache {
+    fn age_cache(&mut self, age: usize, t: &Frame<G>) -> &mut AgeCache {
         let cache = &mut self.by_age[age];
         if cache.tick != Some(t.tick) {
             cache.tick = Some(t.tick);
-            cache.players.clear();
-            cache.players.resize(t.players.len(), UNSET);
-            cache.projectiles.clear();
-            cache.projectiles.resize(t.projectiles.len(), UNSET);
-            cache.scores = None;
+            cache.entities.clear();
+            cache.entities.resize(t.entities.len(), UNSET);
+            cache.lobby = None;
         }
         cache
     }
 
-    fn player_delta(
+    /// A held entity's changes since the baseline `age` ticks ago: its
+    /// track, if extrapolation no longer puts it right, then its fields.
+    fn delta(
         &mut self,
         age: usize,
         vi: usize,
-        t: &Frame,
-        before: &PlayerRec,
+        t: &Frame<G>,
+        before: &Rec<G::Entity>,
     ) -> Result<Span, CodecError> {
-        let cached = self.age_cache(age, t).players[vi];
+        let cached = self.age_cache(age, t).entities[vi];
         if cached != UNSET {
             return Ok(cached);
         }
-        let r = &t.players[vi];
-        let index = r.id.index;
-        let mut changes = [Change::PlayerLeft { index }; 3];
-        let mut n = 0;
+        let r = &t.entities[vi];
         let predicted = before.track.after(age as u32);
-        if r.track != predicted {
-            changes[n] = Change::PlayerMotion {
-                index,
-                offset: r.track.pos - predicted.pos,
-                vel: r.track.vel,
-            };
-            n += 1;
-        }
-        if r.aim != before.aim {
-            changes[n] = Change::PlayerAim { index, aim: r.aim };
-            n += 1;
-        }
-        if r.hp != before.hp || r.alive != before.alive {
-            changes[n] = Change::PlayerHealth {
-                index,
-                hp: r.hp,
-                alive: r.alive,
-            };
-            n += 1;
-        }
-        let span = self.write(&changes[..n])?;
-        self.by_age[age].players[vi] = span;
+        let span = self.write(|out| {
+            let mut n = 0;
+            if r.track != predicted {
+                n += G::motion(r.key, r.track.pos - predicted.pos, r.track.vel, out)?;
+            }
+            Ok(n + G::fields(r.key, &before.fields, &r.fields, out)?)
+        })?;
+        self.by_age[age].entities[vi] = span;
         Ok(span)
     }
 
-    /// Like [`Encoder::players`]; a projectile that left the view, hit
-    /// something or expired is `ProjectileGone` either way.
-    fn projectiles(
-        &mut self,
-        t: &Frame,
-        b: Option<&Frame>,
-        held: &[EntityId],
-    ) -> Result<(), CodecError> {
-        let age = b.map_or(0, |b| t.tick.wrapping_sub(b.tick) as usize);
-        let visible = std::mem::take(&mut self.visible.projectiles);
-        let result = walk(
-            &visible,
-            |vi| t.projectiles[vi].id,
-            held,
-            |step| match step {
-                Step::Gone(id) => {
-                    let span = self.write(&[Change::ProjectileGone { index: id.index }])?;
-                    self.parts.push(span);
-                    Ok(())
-                }
-                Step::Seen { vi, held } => {
-                    let r = t.projectiles[vi];
-                    let span = match b.filter(|_| held).and_then(|b| b.projectile(r.id.index)) {
-                        Some(p) => self.projectile_delta(age, vi, t, p)?,
-                        None => self.projectile_enter(vi, &r)?,
-                    };
-                    self.parts.push(span);
-                    Ok(())
-                }
-            },
-        );
-        self.visible.projectiles = visible;
-        result
-    }
-
-    fn projectile_enter(&mut self, vi: usize, r: &ProjectileRec) -> Result<Span, CodecError> {
-        if self.projectile_enter[vi] == UNSET {
-            self.projectile_enter[vi] = self.write(&[Change::ProjectileEnter {
-                index: r.id.index,
-                owner: r.owner,
-                track: r.track,
-            }])?;
-        }
-        Ok(self.projectile_enter[vi])
-    }
-
-    fn projectile_delta(
-        &mut self,
-        age: usize,
-        vi: usize,
-        t: &Frame,
-        before: &ProjectileRec,
-    ) -> Result<Span, CodecError> {
-        let cached = self.age_cache(age, t).projectiles[vi];
-        if cached != UNSET {
-            return Ok(cached);
-        }
-        let r = &t.projectiles[vi];
-        let predicted = before.track.after(age as u32);
-        let span = if r.track != predicted {
-            self.write(&[Change::ProjectileMotion {
-                index: r.id.index,
-                offset: r.track.pos - predicted.pos,
-                vel: r.track.vel,
-            }])?
-        } else {
-            self.write(&[])?
-        };
-        self.by_age[age].projectiles[vi] = span;
-        Ok(span)
-    }
-
-    /// The score table: whole for a full snapshot, else what changed since
-    /// the baseline frame, including who joined and who left the lobby.
-    fn scores(&mut self, t: &Frame, b: Option<&Frame>) -> Result<Span, CodecError> {
+    /// The rows and the singleton: whole for a full snapshot, else what
+    /// changed since the baseline frame, including rows that went.
+    fn lobby(&mut self, t: &Frame<G>, b: Option<&Frame<G>>) -> Result<Span, CodecError> {
         let Some(b) = b else {
-            if let Some(span) = self.full_scores {
+            if let Some(span) = self.full_lobby {
                 return Ok(span);
             }
-            let changes: Vec<Change> = t.players.iter().map(score).collect();
-            let span = self.write(&changes)?;
-            self.full_scores = Some(span);
+            let span = self.write(|out| {
+                let mut n = 0;
+                for r in &t.rows {
+                    n += G::row(r.key, &r.fields, out)?;
+                }
+                if let Some(s) = &t.singleton {
+                    n += G::singleton(s, out)?;
+                }
+                Ok(n)
+            })?;
+            self.full_lobby = Some(span);
             return Ok(span);
         };
         let age = t.tick.wrapping_sub(b.tick) as usize;
-        if let Some(span) = self.age_cache(age, t).scores {
+        if let Some(span) = self.age_cache(age, t).lobby {
             return Ok(span);
         }
-        let mut changes = Vec::new();
-        for r in &t.players {
-            let same = b
-                .player(r.id.index)
-                .filter(|p| p.id == r.id)
-                .is_some_and(|p| p.kills == r.kills && p.deaths == r.deaths);
-            if !same {
-                changes.push(score(r));
+        let span = self.write(|out| {
+            let mut n = 0;
+            for r in &t.rows {
+                if b.row(r.key).is_none_or(|before| before.fields != r.fields) {
+                    n += G::row(r.key, &r.fields, out)?;
+                }
             }
-        }
-        for p in &b.players {
-            if t.player(p.id.index).is_none() {
-                changes.push(Change::PlayerLeft { index: p.id.index });
+            for r in &b.rows {
+                if t.row(r.key).is_none() {
+                    n += G::row_gone(r.key, out)?;
+                }
             }
-        }
-        let span = self.write(&changes)?;
-        self.by_age[age].scores = Some(span);
+            if let Some(s) = t
+                .singleton
+                .as_ref()
+                .filter(|&s| b.singleton.as_ref() != Some(s))
+            {
+                n += G::singleton(s, out)?;
+            }
+            Ok(n)
+        })?;
+        self.by_age[age].lobby = Some(span);
         Ok(span)
     }
 }
 
-/// One step of matching what a client sees now against what it held at
-/// its baseline, both in slot-index order.
+/// One step of matching what a member sees now against what it held at
+/// its baseline, both in key order.
 enum Step {
     /// Held at the baseline, not visible now.
-    Gone(EntityId),
-    /// Visible now, at index `vi` of the frame's list; `held` when the
-    /// client held this very entity (same generation) at the baseline.
+    Gone(EntityKey),
+    /// Visible now, at index `vi` of the frame's entities; `held` when the
+    /// member held this very entity (same generation) at the baseline.
     Seen { vi: usize, held: bool },
 }
 
-/// Walks `visible` (indices into a frame list, ascending) and `held`
-/// (entities, ascending by slot) together, in slot order. A held entity
-/// whose slot now holds another generation is replaced, not hidden: `Seen`
-/// with `held: false`, and no `Gone`.
-fn walk(
+/// Walks `visible` (indices into the frame, ascending) and `held` (keys,
+/// ascending) together, in key order. A held entity whose slot now holds
+/// another generation is replaced, not hidden: `Seen` with `held: false`,
+/// and no `Gone`.
+fn walk<G: Wire4>(
     visible: &[u32],
-    id_of: impl Fn(usize) -> EntityId,
-    held: &[EntityId],
+    t: &Frame<G>,
+    held: &[EntityKey],
     mut step: impl FnMut(Step) -> Result<(), CodecError>,
 ) -> Result<(), CodecError> {
     let mut j = 0;
     for &vi in visible {
         let vi = vi as usize;
-        let id = id_of(vi);
-        while j < held.len() && held[j].index < id.index {
+        let r = &t.entities[vi];
+        while j < held.len() && held[j].order() < r.order {
             step(Step::Gone(held[j]))?;
             j += 1;
         }
-        let same = j < held.len() && held[j] == id;
-        if j < held.len() && held[j].index == id.index {
+        let same = j < held.len() && held[j] == r.key;
+        if j < held.len() && held[j].order() == r.order {
             j += 1;
         }
         step(Step::Seen { vi, held: same })?;
     }
-    for &id in &held[j..] {
-        step(Step::Gone(id))?;
+    for &key in &held[j..] {
+        step(Step::Gone(key))?;
     }
     Ok(())
-}
-
-fn score(r: &PlayerRec) -> Change {
-    Change::Score {
-        index: r.id.index,
-        kills: r.kills,
-        deaths: r.deaths,
-    }
 }
 
 fn range(s: Span) -> std::ops::Range<usize> {

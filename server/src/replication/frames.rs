@@ -1,72 +1,85 @@
-//! Canonical frames: the world at each of the last ticks, in fixed point,
-//! as every client is told it. A frame is built once per tick and shared by
-//! all clients; deltas are computed between two frames.
+//! Canonical frames: a game's replicated state at each of the last ticks,
+//! in fixed point, as every client is told it. A frame is built once per
+//! tick and shared by all clients; deltas are computed between two frames.
 //!
-//! Each moving thing carries a dead-reckoned [`Track`]: while the truth stays
-//! within [`POSITION_TOLERANCE`] of where the previous frame's track
-//! extrapolates, the track simply continues (and costs a client nothing);
-//! otherwise it is re-anchored at the exact position with the velocity of
-//! the last tick's step. Because every client extrapolates the very same
-//! integers, client and server agree bit for bit on where an unlisted
-//! entity is.
+//! Each entity with a motion carries a dead-reckoned [`Track`]: while the
+//! truth stays within [`POSITION_TOLERANCE`] of where the previous frame's
+//! track extrapolates, the track simply continues (and costs a client
+//! nothing); otherwise it is re-anchored at the exact position with the
+//! velocity of the last tick's step. Because every client extrapolates the
+//! very same integers, client and server agree bit for bit on where an
+//! unlisted entity is.
 
 use std::collections::VecDeque;
 
 use glam::IVec2;
-use rallypoint_shared::snapshot::{
-    BASELINE_WINDOW, POSITION_TOLERANCE, Track, aim_to_byte, to_fixed,
-};
-use rallypoint_shared::{EntityId, PlayerState, ProjectileState};
+use rallypoint_game::{EntityKey, Game, Row, Scope, State};
+use rallypoint_shared::snapshot::{BASELINE_WINDOW, POSITION_TOLERANCE, Track, to_fixed};
 
-/// A player in a frame.
+/// An entity in a frame.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PlayerRec {
-    pub id: EntityId,
-    /// The exact position, fixed point (player positions live on the grid).
+pub struct Rec<E> {
+    pub key: EntityKey,
+    /// [`EntityKey::order`], kept beside the key for the searches.
+    pub order: u64,
+    /// Whether the entity has a position (and so a track).
+    pub moving: bool,
+    /// The exact position, fixed point; zero without a motion.
     pub exact: IVec2,
+    /// Zero without a motion.
     pub track: Track,
-    pub aim: u8,
-    pub hp: u8,
-    pub alive: bool,
-    pub kills: u32,
-    pub deaths: u32,
+    pub scope: Scope,
+    pub fields: E,
 }
 
-/// A projectile in a frame.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ProjectileRec {
-    pub id: EntityId,
-    /// The owner's player index.
-    pub owner: u32,
-    pub exact: IVec2,
-    pub track: Track,
+impl<E> Rec<E> {
+    /// The track, if the entity has one.
+    pub fn motion(&self) -> Option<Track> {
+        self.moving.then_some(self.track)
+    }
 }
 
-/// The world at one tick; both lists sorted by slot index.
-#[derive(Debug, Clone, Default)]
-pub struct Frame {
+/// The state at one tick; entities sorted by key, rows by key.
+#[derive(Debug, Clone)]
+pub struct Frame<G: Game> {
     pub tick: u32,
-    pub players: Vec<PlayerRec>,
-    pub projectiles: Vec<ProjectileRec>,
+    pub entities: Vec<Rec<G::Entity>>,
+    pub rows: Vec<Row<G::Row>>,
+    pub singleton: Option<G::Singleton>,
 }
 
-impl Frame {
-    /// The player in slot `index`, whatever its generation.
-    pub fn player(&self, index: u32) -> Option<&PlayerRec> {
-        let i = self
-            .players
-            .binary_search_by_key(&index, |p| p.id.index)
-            .ok()?;
-        Some(&self.players[i])
+impl<G: Game> Default for Frame<G> {
+    fn default() -> Self {
+        Frame {
+            tick: 0,
+            entities: Vec::new(),
+            rows: Vec::new(),
+            singleton: None,
+        }
+    }
+}
+
+impl<G: Game> Frame<G> {
+    /// The index of the entity whose key orders as `order` (same kind and
+    /// slot, whatever its generation).
+    pub fn position(&self, order: u64) -> Option<usize> {
+        self.entities.binary_search_by_key(&order, |r| r.order).ok()
     }
 
-    /// The projectile in slot `index`, whatever its generation.
-    pub fn projectile(&self, index: u32) -> Option<&ProjectileRec> {
-        let i = self
-            .projectiles
-            .binary_search_by_key(&index, |p| p.id.index)
-            .ok()?;
-        Some(&self.projectiles[i])
+    /// The entity in the slot of `key`, whatever its generation.
+    pub fn slot(&self, key: EntityKey) -> Option<&Rec<G::Entity>> {
+        self.position(key.order()).map(|i| &self.entities[i])
+    }
+
+    /// The entity `key` itself (same generation).
+    pub fn entity(&self, key: EntityKey) -> Option<&Rec<G::Entity>> {
+        self.slot(key).filter(|r| r.key == key)
+    }
+
+    /// The row of `key`.
+    pub fn row(&self, key: u32) -> Option<&Row<G::Row>> {
+        let i = self.rows.binary_search_by_key(&key, |r| r.key).ok()?;
+        Some(&self.rows[i])
     }
 }
 
@@ -75,26 +88,27 @@ impl Frame {
 const FRAMES_KEPT: usize = BASELINE_WINDOW as usize + 1;
 
 /// The last [`FRAMES_KEPT`] frames of one lobby, oldest first.
-#[derive(Debug, Default)]
-pub struct Frames {
-    frames: VecDeque<Frame>,
+#[derive(Debug)]
+pub struct Frames<G: Game> {
+    frames: VecDeque<Frame<G>>,
 }
 
-impl Frames {
+impl<G: Game> Default for Frames<G> {
+    fn default() -> Self {
+        Frames {
+            frames: VecDeque::new(),
+        }
+    }
+}
+
+impl<G: Game> Frames<G> {
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Builds the frame of `tick` from the world's state, continuing the
-    /// tracks of the previous frame. `tick_hz` turns projectile velocities
-    /// (units per second) into steps per tick.
-    pub fn push(
-        &mut self,
-        tick: u32,
-        players: &[PlayerState],
-        projectiles: &[ProjectileState],
-        tick_hz: u16,
-    ) {
+    /// Builds the frame of `tick` from the game's state, continuing the
+    /// tracks of the previous frame.
+    pub fn push(&mut self, tick: u32, state: &State<G::Entity, G::Row, G::Singleton>) {
         // Reuse the oldest frame's allocations once the window is full.
         let mut frame = if self.frames.len() >= FRAMES_KEPT {
             self.frames.pop_front().unwrap_or_default()
@@ -102,56 +116,45 @@ impl Frames {
             Frame::default()
         };
         frame.tick = tick;
-        frame.players.clear();
-        frame.projectiles.clear();
+        frame.entities.clear();
         let prev = self.frames.back();
-        for p in players {
-            let exact = to_fixed(p.pos);
-            let before = prev
-                .and_then(|f| f.player(p.id.index))
-                .filter(|b| b.id == p.id);
-            frame.players.push(PlayerRec {
-                id: p.id,
+        for e in &state.entities {
+            let (moving, exact, track) = match e.motion {
+                Some(m) => {
+                    let exact = to_fixed(m.pos);
+                    let before = prev.and_then(|f| f.entity(e.key));
+                    let track = follow(before.map(|b| (b.track, b.exact)), exact, to_fixed(m.vel));
+                    (true, exact, track)
+                }
+                None => (false, IVec2::ZERO, Track::default()),
+            };
+            frame.entities.push(Rec {
+                key: e.key,
+                order: e.key.order(),
+                moving,
                 exact,
-                track: follow(before.map(|b| (b.track, b.exact)), exact, IVec2::ZERO),
-                aim: aim_to_byte(p.aim),
-                hp: p.hp,
-                alive: p.alive,
-                kills: p.kills,
-                deaths: p.deaths,
+                track,
+                scope: e.scope,
+                fields: e.fields.clone(),
             });
         }
-        let per_tick = 1.0 / f32::from(tick_hz.max(1));
-        for s in projectiles {
-            let exact = to_fixed(s.pos);
-            let before = prev
-                .and_then(|f| f.projectile(s.id.index))
-                .filter(|b| b.id == s.id);
-            frame.projectiles.push(ProjectileRec {
-                id: s.id,
-                owner: s.owner.index,
-                exact,
-                track: follow(
-                    before.map(|b| (b.track, b.exact)),
-                    exact,
-                    to_fixed(s.vel * per_tick),
-                ),
-            });
-        }
-        // The world writes in slot order already; this keeps the invariant
-        // whatever the caller passes.
-        frame.players.sort_unstable_by_key(|p| p.id.index);
-        frame.projectiles.sort_unstable_by_key(|p| p.id.index);
+        frame.rows.clear();
+        frame.rows.extend_from_slice(&state.rows);
+        frame.singleton.clone_from(&state.singleton);
+        // Games write in key order already; this keeps the invariant
+        // whatever they pass (and costs one pass over sorted input).
+        frame.entities.sort_unstable_by_key(|r| r.order);
+        frame.rows.sort_unstable_by_key(|r| r.key);
         self.frames.push_back(frame);
     }
 
     /// The newest frame, if any was pushed.
-    pub fn newest(&self) -> Option<&Frame> {
+    pub fn newest(&self) -> Option<&Frame<G>> {
         self.frames.back()
     }
 
     /// The frame of `tick`, if still kept.
-    pub fn get(&self, tick: u32) -> Option<&Frame> {
+    pub fn get(&self, tick: u32) -> Option<&Frame<G>> {
         let newest = self.frames.back()?;
         let back = newest.tick.wrapping_sub(tick) as usize;
         let i = self.frames.len().checked_sub(1 + back)?;
@@ -181,60 +184,71 @@ fn follow(before: Option<(Track, IVec2)>, exact: IVec2, vel: IVec2) -> Track {
 mod tests {
     use super::*;
     use glam::Vec2;
+    use rallypoint_arena::{Arena, ArenaEntity, ArenaRow, PLAYER};
+    use rallypoint_game::{Entity, EntityId, Motion};
 
-    fn player(index: u32, pos: Vec2) -> PlayerState {
-        PlayerState {
-            id: EntityId {
-                index,
-                generation: 1,
-            },
-            pos,
-            aim: Vec2::X,
-            hp: 100,
-            alive: true,
-            kills: 0,
-            deaths: 0,
+    type ArenaState = State<ArenaEntity, ArenaRow, ()>;
+
+    fn player(index: u32, generation: u32, pos: Vec2) -> ArenaState {
+        State {
+            entities: vec![Entity {
+                key: EntityKey {
+                    kind: PLAYER,
+                    id: EntityId { index, generation },
+                },
+                motion: Some(Motion {
+                    pos,
+                    vel: Vec2::ZERO,
+                }),
+                scope: Scope::Spatial,
+                fields: ArenaEntity::Player {
+                    aim: 0,
+                    hp: 100,
+                    alive: true,
+                },
+            }],
+            rows: Vec::new(),
+            singleton: None,
         }
     }
 
     #[test]
     fn steady_motion_is_extrapolated_and_a_turn_re_anchors() {
-        let mut frames = Frames::new();
+        let mut frames = Frames::<Arena>::new();
         // 7.3 units a tick along x: the track learns the step, then holds.
         for t in 0..10u32 {
             let pos = Vec2::new(100.0 + 7.3 * t as f32, 50.0);
-            frames.push(t + 1, &[player(0, pos)], &[], 30);
+            frames.push(t + 1, &player(0, 1, pos));
         }
-        let f9 = frames.get(9).unwrap().players[0];
-        let f10 = frames.get(10).unwrap().players[0];
+        let f9 = frames.get(9).unwrap().entities[0];
+        let f10 = frames.get(10).unwrap().entities[0];
         assert_eq!(f9.track.after(1), f10.track, "steady: pure extrapolation");
         assert!((f10.track.pos - f10.exact).abs().max_element() <= POSITION_TOLERANCE);
         // A turn: the truth leaves the tolerance, so the track re-anchors.
         let turned = Vec2::new(100.0 + 7.3 * 9.0, 57.3);
-        frames.push(11, &[player(0, turned)], &[], 30);
-        let f11 = frames.get(11).unwrap().players[0];
+        frames.push(11, &player(0, 1, turned));
+        let f11 = frames.get(11).unwrap().entities[0];
         assert_eq!(f11.track.pos, to_fixed(turned));
         assert_eq!(f11.track.vel, to_fixed(turned) - f10.exact);
     }
 
     #[test]
     fn a_reused_slot_starts_a_new_track() {
-        let mut frames = Frames::new();
-        frames.push(1, &[player(0, Vec2::new(10.0, 10.0))], &[], 30);
-        frames.push(2, &[player(0, Vec2::new(20.0, 10.0))], &[], 30);
-        let mut other = player(0, Vec2::new(500.0, 500.0));
-        other.id.generation = 3;
-        frames.push(3, &[other], &[], 30);
-        let rec = frames.get(3).unwrap().players[0];
+        let mut frames = Frames::<Arena>::new();
+        frames.push(1, &player(0, 1, Vec2::new(10.0, 10.0)));
+        frames.push(2, &player(0, 1, Vec2::new(20.0, 10.0)));
+        let other = Vec2::new(500.0, 500.0);
+        frames.push(3, &player(0, 3, other));
+        let rec = frames.get(3).unwrap().entities[0];
         assert_eq!(rec.track.vel, IVec2::ZERO);
-        assert_eq!(rec.track.pos, to_fixed(other.pos));
+        assert_eq!(rec.track.pos, to_fixed(other));
     }
 
     #[test]
     fn keeps_a_window_of_frames_by_tick() {
-        let mut frames = Frames::new();
+        let mut frames = Frames::<Arena>::new();
         for t in 1..=100 {
-            frames.push(t, &[], &[], 30);
+            frames.push(t, &State::default());
         }
         assert_eq!(frames.get(100).unwrap().tick, 100);
         assert_eq!(frames.get(100 - BASELINE_WINDOW).unwrap().tick, 68);

@@ -1,13 +1,15 @@
-//! Replication: turning a lobby's world into each client's snapshot. Pure
-//! (no tokio, no clock), so it is tested exactly and benchmarked directly.
+//! Replication: turning a game's declared state into each member's
+//! snapshot. Pure (no tokio, no clock), so it is tested exactly and
+//! benchmarked directly, and generic over the game: it knows entities,
+//! tracks, scopes, rows and a singleton, never what they mean.
 //!
-//! Each tick the lobby pushes the world's state into [`Frames`] (fixed
+//! Each tick the lobby pushes the game's state into [`Frames`] (fixed
 //! point, dead-reckoned tracks), files it in the interest [`Grid`], and asks
 //! the [`Encoder`] for every member's snapshot: a delta against the newest
 //! snapshot that member acknowledged (its [`Replica`] remembers what each
 //! recent snapshot held), or a full one when there is no usable baseline.
-//! Each client gets only what lies within the map's view distance of it,
-//! plus itself and the whole score table.
+//! Each member gets the spatial entities within the game's view distance
+//! of its avatar, those scoped to everyone or to it, and every row.
 //!
 //! # Layout
 //! - `frames`: canonical per-tick state and the dead-reckoning rule.
@@ -23,6 +25,6 @@ mod interest;
 mod tests;
 
 pub use client::Replica;
-pub use encoder::{Encoder, SnapshotKind};
-pub use frames::{Frame, Frames};
-pub use interest::{Grid, MAX_CELLS_PER_AXIS};
+pub use encoder::{Encoder, SnapshotKind, Viewer};
+pub use frames::{Frame, Frames, Rec};
+pub use interest::{Grid, MAX_CELLS_PER_AXIS, Visible};

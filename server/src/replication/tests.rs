@@ -6,12 +6,13 @@
 use std::collections::BTreeMap;
 
 use glam::Vec2;
+use rallypoint_arena::{Arena, ArenaConfig, ArenaEntity, GameConfig, Map, NoMsg};
+use rallypoint_game::{EntityKey, Events, Game, LobbyParams, PlayerId, State};
 use rallypoint_shared::baselines::Baselines;
 use rallypoint_shared::snapshot::{PlayerView, ProjectileView, ScoreView, WorldView};
-use rallypoint_shared::{EntityId, InputFrame, PlayerState, ProjectileState, ServerMsg};
+use rallypoint_shared::{InputFrame, ServerMsg};
 
 use super::*;
-use crate::game::{GameConfig, Map, World};
 
 /// How a test client acknowledges.
 #[derive(Debug, Clone, Copy)]
@@ -29,7 +30,8 @@ enum Acks {
 }
 
 struct Client {
-    entity: EntityId,
+    player: PlayerId,
+    avatar: EntityKey,
     acks: Acks,
     replica: Replica,
     baselines: Baselines,
@@ -47,7 +49,7 @@ fn lcg(state: &mut u64) -> f32 {
     ((*state >> 33) as f32) / (1u64 << 31) as f32
 }
 
-fn inputs(ids: &[EntityId], tick: u32, seed: &mut u64, out: &mut Vec<(EntityId, InputFrame)>) {
+fn inputs(ids: &[PlayerId], tick: u32, seed: &mut u64, out: &mut Vec<(PlayerId, InputFrame)>) {
     out.clear();
     for (i, &id) in ids.iter().enumerate() {
         // Headings change every 20 ticks, staggered, so motion is mostly
@@ -75,49 +77,42 @@ fn inputs(ids: &[EntityId], tick: u32, seed: &mut u64, out: &mut Vec<(EntityId, 
 }
 
 /// What `client` should hold at the newest frame: the visible part of it.
-fn expected(frame: &Frame, grid: &Grid, me: EntityId, seq: u32) -> WorldView {
-    let rec = frame.player(me.index).unwrap();
-    let mut visible = interest::Visible::default();
-    grid.query(frame, rec.exact, &mut visible);
-    let players: BTreeMap<u32, PlayerView> = visible
-        .players
-        .iter()
-        .map(|&i| {
-            let p = &frame.players[i as usize];
-            (
-                p.id.index,
-                PlayerView {
-                    track: p.track,
-                    aim: p.aim,
-                    hp: p.hp,
-                    alive: p.alive,
-                },
-            )
-        })
-        .collect();
-    let projectiles = visible
-        .projectiles
-        .iter()
-        .map(|&i| {
-            let p = &frame.projectiles[i as usize];
-            (
-                p.id.index,
-                ProjectileView {
-                    owner: p.owner,
-                    track: p.track,
-                },
-            )
-        })
-        .collect();
+fn expected(frame: &Frame<Arena>, grid: &Grid, c: &Client, seq: u32) -> WorldView {
+    let rec = frame.entity(c.avatar).unwrap();
+    let mut visible = Visible::default();
+    grid.query(frame, Some(rec.exact), c.player, &mut visible);
+    let mut players = BTreeMap::new();
+    let mut projectiles = BTreeMap::new();
+    for &i in &visible {
+        let r = &frame.entities[i as usize];
+        match r.fields {
+            ArenaEntity::Player { aim, hp, alive } => {
+                let view = PlayerView {
+                    track: r.track,
+                    aim,
+                    hp,
+                    alive,
+                };
+                players.insert(r.key.id.index, view);
+            }
+            ArenaEntity::Projectile { owner } => {
+                let view = ProjectileView {
+                    owner,
+                    track: r.track,
+                };
+                projectiles.insert(r.key.id.index, view);
+            }
+        }
+    }
     let scores = frame
-        .players
+        .rows
         .iter()
-        .map(|p| {
+        .map(|r| {
             (
-                p.id.index,
+                r.key,
                 ScoreView {
-                    kills: p.kills,
-                    deaths: p.deaths,
+                    kills: r.fields.kills,
+                    deaths: r.fields.deaths,
                 },
             )
         })
@@ -132,20 +127,40 @@ fn expected(frame: &Frame, grid: &Grid, me: EntityId, seq: u32) -> WorldView {
     }
 }
 
+/// An arena game on `map` with `players` members; their ids and avatars.
+fn arena(map: Map, players: usize) -> (Arena, Vec<(PlayerId, EntityKey)>) {
+    let config = ArenaConfig {
+        map,
+        rules: GameConfig::default(),
+    };
+    let params = LobbyParams {
+        tick_hz: 30,
+        max_players: 255,
+    };
+    let mut game = Arena::create(&config, &params);
+    let mut events = Events::new();
+    let members = (0..players as u64)
+        .map(|i| {
+            let player = PlayerId(i + 1);
+            (player, game.join(0, player, &mut events).unwrap())
+        })
+        .collect();
+    (game, members)
+}
+
 /// Runs `ticks` ticks of `players` players on `map` with the given clients
 /// (one per player, the rest of the players unobserved), checking every
 /// snapshot every client applies. Returns the clients for more checks.
 fn run(map: Map, players: usize, acks: &[Acks], ticks: u32) -> Vec<Client> {
-    let config = GameConfig::default();
-    let tick_hz = config.tick_hz;
-    let mut grid = Grid::new(&map.info.bounds, map.view_distance);
-    let mut world = World::new(map, config);
-    let ids: Vec<EntityId> = (0..players).map(|_| world.spawn_player()).collect();
+    let (mut game, members) = arena(map, players);
+    let mut grid = Grid::new(game.interest());
+    let ids: Vec<PlayerId> = members.iter().map(|m| m.0).collect();
     let mut clients: Vec<Client> = acks
         .iter()
-        .zip(&ids)
-        .map(|(&acks, &entity)| Client {
-            entity,
+        .zip(&members)
+        .map(|(&acks, &(player, avatar))| Client {
+            player,
+            avatar,
             acks,
             replica: Replica::new(),
             baselines: Baselines::new(),
@@ -154,18 +169,19 @@ fn run(map: Map, players: usize, acks: &[Acks], ticks: u32) -> Vec<Client> {
             delta: 0,
         })
         .collect();
-    let mut frames = Frames::new();
-    let mut encoder = Encoder::new();
-    let (mut ps, mut qs): (Vec<PlayerState>, Vec<ProjectileState>) = (Vec::new(), Vec::new());
+    let mut frames = Frames::<Arena>::new();
+    let mut encoder = Encoder::<Arena>::new();
+    let mut state = State::default();
     let mut input = Vec::new();
+    let mut events = Events::new();
     let mut seed = 7;
     let mut bytes = Vec::new();
-    for _ in 0..ticks {
-        inputs(&ids, world.tick() + 1, &mut seed, &mut input);
-        world.step(&input);
-        let tick = world.tick();
-        world.write_state(&mut ps, &mut qs);
-        frames.push(tick, &ps, &qs, tick_hz);
+    for tick in 1..=ticks {
+        inputs(&ids, tick, &mut seed, &mut input);
+        game.step(tick, &input, &[] as &[(PlayerId, NoMsg)], &mut events);
+        events.drain();
+        game.write_state(&mut state);
+        frames.push(tick, &state);
         let frame = frames.newest().unwrap();
         grid.rebuild(frame);
         for c in &mut clients {
@@ -177,8 +193,13 @@ fn run(map: Map, players: usize, acks: &[Acks], ticks: u32) -> Vec<Client> {
                 }
                 at > tick
             });
+            let viewer = Viewer {
+                player: c.player,
+                avatar: Some(c.avatar),
+                last_input_seq: tick,
+            };
             let kind = encoder
-                .encode(&frames, &grid, &mut c.replica, c.entity, tick, &mut bytes)
+                .encode(&frames, &grid, &mut c.replica, viewer, &mut bytes)
                 .unwrap()
                 .unwrap();
             let lost = match c.acks {
@@ -200,7 +221,7 @@ fn run(map: Map, players: usize, acks: &[Acks], ticks: u32) -> Vec<Client> {
             let view = c.baselines.receive(&snap).unwrap().clone();
             assert_eq!(
                 view,
-                expected(frame, &grid, c.entity, tick),
+                expected(frame, &grid, c, tick),
                 "client {:?} at tick {tick} ({kind:?})",
                 c.acks
             );
@@ -240,12 +261,7 @@ fn every_client_rebuilds_exactly_what_it_may_see_in_the_arena() {
 #[test]
 fn a_large_lobby_sends_only_what_is_in_view() {
     let acks = [Acks::Prompt; 32];
-    let clients = run(
-        crate::game::Map::from_toml_str(LARGE_MAP).unwrap(),
-        256,
-        &acks,
-        120,
-    );
+    let clients = run(Map::from_toml_str(LARGE_MAP).unwrap(), 256, &acks, 120);
     // The check in `run` already proves each view is exactly the visible
     // set; here, that the view really is a part of a 256-player world.
     for c in &clients {
@@ -256,28 +272,29 @@ fn a_large_lobby_sends_only_what_is_in_view() {
             "{} players seen",
             view.players.len()
         );
-        assert!(view.players.contains_key(&c.entity.index), "itself");
+        assert!(view.players.contains_key(&c.avatar.id.index), "itself");
     }
 }
 
-const LARGE_MAP: &str = include_str!("../../../assets/maps/large.toml");
+const LARGE_MAP: &str = include_str!("../../../games/arena/maps/large.toml");
 
 #[test]
 fn deltas_of_a_steady_world_are_small() {
     // Same world, encoded for a prompt client: after the first full
     // snapshot, a delta must be far smaller than the full encoding.
-    let config = GameConfig::default();
-    let map = Map::default_arena();
-    let mut grid = Grid::new(&map.info.bounds, map.view_distance);
-    let mut world = World::new(map, config);
-    let ids: Vec<EntityId> = (0..16).map(|_| world.spawn_player()).collect();
-    let (mut frames, mut encoder, mut replica) = (Frames::new(), Encoder::new(), Replica::new());
-    let (mut ps, mut qs, mut bytes) = (Vec::new(), Vec::new(), Vec::new());
-    let still: Vec<_> = ids
+    let (mut game, members) = arena(Map::default_arena(), 16);
+    let mut grid = Grid::new(game.interest());
+    let (mut frames, mut encoder, mut replica) = (
+        Frames::<Arena>::new(),
+        Encoder::<Arena>::new(),
+        Replica::new(),
+    );
+    let (mut state, mut events, mut bytes) = (State::default(), Events::new(), Vec::new());
+    let still: Vec<_> = members
         .iter()
-        .map(|&id| {
+        .map(|&(player, _)| {
             (
-                id,
+                player,
                 InputFrame {
                     seq: 1,
                     movement: Vec2::X,
@@ -289,17 +306,22 @@ fn deltas_of_a_steady_world_are_small() {
             )
         })
         .collect();
+    let viewer = Viewer {
+        player: members[0].0,
+        avatar: Some(members[0].1),
+        last_input_seq: 1,
+    };
     let mut sizes = Vec::new();
-    for _ in 0..10 {
-        world.step(&still);
-        world.write_state(&mut ps, &mut qs);
-        frames.push(world.tick(), &ps, &qs, 30);
+    for tick in 1..=10 {
+        game.step(tick, &still, &[], &mut events);
+        game.write_state(&mut state);
+        frames.push(tick, &state);
         grid.rebuild(frames.newest().unwrap());
         encoder
-            .encode(&frames, &grid, &mut replica, ids[0], 1, &mut bytes)
+            .encode(&frames, &grid, &mut replica, viewer, &mut bytes)
             .unwrap();
         sizes.push(bytes.len());
-        replica.ack(world.tick());
+        replica.ack(tick);
     }
     // Everyone walks straight at the same speed: once the second snapshot
     // has taught the velocities, a delta is the header and own position

@@ -8,7 +8,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use rallypoint_arena::{Arena, ArenaConfig};
 use rallypoint_server::Config;
+use rallypoint_server::lobby::{Games, host};
 use rallypoint_shared::baselines::Baselines;
 use rallypoint_shared::snapshot::WorldView;
 use rallypoint_shared::{
@@ -35,9 +37,15 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(rallypoint_server::serve(listener, config, async move {
-            let _ = stopped.await;
-        }));
+        let games = Games::new(vec![host::<Arena>(ArenaConfig::default())]).unwrap();
+        let task = tokio::spawn(rallypoint_server::serve(
+            listener,
+            config,
+            games,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
         TestServer {
             addr,
             stop: Some(stop),

@@ -14,10 +14,10 @@ use serde_json::{Value, json};
 use super::js;
 use super::sweeps::{self, Rng};
 
-/// The arena as the server loads it (`server/src/game/map.rs` also
+/// The arena as the server loads it (`games/arena/src/map.rs` also
 /// validates it; only the geometry matters here).
 pub fn arena() -> MapInfo {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/maps/arena.toml");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../games/arena/maps/arena.toml");
     let text = std::fs::read_to_string(&path).expect("the bundled arena map is readable");
     let file: toml::Table = text.parse().expect("the arena map is TOML");
     let point = |v: &toml::Value| {

@@ -28,8 +28,8 @@ use rallypoint_shared::timing::view_tick;
 
 use super::combat::{apply_hit, first_obstacle};
 use super::{GameEvent, World};
-use crate::game::geom::segment_hits_circle;
-use crate::game::ids::{PlayerKey, entity_id};
+use crate::geom::segment_hits_circle;
+use crate::ids::{PlayerKey, entity_id};
 
 /// A hitscan shot asked for by this tick's inputs, waiting for phase 4.
 #[derive(Debug, Clone, Copy, PartialEq)]

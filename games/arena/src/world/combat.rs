@@ -10,9 +10,9 @@ use rallypoint_shared::{EntityId, MapInfo, Rect};
 use slotmap::SlotMap;
 
 use super::{GameEvent, Player, Projectile, World};
-use crate::game::config::Rules;
-use crate::game::geom::{segment_enters_rect, segment_hits_circle, segment_leaves_rect};
-use crate::game::ids::{PlayerKey, entity_id, key_of};
+use crate::config::Rules;
+use crate::geom::{segment_enters_rect, segment_hits_circle, segment_leaves_rect};
+use crate::ids::{PlayerKey, entity_id, key_of};
 
 impl World {
     /// Phase 5: moves every projectile one tick, in slot order.

@@ -3,7 +3,7 @@ use rallypoint_shared::movement::{PLAYER_RADIUS, circle_overlaps_rect, step_play
 use rallypoint_shared::{EntityId, InputFrame, MapInfo, Rect};
 
 use super::{GameConfig, GameEvent, World};
-use crate::game::map::Map;
+use crate::map::Map;
 
 fn rect(min: [f32; 2], max: [f32; 2]) -> Rect {
     Rect {

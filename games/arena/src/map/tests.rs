@@ -50,7 +50,7 @@ fn parses_walls_and_spawns_in_file_order() {
 
 #[test]
 fn loads_from_a_file_and_reports_a_missing_one() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/maps/arena.toml");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/maps/arena.toml");
     assert_eq!(Map::load(path).unwrap(), Map::default_arena());
     let err = Map::load("/nonexistent/rallypoint/map.toml").unwrap_err();
     assert!(matches!(err, MapError::Io { .. }), "{err:?}");

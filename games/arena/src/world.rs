@@ -226,6 +226,21 @@ impl World {
         events
     }
 
+    /// Every player (dead or alive), in slot order.
+    pub fn players(&self) -> impl Iterator<Item = PlayerState> + '_ {
+        self.players.iter().map(|(key, p)| p.state(key))
+    }
+
+    /// Every projectile in flight, in slot order.
+    pub fn projectiles(&self) -> impl Iterator<Item = ProjectileState> + '_ {
+        self.projectiles.iter().map(|(key, shot)| ProjectileState {
+            id: entity_id(key),
+            owner: shot.owner,
+            pos: shot.pos,
+            vel: shot.vel,
+        })
+    }
+
     /// Clears and refills the buffers with every player (dead or alive) and
     /// every projectile, in slot order, so that the same world always writes
     /// the same sequence.
@@ -235,14 +250,9 @@ impl World {
         projectiles: &mut Vec<ProjectileState>,
     ) {
         players.clear();
-        players.extend(self.players.iter().map(|(key, p)| p.state(key)));
+        players.extend(self.players());
         projectiles.clear();
-        projectiles.extend(self.projectiles.iter().map(|(key, shot)| ProjectileState {
-            id: entity_id(key),
-            owner: shot.owner,
-            pos: shot.pos,
-            vel: shot.vel,
-        }));
+        projectiles.extend(self.projectiles());
     }
 
     /// Phase 1.

@@ -1,7 +1,7 @@
 //! Maps: the arena's geometry and spawn points, loaded from TOML and
 //! validated once, so the simulation can trust every number it is given.
 //! This module owns the map file format (documented at the top of
-//! `assets/maps/arena.toml`), its limits, and the bundled default map.
+//! `games/arena/maps/arena.toml`), its limits, and the bundled default map.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -13,7 +13,7 @@ use rallypoint_shared::{MapInfo, Rect};
 use serde::Deserialize;
 
 /// The bundled default map, "arena", so the server runs without any files.
-pub const DEFAULT_MAP_TOML: &str = include_str!("../../../assets/maps/arena.toml");
+pub const DEFAULT_MAP_TOML: &str = include_str!("../maps/arena.toml");
 
 /// Most walls a map may have. Default: 256. Every player sub-step and every
 /// projectile tests every wall, so the wall count multiplies the cost of a

@@ -16,7 +16,7 @@ use rallypoint_shared::timing::{MAX_REWIND_MS, ms_to_ticks};
 use slotmap::SlotMap;
 
 use super::Player;
-use crate::game::ids::{PlayerKey, entity_id};
+use crate::ids::{PlayerKey, entity_id};
 
 /// One player at one past tick.
 #[derive(Debug, Clone, Copy, PartialEq)]

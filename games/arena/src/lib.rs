@@ -1,9 +1,12 @@
 //! The reference game, "arena": a top-down 2D shooter simulated purely, with
-//! no tokio, no sockets and no clock. This module owns everything about the
-//! game itself; lobbies drive it one [`World::step`] per tick and turn its
-//! state into snapshots.
+//! no tokio, no sockets and no clock. [`Arena`] plugs it into Rallypoint's
+//! engine through the `rallypoint_game::Game` trait: lobbies drive it one
+//! [`World::step`] per tick, and the engine replicates the players,
+//! projectiles and scores it declares.
 //!
 //! # Layout
+//! - [`game`]: [`Arena`], the `Game` implementation, and its spelling of
+//!   protocol v4 (`Wire4`).
 //! - [`map`]: the map file format, its validation and limits, and the
 //!   bundled default map.
 //! - [`config`]: [`GameConfig`], the tunable rules with their defaults.
@@ -12,11 +15,13 @@
 //! - `ids`: slotmap keys as protocol [`EntityId`](rallypoint_shared::EntityId)s.
 
 pub mod config;
+pub mod game;
 mod geom;
 mod ids;
 pub mod map;
 pub mod world;
 
 pub use config::GameConfig;
+pub use game::{Arena, ArenaConfig, ArenaEntity, ArenaRow, NoMsg, PLAYER, PROJECTILE};
 pub use map::{DEFAULT_MAP_TOML, Map, MapError};
 pub use world::{GameEvent, World};
