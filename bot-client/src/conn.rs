@@ -1,14 +1,13 @@
-//! The only code that touches a socket: the TCP connect, the HTTP upgrade
-//! (fastwebsockets' client handshake over hyper), the split into a read and
-//! a write half, framing client messages onto the write half, and dropping
-//! a connection abruptly (for `--chaos`).
+//! The only code that touches a socket: the TCP connect, the WebSocket
+//! opening handshake (`handshake`, by hand, so a refusal's HTTP status is
+//! always read), the split into a read and a write half, framing client
+//! messages onto the write half, and dropping a connection abruptly (for
+//! `--chaos`).
 //!
-//! After the upgrade the hyper wrapper is peeled off (`Upgraded::downcast`)
-//! back to the `TcpStream`, which splits into owned halves without a lock;
-//! any bytes hyper read past the HTTP response are replayed in front of the
-//! read half, so nothing the server sent early is lost.
+//! The `TcpStream` splits into owned halves without a lock; any bytes read
+//! past the HTTP response are replayed in front of the read half, so
+//! nothing the server sent early is lost.
 
-use std::future::Future;
 use std::io::Cursor;
 use std::net::SocketAddr;
 
@@ -17,10 +16,6 @@ use fastwebsockets::{
     FragmentCollectorRead, Frame, Payload, Role, WebSocketError, WebSocketWrite,
     after_handshake_split,
 };
-use http_body_util::Empty;
-use hyper::Request;
-use hyper::header::{CONNECTION, HOST, UPGRADE};
-use hyper_util::rt::TokioIo;
 use rallypoint_shared::codec::MAX_SERVER_MSG_BYTES;
 use rallypoint_shared::{ClientMsg, CodecError, encode_client_into};
 use tokio::io::{AsyncReadExt, Chain};
@@ -30,24 +25,40 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use crate::link::{Delays, Outgoing, WriterLine, spawn_writer};
 use crate::options::Target;
 
-/// The read side: hyper's leftover bytes, then the socket.
+mod handshake;
+
+/// The read side: the bytes read past the handshake's response, then the
+/// socket.
 pub(crate) type ReadStream = Chain<Cursor<Bytes>, OwnedReadHalf>;
 /// A bot's WebSocket read half, reassembling fragmented messages.
 pub(crate) type WsReader = FragmentCollectorRead<ReadStream>;
 /// A bot's WebSocket write half, before it is attached to its [`Sender`].
 pub(crate) type WsWriter = WebSocketWrite<OwnedWriteHalf>;
 
-/// Why a connection could not be set up.
+/// Why a connection could not be set up. A refusal at the TCP level and
+/// an HTTP answer other than 101 are variants of their own, because each
+/// has a remedy the report can name (start the server; raise a cap).
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ConnectError {
+    #[error("tcp connect refused (nothing listens there): {0}")]
+    Refused(#[source] std::io::Error),
     #[error("tcp connect: {0}")]
     Tcp(#[source] std::io::Error),
+    #[error("websocket handshake: the server answered HTTP {0} instead of 101")]
+    Status(u16),
     #[error("websocket handshake: {0}")]
-    Handshake(#[source] WebSocketError),
-    #[error("websocket handshake: cannot build request: {0}")]
-    Request(#[from] hyper::http::Error),
-    #[error("websocket handshake: upgraded connection is not a TcpStream")]
-    NotTcp,
+    HandshakeIo(#[source] std::io::Error),
+    #[error("websocket handshake: the connection closed before the response was complete")]
+    HandshakeClosed,
+    #[error("websocket handshake: malformed response: {0}")]
+    Malformed(#[from] httparse::Error),
+    #[error(
+        "websocket handshake: response head over {} bytes",
+        handshake::MAX_RESPONSE_HEAD
+    )]
+    HeadTooLong,
+    #[error("websocket handshake: a 101 without {0}")]
+    NotUpgraded(&'static str),
 }
 
 /// Why a message could not be sent. Either way the connection is done.
@@ -63,56 +74,21 @@ pub(crate) enum SendError {
     LineClosed,
 }
 
-/// Runs hyper's connection future (which drives the upgrade) on tokio.
-struct SpawnExecutor;
-
-impl<Fut> hyper::rt::Executor<Fut> for SpawnExecutor
-where
-    Fut: Future + Send + 'static,
-    Fut::Output: Send + 'static,
-{
-    fn execute(&self, fut: Fut) {
-        tokio::spawn(fut);
-    }
-}
-
 /// Connects to `addr`, upgrades to a WebSocket at `target.path` and splits
 /// the connection.
 pub(crate) async fn connect(
     addr: SocketAddr,
     target: &Target,
 ) -> Result<(WsReader, WsWriter), ConnectError> {
-    let stream = TcpStream::connect(addr).await.map_err(ConnectError::Tcp)?;
+    let mut stream = TcpStream::connect(addr).await.map_err(|e| match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => ConnectError::Refused(e),
+        _ => ConnectError::Tcp(e),
+    })?;
     // Inputs are tiny and latency is what is measured: never let Nagle
     // hold one back waiting for an ACK.
     stream.set_nodelay(true).map_err(ConnectError::Tcp)?;
-    let request = Request::builder()
-        .method("GET")
-        .uri(target.path.as_str())
-        .header(HOST, target.authority.as_str())
-        .header(UPGRADE, "websocket")
-        .header(CONNECTION, "upgrade")
-        .header(
-            "Sec-WebSocket-Key",
-            fastwebsockets::handshake::generate_key(),
-        )
-        .header("Sec-WebSocket-Version", "13")
-        .body(Empty::<Bytes>::new())?;
-    let executor = SpawnExecutor;
-    let (ws, _response) = fastwebsockets::handshake::client(&executor, request, stream)
-        .await
-        .map_err(ConnectError::Handshake)?;
-    let parts = ws
-        .into_inner()
-        .into_inner()
-        .downcast::<TokioIo<TcpStream>>()
-        .map_err(|_| ConnectError::NotTcp)?;
-    let (read, write) = parts.io.into_inner().into_split();
-    // What hyper read past the response (usually nothing) is a slice of its
-    // 8 KiB read buffer: copied out, that buffer is freed instead of living
-    // as long as the connection, which matters at 10 000 idle bots.
-    let leftover = Bytes::copy_from_slice(&parts.read_buf);
-    drop(parts.read_buf);
+    let leftover = handshake::client(&mut stream, target).await?;
+    let (read, write) = stream.into_split();
     let read = Cursor::new(leftover).chain(read);
     let (mut reader, writer) = after_handshake_split(read, write, Role::Client);
     // The reader never writes: pings and closes are handed to the driver,

@@ -24,7 +24,9 @@
 //!   lines on a bot's send and receive paths.
 //! - `predict`: client-side prediction of the bot's own player with the
 //!   shared movement rules, and its error against the snapshots.
-//! - `conn`: the only code touching a socket: TCP, the HTTP upgrade, framing.
+//! - `conn`: the only code touching a socket: TCP, the HTTP upgrade
+//!   (written by hand in `conn::handshake`, so a refusal's status is kept),
+//!   framing.
 //! - `reader`: a bot's read half: decodes server messages, rebuilds the
 //!   world from delta snapshots (`reader::deltas`), measures receive-side
 //!   statistics, forwards protocol events to the driver.
@@ -34,7 +36,8 @@
 //!   (`events`), its inputs, sampled each tick and sent alone or batched
 //!   (`inputs`), its connections, drops and resumes (`resume`), and the
 //!   idle session of `--idle` (`idle`).
-//! - `outcome`: one bot's result and the reasons a bot fails.
+//! - `outcome`: one bot's result and the reasons a bot fails, each with
+//!   its cause and remedy in words (`outcome::explain`).
 //! - `acks`: the lock-free record of input sample times and the tick to
 //!   acknowledge, which both halves share.
 //! - `run`: starts the bots, enforces the run's deadline, collects results.

@@ -1,6 +1,6 @@
 //! What one bot's run came to: the per-bot result the report aggregates,
 //! and the reasons a bot fails, each a stable string key in the report's
-//! breakdown.
+//! breakdown and, in `explain`, a cause and a remedy in plain words.
 
 use std::fmt;
 
@@ -9,6 +9,10 @@ use rallypoint_shared::ErrorCode;
 
 use crate::predict::ErrorSamples;
 use crate::reader::{RecvStats, micros_histogram};
+
+mod explain;
+
+pub use explain::Explanation;
 
 /// The phase a bot was in, for timeouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,13 +54,53 @@ impl fmt::Display for Stage {
     }
 }
 
+/// Why the TCP connect failed. `Display` gives the part after `connect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TcpFail {
+    /// Refused: nothing listens at the address (the server is not running,
+    /// or `--url` names the wrong port).
+    Refused,
+    /// Any other error; the bot's debug log has the OS error.
+    Other,
+}
+
+/// Why the HTTP upgrade to WebSocket failed. `Display` gives the part
+/// after `handshake`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandshakeFail {
+    /// The server answered with this HTTP status instead of 101 (the
+    /// server's caps answer 429 and 503).
+    Status(u16),
+    /// No usable HTTP answer: the connection closed or was reset, or the
+    /// response was not a valid upgrade.
+    Other,
+}
+
+impl fmt::Display for TcpFail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TcpFail::Refused => f.write_str(":refused"),
+            TcpFail::Other => Ok(()),
+        }
+    }
+}
+
+impl fmt::Display for HandshakeFail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HandshakeFail::Status(status) => write!(f, ":http_{status}"),
+            HandshakeFail::Other => Ok(()),
+        }
+    }
+}
+
 /// Why a bot failed. `Display` gives the report's key for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailReason {
     /// The TCP connection could not be made.
-    Connect,
+    Connect(TcpFail),
     /// The HTTP upgrade to WebSocket failed.
-    Handshake,
+    Handshake(HandshakeFail),
     /// A phase did not finish in time.
     Timeout(Stage),
     /// The server refused with this code (while joining), or sent it just
@@ -90,9 +134,9 @@ pub enum FailReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResumeFail {
     /// The new TCP connection could not be made.
-    Connect,
+    Connect(TcpFail),
     /// The HTTP upgrade of the new connection failed.
-    Handshake,
+    Handshake(HandshakeFail),
     /// A step of the resume did not finish in time.
     Timeout(Stage),
     /// The server refused the token (`Error { ResumeRejected }`).
@@ -114,8 +158,8 @@ pub enum ResumeFail {
 impl fmt::Display for ResumeFail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ResumeFail::Connect => f.write_str("connect"),
-            ResumeFail::Handshake => f.write_str("handshake"),
+            ResumeFail::Connect(tcp) => write!(f, "connect{tcp}"),
+            ResumeFail::Handshake(handshake) => write!(f, "handshake{handshake}"),
             ResumeFail::Timeout(stage) => write!(f, "timeout:{stage}"),
             ResumeFail::Rejected => f.write_str("rejected"),
             ResumeFail::ServerError(code) => write!(f, "server_error:{code:?}"),
@@ -134,8 +178,8 @@ impl FailReason {
     /// score, an unasked-for `Left` and a panic keep their own keys.
     pub(crate) fn during_resume(self) -> FailReason {
         let fail = match self {
-            FailReason::Connect => ResumeFail::Connect,
-            FailReason::Handshake => ResumeFail::Handshake,
+            FailReason::Connect(tcp) => ResumeFail::Connect(tcp),
+            FailReason::Handshake(handshake) => ResumeFail::Handshake(handshake),
             FailReason::Timeout(stage) => ResumeFail::Timeout(stage),
             FailReason::ServerError(ErrorCode::ResumeRejected) => ResumeFail::Rejected,
             FailReason::ServerError(code) => ResumeFail::ServerError(code),
@@ -157,8 +201,8 @@ impl FailReason {
 impl fmt::Display for FailReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FailReason::Connect => f.write_str("connect"),
-            FailReason::Handshake => f.write_str("handshake"),
+            FailReason::Connect(tcp) => write!(f, "connect{tcp}"),
+            FailReason::Handshake(handshake) => write!(f, "handshake{handshake}"),
             FailReason::Timeout(stage) => write!(f, "timeout:{stage}"),
             FailReason::ServerError(code) => write!(f, "server_error:{code:?}"),
             FailReason::ClosedEarly => f.write_str("closed_early"),
@@ -278,7 +322,19 @@ mod tests {
 
     #[test]
     fn reasons_have_stable_keys() {
-        assert_eq!(FailReason::Connect.to_string(), "connect");
+        assert_eq!(
+            FailReason::Connect(TcpFail::Refused).to_string(),
+            "connect:refused"
+        );
+        assert_eq!(FailReason::Connect(TcpFail::Other).to_string(), "connect");
+        assert_eq!(
+            FailReason::Handshake(HandshakeFail::Status(429)).to_string(),
+            "handshake:http_429"
+        );
+        assert_eq!(
+            FailReason::Handshake(HandshakeFail::Other).to_string(),
+            "handshake"
+        );
         assert_eq!(
             FailReason::Timeout(Stage::Welcome).to_string(),
             "timeout:welcome"
@@ -308,7 +364,14 @@ mod tests {
             "resume:server_error:RateLimited"
         );
         assert_eq!(resume(FailReason::ClosedEarly), "resume:closed");
-        assert_eq!(resume(FailReason::Connect), "resume:connect");
+        assert_eq!(
+            resume(FailReason::Connect(TcpFail::Refused)),
+            "resume:connect:refused"
+        );
+        assert_eq!(
+            resume(FailReason::Handshake(HandshakeFail::Status(503))),
+            "resume:handshake:http_503"
+        );
         assert_eq!(
             resume(FailReason::Timeout(Stage::Welcome)),
             "resume:timeout:welcome"

@@ -103,7 +103,14 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
             r.unwrap_or_else(|| BotResult::failed(i as u32, FailReason::Timeout(Stage::Run)))
         })
         .collect();
-    let mut report = Report::build(opts.bots, opts.duration, elapsed, opts.chaos, &results);
+    let mut report = Report::build(
+        &opts.url,
+        opts.bots,
+        opts.duration,
+        elapsed,
+        opts.chaos,
+        &results,
+    );
     report.link = (&opts.link).into();
     report.input_batch = opts.input_batch;
     if opts.idle {

@@ -399,8 +399,14 @@ async fn nobody_listening_is_a_connect_failure() {
     })
     .await
     .unwrap();
-    assert_eq!(failures(&report), [("connect", 3)]);
+    assert_eq!(failures(&report), [("connect:refused", 3)]);
     assert_eq!(report.bots_connected, 0);
+    let words = &report.failures_explained["connect:refused"];
+    assert_eq!(
+        words.cause,
+        format!("connect refused: nothing listens at ws://{addr}/ws")
+    );
+    assert_eq!(words.remedy, "start rallypoint-server or check --url");
 }
 
 #[tokio::test]

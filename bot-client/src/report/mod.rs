@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use crate::link::LinkOptions;
 use crate::outcome::BotResult;
+pub use crate::outcome::Explanation;
 
 mod deltas;
 mod server;
@@ -121,12 +122,19 @@ pub struct Report {
     pub bots_joined: u32,
     /// Bots that failed, for any reason (see `failures`).
     pub bots_failed: u32,
-    /// Failed bots by reason: `connect`, `handshake`, `timeout:<stage>`,
+    /// Failed bots by reason: `connect:refused` (nothing listens),
+    /// `connect` (another TCP error), `handshake:http_<status>` (the server
+    /// answered the upgrade with that HTTP status: 429 per-IP cap, 503
+    /// connection cap), `handshake` (no HTTP answer), `timeout:<stage>`,
     /// `server_error:<ErrorCode>`, `server_shutdown`, `closed_early`,
     /// `left_early`, `no_snapshots`, `snapshots_stalled`,
     /// `protocol_mismatch`, `no_join_code`, `panic`, and with chaos
     /// `resume:<reason>` and `score_lost`.
     pub failures: BTreeMap<String, u32>,
+    /// Each reason in `failures`, in words: its cause (with the HTTP
+    /// status, the server's cap and its default) and the remedy (the flag
+    /// to change).
+    pub failures_explained: BTreeMap<String, Explanation>,
     /// Each bot's requested lifetime, in seconds.
     pub duration_secs: f64,
     /// Wall-clock time of the whole run, ramp and leaving included.
@@ -206,8 +214,10 @@ pub struct Report {
 }
 
 impl Report {
-    /// Aggregates per-bot results.
+    /// Aggregates per-bot results; `url` (the bots' `--url`) goes into the
+    /// failures' words.
     pub(crate) fn build(
+        url: &str,
         bots: u32,
         duration: Duration,
         elapsed: Duration,
@@ -217,8 +227,11 @@ impl Report {
         let count =
             |pred: &dyn Fn(&BotResult) -> bool| results.iter().filter(|r| pred(r)).count() as u32;
         let mut failures = BTreeMap::new();
+        let mut failures_explained = BTreeMap::new();
         for reason in results.iter().filter_map(|r| r.failure) {
-            *failures.entry(reason.to_string()).or_insert(0) += 1;
+            let key = reason.to_string();
+            (failures_explained.entry(key.clone())).or_insert_with(|| reason.explain(url));
+            *failures.entry(key).or_insert(0) += 1;
         }
         let tick_hz = results.iter().find_map(|r| r.tick_hz).unwrap_or(0);
         let snapshot_hz = results.iter().find_map(|r| r.snapshot_hz).unwrap_or(0);
@@ -258,6 +271,7 @@ impl Report {
             bots_joined: count(&|r| r.joined),
             bots_failed: count(&|r| r.failure.is_some()),
             failures,
+            failures_explained,
             duration_secs: duration.as_secs_f64(),
             elapsed_secs: elapsed.as_secs_f64(),
             tick_hz,

@@ -2,7 +2,9 @@ use rallypoint_shared::snapshot::{Snapshot, WorldView};
 use rallypoint_shared::{ErrorCode, ServerMsg, encode_server};
 
 use super::*;
-use crate::outcome::{FailReason, ResumeFail, Stage};
+use crate::outcome::{FailReason, HandshakeFail, ResumeFail, Stage, TcpFail};
+
+const URL: &str = "ws://127.0.0.1:7000/ws";
 
 /// A bot that played `secs` in a lobby at 30 Hz and got `snapshots`.
 fn played(index: u32, secs: f64, snapshots: u64) -> BotResult {
@@ -27,6 +29,7 @@ fn played(index: u32, secs: f64, snapshots: u64) -> BotResult {
 
 fn build(results: &[BotResult]) -> Report {
     Report::build(
+        URL,
         results.len() as u32,
         Duration::from_secs(2),
         Duration::from_secs(3),
@@ -70,9 +73,9 @@ fn failures_are_broken_down_by_reason() {
     no_snaps.failure = Some(FailReason::NoSnapshots);
     let results = [
         played(0, 2.0, 60),
-        BotResult::failed(1, FailReason::Connect),
+        BotResult::failed(1, FailReason::Connect(TcpFail::Refused)),
         no_snaps,
-        BotResult::failed(3, FailReason::Connect),
+        BotResult::failed(3, FailReason::Connect(TcpFail::Refused)),
         BotResult::failed(4, FailReason::ServerError(ErrorCode::LobbyFull)),
         BotResult::failed(5, FailReason::Timeout(Stage::Join)),
     ];
@@ -88,7 +91,7 @@ fn failures_are_broken_down_by_reason() {
     assert_eq!(
         failures,
         [
-            ("connect", 2),
+            ("connect:refused", 2),
             ("no_snapshots", 1),
             ("server_error:LobbyFull", 1),
             ("timeout:join", 1)
@@ -97,6 +100,55 @@ fn failures_are_broken_down_by_reason() {
     // The starved bot shows in the minimum.
     assert_eq!(report.snapshots_per_bot_per_sec.min, 0.0);
     assert!(!report.passed());
+}
+
+#[test]
+fn each_failure_reason_is_counted_and_explained() {
+    let per_ip = FailReason::Handshake(HandshakeFail::Status(429));
+    let results = [
+        played(0, 2.0, 60),
+        BotResult::failed(1, per_ip),
+        BotResult::failed(2, per_ip),
+        BotResult::failed(3, FailReason::Connect(TcpFail::Refused)),
+    ];
+    let report = build(&results);
+    assert_eq!(report.failures["handshake:http_429"], 2);
+    assert_eq!(report.failures["connect:refused"], 1);
+    // One explanation per reason, no more.
+    let keys: Vec<&String> = report.failures_explained.keys().collect();
+    assert_eq!(keys, report.failures.keys().collect::<Vec<_>>());
+    assert_eq!(
+        report.failures_explained["handshake:http_429"],
+        per_ip.explain(URL)
+    );
+
+    let json = serde_json::to_value(&report).unwrap();
+    let refused = &json["failures_explained"]["connect:refused"];
+    assert_eq!(
+        refused["cause"],
+        "connect refused: nothing listens at ws://127.0.0.1:7000/ws"
+    );
+    assert_eq!(refused["remedy"], "start rallypoint-server or check --url");
+
+    // Text: one line per reason, its key and count first, in key order.
+    let text = report.to_string();
+    let lines: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("  failures"))
+        .take(2)
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "  failures      connect:refused 1 — connect refused: nothing listens at \
+             ws://127.0.0.1:7000/ws; start rallypoint-server or check --url",
+            &format!(
+                "                handshake:http_429 2 — {}",
+                per_ip.explain(URL)
+            ),
+        ],
+        "{text}"
+    );
 }
 
 #[test]
@@ -148,7 +200,10 @@ fn unacknowledged_leaves_are_counted_not_failed() {
 fn empty_and_no_bot_runs_do_not_pass() {
     let report = build(&[]);
     assert!(!report.passed());
-    let report = build(&[BotResult::failed(0, FailReason::Handshake)]);
+    let report = build(&[BotResult::failed(
+        0,
+        FailReason::Handshake(HandshakeFail::Other),
+    )]);
     assert_eq!(report.snapshots_per_bot_per_sec, MeanMin::default());
     assert_eq!(report.tick_hz, 0);
     assert!(!report.passed());
@@ -164,6 +219,7 @@ fn resumes_are_counted_and_a_failed_one_fails_the_run() {
     }
     a.offline_secs = 0.5;
     let report = Report::build(
+        URL,
         1,
         Duration::from_secs(2),
         Duration::from_secs(3),

@@ -34,13 +34,14 @@ impl fmt::Display for Report {
             "  bots          connected {}/{}, welcomed {}, {reached}, failed {}",
             self.bots_connected, self.bots, self.bots_welcomed, self.bots_failed
         )?;
-        if !self.failures.is_empty() {
-            let list: Vec<String> = self
-                .failures
-                .iter()
-                .map(|(reason, n)| format!("{reason} {n}"))
-                .collect();
-            writeln!(f, "  failures      {}", list.join(", "))?;
+        // One line per reason: its key, its count, and what to do about it.
+        let mut label = "failures";
+        for (reason, n) in &self.failures {
+            match self.failures_explained.get(reason) {
+                Some(words) => writeln!(f, "  {label:<13} {reason} {n} — {words}")?,
+                None => writeln!(f, "  {label:<13} {reason} {n}")?,
+            }
+            label = "";
         }
         match self.mode {
             RunMode::Play => self.play_lines(f)?,

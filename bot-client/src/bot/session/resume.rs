@@ -19,7 +19,7 @@ use super::{Session, closed_events};
 use crate::bot::{EVENT_QUEUE, LEAVE_TIMEOUT, STAGE_TIMEOUT};
 use crate::conn::{self, ConnectError};
 use crate::link::{Delays, Direction};
-use crate::outcome::{FailReason, ResumeFail, Stage};
+use crate::outcome::{FailReason, HandshakeFail, ResumeFail, Stage, TcpFail};
 use crate::progress::Counters;
 use crate::reader::{self, Event, ReaderCtx, RecvStats, Score};
 
@@ -32,8 +32,16 @@ impl Session<'_> {
             .map_err(|err| {
                 debug!(%err, "connect failed");
                 match err {
-                    ConnectError::Tcp(_) => FailReason::Connect,
-                    _ => FailReason::Handshake,
+                    ConnectError::Refused(_) => FailReason::Connect(TcpFail::Refused),
+                    ConnectError::Tcp(_) => FailReason::Connect(TcpFail::Other),
+                    ConnectError::Status(status) => {
+                        FailReason::Handshake(HandshakeFail::Status(status))
+                    }
+                    ConnectError::HandshakeIo(_)
+                    | ConnectError::HandshakeClosed
+                    | ConnectError::Malformed(_)
+                    | ConnectError::HeadTooLong
+                    | ConnectError::NotUpgraded(_) => FailReason::Handshake(HandshakeFail::Other),
                 }
             })?;
         let link = self.ctx.link;
