@@ -134,7 +134,7 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
         ),
         (
             "client/join-code",
-            Client(ClientMsg::JoinLobby(JoinTarget::Code("K7PQ".into()))),
+            Client(ClientMsg::JoinLobby(JoinTarget::Code("K7PQ3M".into()))),
         ),
         (
             "client/input",
@@ -197,7 +197,7 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
             "server/joined",
             Server(ServerMsg::Joined {
                 lobby: LobbyId(3),
-                join_code: Some("K7PQ".into()),
+                join_code: Some("K7PQ3M".into()),
                 max_players: 8,
                 entity: entity(0, 1),
                 map: MapInfo {
@@ -233,7 +233,7 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
             "server/error",
             Server(ServerMsg::Error {
                 code: ErrorCode::VersionMismatch,
-                message: "expected protocol 4, got 3".into(),
+                message: "protocol version mismatch: client speaks 3, server speaks 4".into(),
             }),
         ),
         ("server/left", Server(ServerMsg::Left)),
