@@ -148,7 +148,14 @@ impl Session {
         } else {
             Flow::Continue
         };
-        let what = format!("{} is not allowed {}", kind(msg), phase_text(self.phase));
+        let what = match msg {
+            // Allowed in no later phase: say so, not which phase this is.
+            ClientMsg::Hello { .. } | ClientMsg::Resume { .. } => format!(
+                "{} is only allowed as the first message of a connection",
+                kind(msg)
+            ),
+            _ => format!("{} is not allowed {}", kind(msg), phase_text(self.phase)),
+        };
         self.error(ErrorCode::UnexpectedMessage, what, flow)
     }
 

@@ -1,102 +1,17 @@
 //! Session and lobby logic in memory: no sockets, a paused clock, replies
 //! read straight from each client's outbox.
 
-use std::sync::Arc;
+mod memory;
+
 use std::time::Duration;
 
 use glam::Vec2;
-use rallypoint_arena::{Arena, ArenaConfig};
+use memory::Harness;
 use rallypoint_server::Config;
-use rallypoint_server::lobby::{Games, Registry, host};
-use rallypoint_server::outbox::{OutFrame, Outbox};
-use rallypoint_server::resume::SessionTable;
-use rallypoint_server::session::{Ending, Flow, Phase, Session, SessionCtx, allowed};
+use rallypoint_server::session::{Ending, Flow, Phase, allowed};
 use rallypoint_shared::{
-    ClientMsg, ErrorCode, InputFrame, JoinTarget, PROTOCOL_VERSION, PlayerId, ServerMsg,
-    decode_server,
+    ClientMsg, ErrorCode, InputFrame, JoinTarget, PROTOCOL_VERSION, ServerMsg,
 };
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
-
-struct Harness {
-    registry: Arc<Registry>,
-    sessions: Arc<SessionTable>,
-    next_player: u64,
-}
-
-struct TestClient {
-    session: Session,
-    outbox: Arc<Outbox>,
-}
-
-impl Harness {
-    fn new(mut config: Config) -> Harness {
-        // The paused clock drives lobby ticks only through tokio's timer.
-        config.precise_timer = false;
-        let registry = Registry::new(
-            Arc::new(config),
-            Games::new(vec![host::<Arena>(ArenaConfig::default())]).unwrap(),
-            TaskTracker::new(),
-            CancellationToken::new(),
-        );
-        Harness {
-            registry,
-            sessions: Arc::new(SessionTable::new(Duration::from_secs(20), 100)),
-            next_player: 0,
-        }
-    }
-
-    async fn client(&mut self) -> TestClient {
-        self.next_player += 1;
-        let outbox = Arc::new(Outbox::new());
-        let ctx = SessionCtx {
-            registry: self.registry.clone(),
-            sessions: self.sessions.clone(),
-        };
-        let session = Session::new(
-            PlayerId(self.next_player),
-            ctx,
-            outbox.clone(),
-            CancellationToken::new(),
-        );
-        let mut c = TestClient { session, outbox };
-        c.send(ClientMsg::Hello {
-            protocol_version: PROTOCOL_VERSION,
-            name: format!("p{}", self.next_player),
-        })
-        .await;
-        assert!(matches!(c.pop(), Some(ServerMsg::Welcome { .. })));
-        c
-    }
-}
-
-impl TestClient {
-    async fn send(&mut self, msg: ClientMsg) -> Flow {
-        self.session.handle(msg).await
-    }
-
-    /// The next queued message, if any.
-    fn pop(&self) -> Option<ServerMsg> {
-        match self.outbox.try_pop()? {
-            OutFrame::Message(b) => Some(decode_server(&b).unwrap()),
-            other => panic!("unexpected frame {other:?}"),
-        }
-    }
-
-    fn drain(&self) -> Vec<ServerMsg> {
-        std::iter::from_fn(|| self.pop()).collect()
-    }
-
-    fn last_snapshot_seq(&self) -> Option<u32> {
-        self.drain().into_iter().rev().find_map(|m| match m {
-            // These clients never ack, so every snapshot is full and its
-            // seq advance is the seq itself.
-            ServerMsg::Snapshot(s) if s.baseline_age == 0 => Some(s.input_seq_advance),
-            ServerMsg::Snapshot(s) => panic!("a delta without an ack: {s:?}"),
-            _ => None,
-        })
-    }
-}
 
 fn input(seq: u32) -> ClientMsg {
     ClientMsg::Input(InputFrame {
@@ -342,4 +257,25 @@ async fn joins_in_one_tick_reach_members_as_one_roster_update() {
         })
         .collect();
     assert_eq!(removed, [10]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn hello_or_resume_after_welcome_says_it_must_come_first() {
+    let mut h = Harness::new(Config::default());
+    let mut c = h.client().await;
+    c.send(ClientMsg::Resume {
+        protocol_version: PROTOCOL_VERSION,
+        token: rallypoint_shared::ResumeToken([7; 16]),
+    })
+    .await;
+    match c.pop() {
+        Some(ServerMsg::Error { code, message }) => {
+            assert_eq!(code, ErrorCode::UnexpectedMessage);
+            assert_eq!(
+                message,
+                "Resume is only allowed as the first message of a connection"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }
