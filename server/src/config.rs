@@ -50,9 +50,13 @@ pub struct Config {
     /// How long the writer waits on a socket that accepts no bytes before it
     /// gives up on the client. Default: 10 s.
     pub write_timeout_secs: u64,
-    /// Map file (see `games/arena/maps/`). Default: the built-in arena,
-    /// `games/arena/maps/arena.toml`.
-    pub map: Option<PathBuf>,
+    /// Each game's own settings, by game name: the `[games.NAME]` tables of
+    /// the file (arena: `[games.arena]`, with its `map` and `[games.arena.rules]`).
+    /// The engine only carries them; the server binary hands each to its
+    /// game, which refuses keys it does not know. A table may say
+    /// `enabled = false` to leave that game out. Default: empty, every
+    /// game with its defaults.
+    pub games: toml::Table,
     /// Open connections from one IP address. Default: 128, room for a LAN
     /// party or a campus NAT, not for one host hogging the server. Load
     /// tests from loopback raise it.
@@ -103,7 +107,7 @@ impl Default for Config {
             quick_join_players: 16,
             lobby_idle_secs: 30,
             write_timeout_secs: 10,
-            map: None,
+            games: toml::Table::new(),
             max_connections_per_ip: 128,
             allowed_origins: Vec::new(),
             hello_timeout_secs: 5,
@@ -182,6 +186,11 @@ impl Config {
         if self.ping_interval_secs >= self.peer_timeout_secs {
             return invalid("ping_interval_secs must be below peer_timeout_secs".into());
         }
+        if let Some((name, _)) = self.games.iter().find(|(_, v)| !v.is_table()) {
+            return invalid(format!(
+                "games.{name} must be a table of that game's settings"
+            ));
+        }
         if self.rate_limit_per_sec < u32::from(self.tick_hz) + 2 {
             return invalid(format!(
                 "rate_limit_per_sec ({}) must exceed tick_hz ({}) + 2: clients send an input every tick",
@@ -255,9 +264,6 @@ pub struct Cli {
     /// Maximum lobbies [default: 256].
     #[arg(long, value_name = "N")]
     pub max_lobbies: Option<usize>,
-    /// Map file [default: the built-in arena].
-    #[arg(long, value_name = "PATH")]
-    pub map: Option<PathBuf>,
     /// Maximum open connections from one IP address [default: 128].
     #[arg(long, value_name = "N")]
     pub max_connections_per_ip: Option<usize>,
@@ -328,9 +334,6 @@ impl Cli {
         );
         if self.snapshot_hz.is_some() {
             config.snapshot_hz = self.snapshot_hz;
-        }
-        if self.map.is_some() {
-            config.map = self.map;
         }
         if !self.allowed_origins.is_empty() {
             config.allowed_origins = self.allowed_origins;

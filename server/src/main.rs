@@ -6,10 +6,12 @@
 //! This binary is the one place where the engine meets the games of this
 //! repository: the engine library imports none of them.
 
-use anyhow::Context;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
 use clap::Parser;
-use rallypoint_arena::{Arena, ArenaConfig, GameConfig, Map};
-use rallypoint_server::lobby::{Games, host};
+use rallypoint_arena::{Arena, ArenaSettings};
+use rallypoint_server::lobby::{GameHost, Games, host};
 use rallypoint_server::{Cli, Config, serve};
 use tracing_subscriber::EnvFilter;
 
@@ -21,8 +23,9 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     raise_fd_limit();
-    let config = Cli::parse().into_config()?;
-    let games = games(&config)?;
+    let args = Args::parse();
+    let config = args.server.into_config()?;
+    let games = games(&config, args.map)?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
@@ -38,17 +41,63 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The games this server hosts, with their settings from `config`.
-fn games(config: &Config) -> anyhow::Result<Games> {
-    let map = match &config.map {
-        Some(path) => Map::load(path).context("cannot load map")?,
-        None => Map::default_arena(),
+/// The server's flags, and the shortcuts to games' settings.
+#[derive(Debug, Parser)]
+#[command(
+    name = "rallypoint-server",
+    version,
+    about = "Rallypoint authoritative game server"
+)]
+struct Args {
+    #[command(flatten)]
+    server: Cli,
+    /// Arena's map file; the same as `[games.arena] map` [default: the built-in arena].
+    #[arg(long, value_name = "PATH")]
+    map: Option<PathBuf>,
+}
+
+/// The games this binary knows, in the order they are listed (the first
+/// enabled one is the default).
+const KNOWN_GAMES: &[&str] = &["arena"];
+
+/// The games this server hosts, with their settings from the config
+/// file's `[games.NAME]` tables (and `--map` for arena's map).
+fn games(config: &Config, map: Option<PathBuf>) -> anyhow::Result<Games> {
+    if let Some(name) = config
+        .games
+        .keys()
+        .find(|n| !KNOWN_GAMES.contains(&n.as_str()))
+    {
+        bail!(
+            "[games.{name}]: no such game; this server hosts {}",
+            KNOWN_GAMES.join(", ")
+        );
+    }
+    let mut hosted: Vec<std::sync::Arc<dyn GameHost>> = Vec::new();
+    if let Some(table) = enabled(config, "arena")? {
+        let mut settings: ArenaSettings = table.try_into().context("[games.arena]")?;
+        if map.is_some() {
+            settings.map = map;
+        }
+        let arena = settings.load().context("cannot load map")?;
+        hosted.push(host::<Arena>(arena));
+    }
+    Games::new(hosted).context("[games]")
+}
+
+/// A game's settings table, without its `enabled` key; `None` if the
+/// table says `enabled = false`.
+fn enabled(config: &Config, name: &str) -> anyhow::Result<Option<toml::Table>> {
+    let mut table = match config.games.get(name) {
+        Some(toml::Value::Table(t)) => t.clone(),
+        Some(_) => bail!("[games.{name}] must be a table"),
+        None => toml::Table::new(),
     };
-    let arena = ArenaConfig {
-        map,
-        rules: GameConfig::default(),
-    };
-    Ok(Games::new(vec![host::<Arena>(arena)])?)
+    match table.remove("enabled") {
+        None | Some(toml::Value::Boolean(true)) => Ok(Some(table)),
+        Some(toml::Value::Boolean(false)) => Ok(None),
+        Some(other) => bail!("[games.{name}] enabled must be true or false, got {other}"),
+    }
 }
 
 /// Every connection is a file descriptor, and the usual soft limit (1024)
@@ -80,4 +129,48 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(toml: &str) -> Config {
+        Config::from_toml_str(toml, std::path::Path::new("test.toml")).unwrap()
+    }
+
+    fn error(config: &Config, map: Option<PathBuf>) -> String {
+        format!("{:#}", games(config, map).err().expect("refused"))
+    }
+
+    #[test]
+    fn every_known_game_runs_by_default() {
+        let games = games(&Config::default(), None).unwrap();
+        assert_eq!(games.names().collect::<Vec<_>>(), KNOWN_GAMES);
+    }
+
+    #[test]
+    fn game_tables_are_checked() {
+        let unknown = config("[games.chess]\nx = 1\n");
+        assert_eq!(
+            error(&unknown, None),
+            "[games.chess]: no such game; this server hosts arena"
+        );
+        let none = config("[games.arena]\nenabled = false\n");
+        assert!(error(&none, None).contains("at least one game"));
+        let typo = config("[games.arena]\nmapp = \"x\"\n");
+        assert!(error(&typo, None).contains("unknown field `mapp`"));
+        let missing = config("[games.arena]\nmap = \"/nonexistent/map.toml\"\n");
+        assert!(error(&missing, None).contains("cannot load map"));
+    }
+
+    #[test]
+    fn the_map_flag_overrides_the_table() {
+        let bad = config("[games.arena]\nmap = \"/nonexistent/map.toml\"\n");
+        let large = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../games/arena/maps/large.toml"
+        );
+        assert!(games(&bad, Some(PathBuf::from(large))).is_ok());
+    }
 }

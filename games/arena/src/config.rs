@@ -1,9 +1,46 @@
-//! The arena's tunable rules: [`GameConfig`] as an operator writes it (in
-//! seconds and units per second), and [`Rules`], the same numbers converted
-//! once into the ticks and per-tick distances the simulation steps with.
+//! The arena's settings: [`ArenaSettings`], its `[games.arena]` table of the
+//! server's config file (a map file and the rules); [`GameConfig`], the
+//! tunable rules as an operator writes them (in seconds and units per
+//! second); and [`Rules`], the same numbers converted once into the ticks
+//! and per-tick distances the simulation steps with.
+
+use std::path::PathBuf;
 
 use rallypoint_shared::movement::tick_dt;
 use serde::{Deserialize, Serialize};
+
+use crate::game::ArenaConfig;
+use crate::map::{Map, MapError};
+
+/// Arena's table of the server's config file, `[games.arena]`:
+///
+/// ```toml
+/// [games.arena]
+/// map = "games/arena/maps/large.toml"   # default: the built-in arena
+/// [games.arena.rules]
+/// max_hp = 150                          # any GameConfig field but tick_hz
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ArenaSettings {
+    /// Map file. Default: the built-in arena, `games/arena/maps/arena.toml`.
+    pub map: Option<PathBuf>,
+    pub rules: GameConfig,
+}
+
+impl ArenaSettings {
+    /// Loads the map and makes the game's config.
+    pub fn load(self) -> Result<ArenaConfig, MapError> {
+        let map = match &self.map {
+            Some(path) => Map::load(path)?,
+            None => Map::default_arena(),
+        };
+        Ok(ArenaConfig {
+            map,
+            rules: self.rules,
+        })
+    }
+}
 
 /// The rules of an arena game. Durations are in seconds and speeds in world
 /// units per second; the world converts them to whole ticks at `tick_hz`
@@ -14,6 +51,8 @@ use serde::{Deserialize, Serialize};
 pub struct GameConfig {
     /// Simulation steps per second. Default: 30, smooth enough for a
     /// top-down shooter while a 256-player tick stays well inside its budget.
+    /// Set by the server from its own `tick_hz`, never read from a file.
+    #[serde(skip)]
     pub tick_hz: u16,
     /// A player's health at (re)spawn. Default: 100. Zero is treated as 1.
     pub max_hp: u8,
@@ -152,9 +191,15 @@ mod tests {
 
     #[test]
     fn config_reads_from_toml_with_defaults() {
-        let config: GameConfig = toml::from_str("tick_hz = 60\nmax_hp = 50").unwrap();
-        assert_eq!(config.tick_hz, 60);
+        let config: GameConfig = toml::from_str("max_hp = 50").unwrap();
+        assert_eq!(config.tick_hz, 30);
         assert_eq!(config.max_hp, 50);
         assert_eq!(config.respawn_delay_secs, 2.0);
+        // The tick rate is the server's, not the game's.
+        assert!(toml::from_str::<GameConfig>("tick_hz = 60").is_err());
+        let settings: ArenaSettings =
+            toml::from_str("map = \"x.toml\"\n[rules]\nmax_hp = 7").unwrap();
+        assert_eq!(settings.rules.max_hp, 7);
+        assert!(toml::from_str::<ArenaSettings>("mapp = 1").is_err());
     }
 }

@@ -21,7 +21,7 @@ mod ids;
 pub mod map;
 pub mod world;
 
-pub use config::GameConfig;
+pub use config::{ArenaSettings, GameConfig};
 pub use game::{Arena, ArenaConfig, ArenaEntity, ArenaRow, NoMsg, PLAYER, PROJECTILE};
 pub use map::{DEFAULT_MAP_TOML, Map, MapError};
 pub use world::{GameEvent, World};
