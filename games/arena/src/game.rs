@@ -4,8 +4,6 @@
 //! one score row per player. Reliable messages: none yet. Events: the
 //! world's [`GameEvent`]s, to everyone.
 
-use std::collections::HashMap;
-
 use glam::{IVec2, Vec2};
 use rallypoint_game::{
     Entity, EntityKey, Events, Game, Interest, LeaveReason, LobbyParams, Motion, PlayerId, Row,
@@ -72,7 +70,9 @@ pub struct ArenaRow {
 #[derive(Debug, Clone)]
 pub struct Arena {
     world: World,
-    avatars: HashMap<PlayerId, EntityId>,
+    /// Each member's avatar, sorted by player: looked up for every input,
+    /// and a lobby is small enough that a binary search beats hashing.
+    avatars: Vec<(PlayerId, EntityId)>,
     /// Reused every tick: the inputs as the world takes them.
     inputs: Vec<(EntityId, InputFrame)>,
 }
@@ -84,7 +84,8 @@ impl Arena {
 
     /// The avatar of `player`, while it is a member.
     pub fn avatar(&self, player: PlayerId) -> Option<EntityId> {
-        self.avatars.get(&player).copied()
+        let i = self.avatars.binary_search_by_key(&player, |a| a.0).ok()?;
+        Some(self.avatars[i].1)
     }
 }
 
@@ -106,7 +107,7 @@ impl Game for Arena {
         };
         Arena {
             world: World::new(config.map.clone(), rules),
-            avatars: HashMap::new(),
+            avatars: Vec::new(),
             inputs: Vec::new(),
         }
     }
@@ -130,12 +131,20 @@ impl Game for Arena {
         _: &mut Events<GameEvent>,
     ) -> Option<EntityKey> {
         let id = self.world.spawn_player();
-        self.avatars.insert(player, id);
+        match self.avatars.binary_search_by_key(&player, |a| a.0) {
+            Ok(i) => {
+                // A player joins once; should it join again, its old avatar goes.
+                self.world.remove_player(self.avatars[i].1);
+                self.avatars[i].1 = id;
+            }
+            Err(i) => self.avatars.insert(i, (player, id)),
+        }
         Some(EntityKey { kind: PLAYER, id })
     }
 
     fn leave(&mut self, _tick: u32, player: PlayerId, _: LeaveReason, _: &mut Events<GameEvent>) {
-        if let Some(id) = self.avatars.remove(&player) {
+        if let Ok(i) = self.avatars.binary_search_by_key(&player, |a| a.0) {
+            let (_, id) = self.avatars.remove(i);
             self.world.remove_player(id);
         }
     }
@@ -150,7 +159,7 @@ impl Game for Arena {
         debug_assert_eq!(tick, self.world.tick().wrapping_add(1));
         self.inputs.clear();
         for (player, input) in inputs {
-            if let Some(&id) = self.avatars.get(player) {
+            if let Some(id) = self.avatar(*player) {
                 self.inputs.push((id, *input));
             }
         }

@@ -230,8 +230,16 @@ impl<G: Wire4> Encoder<G> {
             }
             Step::Seen { vi, held } => {
                 let r = &t.entities[vi];
-                let span = match b.filter(|_| held).and_then(|b| b.slot(r.key)) {
-                    Some(before) => self.delta(age, vi, t, before)?,
+                let span = match b.filter(|_| held) {
+                    // Most members share a baseline age: look in the cache
+                    // before searching the baseline frame.
+                    Some(b) => match self.age_cache(age, t).entities[vi] {
+                        UNSET => match b.slot(r.key) {
+                            Some(before) => self.delta(age, vi, t, before)?,
+                            None => self.enter(vi, r)?,
+                        },
+                        cached => cached,
+                    },
                     None => self.enter(vi, r)?,
                 };
                 self.parts.push(span);
@@ -261,7 +269,9 @@ impl<G: Wire4> Encoder<G> {
     }
 
     /// A held entity's changes since the baseline `age` ticks ago: its
-    /// track, if extrapolation no longer puts it right, then its fields.
+    /// track, if extrapolation no longer puts it right, then its fields;
+    /// cached for every member of that baseline age (the caller looks
+    /// there first).
     fn delta(
         &mut self,
         age: usize,
@@ -269,10 +279,6 @@ impl<G: Wire4> Encoder<G> {
         t: &Frame<G>,
         before: &Rec<G::Entity>,
     ) -> Result<Span, CodecError> {
-        let cached = self.age_cache(age, t).entities[vi];
-        if cached != UNSET {
-            return Ok(cached);
-        }
         let r = &t.entities[vi];
         let predicted = before.track.after(age as u32);
         let span = self.write(|out| {

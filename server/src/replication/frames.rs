@@ -44,6 +44,9 @@ impl<E> Rec<E> {
 pub struct Frame<G: Game> {
     pub tick: u32,
     pub entities: Vec<Rec<G::Entity>>,
+    /// Each entity's [`EntityKey::order`], in the same order: the searches
+    /// read this dense list rather than striding through the records.
+    pub orders: Vec<u64>,
     pub rows: Vec<Row<G::Row>>,
     pub singleton: Option<G::Singleton>,
 }
@@ -53,6 +56,7 @@ impl<G: Game> Default for Frame<G> {
         Frame {
             tick: 0,
             entities: Vec::new(),
+            orders: Vec::new(),
             rows: Vec::new(),
             singleton: None,
         }
@@ -63,7 +67,7 @@ impl<G: Game> Frame<G> {
     /// The index of the entity whose key orders as `order` (same kind and
     /// slot, whatever its generation).
     pub fn position(&self, order: u64) -> Option<usize> {
-        self.entities.binary_search_by_key(&order, |r| r.order).ok()
+        self.orders.binary_search(&order).ok()
     }
 
     /// The entity in the slot of `key`, whatever its generation.
@@ -118,11 +122,16 @@ impl<G: Game> Frames<G> {
         frame.tick = tick;
         frame.entities.clear();
         let prev = self.frames.back();
+        // Games write in key order, so the previous frame is walked once
+        // beside them rather than searched for each entity.
+        let mut cursor = Cursor::default();
         for e in &state.entities {
             let (moving, exact, track) = match e.motion {
                 Some(m) => {
                     let exact = to_fixed(m.pos);
-                    let before = prev.and_then(|f| f.entity(e.key));
+                    let before = prev
+                        .and_then(|f| cursor.find(f, e.key))
+                        .filter(|b| b.key == e.key);
                     let track = follow(before.map(|b| (b.track, b.exact)), exact, to_fixed(m.vel));
                     (true, exact, track)
                 }
@@ -142,9 +151,15 @@ impl<G: Game> Frames<G> {
         frame.rows.extend_from_slice(&state.rows);
         frame.singleton.clone_from(&state.singleton);
         // Games write in key order already; this keeps the invariant
-        // whatever they pass (and costs one pass over sorted input).
-        frame.entities.sort_unstable_by_key(|r| r.order);
-        frame.rows.sort_unstable_by_key(|r| r.key);
+        // whatever they pass.
+        if !frame.entities.is_sorted_by_key(|r| r.order) {
+            frame.entities.sort_unstable_by_key(|r| r.order);
+        }
+        frame.orders.clear();
+        frame.orders.extend(frame.entities.iter().map(|r| r.order));
+        if !frame.rows.is_sorted_by_key(|r| r.key) {
+            frame.rows.sort_unstable_by_key(|r| r.key);
+        }
         self.frames.push_back(frame);
     }
 
@@ -159,6 +174,34 @@ impl<G: Game> Frames<G> {
         let back = newest.tick.wrapping_sub(tick) as usize;
         let i = self.frames.len().checked_sub(1 + back)?;
         self.frames.get(i).filter(|f| f.tick == tick)
+    }
+}
+
+/// A walk through a frame's entities in key order, for looking up keys
+/// that mostly come in that order: each lookup moves forward from the
+/// last, and one that comes out of order falls back to a search.
+#[derive(Debug, Default)]
+struct Cursor {
+    next: usize,
+    last: u64,
+}
+
+impl Cursor {
+    fn find<'f, G: Game>(
+        &mut self,
+        frame: &'f Frame<G>,
+        key: EntityKey,
+    ) -> Option<&'f Rec<G::Entity>> {
+        let order = key.order();
+        if order < self.last {
+            return frame.slot(key);
+        }
+        self.last = order;
+        let orders = &frame.orders;
+        while self.next < orders.len() && orders[self.next] < order {
+            self.next += 1;
+        }
+        (orders.get(self.next) == Some(&order)).then(|| &frame.entities[self.next])
     }
 }
 
