@@ -34,6 +34,11 @@ mod solo {
         type Row = ();
         type Singleton = ();
 
+        /// At most four seats, whatever the creator asks.
+        fn seats(requested: u8) -> u8 {
+            requested.min(4)
+        }
+
         fn create(_: &(), _: &LobbyParams) -> Self {
             Solo { seated: None }
         }
@@ -138,4 +143,23 @@ async fn a_join_the_game_refuses_gets_its_reason_and_frees_the_seat() {
     tokio::time::sleep(TICK).await;
     b.send(ClientMsg::QuickJoin).await;
     assert!(matches!(b.pop(), Some(ServerMsg::Joined { .. })));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lobby_has_the_seats_its_game_allows() {
+    let games = Games::new(vec![host::<solo::Solo>(())]).unwrap();
+    let mut h = Harness::with_games(Config::default(), games);
+    let mut a = h.client().await;
+    a.send(ClientMsg::CreateLobby {
+        name: "big".into(),
+        max_players: 16,
+        private: false,
+    })
+    .await;
+    match a.pop() {
+        Some(ServerMsg::Joined { max_players, .. }) => assert_eq!(max_players, 4),
+        other => panic!("{other:?}"),
+    }
+    let listed = h.registry.list_public();
+    assert_eq!(listed[0].max_players, 4);
 }

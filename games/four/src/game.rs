@@ -251,6 +251,11 @@ impl Game for Four {
         }
     }
 
+    /// Two seats, whatever the lobby's creator asked for.
+    fn seats(_requested: u8) -> u8 {
+        SEATS as u8
+    }
+
     fn admit(&self, _tick: u32, player: PlayerId) -> Result<(), Refusal> {
         if self.seat_of(player).is_some() {
             return Err(Refusal("you already hold a seat at this table".into()));

@@ -157,6 +157,15 @@ pub trait Game: Sized + Send + 'static {
     /// for none.
     type Singleton: Clone + PartialEq + Send + fmt::Debug + 'static;
 
+    /// How many seats a lobby of this game has when its creator asks for
+    /// `requested` (quick-join asks for the server's `quick_join_players`).
+    /// The engine counts seats with this number, so listings and
+    /// quick-join never offer a seat the game would refuse. Default:
+    /// `requested`; a two-player game says 2.
+    fn seats(requested: u8) -> u8 {
+        requested
+    }
+
     /// A new game for a new lobby.
     fn create(config: &Self::Config, lobby: &LobbyParams) -> Self;
 
@@ -201,6 +210,19 @@ pub trait Game: Sized + Send + 'static {
         reason: LeaveReason,
         events: &mut Events<Self::Event>,
     );
+
+    /// `player`'s connection dropped; its seat is held for the resume
+    /// grace, and it will either come back (`reconnected`) or leave with
+    /// [`LeaveReason::Expired`]. Default: nothing (Colyseus's `onDrop`).
+    fn disconnected(&mut self, tick: u32, player: PlayerId, events: &mut Events<Self::Event>) {
+        let _ = (tick, player, events);
+    }
+
+    /// `player` resumed its session after a drop. Default: nothing
+    /// (Colyseus's `onReconnect`).
+    fn reconnected(&mut self, tick: u32, player: PlayerId, events: &mut Events<Self::Event>) {
+        let _ = (tick, player, events);
+    }
 
     /// Advances the game to `tick`, with that tick's inputs (each member's
     /// in `seq` order, members in join order) and the messages that

@@ -5,10 +5,16 @@
 //! anything differs. A game that reads no clock and no unseeded randomness
 //! replays bit for bit.
 
-use crate::{Events, Game, LeaveReason, LobbyParams, PlayerId, State, To};
+use crate::{Events, Game, LeaveReason, LobbyParams, PlayerId, Refusal, State, To};
 
 /// One call a lobby made.
 pub enum Call<G: Game> {
+    /// An admission asked, with the game's answer.
+    Admit {
+        tick: u32,
+        player: PlayerId,
+        answer: Result<(), Refusal>,
+    },
     Join {
         tick: u32,
         player: PlayerId,
@@ -17,6 +23,14 @@ pub enum Call<G: Game> {
         tick: u32,
         player: PlayerId,
         reason: LeaveReason,
+    },
+    Disconnected {
+        tick: u32,
+        player: PlayerId,
+    },
+    Reconnected {
+        tick: u32,
+        player: PlayerId,
     },
     Step {
         tick: u32,
@@ -72,6 +86,30 @@ impl<G: Game> Recorder<G> {
         &self.calls
     }
 
+    /// Asks the game to admit `player`, recording its answer.
+    pub fn admit(&mut self, tick: u32, player: PlayerId) -> Result<(), Refusal> {
+        let answer = self.game.admit(tick, player);
+        let call = Call::Admit {
+            tick,
+            player,
+            answer: answer.clone(),
+        };
+        self.record(call, Events::new());
+        answer
+    }
+
+    pub fn disconnected(&mut self, tick: u32, player: PlayerId) {
+        let mut events = Events::new();
+        self.game.disconnected(tick, player, &mut events);
+        self.record(Call::Disconnected { tick, player }, events);
+    }
+
+    pub fn reconnected(&mut self, tick: u32, player: PlayerId) {
+        let mut events = Events::new();
+        self.game.reconnected(tick, player, &mut events);
+        self.record(Call::Reconnected { tick, player }, events);
+    }
+
     pub fn join(&mut self, tick: u32, player: PlayerId) -> Option<crate::EntityKey> {
         let mut events = Events::new();
         let avatar = self.game.join(tick, player, &mut events);
@@ -120,6 +158,23 @@ impl<G: Game> Recorder<G> {
         for (i, (call, want)) in self.calls.iter().zip(&self.after).enumerate() {
             let mut events = Events::new();
             match call {
+                Call::Admit {
+                    tick,
+                    player,
+                    answer,
+                } => {
+                    let again = game.admit(*tick, *player);
+                    if again != *answer {
+                        return Err(Divergence {
+                            call: i,
+                            what: format!("admit answered {again:?}, recorded {answer:?}"),
+                        });
+                    }
+                }
+                Call::Disconnected { tick, player } => {
+                    game.disconnected(*tick, *player, &mut events)
+                }
+                Call::Reconnected { tick, player } => game.reconnected(*tick, *player, &mut events),
                 Call::Join { tick, player } => {
                     game.join(*tick, *player, &mut events);
                 }
@@ -162,6 +217,9 @@ fn after<G: Game>(game: &G, events: &mut Events<G::Event>) -> After<G> {
 
 fn describe<G: Game>(call: &Call<G>) -> String {
     match call {
+        Call::Admit { tick, player, .. } => format!("admit of {player:?} at tick {tick}"),
+        Call::Disconnected { tick, player } => format!("drop of {player:?} at tick {tick}"),
+        Call::Reconnected { tick, player } => format!("resume of {player:?} at tick {tick}"),
         Call::Join { tick, player } => format!("join of {player:?} at tick {tick}"),
         Call::Leave { tick, player, .. } => format!("leave of {player:?} at tick {tick}"),
         Call::Step { tick, inputs, msgs } => format!(

@@ -18,6 +18,9 @@ pub trait GameHost: Send + Sync {
     /// The game's name (`Game::NAME`).
     fn name(&self) -> &'static str;
 
+    /// Seats in a lobby whose creator asked for `requested` (`Game::seats`).
+    fn seats(&self, requested: u8) -> u8;
+
     /// Creates a lobby of this game and starts its task; returns its
     /// handle and the game's label for listings.
     fn spawn(
@@ -37,6 +40,10 @@ struct Hosted<G: Game> {
 impl<G: Wire4> GameHost for Hosted<G> {
     fn name(&self) -> &'static str {
         G::NAME
+    }
+
+    fn seats(&self, requested: u8) -> u8 {
+        G::seats(requested)
     }
 
     fn spawn(

@@ -134,7 +134,10 @@ impl<G: Wire4> Lobby<G> {
         m.outbox = None;
         m.detached_at = Some(Instant::now());
         m.pending.clear();
-        debug!(player = m.player.0, "detached; seat held for resume");
+        let player = m.player;
+        debug!(player = player.0, "detached; seat held for resume");
+        self.game.disconnected(self.tick, player, &mut self.events);
+        self.deliver_events();
     }
 
     /// Points a detached member at its new connection; false if the
@@ -154,6 +157,8 @@ impl<G: Wire4> Lobby<G> {
             self.send_control(i, bytes);
         }
         self.send_roster(i);
+        self.game.reconnected(self.tick, player, &mut self.events);
+        self.deliver_events();
         true
     }
 

@@ -251,14 +251,16 @@ impl Registry {
         if let Some(code) = &join_code {
             inner.codes.insert(code.clone(), id);
         }
+        // Protocol v4 names no game: every lobby plays the default one,
+        // with as many seats as it has for what was asked.
+        let game = self.games.default_game();
         let spec = LobbySpec {
             id,
             name,
             join_code,
-            max_players,
+            max_players: game.seats(max_players).clamp(1, MAX_PLAYERS_LIMIT),
         };
-        // Protocol v4 names no game: every lobby plays the default one.
-        let (handle, label) = self.games.default_game().spawn(
+        let (handle, label) = game.spawn(
             spec.clone(),
             self.clone(),
             &self.tasks,

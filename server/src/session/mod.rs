@@ -2,24 +2,26 @@
 //! there, and what each message does. It sees decoded messages and answers
 //! through the [`Outbox`]; it never touches a socket, so whole sessions are
 //! tested in memory.
+//!
+//! `hello` opens a session (version, `Hello`, `Resume`); `lobby` holds the
+//! handlers around lobbies and inputs.
+
+mod hello;
+mod lobby;
 
 use std::sync::Arc;
 
 use bytes::Bytes;
-use rallypoint_shared::codec::MAX_CLIENT_MSG_BYTES;
 use rallypoint_shared::{
-    ClientMsg, ErrorCode, InputFrame, JoinTarget, MAX_INPUTS_PER_MESSAGE, PROTOCOL_VERSION,
-    PlayerId, ResumeToken, ServerMsg, encode_server,
+    ClientMsg, ErrorCode, JoinTarget, PlayerId, ResumeToken, ServerMsg, encode_server,
 };
-use tokio::sync::oneshot;
-use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info, warn};
+use tracing::{debug, warn};
 
 use crate::close;
-use crate::lobby::{JoinError, LobbyCmd, LobbyHandle, Offer, Registry, Seat};
+use crate::lobby::{JoinError, LobbyHandle, Registry};
 use crate::outbox::{OutFrame, Outbox};
-use crate::resume::{SessionInfo, SessionTable};
+use crate::resume::SessionTable;
 
 /// Longest player name, in characters. Default: 24.
 pub const MAX_PLAYER_NAME_CHARS: usize = 24;
@@ -220,223 +222,6 @@ impl Session {
             ClientMsg::Inputs(inputs) => self.inputs(inputs),
             ClientMsg::Ping { client_time } => self.pong(client_time),
         }
-    }
-
-    fn check_version(&mut self, version: u16) -> Result<(), Flow> {
-        if version == PROTOCOL_VERSION {
-            return Ok(());
-        }
-        let message = format!(
-            "protocol version mismatch: client speaks {version}, server speaks {PROTOCOL_VERSION}"
-        );
-        Err(self.error(
-            ErrorCode::VersionMismatch,
-            message,
-            close_policy("protocol version mismatch"),
-        ))
-    }
-
-    fn hello(&mut self, version: u16, name: String) -> Flow {
-        if let Err(flow) = self.check_version(version) {
-            return flow;
-        }
-        match valid_name(&name, MAX_PLAYER_NAME_CHARS) {
-            Ok(name) => self.name = name,
-            Err(e) => {
-                return self.error(
-                    ErrorCode::InvalidField,
-                    format!("player {e}"),
-                    close_policy("invalid name"),
-                );
-            }
-        }
-        let info = SessionInfo {
-            player: self.player,
-            name: self.name.clone(),
-            lobby: None,
-        };
-        let token = self.ctx.sessions.insert(info, self.kick.clone());
-        self.welcome(token)
-    }
-
-    /// Takes back a dropped session: same player, same lobby seat and
-    /// entity, a fresh token.
-    async fn resume(&mut self, version: u16, token: ResumeToken) -> Flow {
-        if let Err(flow) = self.check_version(version) {
-            return flow;
-        }
-        let resumed = self
-            .ctx
-            .sessions
-            .resume(&token, self.kick.clone(), Instant::now());
-        let (info, fresh) = match resumed {
-            Ok(pair) => pair,
-            Err(e) => {
-                return self.error(
-                    ErrorCode::ResumeRejected,
-                    e.to_string(),
-                    close_policy("resume rejected"),
-                );
-            }
-        };
-        info!(player = info.player.0, "resumed");
-        self.player = info.player;
-        self.name = info.name;
-        let flow = self.welcome(fresh);
-        if let Some(lobby) = info.lobby {
-            let (found, reply) = oneshot::channel();
-            let cmd = LobbyCmd::Reattach {
-                player: self.player,
-                outbox: self.outbox.clone(),
-                found,
-            };
-            let back = lobby.send(cmd).await.is_ok() && reply.await.unwrap_or(false);
-            if !back {
-                self.ctx.sessions.set_lobby(&fresh, None);
-                let message = "your seat in the lobby was released".into();
-                return self.error(ErrorCode::LobbyClosed, message, flow);
-            }
-            self.lobby = Some(lobby);
-            self.phase = Phase::InLobby;
-        }
-        flow
-    }
-
-    fn welcome(&mut self, token: ResumeToken) -> Flow {
-        self.token = Some(token);
-        self.phase = Phase::Lobbyless;
-        let config = self.ctx.registry.config();
-        self.send(&ServerMsg::Welcome {
-            player: self.player,
-            protocol_version: PROTOCOL_VERSION,
-            tick_hz: config.tick_hz,
-            snapshot_hz: config.snapshot_hz(),
-            max_message_bytes: MAX_CLIENT_MSG_BYTES as u32,
-            resume_token: token,
-            resume_grace_secs: config.resume_grace_secs,
-        })
-    }
-
-    fn list_lobbies(&mut self) -> Flow {
-        let lobbies = self.ctx.registry.list_public();
-        self.send(&ServerMsg::LobbyList { lobbies })
-    }
-
-    async fn enter(&mut self, seat: Result<Seat, JoinError>) -> Flow {
-        let seat = match seat {
-            Ok(seat) => seat,
-            Err(e) => return self.error(e.code(), e.to_string(), Flow::Continue),
-        };
-        let lobby = seat.lobby().clone();
-        let (admitted, answer) = oneshot::channel();
-        let join = LobbyCmd::Join {
-            player: self.player,
-            name: self.name.clone(),
-            outbox: self.outbox.clone(),
-            seat,
-            admitted,
-        };
-        let answer = match lobby.send(join).await {
-            Ok(()) => answer
-                .await
-                .unwrap_or_else(|_| Err("the lobby closed".into())),
-            Err(_) => Err("the lobby closed".into()),
-        };
-        if let Err(reason) = answer {
-            // The game refused, or the lobby closed meanwhile; the seat went
-            // with the command and is free again.
-            return self.error(ErrorCode::LobbyClosed, reason, Flow::Continue);
-        }
-        if let Some(token) = &self.token {
-            self.ctx.sessions.set_lobby(token, Some(lobby.clone()));
-        }
-        self.lobby = Some(lobby);
-        self.phase = Phase::InLobby;
-        Flow::Continue
-    }
-
-    /// Leaves the current lobby, if any. `notify` sends `Left`.
-    pub async fn leave(&mut self, notify: bool) {
-        if let Some(lobby) = self.lobby.take() {
-            let cmd = LobbyCmd::Leave {
-                player: self.player,
-                outbox: self.outbox.clone(),
-                notify,
-            };
-            // A closed lobby has already forgotten us.
-            let _ = lobby.send(cmd).await;
-            self.phase = Phase::Lobbyless;
-            if let Some(token) = &self.token {
-                self.ctx.sessions.set_lobby(token, None);
-            }
-        }
-    }
-
-    /// Settles the session when its connection ends.
-    pub async fn finish(&mut self, ending: Ending) {
-        match ending {
-            Ending::Superseded => {}
-            Ending::Dropped => {
-                if let Some(token) = &self.token {
-                    self.ctx.sessions.detach(token, Instant::now());
-                }
-                if let Some(lobby) = self.lobby.take() {
-                    let cmd = LobbyCmd::Detach {
-                        player: self.player,
-                        outbox: self.outbox.clone(),
-                    };
-                    let _ = lobby.send(cmd).await;
-                }
-            }
-            Ending::Final => {
-                if let Some(token) = self.token.take() {
-                    self.ctx.sessions.remove(&token);
-                }
-                self.leave(false).await;
-            }
-        }
-    }
-
-    fn input(&mut self, input: InputFrame) -> Flow {
-        let Some(lobby) = &self.lobby else {
-            return Flow::Continue;
-        };
-        match lobby.offer_input(self.player, input) {
-            Offer::Queued => Flow::Continue,
-            Offer::Dropped => {
-                crate::metrics::metrics().reject_input("lobby inbox full");
-                self.dropped_inputs += 1;
-                debug!(
-                    dropped = self.dropped_inputs,
-                    "lobby inbox full; input dropped"
-                );
-                Flow::Continue
-            }
-            Offer::Invalid(reason) => {
-                crate::metrics::metrics().reject_input("invalid");
-                self.error(ErrorCode::InvalidField, reason, Flow::Continue)
-            }
-        }
-    }
-
-    /// A batch: each input is handled as if it came alone, in order. An
-    /// empty or oversized batch is refused whole.
-    fn inputs(&mut self, inputs: Vec<InputFrame>) -> Flow {
-        if inputs.is_empty() || inputs.len() > MAX_INPUTS_PER_MESSAGE {
-            crate::metrics::metrics().reject_input("bad batch size");
-            let message = format!(
-                "Inputs carries {} inputs; 1 to {MAX_INPUTS_PER_MESSAGE} allowed",
-                inputs.len()
-            );
-            return self.error(ErrorCode::InvalidField, message, Flow::Continue);
-        }
-        for input in inputs {
-            match self.input(input) {
-                Flow::Continue => {}
-                other => return other,
-            }
-        }
-        Flow::Continue
     }
 
     fn error(&mut self, code: ErrorCode, message: String, flow: Flow) -> Flow {

@@ -1,0 +1,109 @@
+//! Opening a session: the protocol version check, `Hello` and `Welcome`,
+//! and `Resume`, which takes back a dropped session with its token.
+
+use rallypoint_shared::codec::MAX_CLIENT_MSG_BYTES;
+use rallypoint_shared::{ErrorCode, PROTOCOL_VERSION, ResumeToken, ServerMsg};
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+use tracing::info;
+
+use super::{Flow, MAX_PLAYER_NAME_CHARS, Phase, Session, close_policy, valid_name};
+use crate::lobby::LobbyCmd;
+use crate::resume::SessionInfo;
+
+impl Session {
+    pub(super) fn check_version(&mut self, version: u16) -> Result<(), Flow> {
+        if version == PROTOCOL_VERSION {
+            return Ok(());
+        }
+        let message = format!(
+            "protocol version mismatch: client speaks {version}, server speaks {PROTOCOL_VERSION}"
+        );
+        Err(self.error(
+            ErrorCode::VersionMismatch,
+            message,
+            close_policy("protocol version mismatch"),
+        ))
+    }
+
+    pub(super) fn hello(&mut self, version: u16, name: String) -> Flow {
+        if let Err(flow) = self.check_version(version) {
+            return flow;
+        }
+        match valid_name(&name, MAX_PLAYER_NAME_CHARS) {
+            Ok(name) => self.name = name,
+            Err(e) => {
+                return self.error(
+                    ErrorCode::InvalidField,
+                    format!("player {e}"),
+                    close_policy("invalid name"),
+                );
+            }
+        }
+        let info = SessionInfo {
+            player: self.player,
+            name: self.name.clone(),
+            lobby: None,
+        };
+        let token = self.ctx.sessions.insert(info, self.kick.clone());
+        self.welcome(token)
+    }
+
+    /// Takes back a dropped session: same player, same lobby seat and
+    /// entity, a fresh token.
+    pub(super) async fn resume(&mut self, version: u16, token: ResumeToken) -> Flow {
+        if let Err(flow) = self.check_version(version) {
+            return flow;
+        }
+        let resumed = self
+            .ctx
+            .sessions
+            .resume(&token, self.kick.clone(), Instant::now());
+        let (info, fresh) = match resumed {
+            Ok(pair) => pair,
+            Err(e) => {
+                return self.error(
+                    ErrorCode::ResumeRejected,
+                    e.to_string(),
+                    close_policy("resume rejected"),
+                );
+            }
+        };
+        info!(player = info.player.0, "resumed");
+        self.player = info.player;
+        self.name = info.name;
+        let flow = self.welcome(fresh);
+        if let Some(lobby) = info.lobby {
+            let (found, reply) = oneshot::channel();
+            let cmd = LobbyCmd::Reattach {
+                player: self.player,
+                outbox: self.outbox.clone(),
+                found,
+            };
+            let back = lobby.send(cmd).await.is_ok() && reply.await.unwrap_or(false);
+            if !back {
+                self.ctx.sessions.set_lobby(&fresh, None);
+                let message = "your seat in the lobby was released".into();
+                return self.error(ErrorCode::LobbyClosed, message, flow);
+            }
+            self.lobby = Some(lobby);
+            self.phase = Phase::InLobby;
+        }
+        flow
+    }
+
+    pub(super) fn welcome(&mut self, token: ResumeToken) -> Flow {
+        self.token = Some(token);
+        self.phase = Phase::Lobbyless;
+        let config = self.ctx.registry.config();
+        self.send(&ServerMsg::Welcome {
+            player: self.player,
+            protocol_version: PROTOCOL_VERSION,
+            tick_hz: config.tick_hz,
+            snapshot_hz: config.snapshot_hz(),
+            max_message_bytes: MAX_CLIENT_MSG_BYTES as u32,
+            resume_token: token,
+            resume_grace_secs: config.resume_grace_secs,
+        })
+    }
+}
