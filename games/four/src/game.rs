@@ -369,7 +369,11 @@ impl Game for Four {
             board: self.board,
             turn: self.turn(),
             phase: self.phase,
-            ticks_left: self.ticks_left(),
+            deadline: if self.phase == Phase::Playing {
+                self.deadline
+            } else {
+                0
+            },
             moves: self.moves,
             game: self.game,
         });

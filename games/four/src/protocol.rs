@@ -108,10 +108,11 @@ pub struct FourState {
     /// The seat to move, while a game is in progress.
     pub turn: Option<u8>,
     pub phase: Phase,
-    /// Ticks the seat to move has left before it forfeits; 0 when no game
-    /// is in progress. A turn starts with the full timer and the forfeit
-    /// comes at the tick this reaches 0.
-    pub ticks_left: u32,
+    /// The tick at which the seat to move forfeits if it has not moved; 0
+    /// when no game is in progress. A deadline rather than a countdown, so
+    /// the singleton changes once a turn, not every tick: a client shows
+    /// [`FourState::ticks_left`] at its snapshot's tick.
+    pub deadline: u32,
     /// Discs dropped in the current (or last) game.
     pub moves: u8,
     /// Games started in this lobby, rematches included; 0 before the first.
@@ -125,4 +126,13 @@ pub struct FourInfo {
     pub seat: Option<u8>,
     /// A full turn, in ticks, for drawing the countdown.
     pub turn_ticks: u32,
+}
+
+impl FourState {
+    /// Ticks the seat to move has left at `tick` before it forfeits; 0 when
+    /// no game is in progress. A turn starts with the full timer, and the
+    /// forfeit comes at the tick this reaches 0.
+    pub fn ticks_left(&self, tick: u32) -> u32 {
+        self.deadline.saturating_sub(tick)
+    }
 }

@@ -174,7 +174,7 @@ fn leave_mid_game(reason: LeaveReason, why: ForfeitReason) {
     assert_eq!(t.game.phase(), Phase::Waiting);
     assert_eq!(t.game.player_in(1), None, "the seat is free");
     assert_eq!(t.state().rows.len(), 1);
-    assert_eq!(t.singleton().ticks_left, 0);
+    assert_eq!(t.singleton().ticks_left(t.tick), 0);
     assert_eq!(t.singleton().board.discs(), 3, "the last board stays shown");
     refused(&mut t, 1, FourMsg::Drop { column: 0 }, "no game");
     // A new player takes the free seat; the seat that forfeited starts.
