@@ -17,10 +17,10 @@
 //! - **Between games** there is no timer: both players ask for a rematch,
 //!   or one leaves. With a seat empty the phase is `Waiting` and the board
 //!   keeps the last game's final position until the next game starts.
-//! - **A dropped connection** is invisible to a game (the trait has no
-//!   hook for it), so the timer of a disconnected player to move keeps
-//!   running; it forfeits by the timer or when its seat expires, whichever
-//!   comes first.
+//! - **A dropped connection** does not pause the game (Four ignores the
+//!   `disconnected` and `reconnected` hooks): the timer of a disconnected
+//!   player to move keeps running, and it forfeits by the timer or when its
+//!   seat expires, whichever comes first.
 
 use rallypoint_game::{
     EntityKey, Events, Game, LeaveReason, LobbyParams, PlayerId, Refusal, Row, State, To,

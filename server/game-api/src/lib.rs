@@ -39,7 +39,8 @@ pub use wire4::Wire4;
 pub struct LobbyParams {
     /// Ticks per second; every duration a game counts is in these ticks.
     pub tick_hz: u16,
-    /// Seats in the lobby, as its creator asked.
+    /// Seats in the lobby: what its creator asked for, after
+    /// [`Game::seats`], within 1 to 255.
     pub max_players: u8,
 }
 
@@ -73,7 +74,8 @@ pub enum To {
     AllBut(PlayerId),
 }
 
-/// Most events a game may raise between two ticks. Default: 1024. Past it
+/// Most events a game may raise in one hook call (the engine delivers
+/// them after each call). Default: 1024. Past it
 /// further events are dropped and counted, so a runaway game cannot grow a
 /// lobby's memory without bound.
 pub const MAX_EVENTS_PER_TICK: usize = 1024;
@@ -131,8 +133,11 @@ impl<E> Events<E> {
 /// connections and the replication; the game owns its rules and state.
 ///
 /// Every hook gets the lobby's tick number: the tick just stepped for
-/// `admit`, `join`, `leave` and `end` (which happen between ticks), and the
-/// tick being computed for `step`. The first `step` is tick 1.
+/// `admit`, `join`, `leave`, `disconnected`, `reconnected` and `end` (which
+/// happen between ticks), and the tick being computed for `step`. The
+/// first `step` is tick 1. From `admit` on, hooks run on the lobby's own
+/// task; `seats`, `create`, `label` and `interest` run where the lobby is
+/// created, before its task starts.
 pub trait Game: Sized + Send + 'static {
     /// The game's name, as clients and the config name it. Lowercase ASCII
     /// letters and digits, at most 16 bytes.
