@@ -124,6 +124,11 @@ impl<E> Events<E> {
         self.list.len()
     }
 
+    /// The queued events, oldest first, without taking them.
+    pub fn queued(&self) -> &[(To, E)] {
+        &self.list
+    }
+
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
     }

@@ -20,6 +20,8 @@ use tokio_util::task::TaskTracker;
 
 pub struct Harness {
     pub registry: Arc<Registry>,
+    tasks: TaskTracker,
+    shutdown: CancellationToken,
     sessions: Arc<SessionTable>,
     next_player: u64,
 }
@@ -38,17 +40,22 @@ impl Harness {
     pub fn with_games(mut config: Config, games: Games) -> Harness {
         // The paused clock drives lobby ticks only through tokio's timer.
         config.precise_timer = false;
-        let registry = Registry::new(
-            Arc::new(config),
-            games,
-            TaskTracker::new(),
-            CancellationToken::new(),
-        );
+        let (tasks, shutdown) = (TaskTracker::new(), CancellationToken::new());
+        let registry = Registry::new(Arc::new(config), games, tasks.clone(), shutdown.clone());
         Harness {
             registry,
+            tasks,
+            shutdown,
             sessions: Arc::new(SessionTable::new(Duration::from_secs(20), 100)),
             next_player: 0,
         }
+    }
+
+    /// Stops every lobby (each game's `end` runs) and waits for them.
+    pub async fn shutdown(&self) {
+        self.shutdown.cancel();
+        self.tasks.close();
+        self.tasks.wait().await;
     }
 
     pub async fn client(&mut self) -> TestClient {

@@ -4,8 +4,13 @@
 //! plays the calls into a fresh game and reports the first call after which
 //! anything differs. A game that reads no clock and no unseeded randomness
 //! replays bit for bit.
+//!
+//! [`Recorded`] is a game that wraps another and records every call the
+//! engine makes to it: host it instead of the game to record whole
+//! sessions through the real engine, connections, ticks and all; each
+//! lobby hands its recording to a [`Tap`] when it ends.
 
-use crate::{Events, Game, LeaveReason, LobbyParams, PlayerId, Refusal, State, To};
+use crate::{EntityKey, Events, Game, LeaveReason, LobbyParams, PlayerId, Refusal, State, To};
 
 /// One call a lobby made.
 pub enum Call<G: Game> {
@@ -94,40 +99,24 @@ impl<G: Game> Recorder<G> {
             player,
             answer: answer.clone(),
         };
-        self.record(call, Events::new());
+        self.record(call, &[]);
         answer
     }
 
     pub fn disconnected(&mut self, tick: u32, player: PlayerId) {
-        let mut events = Events::new();
-        self.game.disconnected(tick, player, &mut events);
-        self.record(Call::Disconnected { tick, player }, events);
+        self.disconnected_into(tick, player, &mut Events::new());
     }
 
     pub fn reconnected(&mut self, tick: u32, player: PlayerId) {
-        let mut events = Events::new();
-        self.game.reconnected(tick, player, &mut events);
-        self.record(Call::Reconnected { tick, player }, events);
+        self.reconnected_into(tick, player, &mut Events::new());
     }
 
-    pub fn join(&mut self, tick: u32, player: PlayerId) -> Option<crate::EntityKey> {
-        let mut events = Events::new();
-        let avatar = self.game.join(tick, player, &mut events);
-        self.record(Call::Join { tick, player }, events);
-        avatar
+    pub fn join(&mut self, tick: u32, player: PlayerId) -> Option<EntityKey> {
+        self.join_into(tick, player, &mut Events::new())
     }
 
     pub fn leave(&mut self, tick: u32, player: PlayerId, reason: LeaveReason) {
-        let mut events = Events::new();
-        self.game.leave(tick, player, reason, &mut events);
-        self.record(
-            Call::Leave {
-                tick,
-                player,
-                reason,
-            },
-            events,
-        );
+        self.leave_into(tick, player, reason, &mut Events::new());
     }
 
     pub fn step(
@@ -136,19 +125,81 @@ impl<G: Game> Recorder<G> {
         inputs: &[(PlayerId, G::Input)],
         msgs: &[(PlayerId, G::Msg)],
     ) {
-        let mut events = Events::new();
-        self.game.step(tick, inputs, msgs, &mut events);
+        self.step_into(tick, inputs, msgs, &mut Events::new());
+    }
+
+    // The same calls, raising their events into the caller's queue (the
+    // engine's, when recording through `Recorded`).
+
+    fn disconnected_into(&mut self, tick: u32, player: PlayerId, events: &mut Events<G::Event>) {
+        let from = events.len();
+        self.game.disconnected(tick, player, events);
+        self.record(
+            Call::Disconnected { tick, player },
+            &events.queued()[from..],
+        );
+    }
+
+    fn reconnected_into(&mut self, tick: u32, player: PlayerId, events: &mut Events<G::Event>) {
+        let from = events.len();
+        self.game.reconnected(tick, player, events);
+        self.record(Call::Reconnected { tick, player }, &events.queued()[from..]);
+    }
+
+    fn join_into(
+        &mut self,
+        tick: u32,
+        player: PlayerId,
+        events: &mut Events<G::Event>,
+    ) -> Option<EntityKey> {
+        let from = events.len();
+        let avatar = self.game.join(tick, player, events);
+        self.record(Call::Join { tick, player }, &events.queued()[from..]);
+        avatar
+    }
+
+    fn leave_into(
+        &mut self,
+        tick: u32,
+        player: PlayerId,
+        reason: LeaveReason,
+        events: &mut Events<G::Event>,
+    ) {
+        let from = events.len();
+        self.game.leave(tick, player, reason, events);
+        let call = Call::Leave {
+            tick,
+            player,
+            reason,
+        };
+        self.record(call, &events.queued()[from..]);
+    }
+
+    fn step_into(
+        &mut self,
+        tick: u32,
+        inputs: &[(PlayerId, G::Input)],
+        msgs: &[(PlayerId, G::Msg)],
+        events: &mut Events<G::Event>,
+    ) {
+        let from = events.len();
+        self.game.step(tick, inputs, msgs, events);
         let call = Call::Step {
             tick,
             inputs: inputs.to_vec(),
             msgs: msgs.to_vec(),
         };
-        self.record(call, events);
+        self.record(call, &events.queued()[from..]);
     }
 
-    fn record(&mut self, call: Call<G>, mut events: Events<G::Event>) {
+    fn record(&mut self, call: Call<G>, events: &[(To, G::Event)]) {
         self.calls.push(call);
-        self.after.push(after(&self.game, &mut events));
+        let mut state = State::default();
+        self.game.write_state(&mut state);
+        self.after.push(After {
+            state,
+            events: events.to_vec(),
+        });
     }
 
     /// Plays every recorded call into a fresh game; `Ok` if the state and
@@ -230,92 +281,8 @@ fn describe<G: Game>(call: &Call<G>) -> String {
     }
 }
 
+mod recorded;
 #[cfg(test)]
-mod tests {
-    use std::sync::atomic::{AtomicU32, Ordering};
+mod tests;
 
-    use super::*;
-    use crate::{EntityKey, Row};
-
-    /// A toy game whose score is the sum of its inputs, plus (when
-    /// `cheat`) a process-wide counter: state the calls do not determine.
-    struct Sum {
-        cheat: bool,
-        total: u32,
-    }
-
-    static OUTSIDE: AtomicU32 = AtomicU32::new(0);
-
-    impl Game for Sum {
-        const NAME: &'static str = "sum";
-        type Config = bool;
-        type Input = u32;
-        type Msg = u32;
-        type Event = u32;
-        type JoinInfo = ();
-        type Entity = ();
-        type Row = u32;
-        type Singleton = ();
-
-        fn create(cheat: &bool, _: &LobbyParams) -> Self {
-            Sum {
-                cheat: *cheat,
-                total: 0,
-            }
-        }
-
-        fn join(&mut self, _: u32, _: PlayerId, _: &mut Events<u32>) -> Option<EntityKey> {
-            None
-        }
-
-        fn leave(&mut self, _: u32, _: PlayerId, _: LeaveReason, _: &mut Events<u32>) {}
-
-        fn step(
-            &mut self,
-            _: u32,
-            inputs: &[(PlayerId, u32)],
-            msgs: &[(PlayerId, u32)],
-            events: &mut Events<u32>,
-        ) {
-            for (_, n) in inputs.iter().chain(msgs) {
-                self.total = self.total.wrapping_add(*n);
-            }
-            if self.cheat {
-                self.total += OUTSIDE.fetch_add(1, Ordering::Relaxed);
-            }
-            events.send(To::All, self.total);
-        }
-
-        fn join_info(&self, _: PlayerId) {}
-
-        fn write_state(&self, state: &mut State<(), u32, ()>) {
-            state.clear();
-            state.rows.push(Row {
-                key: 0,
-                fields: self.total,
-            });
-        }
-    }
-
-    fn session(cheat: bool) -> Recorder<Sum> {
-        let params = LobbyParams {
-            tick_hz: 30,
-            max_players: 2,
-        };
-        let mut r = Recorder::<Sum>::new(cheat, params);
-        r.join(0, PlayerId(1));
-        for tick in 1..=10 {
-            r.step(tick, &[(PlayerId(1), tick)], &[(PlayerId(1), 2)]);
-        }
-        r.leave(10, PlayerId(1), LeaveReason::Expired);
-        r
-    }
-
-    #[test]
-    fn a_pure_game_replays_and_one_that_reads_outside_state_does_not() {
-        assert_eq!(session(false).replay(), Ok(()));
-        assert_eq!(session(false).calls().len(), 12);
-        let err = session(true).replay().unwrap_err();
-        assert_eq!(err.call, 1, "{err:?}");
-    }
-}
+pub use recorded::{Recorded, RecordedConfig, Tap};
