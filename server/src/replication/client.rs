@@ -6,7 +6,6 @@
 use std::collections::VecDeque;
 
 use glam::IVec2;
-use rallypoint_game::EntityKey;
 use rallypoint_shared::snapshot::BASELINE_WINDOW;
 
 /// What one snapshot gave a client: enough to delta the next against it.
@@ -15,8 +14,10 @@ pub struct Sent {
     pub tick: u32,
     pub me: IVec2,
     pub last_input_seq: u32,
-    /// The entities in it, in key order.
-    pub entities: Vec<EntityKey>,
+    /// The entities in it: indices into the entities of the frame of
+    /// `tick`, ascending (so in key order). Four bytes an entity, where a
+    /// key would take twelve: each client keeps a window of these.
+    pub entities: Vec<u32>,
 }
 
 /// Most snapshots remembered per client: every tick that can still be a

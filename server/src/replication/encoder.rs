@@ -160,8 +160,7 @@ impl<G: Wire4> Encoder<G> {
             let span = self.write(|out| encode_change_into(&own, out).map(|()| 1))?;
             self.parts.push(span);
         }
-        let held = base.map_or(&[][..], |(s, _)| &s.entities[..]);
-        self.entities(t, base.map(|(_, b)| b), held)?;
+        self.entities(t, base.map(|(s, b)| (b, &s.entities[..])))?;
         let lobby = self.lobby(t, base.map(|(_, b)| b))?;
         self.parts.push(lobby);
 
@@ -185,8 +184,7 @@ impl<G: Wire4> Encoder<G> {
         sent.tick = t.tick;
         sent.me = me.unwrap_or(IVec2::ZERO);
         sent.last_input_seq = viewer.last_input_seq;
-        sent.entities
-            .extend(self.visible.iter().map(|&i| t.entities[i as usize].key));
+        sent.entities.extend_from_slice(&self.visible);
         replica.record(sent);
         Ok(Some(kind))
     }
@@ -206,17 +204,18 @@ impl<G: Wire4> Encoder<G> {
     }
 
     /// The member's view of entities: changes for those it held at the
-    /// baseline, enter records for newcomers, and for those it no longer
+    /// baseline (`base`: that frame, and the indices into it the member
+    /// held), enter records for newcomers, and for those it no longer
     /// sees, "hidden" (still in the frame) or "gone".
     fn entities(
         &mut self,
         t: &Frame<G>,
-        b: Option<&Frame<G>>,
-        held: &[EntityKey],
+        base: Option<(&Frame<G>, &[u32])>,
     ) -> Result<(), CodecError> {
+        let b = base.map(|(b, _)| b);
         let age = b.map_or(0, |b| t.tick.wrapping_sub(b.tick) as usize);
         let visible = std::mem::take(&mut self.visible);
-        let result = walk(&visible, t, held, |step| match step {
+        let result = walk(&visible, t, base, |step| match step {
             Step::Gone(key) => {
                 let span = if t.position(key.order()).is_some() {
                     self.write(|out| G::hidden(key, out))?
@@ -230,14 +229,11 @@ impl<G: Wire4> Encoder<G> {
             }
             Step::Seen { vi, held } => {
                 let r = &t.entities[vi];
-                let span = match b.filter(|_| held) {
-                    // Most members share a baseline age: look in the cache
-                    // before searching the baseline frame.
-                    Some(b) => match self.age_cache(age, t).entities[vi] {
-                        UNSET => match b.slot(r.key) {
-                            Some(before) => self.delta(age, vi, t, before)?,
-                            None => self.enter(vi, r)?,
-                        },
+                let span = match b.zip(held) {
+                    // Most members share a baseline age: the first of them
+                    // encodes the delta, the rest find it in the cache.
+                    Some((b, bi)) => match self.age_cache(age, t).entities[vi] {
+                        UNSET => self.delta(age, vi, t, &b.entities[bi])?,
                         cached => cached,
                     },
                     None => self.enter(vi, r)?,
@@ -347,37 +343,53 @@ impl<G: Wire4> Encoder<G> {
 enum Step {
     /// Held at the baseline, not visible now.
     Gone(EntityKey),
-    /// Visible now, at index `vi` of the frame's entities; `held` when the
-    /// member held this very entity (same generation) at the baseline.
-    Seen { vi: usize, held: bool },
+    /// Visible now, at index `vi` of the frame's entities; `held` is the
+    /// index in the baseline frame when the member held this very entity
+    /// (same generation) there.
+    Seen { vi: usize, held: Option<usize> },
 }
 
-/// Walks `visible` (indices into the frame, ascending) and `held` (keys,
-/// ascending) together, in key order. A held entity whose slot now holds
-/// another generation is replaced, not hidden: `Seen` with `held: false`,
-/// and no `Gone`.
+/// Walks `visible` (indices into `t`, ascending) and what the member held
+/// at its baseline (indices into the baseline frame, ascending) together,
+/// in key order. A held entity whose slot now holds another generation is
+/// replaced, not hidden: `Seen` with `held: None`, and no `Gone`.
 fn walk<G: Wire4>(
     visible: &[u32],
     t: &Frame<G>,
-    held: &[EntityKey],
+    base: Option<(&Frame<G>, &[u32])>,
     mut step: impl FnMut(Step) -> Result<(), CodecError>,
 ) -> Result<(), CodecError> {
+    let (b, held) = match base {
+        Some((b, held)) => (Some(b), held),
+        None => (None, &[][..]),
+    };
+    // Keys of what was held: the baseline frame is there whenever `held`
+    // is not empty.
+    let key = |j: usize| b.map(|b| b.entities[held[j] as usize].key);
+    let order = |j: usize| b.map_or(u64::MAX, |b| b.orders[held[j] as usize]);
     let mut j = 0;
     for &vi in visible {
         let vi = vi as usize;
-        let r = &t.entities[vi];
-        while j < held.len() && held[j].order() < r.order {
-            step(Step::Gone(held[j]))?;
+        let now = t.orders[vi];
+        while j < held.len() && order(j) < now {
+            if let Some(k) = key(j) {
+                step(Step::Gone(k))?;
+            }
             j += 1;
         }
-        let same = j < held.len() && held[j] == r.key;
-        if j < held.len() && held[j].order() == r.order {
+        let mut same = None;
+        if j < held.len() && order(j) == now {
+            if key(j) == Some(t.entities[vi].key) {
+                same = Some(held[j] as usize);
+            }
             j += 1;
         }
         step(Step::Seen { vi, held: same })?;
     }
-    for &key in &held[j..] {
-        step(Step::Gone(key))?;
+    for j in j..held.len() {
+        if let Some(k) = key(j) {
+            step(Step::Gone(k))?;
+        }
     }
     Ok(())
 }

@@ -20,8 +20,6 @@ use rallypoint_shared::snapshot::{BASELINE_WINDOW, POSITION_TOLERANCE, Track, to
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rec<E> {
     pub key: EntityKey,
-    /// [`EntityKey::order`], kept beside the key for the searches.
-    pub order: u64,
     /// Whether the entity has a position (and so a track).
     pub moving: bool,
     /// The exact position, fixed point; zero without a motion.
@@ -139,7 +137,6 @@ impl<G: Game> Frames<G> {
             };
             frame.entities.push(Rec {
                 key: e.key,
-                order: e.key.order(),
                 moving,
                 exact,
                 track,
@@ -152,11 +149,13 @@ impl<G: Game> Frames<G> {
         frame.singleton.clone_from(&state.singleton);
         // Games write in key order already; this keeps the invariant
         // whatever they pass.
-        if !frame.entities.is_sorted_by_key(|r| r.order) {
-            frame.entities.sort_unstable_by_key(|r| r.order);
+        if !frame.entities.is_sorted_by_key(|r| r.key.order()) {
+            frame.entities.sort_unstable_by_key(|r| r.key.order());
         }
         frame.orders.clear();
-        frame.orders.extend(frame.entities.iter().map(|r| r.order));
+        frame
+            .orders
+            .extend(frame.entities.iter().map(|r| r.key.order()));
         if !frame.rows.is_sorted_by_key(|r| r.key) {
             frame.rows.sort_unstable_by_key(|r| r.key);
         }
