@@ -14,7 +14,7 @@ use rallypoint_game::replay::{Call, Recorded, RecordedConfig, Tap};
 use rallypoint_server::Config;
 use rallypoint_server::lobby::{Games, host};
 use rallypoint_server::session::Ending;
-use rallypoint_shared::{ClientMsg, ErrorCode, InputFrame, ServerMsg};
+use rallypoint_shared::{ClientMsg, ErrorCode, InputFrame, PROTOCOL_VERSION, ServerMsg};
 
 const TICK: std::time::Duration = std::time::Duration::from_micros(33_334);
 
@@ -173,8 +173,8 @@ async fn a_lobby_has_the_seats_its_game_allows() {
 }
 
 /// Arena through the engine, recorded: three players join, walk, aim and
-/// fire with inputs sent through their sessions, one leaves, one drops
-/// and is never back; the recording of what the lobby handed the game
+/// fire with inputs sent through their sessions, one drops and resumes on
+/// a new connection, one leaves, one drops and is never back; the recording of what the lobby handed the game
 /// replays into a fresh game with the same state and events after every
 /// call.
 #[tokio::test(start_paused = true)]
@@ -212,6 +212,19 @@ async fn a_session_through_the_engine_replays_bit_for_bit() {
         if seq == 30 {
             clients[1].send(ClientMsg::LeaveLobby).await;
         }
+        if seq == 45 {
+            // A drop and a resume on a new connection: the game hears both.
+            clients[0].session.finish(Ending::Dropped).await;
+            let token = clients[0].token.expect("welcomed");
+            let mut back = h.connection();
+            back.send(ClientMsg::Resume {
+                protocol_version: PROTOCOL_VERSION,
+                token,
+            })
+            .await;
+            assert!(matches!(back.pop(), Some(ServerMsg::Welcome { .. })));
+            clients[0] = back;
+        }
         if seq == 60 {
             clients[2].session.finish(Ending::Dropped).await;
         }
@@ -234,7 +247,8 @@ async fn a_session_through_the_engine_replays_bit_for_bit() {
     let left =
         |why| move |c: &Call<Arena>| matches!(c, Call::Leave { reason, .. } if *reason == why);
     assert_eq!(count(&left(LeaveReason::Left)), 1);
-    assert_eq!(count(&|c| matches!(c, Call::Disconnected { .. })), 1);
+    assert_eq!(count(&|c| matches!(c, Call::Disconnected { .. })), 2);
+    assert_eq!(count(&|c| matches!(c, Call::Reconnected { .. })), 1);
     assert_eq!(count(&left(LeaveReason::Expired)), 1);
     let inputs: usize = calls
         .iter()
@@ -243,9 +257,10 @@ async fn a_session_through_the_engine_replays_bit_for_bit() {
             _ => 0,
         })
         .sum();
-    // 90 from the first, 29 from the second and 59 from the third: an
-    // input still in the lobby's channel when its sender leaves or drops is
-    // not applied.
+    // 90 from the first (it resumed before the next tick, so its input in
+    // the lobby's channel still counts), 29 from the second and 59 from the
+    // third: an input still in the channel when its sender is gone at the
+    // next tick is not applied.
     assert_eq!(inputs, 90 + 29 + 59);
     assert_eq!(rec.replay(), Ok(()));
 }

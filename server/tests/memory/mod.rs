@@ -14,7 +14,9 @@ use rallypoint_server::lobby::{Games, Registry, host};
 use rallypoint_server::outbox::{OutFrame, Outbox};
 use rallypoint_server::resume::SessionTable;
 use rallypoint_server::session::{Flow, Session, SessionCtx};
-use rallypoint_shared::{ClientMsg, PROTOCOL_VERSION, PlayerId, ServerMsg, decode_server};
+use rallypoint_shared::{
+    ClientMsg, PROTOCOL_VERSION, PlayerId, ResumeToken, ServerMsg, decode_server,
+};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -29,6 +31,8 @@ pub struct Harness {
 pub struct TestClient {
     pub session: Session,
     pub outbox: Arc<Outbox>,
+    /// The resume token of its last `Welcome`.
+    pub token: Option<ResumeToken>,
 }
 
 impl Harness {
@@ -59,6 +63,21 @@ impl Harness {
     }
 
     pub async fn client(&mut self) -> TestClient {
+        let mut c = self.connection();
+        c.send(ClientMsg::Hello {
+            protocol_version: PROTOCOL_VERSION,
+            name: format!("p{}", self.next_player),
+        })
+        .await;
+        match c.pop() {
+            Some(ServerMsg::Welcome { resume_token, .. }) => c.token = Some(resume_token),
+            other => panic!("no Welcome: {other:?}"),
+        }
+        c
+    }
+
+    /// A new connection's session that has sent nothing yet.
+    pub fn connection(&mut self) -> TestClient {
         self.next_player += 1;
         let outbox = Arc::new(Outbox::new());
         let ctx = SessionCtx {
@@ -71,14 +90,11 @@ impl Harness {
             outbox.clone(),
             CancellationToken::new(),
         );
-        let mut c = TestClient { session, outbox };
-        c.send(ClientMsg::Hello {
-            protocol_version: PROTOCOL_VERSION,
-            name: format!("p{}", self.next_player),
-        })
-        .await;
-        assert!(matches!(c.pop(), Some(ServerMsg::Welcome { .. })));
-        c
+        TestClient {
+            session,
+            outbox,
+            token: None,
+        }
     }
 }
 
