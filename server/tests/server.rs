@@ -236,6 +236,8 @@ async fn quick_join_fills_one_public_lobby_which_is_listed() {
     let listed: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(listed[0]["players"], 2);
     assert_eq!(listed[0]["max_players"], 16);
+    assert_eq!(listed[0]["game"], "arena");
+    assert_eq!(listed[0]["map"], "arena");
 }
 
 #[tokio::test]

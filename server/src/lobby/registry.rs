@@ -58,6 +58,8 @@ impl JoinError {
 struct Entry {
     handle: LobbyHandle,
     spec: LobbySpec,
+    /// The game it plays (`Game::NAME`).
+    game: &'static str,
     /// The game's label, for listings (arena: the map's name).
     label: String,
     seats: u8,
@@ -78,6 +80,15 @@ pub struct Registry {
     tasks: TaskTracker,
     shutdown: CancellationToken,
     closed: AtomicBool,
+}
+
+/// A public lobby as `GET /lobbies` lists it: its `LobbyInfo` fields and
+/// its game.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Listing {
+    #[serde(flatten)]
+    pub info: LobbyInfo,
+    pub game: &'static str,
 }
 
 /// A reserved place in a lobby; dropping it frees the place.
@@ -147,6 +158,20 @@ impl Registry {
             .values()
             .filter(|e| e.spec.join_code.is_none())
             .map(|e| self.info(e))
+            .collect()
+    }
+
+    /// The public lobbies with the game each plays, for `GET /lobbies`
+    /// (protocol v4's `LobbyInfo` has no field for the game).
+    pub fn listings(&self) -> Vec<Listing> {
+        self.lock()
+            .lobbies
+            .values()
+            .filter(|e| e.spec.join_code.is_none())
+            .map(|e| Listing {
+                info: self.info(e),
+                game: e.game,
+            })
             .collect()
     }
 
@@ -271,6 +296,7 @@ impl Registry {
             Entry {
                 handle,
                 spec,
+                game: game.name(),
                 label,
                 seats: 0,
             },
