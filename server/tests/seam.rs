@@ -107,7 +107,7 @@ mod solo {
         ) -> Result<u32, CodecError> {
             Ok(0)
         }
-        fn fields(_: EntityKey, _: &(), _: &(), _: &mut Vec<u8>) -> Result<u32, CodecError> {
+        fn fields(_: EntityKey, _: u32, _: &(), _: &mut Vec<u8>) -> Result<u32, CodecError> {
             Ok(0)
         }
         fn hidden(_: EntityKey, _: &mut Vec<u8>) -> Result<u32, CodecError> {
@@ -116,13 +116,13 @@ mod solo {
         fn gone(_: EntityKey, _: &mut Vec<u8>) -> Result<u32, CodecError> {
             Ok(0)
         }
-        fn row(_: u32, _: &(), _: &mut Vec<u8>) -> Result<u32, CodecError> {
+        fn row(_: u32, _: u32, _: &(), _: &mut Vec<u8>) -> Result<u32, CodecError> {
             Ok(0)
         }
         fn row_gone(_: u32, _: &mut Vec<u8>) -> Result<u32, CodecError> {
             Ok(0)
         }
-        fn singleton(_: &(), _: &mut Vec<u8>) -> Result<u32, CodecError> {
+        fn singleton(_: u32, _: &(), _: &mut Vec<u8>) -> Result<u32, CodecError> {
             Ok(0)
         }
     }

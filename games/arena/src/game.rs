@@ -6,8 +6,8 @@
 
 use glam::{IVec2, Vec2};
 use rallypoint_game::{
-    Entity, EntityKey, Events, Game, Interest, LeaveReason, LobbyParams, Motion, PlayerId, Row,
-    Scope, State, To, Wire4,
+    Entity, EntityKey, Events, Fields, Game, Interest, LeaveReason, LobbyParams, Motion, PlayerId,
+    Row, Scope, State, To, Wire4,
 };
 use rallypoint_shared::movement::sanitize_input;
 use rallypoint_shared::snapshot::{Change, Track, aim_to_byte};
@@ -64,6 +64,41 @@ pub struct ArenaRow {
     pub generation: u32,
     pub kills: u32,
     pub deaths: u32,
+}
+
+rallypoint_game::fields!(ArenaRow {
+    generation,
+    kills,
+    deaths
+});
+
+/// [`ArenaEntity::Player`]'s fields as bits of a [`Fields`] mask.
+pub const AIM: u32 = 1;
+pub const HP: u32 = 2;
+pub const ALIVE: u32 = 4;
+
+impl Fields for ArenaEntity {
+    /// A player's aim, HP and alive flag are bits 0 to 2; a projectile's
+    /// owner is bit 0. Different kinds differ in every field.
+    fn changed(&self, before: &Self) -> u32 {
+        match (self, before) {
+            (
+                ArenaEntity::Player { aim, hp, alive },
+                ArenaEntity::Player {
+                    aim: aim0,
+                    hp: hp0,
+                    alive: alive0,
+                },
+            ) => {
+                let bit = |differs: bool, bit: u32| if differs { bit } else { 0 };
+                bit(aim != aim0, AIM) | bit(hp != hp0, HP) | bit(alive != alive0, ALIVE)
+            }
+            (ArenaEntity::Projectile { owner }, ArenaEntity::Projectile { owner: owner0 }) => {
+                u32::from(owner != owner0)
+            }
+            _ => u32::MAX,
+        }
+    }
 }
 
 /// One arena lobby's game.
@@ -276,29 +311,23 @@ impl Wire4 for Arena {
         put(&[change], out)
     }
 
+    /// v4 spells a player's aim alone and its HP with its alive flag; a
+    /// projectile's owner never changes, so it has no spelling.
     fn fields(
         key: EntityKey,
-        before: &ArenaEntity,
+        changed: u32,
         now: &ArenaEntity,
         out: &mut Vec<u8>,
     ) -> Result<u32, CodecError> {
         let index = key.id.index;
-        let (
-            ArenaEntity::Player { aim, hp, alive },
-            ArenaEntity::Player {
-                aim: aim0,
-                hp: hp0,
-                alive: alive0,
-            },
-        ) = (*now, *before)
-        else {
-            return Ok(0); // a projectile's owner never changes
+        let ArenaEntity::Player { aim, hp, alive } = *now else {
+            return Ok(0);
         };
         let mut n = 0;
-        if aim != aim0 {
+        if changed & AIM != 0 {
             n += put(&[Change::PlayerAim { index, aim }], out)?;
         }
-        if hp != hp0 || alive != alive0 {
+        if changed & (HP | ALIVE) != 0 {
             n += put(&[Change::PlayerHealth { index, hp, alive }], out)?;
         }
         Ok(n)
@@ -326,7 +355,8 @@ impl Wire4 for Arena {
         }
     }
 
-    fn row(key: u32, row: &ArenaRow, out: &mut Vec<u8>) -> Result<u32, CodecError> {
+    /// v4's `Score` carries the whole row.
+    fn row(key: u32, _changed: u32, row: &ArenaRow, out: &mut Vec<u8>) -> Result<u32, CodecError> {
         let change = Change::Score {
             index: key,
             kills: row.kills,
@@ -339,7 +369,7 @@ impl Wire4 for Arena {
         put(&[Change::PlayerLeft { index: key }], out)
     }
 
-    fn singleton(_: &(), _: &mut Vec<u8>) -> Result<u32, CodecError> {
+    fn singleton(_: u32, _: &(), _: &mut Vec<u8>) -> Result<u32, CodecError> {
         Ok(0)
     }
 }

@@ -119,6 +119,22 @@ pub struct FourState {
     pub game: u32,
 }
 
+// The engine diffs both field by field: a move changes the board, the
+// turn, the deadline and the move count, and nothing else is sent.
+rallypoint_game::fields!(FourRow {
+    player,
+    wins,
+    rematch
+});
+rallypoint_game::fields!(FourState {
+    board,
+    turn,
+    phase,
+    deadline,
+    moves,
+    game
+});
+
 /// What a client is told when it joins or resumes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FourInfo {

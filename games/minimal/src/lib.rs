@@ -164,3 +164,8 @@ impl Game for TwentyOne {
         state.singleton = Some(self.phase);
     }
 }
+
+// The engine diffs replicated state field by field: a row's player and
+// total are fields 0 and 1; the phase is one field of its own.
+rallypoint_game::fields!(Total { player, total });
+rallypoint_game::fields!(Phase);

@@ -16,6 +16,8 @@
 //! # Layout
 //! - [`Game`]: the trait, with [`LobbyParams`], [`LeaveReason`],
 //!   [`Refusal`] and [`Events`].
+//! - [`fields`]: [`Fields`], which fields of a replicated record changed,
+//!   so the engine computes every delta; the [`fields!`] macro.
 //! - [`state`]: the replicated state a game writes each tick: entities
 //!   with an optional dead-reckoned track and a scope, one row per member,
 //!   one lobby singleton.
@@ -24,12 +26,14 @@
 //! - [`replay`]: records the calls a lobby makes and replays them, to
 //!   check a game is deterministic.
 
+pub mod fields;
 pub mod replay;
 pub mod state;
 pub mod wire4;
 
 use std::fmt;
 
+pub use fields::Fields;
 pub use rallypoint_shared::{EntityId, PlayerId};
 pub use state::{Entity, EntityKey, Interest, Motion, Row, Scope, State};
 pub use wire4::Wire4;
@@ -159,13 +163,14 @@ pub trait Game: Sized + Send + 'static {
     type Event: Clone + PartialEq + Send + fmt::Debug + 'static;
     /// What a client is told when it joins (arena: the map).
     type JoinInfo;
-    /// The replicated fields of an entity, diffed per client by the engine.
-    type Entity: Clone + PartialEq + Send + fmt::Debug + 'static;
+    /// The replicated fields of an entity, diffed field by field by the
+    /// engine against each client's baseline (see [`Fields`]).
+    type Entity: Fields + Clone + PartialEq + Send + fmt::Debug + 'static;
     /// The replicated fields of a member's row (arena: the score).
-    type Row: Clone + PartialEq + Send + fmt::Debug + 'static;
+    type Row: Fields + Clone + PartialEq + Send + fmt::Debug + 'static;
     /// The replicated lobby-wide state (a phase, whose turn it is); `()`
     /// for none.
-    type Singleton: Clone + PartialEq + Send + fmt::Debug + 'static;
+    type Singleton: Fields + Clone + PartialEq + Send + fmt::Debug + 'static;
 
     /// How many seats a lobby of this game has when its creator asks for
     /// `requested` (quick-join asks for the server's `quick_join_players`).

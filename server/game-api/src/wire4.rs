@@ -42,10 +42,11 @@ pub trait Wire4: Game {
         out: &mut Vec<u8>,
     ) -> Result<u32, CodecError>;
 
-    /// A held entity's fields, where they differ from `before`.
+    /// A held entity's fields that changed: `changed` is the engine's
+    /// [`crate::Fields`] mask against the client's baseline, never 0.
     fn fields(
         key: EntityKey,
-        before: &Self::Entity,
+        changed: u32,
         now: &Self::Entity,
         out: &mut Vec<u8>,
     ) -> Result<u32, CodecError>;
@@ -57,12 +58,18 @@ pub trait Wire4: Game {
     fn gone(key: EntityKey, out: &mut Vec<u8>) -> Result<u32, CodecError>;
 
     /// A row that is new or changed since the client's baseline (all rows
-    /// in a full snapshot).
-    fn row(key: u32, row: &Self::Row, out: &mut Vec<u8>) -> Result<u32, CodecError>;
+    /// in a full snapshot): `changed` is the engine's [`crate::Fields`]
+    /// mask, `u32::MAX` for a new row.
+    fn row(key: u32, changed: u32, row: &Self::Row, out: &mut Vec<u8>) -> Result<u32, CodecError>;
 
     /// A row that existed at the baseline and is gone.
     fn row_gone(key: u32, out: &mut Vec<u8>) -> Result<u32, CodecError>;
 
-    /// The singleton, when new or changed since the baseline.
-    fn singleton(state: &Self::Singleton, out: &mut Vec<u8>) -> Result<u32, CodecError>;
+    /// The singleton, when new (`changed` is `u32::MAX`) or changed since
+    /// the baseline (the engine's [`crate::Fields`] mask).
+    fn singleton(
+        changed: u32,
+        state: &Self::Singleton,
+        out: &mut Vec<u8>,
+    ) -> Result<u32, CodecError>;
 }

@@ -15,7 +15,7 @@
 use std::marker::PhantomData;
 
 use glam::IVec2;
-use rallypoint_game::{EntityKey, PlayerId, Wire4};
+use rallypoint_game::{EntityKey, Fields, PlayerId, Wire4};
 use rallypoint_shared::snapshot::{BASELINE_WINDOW, Change};
 use rallypoint_shared::{CodecError, encode_change_into, encode_snapshot_into};
 
@@ -282,7 +282,11 @@ impl<G: Wire4> Encoder<G> {
             if r.track != predicted {
                 n += G::motion(r.key, r.track.pos - predicted.pos, r.track.vel, out)?;
             }
-            Ok(n + G::fields(r.key, &before.fields, &r.fields, out)?)
+            let changed = r.fields.changed(&before.fields);
+            if changed != 0 {
+                n += G::fields(r.key, changed, &r.fields, out)?;
+            }
+            Ok(n)
         })?;
         self.by_age[age].entities[vi] = span;
         Ok(span)
@@ -298,10 +302,10 @@ impl<G: Wire4> Encoder<G> {
             let span = self.write(|out| {
                 let mut n = 0;
                 for r in &t.rows {
-                    n += G::row(r.key, &r.fields, out)?;
+                    n += G::row(r.key, u32::MAX, &r.fields, out)?;
                 }
                 if let Some(s) = &t.singleton {
-                    n += G::singleton(s, out)?;
+                    n += G::singleton(u32::MAX, s, out)?;
                 }
                 Ok(n)
             })?;
@@ -315,8 +319,11 @@ impl<G: Wire4> Encoder<G> {
         let span = self.write(|out| {
             let mut n = 0;
             for r in &t.rows {
-                if b.row(r.key).is_none_or(|before| before.fields != r.fields) {
-                    n += G::row(r.key, &r.fields, out)?;
+                let changed = b
+                    .row(r.key)
+                    .map_or(u32::MAX, |before| r.fields.changed(&before.fields));
+                if changed != 0 {
+                    n += G::row(r.key, changed, &r.fields, out)?;
                 }
             }
             for r in &b.rows {
@@ -324,12 +331,14 @@ impl<G: Wire4> Encoder<G> {
                     n += G::row_gone(r.key, out)?;
                 }
             }
-            if let Some(s) = t
-                .singleton
-                .as_ref()
-                .filter(|&s| b.singleton.as_ref() != Some(s))
-            {
-                n += G::singleton(s, out)?;
+            if let Some(s) = &t.singleton {
+                let changed = b
+                    .singleton
+                    .as_ref()
+                    .map_or(u32::MAX, |before| s.changed(before));
+                if changed != 0 {
+                    n += G::singleton(changed, s, out)?;
+                }
             }
             Ok(n)
         })?;

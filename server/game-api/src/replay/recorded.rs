@@ -166,11 +166,11 @@ impl<G: Wire4> Wire4 for Recorded<G> {
 
     fn fields(
         key: EntityKey,
-        before: &G::Entity,
+        changed: u32,
         now: &G::Entity,
         out: &mut Vec<u8>,
     ) -> Result<u32, rallypoint_shared::CodecError> {
-        G::fields(key, before, now, out)
+        G::fields(key, changed, now, out)
     }
 
     fn hidden(key: EntityKey, out: &mut Vec<u8>) -> Result<u32, rallypoint_shared::CodecError> {
@@ -183,10 +183,11 @@ impl<G: Wire4> Wire4 for Recorded<G> {
 
     fn row(
         key: u32,
+        changed: u32,
         row: &G::Row,
         out: &mut Vec<u8>,
     ) -> Result<u32, rallypoint_shared::CodecError> {
-        G::row(key, row, out)
+        G::row(key, changed, row, out)
     }
 
     fn row_gone(key: u32, out: &mut Vec<u8>) -> Result<u32, rallypoint_shared::CodecError> {
@@ -194,9 +195,10 @@ impl<G: Wire4> Wire4 for Recorded<G> {
     }
 
     fn singleton(
+        changed: u32,
         state: &G::Singleton,
         out: &mut Vec<u8>,
     ) -> Result<u32, rallypoint_shared::CodecError> {
-        G::singleton(state, out)
+        G::singleton(changed, state, out)
     }
 }
