@@ -1,7 +1,7 @@
 //! Lobbies: each one a task that owns its game and runs the fixed-tick
 //! loop, monomorphised on the game. Connections talk to it only through
 //! two bounded channels, one of [`LobbyCmd`]s and one of inputs, and hear
-//! back only through their [`Outbox`]es, so no lock is ever held on a game
+//! back only through their [`Outbox`](crate::outbox::Outbox)es, so no lock is ever held on a game
 //! and no tick waits on a socket.
 //!
 //! # The tick loop
