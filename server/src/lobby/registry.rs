@@ -153,12 +153,7 @@ impl Registry {
 
     /// The public lobbies, by id.
     pub fn list_public(&self) -> Vec<LobbyInfo> {
-        self.lock()
-            .lobbies
-            .values()
-            .filter(|e| e.spec.join_code.is_none())
-            .map(|e| self.info(e))
-            .collect()
+        self.listings().into_iter().map(|l| l.info).collect()
     }
 
     /// The public lobbies with the game each plays, for `GET /lobbies`

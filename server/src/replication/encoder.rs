@@ -368,37 +368,35 @@ fn walk<G: Wire4>(
     base: Option<(&Frame<G>, &[u32])>,
     mut step: impl FnMut(Step) -> Result<(), CodecError>,
 ) -> Result<(), CodecError> {
-    let (b, held) = match base {
-        Some((b, held)) => (Some(b), held),
-        None => (None, &[][..]),
+    let Some((b, held)) = base else {
+        // A full snapshot: everything visible is new to the member.
+        for &vi in visible {
+            step(Step::Seen {
+                vi: vi as usize,
+                held: None,
+            })?;
+        }
+        return Ok(());
     };
-    // Keys of what was held: the baseline frame is there whenever `held`
-    // is not empty.
-    let key = |j: usize| b.map(|b| b.entities[held[j] as usize].key);
-    let order = |j: usize| b.map_or(u64::MAX, |b| b.orders[held[j] as usize]);
     let mut j = 0;
     for &vi in visible {
         let vi = vi as usize;
         let now = t.orders[vi];
-        while j < held.len() && order(j) < now {
-            if let Some(k) = key(j) {
-                step(Step::Gone(k))?;
-            }
+        while j < held.len() && b.orders[held[j] as usize] < now {
+            step(Step::Gone(b.entities[held[j] as usize].key))?;
             j += 1;
         }
         let mut same = None;
-        if j < held.len() && order(j) == now {
-            if key(j) == Some(t.entities[vi].key) {
+        if j < held.len() && b.orders[held[j] as usize] == now {
+            if b.entities[held[j] as usize].key == t.entities[vi].key {
                 same = Some(held[j] as usize);
             }
             j += 1;
         }
         step(Step::Seen { vi, held: same })?;
     }
-    for j in j..held.len() {
-        if let Some(k) = key(j) {
-            step(Step::Gone(k))?;
-        }
+    for &bi in &held[j..] {
+        step(Step::Gone(b.entities[bi as usize].key))?;
     }
     Ok(())
 }

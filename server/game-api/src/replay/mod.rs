@@ -194,12 +194,7 @@ impl<G: Game> Recorder<G> {
 
     fn record(&mut self, call: Call<G>, events: &[(To, G::Event)]) {
         self.calls.push(call);
-        let mut state = State::default();
-        self.game.write_state(&mut state);
-        self.after.push(After {
-            state,
-            events: events.to_vec(),
-        });
+        self.after.push(after(&self.game, events));
     }
 
     /// Plays every recorded call into a fresh game; `Ok` if the state and
@@ -236,7 +231,7 @@ impl<G: Game> Recorder<G> {
                 } => game.leave(*tick, *player, *reason, &mut events),
                 Call::Step { tick, inputs, msgs } => game.step(*tick, inputs, msgs, &mut events),
             }
-            let got = after(&game, &mut events);
+            let got = after(&game, events.queued());
             // Debug text tells apart every float that differs in any bit
             // (but NaN payloads), where `==` would call 0.0 and -0.0 equal.
             if got.state != want.state || format!("{:?}", got.state) != format!("{:?}", want.state)
@@ -257,12 +252,13 @@ impl<G: Game> Recorder<G> {
     }
 }
 
-fn after<G: Game>(game: &G, events: &mut Events<G::Event>) -> After<G> {
+/// The state of `game` now, and the events a call raised.
+fn after<G: Game>(game: &G, events: &[(To, G::Event)]) -> After<G> {
     let mut state = State::default();
     game.write_state(&mut state);
     After {
         state,
-        events: events.drain().0.collect(),
+        events: events.to_vec(),
     }
 }
 
