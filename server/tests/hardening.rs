@@ -183,9 +183,11 @@ async fn the_server_pings_and_a_client_that_answers_stays() {
     };
     let server = TestServer::start(config).await;
     let mut c = Client::welcomed(&server, "ada").await;
-    // tungstenite answers pings itself while we read; 4 s is two timeouts.
+    // tungstenite answers pings itself while we read; 5 s is more than two
+    // timeouts, with a second of slack for a loaded CI machine (4 s once
+    // saw only 2 pings when the tests shared 2 cores).
     let mut pings = 0;
-    let until = tokio::time::Instant::now() + Duration::from_secs(4);
+    let until = tokio::time::Instant::now() + Duration::from_secs(5);
     while let Ok(Some(frame)) = tokio::time::timeout_at(until, c.ws.next()).await {
         match frame.unwrap() {
             Message::Ping(_) => pings += 1,
