@@ -10,12 +10,12 @@
 use std::hint::black_box;
 
 use glam::Vec2;
-use rallypoint_arena::{Arena, ArenaConfig, GameConfig, GameEvent, Map, NoMsg, World};
+use rallypoint_arena::movement::sanitize_input;
+use rallypoint_arena::{Arena, ArenaConfig, ArenaEvent, GameConfig, InputFrame, Map, NoMsg, World};
 use rallypoint_game::{EntityKey, Events, Game, LobbyParams, PlayerId, State};
 use rallypoint_server::outbox::Outbox;
 use rallypoint_server::replication::{Encoder, Frames, Grid, Replica, SnapshotKind, Viewer};
-use rallypoint_shared::movement::sanitize_input;
-use rallypoint_shared::{EntityId, InputFrame};
+use rallypoint_shared::EntityId;
 
 /// The most players the bundled arena is meant for.
 pub const ARENA_PLAYERS: usize = 16;
@@ -117,7 +117,7 @@ pub struct Lobby {
     players: Vec<PlayerId>,
     bots: Bots,
     inputs: Vec<(PlayerId, InputFrame)>,
-    events: Events<GameEvent>,
+    events: Events<ArenaEvent>,
     state: State<rallypoint_arena::ArenaEntity, rallypoint_arena::ArenaRow, ()>,
     frames: Frames<Arena>,
     grid: Grid,

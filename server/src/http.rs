@@ -72,7 +72,7 @@ fn route(
                 .body(Body::from(m.encode()))
                 .unwrap_or_default()
         }
-        (&Method::GET, "/lobbies") => match serde_json::to_vec(&shared.registry.listings()) {
+        (&Method::GET, "/lobbies") => match serde_json::to_vec(&shared.registry.list_public()) {
             Ok(json) => Response::builder()
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from(json))

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Parser;
 use rallypoint_arena::{Arena, ArenaSettings};
+use rallypoint_four::{Four, FourConfig};
 use rallypoint_server::lobby::{GameHost, Games, host};
 use rallypoint_server::{Cli, Config, serve};
 use tracing_subscriber::EnvFilter;
@@ -58,7 +59,7 @@ struct Args {
 
 /// The games this binary knows, in the order they are listed (the first
 /// enabled one is the default).
-const KNOWN_GAMES: &[&str] = &["arena"];
+const KNOWN_GAMES: &[&str] = &["arena", "four"];
 
 /// The games this server hosts, with their settings from the config
 /// file's `[games.NAME]` tables (and `--map` for arena's map).
@@ -81,6 +82,10 @@ fn games(config: &Config, map: Option<PathBuf>) -> anyhow::Result<Games> {
         }
         let arena = settings.load().context("cannot load map")?;
         hosted.push(host::<Arena>(arena));
+    }
+    if let Some(table) = enabled(config, "four")? {
+        let settings: FourConfig = table.try_into().context("[games.four]")?;
+        hosted.push(host::<Four>(settings));
     }
     Games::new(hosted).context("[games]")
 }
@@ -154,9 +159,9 @@ mod tests {
         let unknown = config("[games.chess]\nx = 1\n");
         assert_eq!(
             error(&unknown, None),
-            "[games.chess]: no such game; this server hosts arena"
+            "[games.chess]: no such game; this server hosts arena, four"
         );
-        let none = config("[games.arena]\nenabled = false\n");
+        let none = config("[games.arena]\nenabled = false\n[games.four]\nenabled = false\n");
         assert!(error(&none, None).contains("at least one game"));
         let typo = config("[games.arena]\nmapp = \"x\"\n");
         assert!(error(&typo, None).contains("unknown field `mapp`"));

@@ -6,13 +6,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Client, Closed, TestServer};
+use common::{Client, Closed, TestServer, arena_input, players};
 use futures_util::StreamExt;
 use glam::Vec2;
 use rallypoint_server::Config;
-use rallypoint_shared::{
-    ClientMsg, ErrorCode, InputFrame, PROTOCOL_VERSION, ResumeToken, ServerMsg,
-};
+use rallypoint_shared::{ClientMsg, ErrorCode, PROTOCOL_VERSION, ResumeToken, ServerMsg};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -41,24 +39,21 @@ async fn a_dropped_player_resumes_into_the_same_seat_with_a_new_token() {
     let mut b = Client::welcomed(&server, "bob").await;
     let (code, joined) = a.create_private(2).await;
     let (lobby, entity) = match joined {
-        ServerMsg::Joined { lobby, entity, .. } => (lobby, entity),
+        ServerMsg::Joined {
+            lobby,
+            avatar: Some(avatar),
+            ..
+        } => (lobby, avatar),
         _ => unreachable!(),
     };
     b.join_code(&code).await;
     for seq in 1..=5 {
-        let input = InputFrame {
-            seq,
-            movement: Vec2::Y,
-            aim: Vec2::X,
-            fire: false,
-            hitscan: false,
-            ack_tick: 0,
-        };
+        let input = arena_input(seq, 0, Vec2::Y, Vec2::X, false);
         a.send(&ClientMsg::Input(input)).await;
     }
     let before = a.view_until(|v| v.last_input_seq == 5).await;
-    let state = before.players[&entity.index];
-    let score = before.scores[&entity.index];
+    let state = players(&before)[&entity.index].clone();
+    let score = before.rows[&entity.index];
     let (player, old_token) = match &a.welcome {
         Some(ServerMsg::Welcome {
             player,
@@ -72,7 +67,7 @@ async fn a_dropped_player_resumes_into_the_same_seat_with_a_new_token() {
 
     // Meanwhile b still sees a's entity: the seat is held.
     let snap = b.snapshot().await;
-    assert!(snap.players.contains_key(&entity.index));
+    assert!(players(&snap).contains_key(&entity.index));
 
     let mut a = resume(&server, old_token).await;
     let new_token = match a.recv().await {
@@ -90,16 +85,16 @@ async fn a_dropped_player_resumes_into_the_same_seat_with_a_new_token() {
     match a.recv().await {
         ServerMsg::Joined {
             lobby: l,
-            entity: e,
+            avatar: e,
             ..
-        } => assert_eq!((l, e), (lobby, entity)),
+        } => assert_eq!((l, e), (lobby, Some(entity))),
         other => panic!("expected Joined, got {other:?}"),
     }
     let after = a.snapshot().await;
     assert_eq!(after.me, before.me, "the entity stood still while away");
-    let resumed = after.players[&entity.index];
-    assert_eq!(resumed.hp, state.hp);
-    assert_eq!(after.scores[&entity.index], score);
+    let resumed = &players(&after)[&entity.index];
+    assert_eq!(resumed.fields, state.fields, "the same aim, HP and life");
+    assert_eq!(after.rows[&entity.index], score);
     // Input seqs carry on where they were.
     assert_eq!(after.last_input_seq, 5);
 
@@ -157,7 +152,7 @@ async fn resuming_from_a_new_connection_takes_over_a_half_open_one() {
     assert_eq!(old.closed().await, Closed::Code(1008));
     // The old connection's end does not take the seat with it.
     for _ in 0..10 {
-        assert_eq!(new.snapshot().await.players.len(), 1);
+        assert_eq!(players(&new.snapshot().await).len(), 1);
     }
 }
 
@@ -276,7 +271,10 @@ async fn shutdown_drains_until_players_leave_then_closes_with_1001() {
         .await;
     assert_eq!(notice, 30);
     // No new joins during the drain.
-    b.send(&ClientMsg::QuickJoin).await;
+    b.send(&ClientMsg::QuickJoin {
+        game: "arena".into(),
+    })
+    .await;
     assert_eq!(b.recv_until(error_code).await, ErrorCode::ShuttingDown);
     // Games go on meanwhile.
     a.snapshot().await;

@@ -7,21 +7,30 @@ use std::time::Duration;
 
 use glam::Vec2;
 use memory::Harness;
+use rallypoint_arena::InputFrame;
 use rallypoint_server::Config;
 use rallypoint_server::session::{Ending, Flow, Phase, allowed};
 use rallypoint_shared::{
-    ClientMsg, ErrorCode, InputFrame, JoinTarget, PROTOCOL_VERSION, ServerMsg,
+    ClientMsg, ErrorCode, Input, JoinTarget, PROTOCOL_VERSION, ServerMsg, encode_payload,
 };
 
 fn input(seq: u32) -> ClientMsg {
-    ClientMsg::Input(InputFrame {
-        seq,
+    let frame = InputFrame {
         movement: Vec2::X,
         aim: Vec2::X,
-        fire: false,
-        hitscan: false,
+        ..InputFrame::default()
+    };
+    ClientMsg::Input(Input {
+        seq,
         ack_tick: 0,
+        payload: encode_payload(&frame).unwrap(),
     })
+}
+
+fn quick_join() -> ClientMsg {
+    ClientMsg::QuickJoin {
+        game: "arena".into(),
+    }
 }
 
 /// Lets the lobby task run: the clock is paused, so this also advances it
@@ -44,9 +53,9 @@ fn phase_rules() {
     assert!(!allowed(Phase::Lobbyless, &hello));
     assert!(!allowed(Phase::Lobbyless, &input(1)));
     assert!(!allowed(Phase::Lobbyless, &ClientMsg::LeaveLobby));
-    assert!(allowed(Phase::Lobbyless, &ClientMsg::QuickJoin));
+    assert!(allowed(Phase::Lobbyless, &quick_join()));
     assert!(allowed(Phase::InLobby, &input(1)));
-    assert!(!allowed(Phase::InLobby, &ClientMsg::QuickJoin));
+    assert!(!allowed(Phase::InLobby, &quick_join()));
 }
 
 #[tokio::test(start_paused = true)]
@@ -54,6 +63,7 @@ async fn inputs_between_ticks_apply_in_order_and_are_acknowledged() {
     let mut h = Harness::new(Config::default());
     let mut c = h.client().await;
     c.send(ClientMsg::CreateLobby {
+        game: "arena".into(),
         name: "l".into(),
         max_players: 2,
         private: false,
@@ -80,17 +90,20 @@ async fn inputs_between_ticks_apply_in_order_and_are_acknowledged() {
 async fn non_finite_input_is_refused_and_not_applied() {
     let mut h = Harness::new(Config::default());
     let mut c = h.client().await;
-    c.send(ClientMsg::QuickJoin).await;
+    c.send(quick_join()).await;
     wait(TICK).await;
     c.drain();
     let flow = c
-        .send(ClientMsg::Input(InputFrame {
+        .send(ClientMsg::Input(Input {
             seq: 1,
-            movement: Vec2::new(f32::NAN, 0.0),
-            aim: Vec2::X,
-            fire: true,
-            hitscan: false,
             ack_tick: 0,
+            payload: encode_payload(&InputFrame {
+                movement: Vec2::new(f32::NAN, 0.0),
+                aim: Vec2::X,
+                fire: true,
+                ..InputFrame::default()
+            })
+            .unwrap(),
         }))
         .await;
     assert_eq!(flow, Flow::Continue);
@@ -118,6 +131,7 @@ async fn an_empty_lobby_is_removed_after_the_idle_time() {
     let mut h = Harness::new(config);
     let mut c = h.client().await;
     c.send(ClientMsg::CreateLobby {
+        game: "arena".into(),
         name: "l".into(),
         max_players: 2,
         private: false,
@@ -143,6 +157,7 @@ async fn the_number_of_lobbies_is_capped() {
     let mut a = h.client().await;
     let mut b = h.client().await;
     let create = || ClientMsg::CreateLobby {
+        game: "arena".into(),
         name: "l".into(),
         max_players: 2,
         private: true,
@@ -176,8 +191,8 @@ async fn a_client_that_never_reads_holds_one_snapshot_not_a_backlog() {
     let mut h = Harness::new(Config::default());
     let mut reader = h.client().await;
     let mut stalled = h.client().await;
-    reader.send(ClientMsg::QuickJoin).await;
-    stalled.send(ClientMsg::QuickJoin).await;
+    reader.send(quick_join()).await;
+    stalled.send(quick_join()).await;
     // Wake half a tick away from the lobby's deadlines (timers have 1 ms
     // granularity), so each wait spans exactly one tick.
     wait(TICK / 2).await;
@@ -201,6 +216,7 @@ async fn joins_in_one_tick_reach_members_as_one_roster_update() {
     let mut h = Harness::new(Config::default());
     let mut host = h.client().await;
     host.send(ClientMsg::CreateLobby {
+        game: "arena".into(),
         name: "big".into(),
         max_players: 40,
         private: false,

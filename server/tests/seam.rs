@@ -8,13 +8,18 @@ mod memory;
 
 use glam::Vec2;
 use memory::Harness;
+use rallypoint_arena::InputFrame;
 use rallypoint_arena::{Arena, ArenaConfig};
 use rallypoint_game::LeaveReason;
 use rallypoint_game::replay::{Call, Recorded, RecordedConfig, Tap};
 use rallypoint_server::Config;
 use rallypoint_server::lobby::{Games, host};
 use rallypoint_server::session::Ending;
-use rallypoint_shared::{ClientMsg, ErrorCode, InputFrame, PROTOCOL_VERSION, ServerMsg};
+use rallypoint_shared::{ClientMsg, ErrorCode, Input, PROTOCOL_VERSION, ServerMsg, encode_payload};
+
+fn quick_join(game: &str) -> ClientMsg {
+    ClientMsg::QuickJoin { game: game.into() }
+}
 
 const TICK: std::time::Duration = std::time::Duration::from_micros(33_334);
 
@@ -23,9 +28,7 @@ const TICK: std::time::Duration = std::time::Duration::from_micros(33_334);
 /// seat. It replicates nothing.
 mod solo {
     use rallypoint_game::{EntityKey, Events, Game, LeaveReason, LobbyParams, PlayerId};
-    use rallypoint_game::{Refusal, State, Wire4};
-    use rallypoint_shared::snapshot::Track;
-    use rallypoint_shared::{CodecError, InputFrame, MapInfo, Rect};
+    use rallypoint_game::{Refusal, State};
 
     pub struct Solo {
         seated: Option<PlayerId>,
@@ -76,56 +79,6 @@ mod solo {
             state.clear();
         }
     }
-
-    impl Wire4 for Solo {
-        fn input(_: InputFrame) -> Result<(), String> {
-            Ok(())
-        }
-        fn map_info(_: &()) -> MapInfo {
-            MapInfo {
-                name: "solo".into(),
-                bounds: Rect {
-                    min: glam::Vec2::ZERO,
-                    max: glam::Vec2::ONE,
-                },
-                walls: Vec::new(),
-            }
-        }
-        fn enter(
-            _: EntityKey,
-            _: Option<Track>,
-            _: &(),
-            _: &mut Vec<u8>,
-        ) -> Result<u32, CodecError> {
-            Ok(0)
-        }
-        fn motion(
-            _: EntityKey,
-            _: glam::IVec2,
-            _: glam::IVec2,
-            _: &mut Vec<u8>,
-        ) -> Result<u32, CodecError> {
-            Ok(0)
-        }
-        fn fields(_: EntityKey, _: u32, _: &(), _: &mut Vec<u8>) -> Result<u32, CodecError> {
-            Ok(0)
-        }
-        fn hidden(_: EntityKey, _: &mut Vec<u8>) -> Result<u32, CodecError> {
-            Ok(0)
-        }
-        fn gone(_: EntityKey, _: &mut Vec<u8>) -> Result<u32, CodecError> {
-            Ok(0)
-        }
-        fn row(_: u32, _: u32, _: &(), _: &mut Vec<u8>) -> Result<u32, CodecError> {
-            Ok(0)
-        }
-        fn row_gone(_: u32, _: &mut Vec<u8>) -> Result<u32, CodecError> {
-            Ok(0)
-        }
-        fn singleton(_: u32, _: &(), _: &mut Vec<u8>) -> Result<u32, CodecError> {
-            Ok(0)
-        }
-    }
 }
 
 #[tokio::test(start_paused = true)]
@@ -134,13 +87,13 @@ async fn a_join_the_game_refuses_gets_its_reason_and_frees_the_seat() {
     let mut h = Harness::with_games(Config::default(), games);
     let mut a = h.client().await;
     let mut b = h.client().await;
-    a.send(ClientMsg::QuickJoin).await;
+    a.send(quick_join("solo")).await;
     assert!(matches!(a.pop(), Some(ServerMsg::Joined { .. })));
     assert_eq!(h.registry.player_count(), 1);
-    b.send(ClientMsg::QuickJoin).await;
+    b.send(quick_join("solo")).await;
     match b.pop() {
         Some(ServerMsg::Error { code, message }) => {
-            assert_eq!(code, ErrorCode::LobbyClosed);
+            assert_eq!(code, ErrorCode::JoinRefused);
             assert_eq!(message, "one player at a time");
         }
         other => panic!("{other:?}"),
@@ -149,7 +102,7 @@ async fn a_join_the_game_refuses_gets_its_reason_and_frees_the_seat() {
     // Still outside a lobby: it may try again once the seat is free.
     a.send(ClientMsg::LeaveLobby).await;
     tokio::time::sleep(TICK).await;
-    b.send(ClientMsg::QuickJoin).await;
+    b.send(quick_join("solo")).await;
     assert!(matches!(b.pop(), Some(ServerMsg::Joined { .. })));
 }
 
@@ -159,6 +112,7 @@ async fn a_lobby_has_the_seats_its_game_allows() {
     let mut h = Harness::with_games(Config::default(), games);
     let mut a = h.client().await;
     a.send(ClientMsg::CreateLobby {
+        game: "solo".into(),
         name: "big".into(),
         max_players: 16,
         private: false,
@@ -193,19 +147,23 @@ async fn a_session_through_the_engine_replays_bit_for_bit() {
     let mut clients = Vec::new();
     for _ in 0..3 {
         let mut c = h.client().await;
-        c.send(ClientMsg::QuickJoin).await;
+        c.send(quick_join("arena")).await;
         clients.push(c);
     }
     for seq in 1..=90u32 {
         for (i, c) in clients.iter_mut().enumerate() {
             let turn = seq as f32 * 0.1 + i as f32;
-            let input = InputFrame {
-                seq,
+            let frame = InputFrame {
                 movement: Vec2::from_angle(turn),
                 aim: Vec2::from_angle(-turn),
                 fire: seq % 3 == 0,
                 hitscan: seq % 7 == 0,
+                ..InputFrame::default()
+            };
+            let input = Input {
+                seq,
                 ack_tick: 0,
+                payload: encode_payload(&frame).unwrap(),
             };
             c.send(ClientMsg::Input(input)).await;
         }
@@ -263,4 +221,129 @@ async fn a_session_through_the_engine_replays_bit_for_bit() {
     // next tick is not applied.
     assert_eq!(inputs, 90 + 29 + 59);
     assert_eq!(rec.replay(), Ok(()));
+}
+
+/// Four in a Row through the engine, recorded: two members join by code,
+/// moves travel as `Game` messages and come back as events and replicated
+/// state; a move out of turn is refused to its sender alone and changes
+/// nothing; the first to move wins with four in column 0; and the session
+/// replays bit for bit.
+#[tokio::test(start_paused = true)]
+async fn four_in_a_row_plays_to_a_win_through_the_engine_and_replays() {
+    use rallypoint_four::{Four, FourConfig, FourEvent, FourInfo, FourMsg, Phase};
+    use rallypoint_game::view::GameView;
+    use rallypoint_shared::baselines::Baselines;
+    use rallypoint_shared::decode_payload;
+
+    let tap: Tap<Four> = Tap::default();
+    let recorded = RecordedConfig {
+        inner: FourConfig::default(),
+        tap: tap.clone(),
+    };
+    let games = Games::new(vec![host::<Recorded<Four>>(recorded)]).unwrap();
+    let mut h = Harness::with_games(Config::default(), games);
+    let mut a = h.client().await;
+    let mut b = h.client().await;
+    a.send(ClientMsg::CreateLobby {
+        game: "four".into(),
+        name: "duel".into(),
+        max_players: 8,
+        private: true,
+    })
+    .await;
+    let code = match a.pop() {
+        Some(ServerMsg::Joined {
+            game,
+            join_code: Some(code),
+            max_players,
+            avatar,
+            info,
+            ..
+        }) => {
+            assert_eq!((game.as_str(), max_players, avatar), ("four", 2, None));
+            let info: FourInfo = decode_payload(&info.0).unwrap();
+            assert_eq!(info.seat, Some(0));
+            code
+        }
+        other => panic!("{other:?}"),
+    };
+    b.send(ClientMsg::JoinLobby(rallypoint_shared::JoinTarget::Code(
+        code,
+    )))
+    .await;
+    tokio::time::sleep(TICK).await;
+
+    let drop = |column| ClientMsg::Game(encode_payload(&FourMsg::Drop { column }).unwrap());
+    // Applies every snapshot, acks it, and returns the events received.
+    async fn read(
+        c: &mut memory::TestClient,
+        views: &mut Baselines<GameView<Four>>,
+    ) -> Vec<FourEvent> {
+        let mut events = Vec::new();
+        for m in c.drain() {
+            match m {
+                ServerMsg::Snapshot(s) => {
+                    let tick = views.receive(&s).unwrap().tick;
+                    c.send(ClientMsg::Ack { tick }).await;
+                }
+                ServerMsg::Event(p) => events.push(decode_payload(&p.0).unwrap()),
+                _ => {}
+            }
+        }
+        events
+    }
+    let (mut va, mut vb) = (Baselines::new(), Baselines::new());
+    let started = read(&mut a, &mut va).await;
+    assert!(
+        started.contains(&FourEvent::Started { game: 1, first: 0 }),
+        "{started:?}"
+    );
+    read(&mut b, &mut vb).await;
+
+    // Seat 1 (b) moves out of turn: refused to b alone, nothing changes.
+    b.send(drop(3)).await;
+    tokio::time::sleep(TICK).await;
+    let refused = read(&mut b, &mut vb).await;
+    assert!(
+        matches!(refused.as_slice(), [FourEvent::Illegal { reason }] if reason.contains("turn")),
+        "{refused:?}"
+    );
+    assert_eq!(read(&mut a, &mut va).await, []);
+    let state = vb.newest().unwrap().singleton.unwrap();
+    assert_eq!((state.moves, state.turn), (0, Some(0)));
+
+    // Seat 0 plays column 0, seat 1 column 1: seat 0's fourth disc wins.
+    for m in 0..7u8 {
+        let (mover, column) = if m % 2 == 0 { (&mut a, 0) } else { (&mut b, 1) };
+        mover.send(drop(column)).await;
+        tokio::time::sleep(TICK).await;
+        read(&mut a, &mut va).await;
+        read(&mut b, &mut vb).await;
+    }
+    tokio::time::sleep(TICK).await;
+    read(&mut a, &mut va).await;
+    read(&mut b, &mut vb).await;
+    for views in [&va, &vb] {
+        let view = views.newest().unwrap();
+        let state = view.singleton.unwrap();
+        assert_eq!(state.phase, Phase::Won { seat: 0 });
+        assert_eq!(state.moves, 7);
+        assert_eq!(view.rows[&0].wins, 1, "seat 0's row counts the win");
+        assert!(views.stats().delta > 0, "acks made deltas");
+    }
+    // A garbage message for the game is refused with the game's name.
+    a.send(ClientMsg::Game(rallypoint_shared::Payload(vec![9, 9])))
+        .await;
+    match a.pop() {
+        Some(ServerMsg::Error { code, message }) => {
+            assert_eq!(code, ErrorCode::InvalidField);
+            assert!(message.starts_with("not a four message"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    h.shutdown().await;
+
+    let recordings = std::mem::take(&mut *tap.lock().unwrap());
+    assert_eq!(recordings.len(), 1, "one lobby");
+    assert_eq!(recordings[0].replay(), Ok(()));
 }

@@ -3,16 +3,19 @@
 
 mod common;
 
-use common::{Client, Closed, TestServer};
+use common::{Client, Closed, TestServer, arena_input, players};
 use glam::Vec2;
 use rallypoint_server::Config;
 use rallypoint_shared::snapshot::{POSITION_TOLERANCE, from_fixed};
-use rallypoint_shared::{ClientMsg, EntityId, ErrorCode, InputFrame, PROTOCOL_VERSION, ServerMsg};
+use rallypoint_shared::{ClientMsg, EntityRef, ErrorCode, PROTOCOL_VERSION, ServerMsg};
 use tokio_tungstenite::tungstenite::Message;
 
-fn entity_of(joined: &ServerMsg) -> EntityId {
+fn entity_of(joined: &ServerMsg) -> EntityRef {
     match joined {
-        ServerMsg::Joined { entity, .. } => *entity,
+        ServerMsg::Joined {
+            avatar: Some(avatar),
+            ..
+        } => *avatar,
         other => panic!("not Joined: {other:?}"),
     }
 }
@@ -33,13 +36,13 @@ async fn two_players_share_a_private_lobby_by_code() {
         let names = c.roster_until(|r| r.len() == 2).await;
         assert_eq!(names, ["ada", "bob"]);
         let snap = c.snapshot().await;
-        let ids: Vec<_> = snap.players.keys().copied().collect();
+        let ids: Vec<_> = players(&snap).keys().copied().collect();
         assert_eq!(ids.len(), 2);
         assert!(
             ids.contains(&ea.index) && ids.contains(&eb.index),
             "{ids:?}"
         );
-        assert_eq!(snap.scores.len(), 2);
+        assert_eq!(snap.rows.len(), 2);
     }
 }
 
@@ -71,15 +74,8 @@ async fn input_moves_the_entity_and_both_players_see_it() {
     // Move away from wherever we spawned: toward the map's centre.
     let dir = (Vec2::new(800.0, 500.0) - start).normalize_or(Vec2::X);
     for seq in 1..=10 {
-        a.send(&ClientMsg::Input(InputFrame {
-            seq,
-            movement: dir,
-            aim: dir,
-            fire: false,
-            hitscan: false,
-            ack_tick: 0,
-        }))
-        .await;
+        a.send(&ClientMsg::Input(arena_input(seq, 0, dir, dir, false)))
+            .await;
     }
     let acked = a.view_until(|v| v.last_input_seq == 10).await;
     let moved_to = from_fixed(acked.me);
@@ -87,8 +83,8 @@ async fn input_moves_the_entity_and_both_players_see_it() {
     // b sees a where a's own view puts it (the same dead-reckoned track),
     // within the tolerance of a's exact position.
     let seen_by_b = b.view_until(|v| v.tick >= acked.tick).await;
-    let track_a = acked.players[&ea.index].track;
-    let track_b = seen_by_b.players[&ea.index].track;
+    let track_a = players(&acked)[&ea.index].track.unwrap();
+    let track_b = players(&seen_by_b)[&ea.index].track.unwrap();
     assert_eq!(track_b, track_a.after(seen_by_b.tick - acked.tick));
     assert!((track_a.pos - acked.me).abs().max_element() <= POSITION_TOLERANCE);
     // b's own inputs were never applied.
@@ -194,15 +190,8 @@ async fn oversized_messages_close_with_1009() {
 async fn input_before_hello_is_refused_and_closed() {
     let server = TestServer::start(Config::default()).await;
     let mut c = Client::connect(&server).await;
-    c.send(&ClientMsg::Input(InputFrame {
-        seq: 1,
-        movement: Vec2::X,
-        aim: Vec2::X,
-        fire: true,
-        hitscan: false,
-        ack_tick: 0,
-    }))
-    .await;
+    c.send(&ClientMsg::Input(arena_input(1, 0, Vec2::X, Vec2::X, true)))
+        .await;
     match c.recv().await {
         ServerMsg::Error { code, .. } => assert_eq!(code, ErrorCode::UnexpectedMessage),
         other => panic!("expected an error, got {other:?}"),
@@ -215,7 +204,10 @@ async fn quick_join_fills_one_public_lobby_which_is_listed() {
     let server = TestServer::start(Config::default()).await;
     let mut a = Client::welcomed(&server, "ada").await;
     let mut b = Client::welcomed(&server, "bob").await;
-    a.send(&ClientMsg::QuickJoin).await;
+    a.send(&ClientMsg::QuickJoin {
+        game: "arena".into(),
+    })
+    .await;
     let la = a
         .recv_until(|m| match m {
             ServerMsg::Joined {
@@ -224,7 +216,10 @@ async fn quick_join_fills_one_public_lobby_which_is_listed() {
             _ => None,
         })
         .await;
-    b.send(&ClientMsg::QuickJoin).await;
+    b.send(&ClientMsg::QuickJoin {
+        game: "arena".into(),
+    })
+    .await;
     let lb = b
         .recv_until(|m| match m {
             ServerMsg::Joined { lobby, .. } => Some(lobby),
@@ -237,7 +232,7 @@ async fn quick_join_fills_one_public_lobby_which_is_listed() {
     assert_eq!(listed[0]["players"], 2);
     assert_eq!(listed[0]["max_players"], 16);
     assert_eq!(listed[0]["game"], "arena");
-    assert_eq!(listed[0]["map"], "arena");
+    assert_eq!(listed[0]["label"], "arena");
 }
 
 #[tokio::test]
@@ -280,14 +275,13 @@ async fn acknowledged_snapshots_become_small_deltas() {
     b.join_code(&code).await;
     let mut sizes = Vec::new();
     for seq in 1..=60 {
-        a.send(&ClientMsg::Input(InputFrame {
+        a.send(&ClientMsg::Input(arena_input(
             seq,
-            movement: Vec2::ZERO,
-            aim: Vec2::X,
-            fire: false,
-            hitscan: false,
-            ack_tick: a.baselines.ack_tick(),
-        }))
+            a.baselines.ack_tick(),
+            Vec2::ZERO,
+            Vec2::X,
+            false,
+        )))
         .await;
         // `next` applies each snapshot to a's views and fails on a
         // mismatch, so every delta here named a baseline a held.
@@ -388,14 +382,7 @@ async fn a_lower_snapshot_rate_sends_every_other_tick_and_batched_inputs_all_app
         let batch = (0..2)
             .map(|_| {
                 seq += 1;
-                InputFrame {
-                    seq,
-                    movement: Vec2::X,
-                    aim: Vec2::X,
-                    fire: false,
-                    hitscan: false,
-                    ack_tick: a.baselines.ack_tick(),
-                }
+                arena_input(seq, a.baselines.ack_tick(), Vec2::X, Vec2::X, false)
             })
             .collect();
         a.send(&ClientMsg::Inputs(batch)).await;

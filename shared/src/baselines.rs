@@ -9,7 +9,7 @@
 
 use std::collections::VecDeque;
 
-use crate::snapshot::{ApplyError, BASELINE_WINDOW, Snapshot, WorldView};
+use crate::snapshot::{ApplyError, BASELINE_WINDOW, Snapshot, SnapshotView};
 
 /// Counts of what a [`Baselines`] received.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -30,16 +30,27 @@ pub struct BaselineStats {
     pub stale: u64,
 }
 
-/// The views a client holds, oldest first.
-#[derive(Debug, Default)]
-pub struct Baselines {
-    views: VecDeque<WorldView>,
+/// The views a client holds, oldest first: any [`SnapshotView`] (a game's
+/// `rallypoint_game::view::View`).
+#[derive(Debug)]
+pub struct Baselines<V> {
+    views: VecDeque<V>,
     stats: BaselineStats,
     /// A delta was applied since the last clear.
     had_delta: bool,
 }
 
-impl Baselines {
+impl<V> Default for Baselines<V> {
+    fn default() -> Self {
+        Baselines {
+            views: VecDeque::new(),
+            stats: BaselineStats::default(),
+            had_delta: false,
+        }
+    }
+}
+
+impl<V: SnapshotView> Baselines<V> {
     pub fn new() -> Self {
         Self::default()
     }
@@ -53,8 +64,8 @@ impl Baselines {
 
     /// Applies a snapshot and returns the new newest view. On an error
     /// nothing changes but the counters.
-    pub fn receive(&mut self, snap: &Snapshot) -> Result<&WorldView, ApplyError> {
-        if let Some(newest) = self.views.back().map(|v| v.tick)
+    pub fn receive(&mut self, snap: &Snapshot) -> Result<&V, ApplyError> {
+        if let Some(newest) = self.views.back().map(|v| v.tick())
             && tick_not_after(snap.tick, newest)
         {
             self.stats.stale += 1;
@@ -62,7 +73,7 @@ impl Baselines {
         }
         let next = match snap.baseline_tick() {
             None => {
-                let next = WorldView::default().apply(snap)?;
+                let next = V::default().apply(snap)?;
                 if std::mem::take(&mut self.had_delta) {
                     self.stats.resets += 1;
                 }
@@ -72,7 +83,7 @@ impl Baselines {
                 next
             }
             Some(baseline) => {
-                let Some(base) = self.views.iter().rev().find(|v| v.tick == baseline) else {
+                let Some(base) = self.views.iter().rev().find(|v| v.tick() == baseline) else {
                     self.stats.missing_baseline += 1;
                     return Err(ApplyError::MissingBaseline {
                         tick: snap.tick,
@@ -93,14 +104,14 @@ impl Baselines {
     }
 
     /// The newest view, if any.
-    pub fn newest(&self) -> Option<&WorldView> {
+    pub fn newest(&self) -> Option<&V> {
         self.views.back()
     }
 
     /// The tick to acknowledge in the next `Input`: the newest view held,
     /// or 0 for none.
     pub fn ack_tick(&self) -> u32 {
-        self.views.back().map_or(0, |v| v.tick)
+        self.views.back().map_or(0, |v| v.tick())
     }
 
     pub fn stats(&self) -> BaselineStats {
@@ -116,17 +127,46 @@ fn tick_not_after(a: u32, b: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::Change;
-    use glam::IVec2;
+    use crate::msg::Payload;
+
+    /// A view that sums the bytes of the records it was given, so a test
+    /// can tell which baseline a delta was applied to.
+    #[derive(Debug, Default, Clone, PartialEq)]
+    struct Sum {
+        tick: u32,
+        seq: u32,
+        sum: u32,
+    }
+
+    impl SnapshotView for Sum {
+        fn tick(&self) -> u32 {
+            self.tick
+        }
+        fn apply(&self, snap: &Snapshot) -> Result<Sum, ApplyError> {
+            let base = match snap.baseline_tick() {
+                None => Sum::default(),
+                Some(b) if b == self.tick => self.clone(),
+                Some(baseline) => {
+                    return Err(ApplyError::MissingBaseline {
+                        tick: snap.tick,
+                        baseline,
+                    });
+                }
+            };
+            Ok(Sum {
+                tick: snap.tick,
+                seq: base.seq + snap.input_seq_advance,
+                sum: base.sum + snap.records.0.iter().map(|&b| u32::from(b)).sum::<u32>(),
+            })
+        }
+    }
 
     fn full(tick: u32) -> Snapshot {
         Snapshot {
             tick,
             baseline_age: 0,
             input_seq_advance: 1,
-            changes: vec![Change::Me {
-                offset: IVec2::new(5, 5),
-            }],
+            records: Payload(vec![5]),
         }
     }
 
@@ -135,28 +175,26 @@ mod tests {
             tick,
             baseline_age: age,
             input_seq_advance: 1,
-            changes: vec![Change::Me {
-                offset: IVec2::new(1, 0),
-            }],
+            records: Payload(vec![1]),
         }
     }
 
     #[test]
     fn deltas_apply_to_the_named_baseline_not_the_newest() {
-        let mut b = Baselines::new();
+        let mut b = Baselines::<Sum>::new();
         b.receive(&full(10)).unwrap();
         b.receive(&delta(11, 1)).unwrap();
         // Tick 12 against 10: the server had not yet seen the ack of 11.
         let v = b.receive(&delta(12, 2)).unwrap();
-        assert_eq!(v.me, IVec2::new(6, 5));
-        assert_eq!(v.last_input_seq, 2);
+        assert_eq!(v.sum, 6);
+        assert_eq!(v.seq, 2);
         assert_eq!(b.ack_tick(), 12);
         assert_eq!(b.stats().delta, 2);
     }
 
     #[test]
     fn a_missing_baseline_is_refused_and_counted_then_heals() {
-        let mut b = Baselines::new();
+        let mut b = Baselines::<Sum>::new();
         b.receive(&full(10)).unwrap();
         assert_eq!(
             b.receive(&delta(12, 1)),
@@ -184,7 +222,7 @@ mod tests {
 
     #[test]
     fn keeps_a_window_and_ignores_stale_snapshots() {
-        let mut b = Baselines::new();
+        let mut b = Baselines::<Sum>::new();
         b.receive(&full(1)).unwrap();
         for tick in 2..100 {
             b.receive(&delta(tick, 1)).unwrap();

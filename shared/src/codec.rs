@@ -12,8 +12,8 @@ use bincode::config::{self, Configuration, Limit, LittleEndian, Varint};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::msg::{ClientMsg, ServerMsg};
-use crate::snapshot::{Change, Snapshot};
+use crate::msg::{ClientMsg, Payload, ServerMsg};
+use crate::snapshot::Snapshot;
 
 /// The largest `ClientMsg` in bytes. Default: 512. The biggest legitimate
 /// client message is a `Hello` or `CreateLobby` with a 32-byte name (about
@@ -54,6 +54,10 @@ pub enum CodecError {
     /// tag, an invalid varint, a length beyond the limit, bad UTF-8 ...
     #[error("malformed message: {0}")]
     Malformed(#[from] bincode::error::DecodeError),
+    /// The bytes decoded but mean nothing valid (an unknown record tag, an
+    /// entity kind out of range).
+    #[error("invalid message: {0}")]
+    Invalid(&'static str),
     /// A whole message decoded but bytes were left over.
     #[error("{trailing} trailing bytes after a {used}-byte message")]
     TrailingBytes { used: usize, trailing: usize },
@@ -127,23 +131,81 @@ pub fn encode_server_into(msg: &ServerMsg, out: &mut Vec<u8>) -> Result<(), Code
     encode_into::<ServerMsg, MAX_SERVER_MSG_BYTES>(msg, out)
 }
 
-/// Appends one snapshot change, for [`encode_snapshot_into`] to splice into
-/// many clients' snapshots without encoding it again for each.
-pub fn encode_change_into(change: &Change, out: &mut Vec<u8>) -> Result<(), CodecError> {
-    bincode::serde::encode_into_std_write(change, out, config::standard())?;
+/// Appends one value in the wire encoding: how snapshot records and a
+/// game's fields and payloads are written.
+pub fn encode_value_into<T: Serialize + ?Sized>(
+    value: &T,
+    out: &mut Vec<u8>,
+) -> Result<(), CodecError> {
+    bincode::serde::encode_into_std_write(value, out, config::standard())?;
     Ok(())
 }
 
-/// Appends a `ServerMsg::Snapshot` whose `count` changes were encoded back to
-/// back by [`encode_change_into`] and are passed as `parts`, in order. The
-/// bytes are exactly those of [`encode_server_into`] on the whole message
-/// (bincode writes a `Vec` as its length, then its items), so clients decode
-/// it like any other message.
+/// Encodes a game's value (an input, a message, an event, a join info) as
+/// the payload the envelope carries.
+pub fn encode_payload<T: Serialize + ?Sized>(value: &T) -> Result<Payload, CodecError> {
+    let mut out = Vec::new();
+    encode_value_into(value, &mut out)?;
+    Ok(Payload(out))
+}
+
+/// Decodes a game's payload, with the rules of the envelope: within the
+/// server message limit, and every byte used.
+pub fn decode_payload<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
+    decode::<T, MAX_SERVER_MSG_BYTES, { MAX_SERVER_MSG_BYTES * CLAIM_PER_WIRE_BYTE }>(bytes)
+}
+
+/// Reads values one after another from a run of bytes: how a client reads
+/// a snapshot's records and the game's fields inside them. Each read is
+/// limited by the bytes left, so a hostile length cannot make it allocate
+/// more than the server message limit allows.
+#[derive(Debug, Clone)]
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Reader { bytes }
+    }
+
+    /// Reads the next value.
+    pub fn read<T: DeserializeOwned>(&mut self) -> Result<T, CodecError> {
+        if self.bytes.len() > MAX_SERVER_MSG_BYTES {
+            return Err(CodecError::TooLarge {
+                len: self.bytes.len(),
+                max: MAX_SERVER_MSG_BYTES,
+            });
+        }
+        let (value, used) = bincode::serde::decode_from_slice(
+            self.bytes,
+            limited::<{ MAX_SERVER_MSG_BYTES * CLAIM_PER_WIRE_BYTE }>(),
+        )?;
+        self.bytes = &self.bytes[used..];
+        Ok(value)
+    }
+
+    /// Whether every byte has been read.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The bytes not read yet.
+    pub fn remaining(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
+/// Appends a `ServerMsg::Snapshot` whose records were written back to back
+/// (by `snapshot::write_record` and the game's fields) and are passed as
+/// `parts`, in order, `len` bytes in all. The bytes are exactly those of
+/// [`encode_server_into`] on the whole message (the records are a length,
+/// then the bytes), so clients decode it like any other message.
 pub fn encode_snapshot_into<'a>(
     tick: u32,
     baseline_age: u8,
     input_seq_advance: u32,
-    count: usize,
+    len: usize,
     parts: impl IntoIterator<Item = &'a [u8]>,
     out: &mut Vec<u8>,
 ) -> Result<(), CodecError> {
@@ -152,20 +214,22 @@ pub fn encode_snapshot_into<'a>(
         tick,
         baseline_age,
         input_seq_advance,
-        changes: Vec::new(),
+        records: Payload::default(),
     });
     bincode::serde::encode_into_std_write(&header, out, config::standard())?;
-    // The header ends with the empty list's length, a one-byte 0: replace it.
+    // The header ends with the empty records' length, a one-byte 0: replace it.
     out.pop();
-    bincode::serde::encode_into_std_write(count as u64, out, config::standard())?;
+    bincode::serde::encode_into_std_write(len as u64, out, config::standard())?;
+    let body = out.len();
     for part in parts {
         out.extend_from_slice(part);
     }
-    let len = out.len() - start;
-    if len > MAX_SERVER_MSG_BYTES {
+    debug_assert_eq!(out.len() - body, len, "the parts are `len` bytes");
+    let total = out.len() - start;
+    if total > MAX_SERVER_MSG_BYTES {
         out.truncate(start);
         return Err(CodecError::TooLarge {
-            len,
+            len: total,
             max: MAX_SERVER_MSG_BYTES,
         });
     }

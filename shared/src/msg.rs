@@ -11,7 +11,9 @@ pub use crate::snapshot::Snapshot;
 
 /// A player's identity on one server, assigned at `Welcome`. Stable for the
 /// life of the connection.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default,
+)]
 pub struct PlayerId(pub u64);
 
 /// A lobby's identity on one server.
@@ -33,16 +35,6 @@ pub struct Rect {
     pub max: Vec2,
 }
 
-/// The geometry a client needs to draw the arena and predict movement.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-pub struct MapInfo {
-    pub name: String,
-    /// The playable area; players are kept inside it.
-    pub bounds: Rect,
-    /// Solid rectangles that stop players and projectiles.
-    pub walls: Vec<Rect>,
-}
-
 /// A secret that lets a client take its session back after its connection
 /// drops: 16 random bytes from the server's CSPRNG, sent in `Welcome` and
 /// replaced on every resume, so each token works at most once.
@@ -58,27 +50,62 @@ pub enum JoinTarget {
     Code(String),
 }
 
-/// One tick's worth of a player's intent. The server applies each input
-/// exactly once, as one fixed step of movement, in `seq` order.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
-pub struct InputFrame {
-    /// Increases by one per input the client sends; once applied it shows
-    /// in the client's views as `last_input_seq` (see `snapshot`).
+/// One tick's input of a member, as the engine frames it: the engine's
+/// sequence number and acknowledgement around the game's own input.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// Increases by one per input the client sends; the server applies
+    /// each input exactly once, in `seq` order, and reports the last one
+    /// applied in snapshots (`input_seq_advance`).
     pub seq: u32,
-    /// Desired direction; its length is clamped to 1 (see `movement`).
-    pub movement: Vec2,
-    /// Where the player aims, as a direction; normalised by the server.
-    pub aim: Vec2,
-    /// Whether the player wants to fire a projectile this tick.
-    pub fire: bool,
-    /// Whether the player wants to fire the instant-hit weapon this tick.
-    /// The server checks the shot against the world as this client saw it
-    /// (see `timing::view_tick`).
-    pub hitscan: bool,
-    /// The newest snapshot tick this client holds a view of (0: none yet):
-    /// the baseline the server deltas its next snapshot against, and the
-    /// view a hitscan shot is checked against.
+    /// The newest snapshot tick this client holds (0: none yet): the
+    /// baseline the server deltas its next snapshot against (a game may use
+    /// it too: arena checks an instant-hit shot against that view).
     pub ack_tick: u32,
+    /// The game's input, in the game's encoding (`games/<game>/PROTOCOL.md`).
+    pub payload: Payload,
+}
+
+/// A game's bytes inside the engine's envelope: a length, then the bytes
+/// (exactly bincode's `Vec<u8>`). The engine never looks inside; the game's
+/// codec does, with the same rules as the envelope's (byte limit, no
+/// trailing bytes).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
+pub struct Payload(pub Vec<u8>);
+
+impl Serialize for Payload {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Payload {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Bytes;
+        impl<'de> serde::de::Visitor<'de> for Bytes {
+            type Value = Payload;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a game payload (bytes)")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Payload, E> {
+                Ok(Payload(v.to_vec()))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Payload, E> {
+                Ok(Payload(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Payload, A::Error> {
+                let mut out = Vec::new();
+                while let Some(b) = seq.next_element()? {
+                    out.push(b);
+                }
+                Ok(Payload(out))
+            }
+        }
+        d.deserialize_byte_buf(Bytes)
+    }
 }
 
 /// Messages a client sends to the server.
@@ -90,16 +117,20 @@ pub enum ClientMsg {
         name: String,
     },
     ListLobbies,
+    /// Create a lobby of `game` (one of `Welcome::games`) and join it.
     CreateLobby {
+        game: String,
         name: String,
         max_players: u8,
         private: bool,
     },
     JoinLobby(JoinTarget),
-    /// Join the fullest public lobby with room, or create one.
-    QuickJoin,
+    /// Join the fullest public lobby of `game` with room, or create one.
+    QuickJoin {
+        game: String,
+    },
     LeaveLobby,
-    Input(InputFrame),
+    Input(Input),
     Ping {
         client_time: u64,
     },
@@ -115,7 +146,15 @@ pub enum ClientMsg {
     /// had come in its own `Input`, and applies them one tick at a time. A
     /// client sending inputs at half the tick rate, two at a time, halves
     /// its messages (and the server's reads) without losing any input.
-    Inputs(#[serde(deserialize_with = "bounded_inputs")] Vec<InputFrame>),
+    Inputs(#[serde(deserialize_with = "bounded_inputs")] Vec<Input>),
+    /// One reliable message to the lobby's game (a move, "ready"), in the
+    /// game's encoding; the game gets it at its next tick, in arrival order.
+    Game(Payload),
+    /// The newest snapshot tick this client holds, for a game without
+    /// per-tick input (an `Input`'s `ack_tick` says the same).
+    Ack {
+        tick: u32,
+    },
 }
 
 /// Decodes an `Inputs` list reserving room for at most
@@ -125,13 +164,13 @@ pub enum ClientMsg {
 /// allocate a megabyte. Longer lists still decode (growing as real items
 /// arrive, within the codec's byte limit) so the server can refuse them
 /// with a clear `InvalidField`.
-fn bounded_inputs<'de, D>(deserializer: D) -> Result<Vec<InputFrame>, D::Error>
+fn bounded_inputs<'de, D>(deserializer: D) -> Result<Vec<Input>, D::Error>
 where
     D: serde::Deserializer<'de>,
 {
     struct Bounded;
     impl<'de> serde::de::Visitor<'de> for Bounded {
-        type Value = Vec<InputFrame>;
+        type Value = Vec<Input>;
 
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("a list of inputs")
@@ -161,41 +200,31 @@ pub const MAX_INPUTS_PER_MESSAGE: usize = 8;
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct LobbyInfo {
     pub id: LobbyId,
+    /// The game it plays.
+    pub game: String,
     pub name: String,
     pub players: u8,
     pub max_players: u8,
-    pub map: String,
+    /// The game's label for it (arena: the map's name).
+    pub label: String,
 }
 
-/// A player's authoritative state, as the server's world reports it.
-/// Not sent as such: snapshots carry it in fixed point (see `snapshot`).
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
-pub struct PlayerState {
-    pub id: EntityId,
-    pub pos: Vec2,
-    pub aim: Vec2,
-    pub hp: u8,
-    /// False while dead and waiting to respawn.
-    pub alive: bool,
-    pub kills: u32,
-    pub deaths: u32,
+/// An entity of a lobby's game as the envelope names it (a member's
+/// avatar): the game's kind, and the entity's slot index and generation.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EntityRef {
+    pub kind: u8,
+    pub index: u32,
+    pub generation: u32,
 }
 
-/// A projectile in flight, as the server's world reports it.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
-pub struct ProjectileState {
-    pub id: EntityId,
-    pub owner: EntityId,
-    pub pos: Vec2,
-    pub vel: Vec2,
-}
-
-/// A name shown for an entity, in `Roster` and `RosterUpdate`.
+/// A member of a lobby, in `Roster` and `RosterUpdate`.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct RosterEntry {
-    pub entity: EntityId,
     pub player: PlayerId,
     pub name: String,
+    /// The member's avatar, if the game gives it one.
+    pub avatar: Option<EntityRef>,
 }
 
 /// Why a request was refused. Codes are stable on the wire; see
@@ -228,6 +257,9 @@ pub enum ErrorCode {
     /// `Resume` named a token that is unknown, already used, or expired.
     /// The connection is closed; start over with `Hello`.
     ResumeRejected,
+    /// The lobby's game refused the join; the message is its reason. The
+    /// seat is not taken and the connection stays open.
+    JoinRefused,
 }
 
 /// Messages the server sends to a client.
@@ -248,18 +280,27 @@ pub enum ServerMsg {
         resume_token: ResumeToken,
         /// How long after a drop the session can be resumed, in seconds.
         resume_grace_secs: u16,
+        /// The games this server hosts, for `CreateLobby` and `QuickJoin`;
+        /// the first is the default.
+        games: Vec<String>,
     },
     LobbyList {
         lobbies: Vec<LobbyInfo>,
     },
     Joined {
         lobby: LobbyId,
+        /// The game the lobby plays.
+        game: String,
         /// Set for a private lobby: the code others join it with.
         join_code: Option<String>,
         max_players: u8,
-        entity: EntityId,
-        map: MapInfo,
+        /// This member's avatar, if the game gives it one: the entity whose
+        /// exact position snapshots carry as `Me`.
+        avatar: Option<EntityRef>,
         tick: u32,
+        /// What the game tells a member on joining (arena: the map), in the
+        /// game's encoding.
+        info: Payload,
     },
     Snapshot(Snapshot),
     Pong {
@@ -271,8 +312,8 @@ pub enum ServerMsg {
         message: String,
     },
     Left,
-    /// The names behind all the entities in the lobby; sent to a client
-    /// when it joins or resumes. Changes follow as `RosterUpdate`s.
+    /// Every member of the lobby; sent to a client when it joins or
+    /// resumes. Changes follow as `RosterUpdate`s.
     Roster {
         players: Vec<RosterEntry>,
     },
@@ -284,11 +325,13 @@ pub enum ServerMsg {
     },
     /// Who joined and who left the lobby since the last update: at most one
     /// per tick, sent to every member whenever membership changed. Apply
-    /// `added` first (insert or replace by entity), then `removed`; both are
+    /// `added` first (insert or replace by player), then `removed`; both are
     /// idempotent, so an update that repeats what a `Roster` already said is
     /// harmless.
     RosterUpdate {
         added: Vec<RosterEntry>,
-        removed: Vec<EntityId>,
+        removed: Vec<PlayerId>,
     },
+    /// One reliable event from the lobby's game, in the game's encoding.
+    Event(Payload),
 }

@@ -2,7 +2,7 @@
 //! client acknowledged, in fixed point.
 //!
 //! A [`Snapshot`] names its baseline (`tick - baseline_age`) and lists the
-//! [`Change`]s that turn the client's copy of that baseline into the state at
+//! [`Record`]s that turn the client's copy of that baseline into the state at
 //! `tick`. A baseline age of 0 means "from nothing": a full snapshot, sent on
 //! join, on resume and whenever the client's acknowledged baseline is too old
 //! or unknown. Everything the server did not list is *extrapolated*: each
@@ -13,16 +13,23 @@
 //! projectile in flight costs nothing per tick.
 //!
 //! The client's own position is exact: it is needed for reconciliation, so it
-//! comes in [`Change::Me`] rather than through dead reckoning.
+//! comes in [`Record::Me`] rather than through dead reckoning.
 //!
-//! [`WorldView`] is what a client holds and [`WorldView::apply`] is the one
-//! way to move it forward; [`crate::baselines::Baselines`] keeps the window
-//! of them a client needs. The byte-level layout is in `docs/PROTOCOL.md`.
-
-use std::collections::BTreeMap;
+//! The records are the engine's, the same for every game: entities (each of
+//! a game-defined kind, with an optional track and the game's fields), rows
+//! keyed by a number, and one lobby singleton. A record's fields are the
+//! game's, written field by field in the game's encoding after the record's
+//! head (see `rallypoint_game::Fields`), so only the game's code can read
+//! them; [`read_record`] reads the head, the game reads the rest. A client's
+//! view of a game is `rallypoint_game::view::View`, and
+//! [`crate::baselines::Baselines`] keeps the window of them it needs. The
+//! byte-level layout is in `docs/PROTOCOL.md`.
 
 use glam::{IVec2, Vec2};
 use serde::{Deserialize, Serialize};
+
+use crate::codec::{CodecError, Reader, encode_value_into};
+use crate::msg::Payload;
 
 /// Fixed-point steps per world unit, for positions and velocities alike.
 /// Default: 1024, so a position is exact to 1/1024 unit (a player is 32
@@ -64,21 +71,6 @@ pub fn from_fixed(v: IVec2) -> Vec2 {
     Vec2::new(v.x as f32 / FIXED_SCALE, v.y as f32 / FIXED_SCALE)
 }
 
-/// An aim direction as one byte: the angle in 256ths of a turn, counter-
-/// clockwise from +x (1.4 degrees a step). No direction (zero) reads as 0.
-pub fn aim_to_byte(aim: Vec2) -> u8 {
-    if aim == Vec2::ZERO || !aim.is_finite() {
-        return 0;
-    }
-    let turns = aim.y.atan2(aim.x) / std::f32::consts::TAU;
-    (turns * 256.0).round().rem_euclid(256.0) as u8
-}
-
-/// The unit vector for an aim byte.
-pub fn byte_to_aim(aim: u8) -> Vec2 {
-    Vec2::from_angle(f32::from(aim) / 256.0 * std::f32::consts::TAU)
-}
-
 /// A position and a per-tick velocity, both fixed point. Where something
 /// unlisted is `ticks` later is [`Track::after`].
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -103,72 +95,177 @@ impl Track {
     }
 }
 
-/// One entry of a snapshot. Variant order is the wire tag: append only.
-/// "Index" is an entity's slot index (`EntityId::index`); players and
-/// projectiles are separate namespaces.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
-pub enum Change {
+/// Entity kinds a game may define: 0 to 15. Default: 16, so an entity
+/// record's tag (its operation and kind) stays one byte.
+pub const MAX_KINDS: u8 = 16;
+
+/// The first entity record's tag: tags below are the lobby-wide records.
+const ENTITY_TAGS: u32 = 8;
+
+/// The head of one snapshot record. Records whose doc says "fields follow"
+/// are followed by the game's fields: all of them, or those `mask` names
+/// (bit `i` for field `i`), each in the game's encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
     /// The client's own exact position, as an offset from its position in
-    /// the baseline (from the origin in a full snapshot).
-    Me {
-        offset: IVec2,
-    },
-    /// A player came into view, or its slot was reused: its whole state,
-    /// replacing any player of that index.
-    PlayerEnter {
-        index: u32,
-        track: Track,
-        aim: u8,
-        hp: u8,
-        alive: bool,
-    },
-    /// A player left the client's view; it is still in the lobby.
-    PlayerHidden {
-        index: u32,
-    },
-    /// A player's motion changed: its position is `offset` away from where
-    /// extrapolation put it, and it moves at `vel` from now on.
-    PlayerMotion {
-        index: u32,
-        offset: IVec2,
-        vel: IVec2,
-    },
-    PlayerAim {
-        index: u32,
-        aim: u8,
-    },
-    PlayerHealth {
-        index: u32,
-        hp: u8,
-        alive: bool,
-    },
-    /// A player's score; sent for every player in the lobby, seen or not.
-    /// An index not in the score table adds it.
-    Score {
-        index: u32,
-        kills: u32,
-        deaths: u32,
-    },
-    /// A player left the lobby: its score goes, and its entity if shown.
-    PlayerLeft {
-        index: u32,
-    },
-    /// A projectile came into view (or its slot was reused).
-    ProjectileEnter {
-        index: u32,
-        owner: u32,
-        track: Track,
-    },
-    /// A projectile hit something, expired, or left the client's view.
-    ProjectileGone {
-        index: u32,
-    },
-    /// Like `PlayerMotion`, for a projectile.
-    ProjectileMotion {
+    /// the baseline (from the origin in a full snapshot). Tag 0.
+    Me { offset: IVec2 },
+    /// A row the client did not hold, or a replacement: all fields follow.
+    /// Tag 1.
+    Row { key: u32 },
+    /// A held row changed: the fields `mask` names follow. Tag 2.
+    RowUpdate { key: u32, mask: u32 },
+    /// A held row is gone. Tag 3.
+    RowGone { key: u32 },
+    /// The singleton, new or replaced: all fields follow. Tag 4.
+    Singleton,
+    /// The held singleton changed: the fields `mask` names follow. Tag 5.
+    SingletonUpdate { mask: u32 },
+    /// The singleton is gone. Tag 6.
+    SingletonGone,
+    /// An entity came into view (or its slot was reused), with a track:
+    /// replaces any entity of that kind and index; all fields follow.
+    /// Tag 8 + kind.
+    Enter { kind: u8, index: u32, track: Track },
+    /// Like `Enter`, for an entity without a track. Tag 24 + kind.
+    EnterStill { kind: u8, index: u32 },
+    /// A held entity's track changed: it is `offset` away from where
+    /// extrapolation put it, and moves at `vel` from now on. Tag 40 + kind.
+    Motion {
+        kind: u8,
         index: u32,
         offset: IVec2,
         vel: IVec2,
     },
+    /// A held entity's fields changed: those `mask` names follow.
+    /// Tag 56 + kind.
+    Update { kind: u8, index: u32, mask: u32 },
+    /// A held entity left the client's view; it still exists. Tag 72 + kind.
+    Hidden { kind: u8, index: u32 },
+    /// A held entity no longer exists. Tag 88 + kind.
+    Gone { kind: u8, index: u32 },
+}
+
+/// An entity record's operation: its tag is `8 + 16 * op + kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Enter = 0,
+    EnterStill = 1,
+    Motion = 2,
+    Update = 3,
+    Hidden = 4,
+    Gone = 5,
+}
+
+const OPS: [Op; 6] = [
+    Op::Enter,
+    Op::EnterStill,
+    Op::Motion,
+    Op::Update,
+    Op::Hidden,
+    Op::Gone,
+];
+
+fn entity_tag(op: Op, kind: u8) -> Result<u32, CodecError> {
+    if kind >= MAX_KINDS {
+        return Err(CodecError::Invalid("entity kind above 15"));
+    }
+    Ok(ENTITY_TAGS + 16 * op as u32 + u32::from(kind))
+}
+
+impl Record {
+    /// Whether the game's fields follow this head, and which: `Some(mask)`,
+    /// with `u32::MAX` for all of them.
+    pub fn fields(&self) -> Option<u32> {
+        match *self {
+            Record::Row { .. }
+            | Record::Singleton
+            | Record::Enter { .. }
+            | Record::EnterStill { .. } => Some(u32::MAX),
+            Record::RowUpdate { mask, .. }
+            | Record::SingletonUpdate { mask }
+            | Record::Update { mask, .. } => Some(mask),
+            _ => None,
+        }
+    }
+}
+
+/// Appends a record's head (the caller appends its fields, if any).
+pub fn write_record(record: &Record, out: &mut Vec<u8>) -> Result<(), CodecError> {
+    match *record {
+        Record::Me { offset } => encode_value_into(&(0u32, offset), out),
+        Record::Row { key } => encode_value_into(&(1u32, key), out),
+        Record::RowUpdate { key, mask } => encode_value_into(&(2u32, key, mask), out),
+        Record::RowGone { key } => encode_value_into(&(3u32, key), out),
+        Record::Singleton => encode_value_into(&4u32, out),
+        Record::SingletonUpdate { mask } => encode_value_into(&(5u32, mask), out),
+        Record::SingletonGone => encode_value_into(&6u32, out),
+        Record::Enter { kind, index, track } => {
+            encode_value_into(&(entity_tag(Op::Enter, kind)?, index, track), out)
+        }
+        Record::EnterStill { kind, index } => {
+            encode_value_into(&(entity_tag(Op::EnterStill, kind)?, index), out)
+        }
+        Record::Motion {
+            kind,
+            index,
+            offset,
+            vel,
+        } => encode_value_into(&(entity_tag(Op::Motion, kind)?, index, offset, vel), out),
+        Record::Update { kind, index, mask } => {
+            encode_value_into(&(entity_tag(Op::Update, kind)?, index, mask), out)
+        }
+        Record::Hidden { kind, index } => {
+            encode_value_into(&(entity_tag(Op::Hidden, kind)?, index), out)
+        }
+        Record::Gone { kind, index } => {
+            encode_value_into(&(entity_tag(Op::Gone, kind)?, index), out)
+        }
+    }
+}
+
+/// Reads the next record's head from a snapshot's records (the caller then
+/// reads its fields, if [`Record::fields`] says some follow).
+pub fn read_record(r: &mut Reader) -> Result<Record, CodecError> {
+    let tag: u32 = r.read()?;
+    Ok(match tag {
+        0 => Record::Me { offset: r.read()? },
+        1 => Record::Row { key: r.read()? },
+        2 => Record::RowUpdate {
+            key: r.read()?,
+            mask: r.read()?,
+        },
+        3 => Record::RowGone { key: r.read()? },
+        4 => Record::Singleton,
+        5 => Record::SingletonUpdate { mask: r.read()? },
+        6 => Record::SingletonGone,
+        t if t >= ENTITY_TAGS && t < ENTITY_TAGS + 16 * OPS.len() as u32 => {
+            let kind = ((t - ENTITY_TAGS) % 16) as u8;
+            let index = r.read()?;
+            match OPS[((t - ENTITY_TAGS) / 16) as usize] {
+                Op::Enter => Record::Enter {
+                    kind,
+                    index,
+                    track: r.read()?,
+                },
+                Op::EnterStill => Record::EnterStill { kind, index },
+                Op::Motion => Record::Motion {
+                    kind,
+                    index,
+                    offset: r.read()?,
+                    vel: r.read()?,
+                },
+                Op::Update => Record::Update {
+                    kind,
+                    index,
+                    mask: r.read()?,
+                },
+                Op::Hidden => Record::Hidden { kind, index },
+                Op::Gone => Record::Gone { kind, index },
+            }
+        }
+        _ => return Err(CodecError::Invalid("unknown snapshot record tag")),
+    })
 }
 
 /// What one client receives each tick.
@@ -182,7 +279,8 @@ pub struct Snapshot {
     /// How far this client's `last_input_seq` moved since the baseline
     /// (the seq itself in a full snapshot).
     pub input_seq_advance: u32,
-    pub changes: Vec<Change>,
+    /// The records, back to back, read until the bytes end.
+    pub records: Payload,
 }
 
 impl Snapshot {
@@ -192,387 +290,120 @@ impl Snapshot {
     }
 }
 
-/// A player as a client sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PlayerView {
-    pub track: Track,
-    pub aim: u8,
-    pub hp: u8,
-    pub alive: bool,
-}
-
-/// A projectile as a client sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProjectileView {
-    pub owner: u32,
-    pub track: Track,
-}
-
-/// One line of the score table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ScoreView {
-    pub kills: u32,
-    pub deaths: u32,
-}
-
 /// Why a snapshot could not be applied. Nothing is changed when it fails.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApplyError {
     /// A delta against a baseline the client does not hold.
     #[error("snapshot {tick} is a delta against tick {baseline}, which is not held")]
     MissingBaseline { tick: u32, baseline: u32 },
-    /// A change names an entity the baseline does not have.
-    #[error("{what} names entity {index}, which the baseline does not have")]
+    /// A record names an entity, row or singleton the baseline does not
+    /// have.
+    #[error("{what} names {index}, which the baseline does not have")]
     UnknownEntity { what: &'static str, index: u32 },
+    /// The records do not decode: a bad tag, a truncated field, a kind the
+    /// game does not have.
+    #[error("malformed snapshot records: {0}")]
+    Malformed(String),
 }
 
-/// The world at one tick as one client knows it: what it could see, plus
-/// the whole score table. Positions are fixed point.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct WorldView {
-    pub tick: u32,
-    pub last_input_seq: u32,
-    /// This client's own exact position, fixed point.
-    pub me: IVec2,
-    pub players: BTreeMap<u32, PlayerView>,
-    pub projectiles: BTreeMap<u32, ProjectileView>,
-    pub scores: BTreeMap<u32, ScoreView>,
+impl From<CodecError> for ApplyError {
+    fn from(e: CodecError) -> Self {
+        ApplyError::Malformed(e.to_string())
+    }
 }
 
-impl WorldView {
-    /// The state `snap` describes, from `self` as its baseline (ignored for
-    /// a full snapshot). Checks that `self` is the baseline `snap` names.
-    pub fn apply(&self, snap: &Snapshot) -> Result<WorldView, ApplyError> {
-        let empty = WorldView::default();
-        let base = match snap.baseline_tick() {
-            None => &empty,
-            Some(baseline) if baseline == self.tick => self,
-            Some(baseline) => {
-                return Err(ApplyError::MissingBaseline {
-                    tick: snap.tick,
-                    baseline,
-                });
-            }
-        };
-        let age = u32::from(snap.baseline_age);
-        let mut next = WorldView {
-            tick: snap.tick,
-            last_input_seq: base.last_input_seq.wrapping_add(snap.input_seq_advance),
-            me: base.me,
-            players: base.players.clone(),
-            projectiles: base.projectiles.clone(),
-            scores: base.scores.clone(),
-        };
-        for p in next.players.values_mut() {
-            p.track = p.track.after(age);
-        }
-        for p in next.projectiles.values_mut() {
-            p.track = p.track.after(age);
-        }
-        for change in &snap.changes {
-            next.change(change)?;
-        }
-        Ok(next)
-    }
-
-    fn change(&mut self, change: &Change) -> Result<(), ApplyError> {
-        fn known<'a, T>(
-            map: &'a mut BTreeMap<u32, T>,
-            index: u32,
-            what: &'static str,
-        ) -> Result<&'a mut T, ApplyError> {
-            map.get_mut(&index)
-                .ok_or(ApplyError::UnknownEntity { what, index })
-        }
-        fn moved(track: &mut Track, offset: IVec2, vel: IVec2) {
-            track.pos = IVec2::new(
-                track.pos.x.wrapping_add(offset.x),
-                track.pos.y.wrapping_add(offset.y),
-            );
-            track.vel = vel;
-        }
-        match *change {
-            Change::Me { offset } => {
-                self.me = IVec2::new(
-                    self.me.x.wrapping_add(offset.x),
-                    self.me.y.wrapping_add(offset.y),
-                );
-            }
-            Change::PlayerEnter {
-                index,
-                track,
-                aim,
-                hp,
-                alive,
-            } => {
-                self.players.insert(
-                    index,
-                    PlayerView {
-                        track,
-                        aim,
-                        hp,
-                        alive,
-                    },
-                );
-            }
-            Change::PlayerHidden { index } => {
-                if self.players.remove(&index).is_none() {
-                    return Err(ApplyError::UnknownEntity {
-                        what: "PlayerHidden",
-                        index,
-                    });
-                }
-            }
-            Change::PlayerMotion { index, offset, vel } => {
-                moved(
-                    &mut known(&mut self.players, index, "PlayerMotion")?.track,
-                    offset,
-                    vel,
-                );
-            }
-            Change::PlayerAim { index, aim } => {
-                known(&mut self.players, index, "PlayerAim")?.aim = aim;
-            }
-            Change::PlayerHealth { index, hp, alive } => {
-                let p = known(&mut self.players, index, "PlayerHealth")?;
-                p.hp = hp;
-                p.alive = alive;
-            }
-            Change::Score {
-                index,
-                kills,
-                deaths,
-            } => {
-                self.scores.insert(index, ScoreView { kills, deaths });
-            }
-            Change::PlayerLeft { index } => {
-                if self.scores.remove(&index).is_none() {
-                    return Err(ApplyError::UnknownEntity {
-                        what: "PlayerLeft",
-                        index,
-                    });
-                }
-                self.players.remove(&index);
-            }
-            Change::ProjectileEnter {
-                index,
-                owner,
-                track,
-            } => {
-                self.projectiles
-                    .insert(index, ProjectileView { owner, track });
-            }
-            Change::ProjectileGone { index } => {
-                if self.projectiles.remove(&index).is_none() {
-                    return Err(ApplyError::UnknownEntity {
-                        what: "ProjectileGone",
-                        index,
-                    });
-                }
-            }
-            Change::ProjectileMotion { index, offset, vel } => {
-                moved(
-                    &mut known(&mut self.projectiles, index, "ProjectileMotion")?.track,
-                    offset,
-                    vel,
-                );
-            }
-        }
-        Ok(())
-    }
-
-    /// This view as a full snapshot: what a client with no baseline would
-    /// be sent for it. A client measures what deltas save with it.
-    pub fn to_full(&self) -> Snapshot {
-        let mut changes =
-            Vec::with_capacity(1 + self.players.len() + self.projectiles.len() + self.scores.len());
-        changes.push(Change::Me { offset: self.me });
-        changes.extend(self.players.iter().map(|(&index, p)| Change::PlayerEnter {
-            index,
-            track: p.track,
-            aim: p.aim,
-            hp: p.hp,
-            alive: p.alive,
-        }));
-        changes.extend(
-            self.projectiles
-                .iter()
-                .map(|(&index, p)| Change::ProjectileEnter {
-                    index,
-                    owner: p.owner,
-                    track: p.track,
-                }),
-        );
-        changes.extend(self.scores.iter().map(|(&index, s)| Change::Score {
-            index,
-            kills: s.kills,
-            deaths: s.deaths,
-        }));
-        Snapshot {
-            tick: self.tick,
-            baseline_age: 0,
-            input_seq_advance: self.last_input_seq,
-            changes,
-        }
-    }
+/// A client's state rebuilt from snapshots, as [`crate::baselines::Baselines`]
+/// keeps it: `apply` is the one way to move it forward.
+pub trait SnapshotView: Default + Sized {
+    /// The tick this view is of.
+    fn tick(&self) -> u32;
+    /// The state `snap` describes, from `self` as its baseline (ignored
+    /// for a full snapshot). Checks that `self` is the baseline `snap`
+    /// names.
+    fn apply(&self, snap: &Snapshot) -> Result<Self, ApplyError>;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn track(x: i32, y: i32, vx: i32, vy: i32) -> Track {
-        Track {
-            pos: IVec2::new(x, y),
-            vel: IVec2::new(vx, vy),
-        }
-    }
-
-    fn full() -> Snapshot {
-        Snapshot {
-            tick: 10,
-            baseline_age: 0,
-            input_seq_advance: 4,
-            changes: vec![
-                Change::Me {
-                    offset: IVec2::new(100, 200),
-                },
-                Change::PlayerEnter {
-                    index: 1,
-                    track: track(100, 200, 0, 0),
-                    aim: 0,
-                    hp: 100,
-                    alive: true,
-                },
-                Change::PlayerEnter {
-                    index: 2,
-                    track: track(0, 0, 10, -5),
-                    aim: 64,
-                    hp: 100,
-                    alive: true,
-                },
-                Change::Score {
-                    index: 1,
-                    kills: 0,
-                    deaths: 0,
-                },
-                Change::Score {
-                    index: 2,
-                    kills: 3,
-                    deaths: 1,
-                },
-            ],
-        }
-    }
-
     #[test]
-    fn unlisted_entities_are_extrapolated_and_listed_ones_corrected() {
-        let base = WorldView::default().apply(&full()).unwrap();
-        assert_eq!(base.last_input_seq, 4);
-        let delta = Snapshot {
-            tick: 13,
-            baseline_age: 3,
-            input_seq_advance: 3,
-            changes: vec![
-                Change::Me {
-                    offset: IVec2::new(30, 0),
-                },
-                Change::PlayerMotion {
-                    index: 1,
-                    offset: IVec2::new(30, 0),
-                    vel: IVec2::new(10, 0),
-                },
-            ],
+    fn record_heads_round_trip_with_one_byte_tags() {
+        let track = Track {
+            pos: IVec2::new(5, -5),
+            vel: IVec2::new(1, 0),
         };
-        let next = base.apply(&delta).unwrap();
-        assert_eq!(next.tick, 13);
-        assert_eq!(next.last_input_seq, 7);
-        assert_eq!(next.me, IVec2::new(130, 200));
-        assert_eq!(next.players[&1].track, track(130, 200, 10, 0));
-        assert_eq!(next.players[&2].track, track(30, -15, 10, -5));
-        assert_eq!(
-            next.scores[&2],
-            ScoreView {
-                kills: 3,
-                deaths: 1
-            }
-        );
-    }
-
-    #[test]
-    fn a_delta_against_another_tick_is_refused() {
-        let base = WorldView::default().apply(&full()).unwrap();
-        let delta = Snapshot {
-            tick: 13,
-            baseline_age: 2,
-            ..Snapshot::default()
-        };
-        assert_eq!(
-            base.apply(&delta),
-            Err(ApplyError::MissingBaseline {
-                tick: 13,
-                baseline: 11
-            })
-        );
-    }
-
-    #[test]
-    fn changes_to_unknown_entities_are_refused() {
-        let base = WorldView::default().apply(&full()).unwrap();
-        for change in [
-            Change::PlayerHidden { index: 9 },
-            Change::PlayerAim { index: 9, aim: 1 },
-            Change::PlayerLeft { index: 9 },
-            Change::ProjectileGone { index: 1 },
-        ] {
-            let delta = Snapshot {
-                tick: 11,
-                baseline_age: 1,
-                input_seq_advance: 0,
-                changes: vec![change],
-            };
-            assert!(
-                matches!(base.apply(&delta), Err(ApplyError::UnknownEntity { .. })),
-                "{change:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_view_round_trips_through_its_full_snapshot() {
-        let mut view = WorldView::default().apply(&full()).unwrap();
-        view.projectiles.insert(
-            7,
-            ProjectileView {
-                owner: 2,
-                track: track(5, 5, 100, 0),
+        let records = [
+            Record::Me {
+                offset: IVec2::new(3, -4),
             },
-        );
-        assert_eq!(WorldView::default().apply(&view.to_full()).unwrap(), view);
-        // A full snapshot ignores whatever the client held.
-        let other = WorldView {
-            tick: 99,
-            ..WorldView::default()
-        };
-        assert_eq!(other.apply(&view.to_full()).unwrap(), view);
+            Record::Row { key: 7 },
+            Record::RowUpdate { key: 7, mask: 0b10 },
+            Record::RowGone { key: 7 },
+            Record::Singleton,
+            Record::SingletonUpdate { mask: 1 },
+            Record::SingletonGone,
+            Record::Enter {
+                kind: 15,
+                index: 300,
+                track,
+            },
+            Record::EnterStill { kind: 0, index: 1 },
+            Record::Motion {
+                kind: 1,
+                index: 2,
+                offset: IVec2::new(-1, 1),
+                vel: IVec2::new(9, 9),
+            },
+            Record::Update {
+                kind: 2,
+                index: 3,
+                mask: 5,
+            },
+            Record::Hidden { kind: 3, index: 4 },
+            Record::Gone { kind: 15, index: 5 },
+        ];
+        let mut out = Vec::new();
+        for r in &records {
+            let start = out.len();
+            write_record(r, &mut out).unwrap();
+            assert!(out[start] < 251, "{r:?} has a one-byte tag");
+        }
+        let mut reader = Reader::new(&out);
+        for r in &records {
+            assert_eq!(read_record(&mut reader).unwrap(), *r);
+        }
+        assert!(reader.is_empty());
+        assert_eq!(out[0], 0);
+        let mut gone = Vec::new();
+        write_record(&Record::Gone { kind: 15, index: 5 }, &mut gone).unwrap();
+        assert_eq!(gone, [8 + 16 * 5 + 15, 5]);
     }
 
     #[test]
-    fn fixed_point_and_aim_round_trip() {
+    fn bad_tags_and_kinds_are_errors() {
+        for tag in [7u8, 104, 250] {
+            assert!(read_record(&mut Reader::new(&[tag, 0])).is_err(), "{tag}");
+        }
+        let mut out = Vec::new();
+        assert!(write_record(&Record::Hidden { kind: 16, index: 0 }, &mut out).is_err());
+        assert!(read_record(&mut Reader::new(&[8])).is_err(), "truncated");
+    }
+
+    #[test]
+    fn fixed_point_round_trips() {
         let v = Vec2::new(123.25, -7.5);
         assert_eq!(from_fixed(to_fixed(v)), v);
         assert_eq!(to_fixed(Vec2::new(f32::NAN, 1e30)).x, 0);
-        for b in 0..=255u8 {
-            assert_eq!(aim_to_byte(byte_to_aim(b)), b);
-        }
-        assert_eq!(aim_to_byte(Vec2::ZERO), 0);
-        assert_eq!(aim_to_byte(Vec2::Y), 64);
-        assert_eq!(aim_to_byte(-Vec2::Y), 192);
     }
 
     #[test]
     fn extrapolation_wraps_instead_of_panicking() {
-        let t = track(i32::MAX, 0, i32::MAX, 1).after(u32::MAX);
+        let t = Track {
+            pos: IVec2::new(i32::MAX, 0),
+            vel: IVec2::new(i32::MAX, 1),
+        }
+        .after(u32::MAX);
         assert_eq!(t.vel, IVec2::new(i32::MAX, 1));
     }
 }

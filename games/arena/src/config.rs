@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use rallypoint_shared::movement::tick_dt;
+use crate::movement::tick_dt;
 use serde::{Deserialize, Serialize};
 
 use crate::game::ArenaConfig;

@@ -1,18 +1,20 @@
 //! Arena behind the engine's `Game` trait: members get a player avatar on
 //! join, inputs move it, and the replicated state is every player and
 //! projectile (spatial entities, so each member sees what is near it) plus
-//! one score row per player. Reliable messages: none yet. Events: the
-//! world's [`GameEvent`]s, to everyone.
+//! one score row per player. Reliable messages: none yet. Events: kills,
+//! to everyone ([`ArenaEvent`]).
 
-use glam::{IVec2, Vec2};
+use glam::Vec2;
+use rallypoint_game::fields::{CodecError, Reader};
 use rallypoint_game::{
     Entity, EntityKey, Events, Fields, Game, Interest, LeaveReason, LobbyParams, Motion, PlayerId,
-    Row, Scope, State, To, Wire4,
+    Row, Scope, State, To, encode_value_into,
 };
-use rallypoint_shared::movement::sanitize_input;
-use rallypoint_shared::snapshot::{Change, Track, aim_to_byte};
-use rallypoint_shared::{CodecError, EntityId, InputFrame, MapInfo, encode_change_into};
+use rallypoint_shared::EntityId;
+use serde::{Deserialize, Serialize};
 
+use crate::movement::sanitize_input;
+use crate::protocol::{ArenaEvent, InputFrame, MapInfo, aim_to_byte};
 use crate::{GameConfig, GameEvent, Map, World};
 
 /// The entity kind of players.
@@ -38,8 +40,9 @@ impl Default for ArenaConfig {
     }
 }
 
-/// Arena has no reliable client messages yet: this type has no values.
-#[derive(Debug, Clone, PartialEq)]
+/// Arena has no reliable client messages yet: this type has no values, so
+/// every `Game` message to an arena lobby is refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum NoMsg {}
 
 /// The replicated fields of an arena entity.
@@ -59,7 +62,7 @@ pub enum ArenaEntity {
 
 /// A player's score row, keyed by the player's slot index. The generation
 /// makes a reused slot's new player a changed row even at the same score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ArenaRow {
     pub generation: u32,
     pub kills: u32,
@@ -99,6 +102,63 @@ impl Fields for ArenaEntity {
             _ => u32::MAX,
         }
     }
+
+    fn write(&self, mask: u32, out: &mut Vec<u8>) -> Result<(), CodecError> {
+        match *self {
+            ArenaEntity::Player { aim, hp, alive } => {
+                if mask & AIM != 0 {
+                    encode_value_into(&aim, out)?;
+                }
+                if mask & HP != 0 {
+                    encode_value_into(&hp, out)?;
+                }
+                if mask & ALIVE != 0 {
+                    encode_value_into(&alive, out)?;
+                }
+            }
+            ArenaEntity::Projectile { owner } => {
+                if mask & 1 != 0 {
+                    encode_value_into(&owner, out)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn read(&mut self, mask: u32, r: &mut Reader) -> Result<(), CodecError> {
+        match self {
+            ArenaEntity::Player { aim, hp, alive } => {
+                if mask & AIM != 0 {
+                    *aim = r.read()?;
+                }
+                if mask & HP != 0 {
+                    *hp = r.read()?;
+                }
+                if mask & ALIVE != 0 {
+                    *alive = r.read()?;
+                }
+            }
+            ArenaEntity::Projectile { owner } => {
+                if mask & 1 != 0 {
+                    *owner = r.read()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The kind is the variant: [`PLAYER`] or [`PROJECTILE`].
+    fn blank(kind: u8) -> Option<Self> {
+        match kind {
+            PLAYER => Some(ArenaEntity::Player {
+                aim: 0,
+                hp: 0,
+                alive: false,
+            }),
+            PROJECTILE => Some(ArenaEntity::Projectile { owner: 0 }),
+            _ => None,
+        }
+    }
 }
 
 /// One arena lobby's game.
@@ -129,11 +189,23 @@ impl Game for Arena {
     type Config = ArenaConfig;
     type Input = InputFrame;
     type Msg = NoMsg;
-    type Event = GameEvent;
+    type Event = ArenaEvent;
     type JoinInfo = MapInfo;
     type Entity = ArenaEntity;
     type Row = ArenaRow;
     type Singleton = ();
+
+    /// Refuses non-finite vectors, clamps the movement and normalises the
+    /// aim, and stamps the envelope's seq and acknowledged tick (the view a
+    /// hitscan shot is checked against).
+    fn input(seq: u32, ack_tick: u32, input: InputFrame) -> Result<InputFrame, String> {
+        let input = InputFrame {
+            seq,
+            ack_tick,
+            ..input
+        };
+        sanitize_input(input).map_err(|e| e.to_string())
+    }
 
     fn create(config: &ArenaConfig, lobby: &LobbyParams) -> Self {
         let rules = GameConfig {
@@ -163,7 +235,7 @@ impl Game for Arena {
         &mut self,
         _tick: u32,
         player: PlayerId,
-        _: &mut Events<GameEvent>,
+        _: &mut Events<ArenaEvent>,
     ) -> Option<EntityKey> {
         let id = self.world.spawn_player();
         match self.avatars.binary_search_by_key(&player, |a| a.0) {
@@ -177,7 +249,7 @@ impl Game for Arena {
         Some(EntityKey { kind: PLAYER, id })
     }
 
-    fn leave(&mut self, _tick: u32, player: PlayerId, _: LeaveReason, _: &mut Events<GameEvent>) {
+    fn leave(&mut self, _tick: u32, player: PlayerId, _: LeaveReason, _: &mut Events<ArenaEvent>) {
         if let Ok(i) = self.avatars.binary_search_by_key(&player, |a| a.0) {
             let (_, id) = self.avatars.remove(i);
             self.world.remove_player(id);
@@ -189,7 +261,7 @@ impl Game for Arena {
         tick: u32,
         inputs: &[(PlayerId, InputFrame)],
         _msgs: &[(PlayerId, NoMsg)],
-        events: &mut Events<GameEvent>,
+        events: &mut Events<ArenaEvent>,
     ) {
         debug_assert_eq!(tick, self.world.tick().wrapping_add(1));
         self.inputs.clear();
@@ -199,7 +271,13 @@ impl Game for Arena {
             }
         }
         for event in self.world.step(&self.inputs) {
-            events.send(To::All, event);
+            if let GameEvent::Killed { killer, victim } = event {
+                let killed = ArenaEvent::Killed {
+                    killer: killer.index,
+                    victim: victim.index,
+                };
+                events.send(To::All, killed);
+            }
         }
     }
 
@@ -252,124 +330,5 @@ impl Game for Arena {
                 },
             });
         }
-    }
-}
-
-/// Appends the changes and returns how many.
-fn put(changes: &[Change], out: &mut Vec<u8>) -> Result<u32, CodecError> {
-    for c in changes {
-        encode_change_into(c, out)?;
-    }
-    Ok(changes.len() as u32)
-}
-
-impl Wire4 for Arena {
-    fn input(frame: InputFrame) -> Result<InputFrame, String> {
-        sanitize_input(frame).map_err(|e| e.to_string())
-    }
-
-    fn map_info(info: &MapInfo) -> MapInfo {
-        info.clone()
-    }
-
-    fn enter(
-        key: EntityKey,
-        track: Option<Track>,
-        fields: &ArenaEntity,
-        out: &mut Vec<u8>,
-    ) -> Result<u32, CodecError> {
-        let (index, track) = (key.id.index, track.unwrap_or_default());
-        let change = match *fields {
-            ArenaEntity::Player { aim, hp, alive } => Change::PlayerEnter {
-                index,
-                track,
-                aim,
-                hp,
-                alive,
-            },
-            ArenaEntity::Projectile { owner } => Change::ProjectileEnter {
-                index,
-                owner,
-                track,
-            },
-        };
-        put(&[change], out)
-    }
-
-    fn motion(
-        key: EntityKey,
-        offset: IVec2,
-        vel: IVec2,
-        out: &mut Vec<u8>,
-    ) -> Result<u32, CodecError> {
-        let index = key.id.index;
-        let change = if key.kind == PLAYER {
-            Change::PlayerMotion { index, offset, vel }
-        } else {
-            Change::ProjectileMotion { index, offset, vel }
-        };
-        put(&[change], out)
-    }
-
-    /// v4 spells a player's aim alone and its HP with its alive flag; a
-    /// projectile's owner never changes, so it has no spelling.
-    fn fields(
-        key: EntityKey,
-        changed: u32,
-        now: &ArenaEntity,
-        out: &mut Vec<u8>,
-    ) -> Result<u32, CodecError> {
-        let index = key.id.index;
-        let ArenaEntity::Player { aim, hp, alive } = *now else {
-            return Ok(0);
-        };
-        let mut n = 0;
-        if changed & AIM != 0 {
-            n += put(&[Change::PlayerAim { index, aim }], out)?;
-        }
-        if changed & (HP | ALIVE) != 0 {
-            n += put(&[Change::PlayerHealth { index, hp, alive }], out)?;
-        }
-        Ok(n)
-    }
-
-    fn hidden(key: EntityKey, out: &mut Vec<u8>) -> Result<u32, CodecError> {
-        let index = key.id.index;
-        if key.kind == PLAYER {
-            put(&[Change::PlayerHidden { index }], out)
-        } else {
-            put(&[Change::ProjectileGone { index }], out)
-        }
-    }
-
-    fn gone(key: EntityKey, out: &mut Vec<u8>) -> Result<u32, CodecError> {
-        if key.kind == PLAYER {
-            Ok(0) // its score row's `PlayerLeft` removes it
-        } else {
-            put(
-                &[Change::ProjectileGone {
-                    index: key.id.index,
-                }],
-                out,
-            )
-        }
-    }
-
-    /// v4's `Score` carries the whole row.
-    fn row(key: u32, _changed: u32, row: &ArenaRow, out: &mut Vec<u8>) -> Result<u32, CodecError> {
-        let change = Change::Score {
-            index: key,
-            kills: row.kills,
-            deaths: row.deaths,
-        };
-        put(&[change], out)
-    }
-
-    fn row_gone(key: u32, out: &mut Vec<u8>) -> Result<u32, CodecError> {
-        put(&[Change::PlayerLeft { index: key }], out)
-    }
-
-    fn singleton(_: u32, _: &(), _: &mut Vec<u8>) -> Result<u32, CodecError> {
-        Ok(0)
     }
 }

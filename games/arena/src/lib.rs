@@ -5,8 +5,11 @@
 //! projectiles and scores it declares.
 //!
 //! # Layout
-//! - [`game`]: [`Arena`], the `Game` implementation, and its spelling of
-//!   protocol v4 (`Wire4`).
+//! - [`game`]: [`Arena`], the `Game` implementation: its replicated
+//!   entities, rows and fields.
+//! - [`protocol`]: its payloads inside the envelope: input, map, events.
+//! - [`movement`]: player movement, wall collision and input sanitising,
+//!   shared by the simulation and client-side prediction.
 //! - [`map`]: the map file format, its validation and limits, and the
 //!   bundled default map.
 //! - [`config`]: [`GameConfig`], the tunable rules with their defaults.
@@ -19,9 +22,12 @@ pub mod game;
 mod geom;
 mod ids;
 pub mod map;
+pub mod movement;
+pub mod protocol;
 pub mod world;
 
 pub use config::{ArenaSettings, GameConfig};
 pub use game::{Arena, ArenaConfig, ArenaEntity, ArenaRow, NoMsg, PLAYER, PROJECTILE};
 pub use map::{DEFAULT_MAP_TOML, Map, MapError};
+pub use protocol::{ArenaEvent, InputFrame, MapInfo, aim_to_byte, byte_to_aim};
 pub use world::{GameEvent, World};

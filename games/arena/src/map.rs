@@ -6,10 +6,11 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::movement::{PLAYER_RADIUS, circle_overlaps_rect, snap};
+use crate::protocol::MapInfo;
 use glam::Vec2;
-use rallypoint_shared::movement::{PLAYER_RADIUS, circle_overlaps_rect, snap};
+use rallypoint_shared::Rect;
 use rallypoint_shared::snapshot::MAX_COORDINATE;
-use rallypoint_shared::{MapInfo, Rect};
 use serde::Deserialize;
 
 /// The bundled default map, "arena", so the server runs without any files.
@@ -31,7 +32,7 @@ pub const MAX_SPAWNS: usize = 256;
 pub const MAX_NAME_BYTES: usize = 32;
 
 /// Thinnest a wall may be on either axis. Default: one player radius, the
-/// thickness `rallypoint_shared::movement` guarantees a player can never
+/// thickness `crate::movement` guarantees a player can never
 /// tunnel through, whatever the tick rate.
 pub const MIN_WALL_THICKNESS: f32 = PLAYER_RADIUS;
 

@@ -15,9 +15,10 @@ mod hitscan;
 #[cfg(test)]
 mod tests;
 
+use crate::movement::{PLAYER_RADIUS, step_player};
+use crate::protocol::{InputFrame, PlayerState, ProjectileState};
 use glam::Vec2;
-use rallypoint_shared::movement::{PLAYER_RADIUS, step_player};
-use rallypoint_shared::{EntityId, InputFrame, PlayerState, ProjectileState};
+use rallypoint_shared::EntityId;
 use slotmap::SlotMap;
 
 pub use super::config::GameConfig;
@@ -198,7 +199,7 @@ impl World {
     /// 1. **Respawn**: dead players whose delay has run out reappear with
     ///    full HP, before inputs, so they can act this very tick.
     /// 2. **Inputs**: each input moves its player one step through
-    ///    `rallypoint_shared::movement::step_player` (exactly what clients
+    ///    `crate::movement::step_player` (exactly what clients
     ///    predict); the latest sets the aim; any `fire` marks a wish to fire;
     ///    the latest `hitscan` input readies a shot from where it left the
     ///    player, along its aim, with its `ack_tick`.

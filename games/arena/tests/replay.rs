@@ -4,10 +4,10 @@
 //! same state and events after every call.
 
 use glam::Vec2;
+use rallypoint_arena::protocol::InputFrame;
 use rallypoint_arena::{Arena, ArenaConfig};
 use rallypoint_game::replay::Recorder;
 use rallypoint_game::{LeaveReason, LobbyParams, PlayerId};
-use rallypoint_shared::InputFrame;
 
 struct XorShift(u64);
 
@@ -73,7 +73,7 @@ fn a_recorded_arena_session_replays_bit_for_bit() {
                 hitscan: roll.is_multiple_of(5),
                 ack_tick: tick.saturating_sub(1 + (roll % 8) as u32),
             };
-            if let Ok(input) = rallypoint_shared::movement::sanitize_input(frame) {
+            if let Ok(input) = rallypoint_arena::movement::sanitize_input(frame) {
                 inputs.push((p, input));
             }
         }

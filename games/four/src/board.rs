@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// Columns on the board. Standard Four in a Row: 7.
 pub const COLUMNS: u8 = 7;
 /// Cells in a column. Standard Four in a Row: 6.
@@ -16,7 +18,7 @@ pub const CELLS: usize = COLUMNS as usize * ROWS as usize;
 pub const LINE: usize = 4;
 
 /// A cell's place: `column` 0 (left) to 6, `row` 0 (bottom) to 5.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Cell {
     pub column: u8,
     pub row: u8,
@@ -66,6 +68,49 @@ pub struct Board {
 impl Default for Board {
     fn default() -> Self {
         Board::new()
+    }
+}
+
+/// On the wire a board is its 42 cells in [`Cell::index`] order, one byte
+/// each: 0 empty, 1 a disc of seat 0, 2 a disc of seat 1.
+impl Serialize for Board {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let mut t = s.serialize_tuple(CELLS)?;
+        for cell in &self.cells {
+            t.serialize_element(&cell.map_or(0u8, |seat| seat + 1))?;
+        }
+        t.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Board {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Board, D::Error> {
+        struct Cells;
+        impl<'de> serde::de::Visitor<'de> for Cells {
+            type Value = Board;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("42 cells, each 0, 1 or 2")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Board, A::Error> {
+                let mut board = Board::new();
+                for (i, cell) in board.cells.iter_mut().enumerate() {
+                    let byte: u8 = seq
+                        .next_element()?
+                        .ok_or_else(|| serde::de::Error::invalid_length(i, &self))?;
+                    *cell = match byte {
+                        0 => None,
+                        1 | 2 => Some(byte - 1),
+                        _ => return Err(serde::de::Error::custom("a cell is 0, 1 or 2")),
+                    };
+                }
+                Ok(board)
+            }
+        }
+        d.deserialize_tuple(CELLS, Cells)
     }
 }
 

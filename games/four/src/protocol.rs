@@ -2,10 +2,11 @@
 //! client sends ([`FourMsg`]), the reliable events the game raises
 //! ([`FourEvent`]), the replicated state (a [`FourRow`] per seat and the
 //! lobby-wide [`FourState`]) and what a client is told on joining
-//! ([`FourInfo`]). How these are spelled on the wire is protocol v5's
-//! business; protocol v4 has arena's shape and cannot carry them.
+//! ([`FourInfo`]). Each is spelled on the wire by the codec, as
+//! `games/four/PROTOCOL.md` shows byte by byte.
 
 use rallypoint_game::PlayerId;
+use serde::{Deserialize, Serialize};
 
 use crate::board::{Board, Cell, LINE};
 
@@ -15,11 +16,11 @@ pub const SEATS: usize = 2;
 /// Four has no per-tick input: every move is a reliable [`FourMsg`]. This
 /// type has no values, so an input cannot even be built, and the engine's
 /// per-tick input queue stays empty for this game.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum NoInput {}
 
 /// A client's message to the game.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FourMsg {
     /// Drop a disc in `column` (0 = leftmost).
     Drop { column: u8 },
@@ -29,7 +30,7 @@ pub enum FourMsg {
 }
 
 /// Why a seat forfeited a game.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ForfeitReason {
     /// The seat to move let its turn timer run out.
     TurnTimer,
@@ -41,7 +42,7 @@ pub enum ForfeitReason {
 
 /// A reliable event from the game. All go to everyone but
 /// [`FourEvent::Illegal`], which goes only to the player it refuses.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FourEvent {
     /// Game number `game` began (a rematch too); `first` moves first.
     Started { game: u32, first: u8 },
@@ -60,10 +61,11 @@ pub enum FourEvent {
 }
 
 /// Where the table is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Phase {
     /// Fewer than two players are seated. The board still shows the last
     /// game's final position, if there was one.
+    #[default]
     Waiting,
     /// A game is in progress.
     Playing,
@@ -90,7 +92,7 @@ impl Phase {
 
 /// A seat's row, keyed by the seat (0 or 1); there is no row for an empty
 /// seat.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FourRow {
     pub player: PlayerId,
     /// Games this player has won from this seat, forfeits by the opponent
@@ -102,7 +104,7 @@ pub struct FourRow {
 }
 
 /// The lobby-wide state every member sees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FourState {
     pub board: Board,
     /// The seat to move, while a game is in progress.
@@ -136,7 +138,7 @@ rallypoint_game::fields!(FourState {
 });
 
 /// What a client is told when it joins or resumes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FourInfo {
     /// The client's seat; `None` if it has none.
     pub seat: Option<u8>,

@@ -21,22 +21,23 @@
 //! - [`state`]: the replicated state a game writes each tick: entities
 //!   with an optional dead-reckoned track and a scope, one row per member,
 //!   one lobby singleton.
-//! - [`wire4`]: how a game's records and inputs map onto protocol v4's
-//!   messages, while the protocol still has arena's shape.
+//! - [`view`]: a client's side: the state it rebuilds from snapshots, for
+//!   any game, as bots and tests use it.
 //! - [`replay`]: records the calls a lobby makes and replays them, to
 //!   check a game is deterministic.
 
 pub mod fields;
 pub mod replay;
 pub mod state;
-pub mod wire4;
+pub mod view;
 
 use std::fmt;
 
 pub use fields::Fields;
-pub use rallypoint_shared::{EntityId, PlayerId};
+pub use rallypoint_shared::{EntityId, PlayerId, encode_value_into};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 pub use state::{Entity, EntityKey, Interest, Motion, Row, Scope, State};
-pub use wire4::Wire4;
 
 /// What a lobby is, as a game sees it at creation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,15 +155,20 @@ pub trait Game: Sized + Send + 'static {
     /// The game's settings, read from its own table of the config file.
     type Config: Clone + Send + Sync + 'static;
     /// A member's intent for one tick, where the game has one; the engine
-    /// queues them per member and hands them to `step` in `seq` order.
-    type Input: Clone + Send + fmt::Debug + 'static;
+    /// queues them per member and hands them to `step` in `seq` order. Its
+    /// encoding is the payload of the envelope's `Input` (an uninhabited
+    /// enum for a game without one: every input is then refused).
+    type Input: Serialize + DeserializeOwned + Clone + Send + fmt::Debug + 'static;
     /// A reliable message from a client (a move, "ready", a chat line),
-    /// handed to the next `step` in arrival order.
-    type Msg: Clone + PartialEq + Send + fmt::Debug + 'static;
-    /// A reliable message from the game to one client, all, or all but one.
-    type Event: Clone + PartialEq + Send + fmt::Debug + 'static;
-    /// What a client is told when it joins (arena: the map).
-    type JoinInfo;
+    /// handed to the next `step` in arrival order; the payload of the
+    /// envelope's `Game` message.
+    type Msg: Serialize + DeserializeOwned + Clone + PartialEq + Send + fmt::Debug + 'static;
+    /// A reliable message from the game to one client, all, or all but one;
+    /// the payload of the envelope's `Event`.
+    type Event: Serialize + DeserializeOwned + Clone + PartialEq + Send + fmt::Debug + 'static;
+    /// What a client is told when it joins (arena: the map); the payload of
+    /// `Joined`.
+    type JoinInfo: Serialize + DeserializeOwned;
     /// The replicated fields of an entity, diffed field by field by the
     /// engine against each client's baseline (see [`Fields`]).
     type Entity: Fields + Clone + PartialEq + Send + fmt::Debug + 'static;
@@ -179,6 +185,24 @@ pub trait Game: Sized + Send + 'static {
     /// `requested`; a two-player game says 2.
     fn seats(requested: u8) -> u8 {
         requested
+    }
+
+    /// Checks a client's decoded input and stamps it with the envelope's
+    /// sequence number and acknowledged tick, which a game may use (arena
+    /// checks an instant-hit shot against that tick's view). Runs on the
+    /// connection's task, before the input is queued; the error reaches
+    /// the client as `InvalidField`. Default: the input as it came.
+    fn input(seq: u32, ack_tick: u32, input: Self::Input) -> Result<Self::Input, String> {
+        let _ = (seq, ack_tick);
+        Ok(input)
+    }
+
+    /// Checks a client's decoded message before it is queued, like
+    /// [`Game::input`]. Default: accepted. Rules that depend on the game's
+    /// state (whose turn it is) belong in `step`, which answers with an
+    /// event.
+    fn check_msg(msg: Self::Msg) -> Result<Self::Msg, String> {
+        Ok(msg)
     }
 
     /// A new game for a new lobby.

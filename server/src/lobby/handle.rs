@@ -1,15 +1,15 @@
 //! The type-erased side of a lobby: what connections and the registry hold.
 //! A lobby's task is monomorphised on its game; everything that reaches it
 //! goes through [`LobbyHandle`], which knows no game. Commands travel as
-//! [`LobbyCmd`]s; inputs are checked and converted to the game's input type
-//! by the game's own [`InputSink`] before they are queued, so a bad input
-//! is refused on the connection's task and never costs the tick.
+//! [`LobbyCmd`]s; inputs and game messages are decoded and checked by the
+//! game's own [`Inbound`] before they are queued, so a bad payload is
+//! refused on the connection's task and never costs the tick.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use rallypoint_game::{Game, Wire4};
-use rallypoint_shared::{InputFrame, LobbyId, PlayerId};
+use rallypoint_game::Game;
+use rallypoint_shared::{LobbyId, PlayerId, decode_payload};
 use tokio::sync::{mpsc, oneshot};
 
 use super::Seat;
@@ -73,33 +73,80 @@ pub enum Offer {
     Invalid(String),
 }
 
-/// A lobby's input channel, with the game's check in front of it.
-pub(super) trait InputSink: Send + Sync {
-    fn offer(&self, player: PlayerId, frame: InputFrame) -> Offer;
+/// What a connection hands a lobby's task between ticks, in arrival
+/// order: the tick drains them all before it steps.
+#[derive(Debug, Clone)]
+pub enum Incoming<I, M> {
+    /// An input for the member's pending queue.
+    Input(Queued<I>),
+    /// A reliable message for the game's next `step`.
+    Msg(M),
+    /// The newest snapshot tick the member holds.
+    Ack(u32),
 }
+
+/// A lobby's inbound channel, with the game's decoding and checks in front
+/// of it: a payload that is not the game's, or that the game refuses, is
+/// answered on the connection's task and never reaches the tick.
+pub(super) trait Inbound: Send + Sync {
+    fn input(&self, player: PlayerId, seq: u32, ack_tick: u32, payload: &[u8]) -> Offer;
+    fn msg(&self, player: PlayerId, payload: &[u8]) -> Offer;
+    fn ack(&self, player: PlayerId, tick: u32) -> Offer;
+}
+
+/// What a lobby of game `G` receives from connections, and from whom.
+pub(super) type Inbox<G> = (PlayerId, Incoming<<G as Game>::Input, <G as Game>::Msg>);
 
 pub(super) struct Sink<G: Game> {
-    pub tx: mpsc::Sender<(PlayerId, Queued<G::Input>)>,
+    pub tx: mpsc::Sender<Inbox<G>>,
 }
 
-impl<G: Wire4> InputSink for Sink<G> {
-    fn offer(&self, player: PlayerId, frame: InputFrame) -> Offer {
-        let (seq, ack_tick) = (frame.seq, frame.ack_tick);
-        match G::input(frame) {
-            Ok(input) => {
-                let queued = Queued {
+impl<G: Game> Sink<G> {
+    fn send(&self, player: PlayerId, incoming: Incoming<G::Input, G::Msg>) -> Offer {
+        match self.tx.try_send((player, incoming)) {
+            Ok(()) => Offer::Queued,
+            Err(_) => Offer::Dropped,
+        }
+    }
+}
+
+impl<G: Game> Inbound for Sink<G> {
+    fn input(&self, player: PlayerId, seq: u32, ack_tick: u32, payload: &[u8]) -> Offer {
+        let input = decode_payload::<G::Input>(payload)
+            .map_err(|e| format!("not {} input: {e}", article(G::NAME)))
+            .and_then(|input| G::input(seq, ack_tick, input));
+        match input {
+            Ok(input) => self.send(
+                player,
+                Incoming::Input(Queued {
                     seq,
                     ack_tick,
                     input,
-                };
-                match self.tx.try_send((player, queued)) {
-                    Ok(()) => Offer::Queued,
-                    Err(_) => Offer::Dropped,
-                }
-            }
+                }),
+            ),
             Err(reason) => Offer::Invalid(reason),
         }
     }
+
+    fn msg(&self, player: PlayerId, payload: &[u8]) -> Offer {
+        let msg = decode_payload::<G::Msg>(payload)
+            .map_err(|e| format!("not {} message: {e}", article(G::NAME)))
+            .and_then(G::check_msg);
+        match msg {
+            Ok(msg) => self.send(player, Incoming::Msg(msg)),
+            Err(reason) => Offer::Invalid(reason),
+        }
+    }
+
+    fn ack(&self, player: PlayerId, tick: u32) -> Offer {
+        self.send(player, Incoming::Ack(tick))
+    }
+}
+
+/// "an arena", "a four": the game's name with its article, for errors.
+fn article(name: &str) -> String {
+    let vowel = name.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {name}", if vowel { "an" } else { "a" })
 }
 
 /// A cheap, cloneable way to reach a lobby's task, whatever its game.
@@ -107,7 +154,7 @@ impl<G: Wire4> InputSink for Sink<G> {
 pub struct LobbyHandle {
     pub id: LobbyId,
     pub(super) tx: mpsc::Sender<LobbyCmd>,
-    pub(super) inputs: Arc<dyn InputSink>,
+    pub(super) inbound: Arc<dyn Inbound>,
     pub(super) tick: Arc<AtomicU32>,
 }
 
@@ -123,10 +170,21 @@ impl LobbyHandle {
         self.tx.send(cmd).await.map_err(|_| LobbyClosed)
     }
 
-    /// Offers an input for the next tick, without waiting and without
-    /// waking the lobby.
-    pub fn offer_input(&self, player: PlayerId, input: InputFrame) -> Offer {
-        self.inputs.offer(player, input)
+    /// Offers an input (the game's payload, with the envelope's seq and
+    /// ack) for the next tick, without waiting and without waking the
+    /// lobby.
+    pub fn offer_input(&self, player: PlayerId, seq: u32, ack_tick: u32, payload: &[u8]) -> Offer {
+        self.inbound.input(player, seq, ack_tick, payload)
+    }
+
+    /// Offers a reliable game message for the next tick, like an input.
+    pub fn offer_msg(&self, player: PlayerId, payload: &[u8]) -> Offer {
+        self.inbound.msg(player, payload)
+    }
+
+    /// Tells the lobby the newest snapshot tick the player holds.
+    pub fn offer_ack(&self, player: PlayerId, tick: u32) -> Offer {
+        self.inbound.ack(player, tick)
     }
 
     /// The last tick the lobby simulated.

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use rallypoint_game::{Game, Wire4};
+use rallypoint_game::Game;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -37,7 +37,7 @@ struct Hosted<G: Game> {
     config: G::Config,
 }
 
-impl<G: Wire4> GameHost for Hosted<G> {
+impl<G: Game> GameHost for Hosted<G> {
     fn name(&self) -> &'static str {
         G::NAME
     }
@@ -58,7 +58,7 @@ impl<G: Wire4> GameHost for Hosted<G> {
 }
 
 /// Hosts game `G` with `config`.
-pub fn host<G: Wire4>(config: G::Config) -> Arc<dyn GameHost> {
+pub fn host<G: Game>(config: G::Config) -> Arc<dyn GameHost> {
     Arc::new(Hosted::<G> { config })
 }
 

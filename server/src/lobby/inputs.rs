@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use rallypoint_game::{PlayerId, Wire4};
+use rallypoint_game::{Game, PlayerId};
 
-use super::handle::Queued;
+use super::handle::{Incoming, Queued};
 use super::task::Lobby;
 
 /// Inputs of one member applied in a single tick. Default: 2. A client sends
@@ -65,9 +65,35 @@ pub(super) fn ticks_elapsed(since_last: Duration, period: Duration) -> usize {
     (periods.round() as usize).max(1)
 }
 
-impl<G: Wire4> Lobby<G> {
-    /// Files an input from the channel in its member's pending queue.
-    pub(super) fn queue_input(&mut self, player: PlayerId, input: Queued<G::Input>) {
+impl<G: Game> Lobby<G> {
+    /// Files what came from a connection: an input in its member's pending
+    /// queue, a message in this tick's list, an ack in the member's
+    /// replica. Anything from a player who is not an attached member (it
+    /// left, or dropped, since sending) is ignored.
+    pub(super) fn incoming(&mut self, player: PlayerId, incoming: Incoming<G::Input, G::Msg>) {
+        match incoming {
+            Incoming::Input(input) => self.queue_input(player, input),
+            Incoming::Msg(msg) => {
+                if self.attached(player).is_some() {
+                    self.msgs.push((player, msg));
+                }
+            }
+            Incoming::Ack(tick) => {
+                if let Some(m) = self.attached(player) {
+                    m.replica.ack(tick);
+                }
+            }
+        }
+    }
+
+    fn attached(&mut self, player: PlayerId) -> Option<&mut super::members::Member<G::Input>> {
+        self.members
+            .iter_mut()
+            .find(|m| m.player == player && m.outbox.is_some())
+    }
+
+    /// Files an input in its member's pending queue.
+    fn queue_input(&mut self, player: PlayerId, input: Queued<G::Input>) {
         let Some(m) = self.members.iter_mut().find(|m| m.player == player) else {
             return;
         };

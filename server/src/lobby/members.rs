@@ -5,10 +5,10 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rallypoint_game::{EntityId, EntityKey, LeaveReason, PlayerId, Wire4};
-use rallypoint_shared::{RosterEntry, ServerMsg};
+use rallypoint_game::{EntityKey, Game, LeaveReason, PlayerId};
+use rallypoint_shared::{EntityRef, RosterEntry, ServerMsg, encode_payload};
 use tokio::time::Instant;
-use tracing::debug;
+use tracing::{debug, warn};
 
 use super::Seat;
 use super::handle::Queued;
@@ -49,29 +49,25 @@ pub(super) struct Member<I> {
 }
 
 impl<I> Member<I> {
-    /// The entity protocol v4 names this member by: its avatar's id (a
-    /// member without an avatar is named by slot 0, generation 0, which no
-    /// entity ever has: slotmap generations are odd).
-    fn entity(&self) -> EntityId {
-        self.avatar.map_or(
-            EntityId {
-                index: 0,
-                generation: 0,
-            },
-            |k| k.id,
-        )
+    /// The member's avatar as the envelope names it.
+    fn avatar_ref(&self) -> Option<EntityRef> {
+        self.avatar.map(|k| EntityRef {
+            kind: k.kind,
+            index: k.id.index,
+            generation: k.id.generation,
+        })
     }
 
     fn roster_entry(&self) -> RosterEntry {
         RosterEntry {
-            entity: self.entity(),
             player: self.player,
             name: self.name.clone(),
+            avatar: self.avatar_ref(),
         }
     }
 }
 
-impl<G: Wire4> Lobby<G> {
+impl<G: Game> Lobby<G> {
     /// The index of `player` if `outbox` is its current connection.
     pub(super) fn current(&self, player: PlayerId, outbox: &Arc<Outbox>) -> Option<usize> {
         self.members.iter().position(|m| {
@@ -81,13 +77,18 @@ impl<G: Wire4> Lobby<G> {
 
     fn joined_msg(&self, i: usize) -> ServerMsg {
         let m = &self.members[i];
+        let info = encode_payload(&self.game.join_info(m.player)).unwrap_or_else(|e| {
+            warn!(error = %e, "the game's join info is not encodable");
+            Default::default()
+        });
         ServerMsg::Joined {
             lobby: self.spec.id,
+            game: G::NAME.to_owned(),
             join_code: self.spec.join_code.clone(),
             max_players: self.spec.max_players,
-            entity: m.entity(),
-            map: G::map_info(&self.game.join_info(m.player)),
+            avatar: m.avatar_ref(),
             tick: self.tick,
+            info,
         }
     }
 
@@ -173,9 +174,8 @@ impl<G: Wire4> Lobby<G> {
         {
             let _ = outbox.push(OutFrame::Message(bytes));
         }
-        let entity = member.entity();
         self.roster_added.retain(|e| e.player != member.player);
-        self.roster_removed.push(entity);
+        self.roster_removed.push(member.player);
         self.cap_roster_changes();
         self.deliver_events();
     }

@@ -15,9 +15,9 @@ use rand::RngExt;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::Games;
 use super::handle::LobbyHandle;
 use super::task::LobbySpec;
+use super::{GameHost, Games};
 use crate::config::{Config, MAX_PLAYERS_LIMIT};
 
 /// Length of a private lobby's join code. Default: 6 characters from a
@@ -82,15 +82,6 @@ pub struct Registry {
     closed: AtomicBool,
 }
 
-/// A public lobby as `GET /lobbies` lists it: its `LobbyInfo` fields and
-/// its game.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Listing {
-    #[serde(flatten)]
-    pub info: LobbyInfo,
-    pub game: &'static str,
-}
-
 /// A reserved place in a lobby; dropping it frees the place.
 pub struct Seat {
     registry: Arc<Registry>,
@@ -151,22 +142,13 @@ impl Registry {
         self.closed.store(true, Ordering::SeqCst);
     }
 
-    /// The public lobbies, by id.
+    /// The public lobbies, by id, for `LobbyList` and `GET /lobbies`.
     pub fn list_public(&self) -> Vec<LobbyInfo> {
-        self.listings().into_iter().map(|l| l.info).collect()
-    }
-
-    /// The public lobbies with the game each plays, for `GET /lobbies`
-    /// (protocol v4's `LobbyInfo` has no field for the game).
-    pub fn listings(&self) -> Vec<Listing> {
         self.lock()
             .lobbies
             .values()
             .filter(|e| e.spec.join_code.is_none())
-            .map(|e| Listing {
-                info: self.info(e),
-                game: e.game,
-            })
+            .map(|e| self.info(e))
             .collect()
     }
 
@@ -186,16 +168,18 @@ impl Registry {
     fn info(&self, e: &Entry) -> LobbyInfo {
         LobbyInfo {
             id: e.spec.id,
+            game: e.game.to_owned(),
             name: e.spec.name.clone(),
             players: e.seats,
             max_players: e.spec.max_players,
-            map: e.label.clone(),
+            label: e.label.clone(),
         }
     }
 
-    /// Creates a lobby and takes its first seat.
+    /// Creates a lobby of `game` and takes its first seat.
     pub fn create(
         self: &Arc<Self>,
+        game: &Arc<dyn GameHost>,
         name: String,
         max_players: u8,
         private: bool,
@@ -205,7 +189,7 @@ impl Registry {
         }
         let mut inner = self.lock();
         self.check_open()?;
-        let id = self.create_locked(&mut inner, name, max_players, private)?;
+        let id = self.create_locked(&mut inner, game, name, max_players, private)?;
         self.take_seat(&mut inner, id)
     }
 
@@ -226,22 +210,26 @@ impl Registry {
         self.take_seat(&mut inner, id)
     }
 
-    /// Takes a seat in the fullest public lobby with room (oldest first on a
-    /// tie), or creates a public lobby of `quick_join_players`.
-    pub fn quick_join(self: &Arc<Self>) -> Result<Seat, JoinError> {
+    /// Takes a seat in the fullest public lobby of `game` with room (oldest
+    /// first on a tie), or creates a public lobby of `quick_join_players`
+    /// (or the game's seat count, if it says otherwise).
+    pub fn quick_join(self: &Arc<Self>, game: &Arc<dyn GameHost>) -> Result<Seat, JoinError> {
         let mut inner = self.lock();
         self.check_open()?;
         let best = inner
             .lobbies
             .values()
-            .filter(|e| e.spec.join_code.is_none() && e.seats < e.spec.max_players)
+            .filter(|e| {
+                e.game == game.name() && e.spec.join_code.is_none() && e.seats < e.spec.max_players
+            })
             .max_by_key(|e| (e.seats, std::cmp::Reverse(e.spec.id)))
             .map(|e| e.spec.id);
         let id = match best {
             Some(id) => id,
             None => {
                 let name = format!("Quick match {}", inner.next_id + 1);
-                self.create_locked(&mut inner, name, self.config.quick_join_players, false)?
+                let seats = self.config.quick_join_players;
+                self.create_locked(&mut inner, game, name, seats, false)?
             }
         };
         self.take_seat(&mut inner, id)
@@ -258,6 +246,7 @@ impl Registry {
     fn create_locked(
         self: &Arc<Self>,
         inner: &mut Inner,
+        game: &Arc<dyn GameHost>,
         name: String,
         max_players: u8,
         private: bool,
@@ -271,9 +260,7 @@ impl Registry {
         if let Some(code) = &join_code {
             inner.codes.insert(code.clone(), id);
         }
-        // Protocol v4 names no game: every lobby plays the default one,
-        // with as many seats as it has for what was asked.
-        let game = self.games.default_game();
+        // As many seats as the game has for what was asked.
         let spec = LobbySpec {
             id,
             name,

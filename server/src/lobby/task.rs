@@ -6,15 +6,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use bytes::Bytes;
-use rallypoint_game::{Events, Game, LobbyParams, PlayerId, State, Wire4};
-use rallypoint_shared::{LobbyId, ServerMsg, encode_server_into};
+use rallypoint_game::{Events, Game, LobbyParams, PlayerId, State, To};
+use rallypoint_shared::{LobbyId, ServerMsg, encode_payload, encode_server_into};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, instrument, warn};
 
 use super::Registry;
-use super::handle::{LobbyCmd, LobbyHandle, Queued, Sink};
+use super::handle::{Inbox, LobbyCmd, LobbyHandle, Sink};
 use super::inputs::{snapshot_due, ticks_elapsed};
 use super::members::{DETACH_MARGIN, Member};
 use crate::outbox::OutFrame;
@@ -42,7 +42,7 @@ pub(super) struct Lobby<G: Game> {
     shared_tick: Arc<AtomicU32>,
     // Buffers reused every tick so a tick allocates only the frames it sends.
     pub inputs: Vec<(PlayerId, G::Input)>,
-    msgs: Vec<(PlayerId, G::Msg)>,
+    pub msgs: Vec<(PlayerId, G::Msg)>,
     pub events: Events<G::Event>,
     state: GameState<G>,
     encode_buf: Vec<u8>,
@@ -51,14 +51,14 @@ pub(super) struct Lobby<G: Game> {
     encoder: Encoder<G>,
     /// Membership changes not yet sent as a `RosterUpdate`.
     pub roster_added: Vec<rallypoint_shared::RosterEntry>,
-    pub roster_removed: Vec<rallypoint_shared::EntityId>,
+    pub roster_removed: Vec<PlayerId>,
     /// Too many changes piled up: send the whole roster at the next tick.
     pub roster_overflow: bool,
 }
 
 /// Creates a lobby of game `G`, starts its task and returns its handle
 /// and the game's label.
-pub(super) fn spawn<G: Wire4>(
+pub(super) fn spawn<G: Game>(
     spec: LobbySpec,
     config: &G::Config,
     registry: Arc<Registry>,
@@ -71,7 +71,7 @@ pub(super) fn spawn<G: Wire4>(
     let handle = LobbyHandle {
         id: spec.id,
         tx,
-        inputs: Arc::new(Sink::<G> { tx: inputs }),
+        inbound: Arc::new(Sink::<G> { tx: inputs }),
         tick: shared_tick.clone(),
     };
     let params = LobbyParams {
@@ -103,12 +103,12 @@ pub(super) fn spawn<G: Wire4>(
     (handle, label)
 }
 
-impl<G: Wire4> Lobby<G> {
+impl<G: Game> Lobby<G> {
     #[instrument(skip_all, fields(lobby = self.spec.id.0, game = G::NAME))]
     async fn run(
         mut self,
         mut rx: mpsc::Receiver<LobbyCmd>,
-        mut inputs: mpsc::Receiver<(PlayerId, Queued<G::Input>)>,
+        mut inputs: mpsc::Receiver<Inbox<G>>,
         shutdown: CancellationToken,
     ) {
         let config = self.registry.config();
@@ -139,8 +139,8 @@ impl<G: Wire4> Lobby<G> {
                     last_tick = started;
                     // Never polled between ticks, so a sender wakes nobody.
                     for _ in 0..super::LOBBY_INPUT_CAPACITY {
-                        let Ok((player, input)) = inputs.try_recv() else { break };
-                        self.queue_input(player, input);
+                        let Ok((player, incoming)) = inputs.try_recv() else { break };
+                        self.incoming(player, incoming);
                     }
                     self.step(elapsed);
                     crate::metrics::metrics().tick(started.elapsed(), late);
@@ -231,17 +231,40 @@ impl<G: Wire4> Lobby<G> {
         self.send_snapshots();
     }
 
-    /// Hands the game's events on. Protocol v4 has no message to carry a
-    /// game's events, so they are only logged; the count of any the game
-    /// raised past its cap is logged too.
+    /// Sends the game's events, in the order raised, each encoded once and
+    /// queued for every member it is for (members detached at the time miss
+    /// it: what they must know is in the replicated state). The count of any
+    /// the game raised past its cap is logged.
     pub(super) fn deliver_events(&mut self) {
-        let (events, dropped) = self.events.drain();
-        for (to, event) in events {
-            debug!(?to, ?event, "game event");
+        let mut events = std::mem::take(&mut self.events);
+        let (drained, dropped) = events.drain();
+        for (to, event) in drained {
+            let msg = match encode_payload(&event) {
+                Ok(payload) => ServerMsg::Event(payload),
+                Err(e) => {
+                    warn!(error = %e, ?event, "game event not encodable");
+                    continue;
+                }
+            };
+            let Some(bytes) = self.encode(&msg) else {
+                continue;
+            };
+            for i in 0..self.members.len() {
+                let player = self.members[i].player;
+                let for_them = match to {
+                    To::All => true,
+                    To::One(p) => p == player,
+                    To::AllBut(p) => p != player,
+                };
+                if for_them {
+                    self.send_control(i, bytes.clone());
+                }
+            }
         }
         if dropped > 0 {
             warn!(dropped, "game raised too many events in one tick");
         }
+        self.events = events;
     }
 
     fn send_snapshots(&mut self) {

@@ -15,27 +15,25 @@
 use std::marker::PhantomData;
 
 use glam::IVec2;
-use rallypoint_game::{EntityKey, Fields, PlayerId, Wire4};
-use rallypoint_shared::snapshot::{BASELINE_WINDOW, Change};
-use rallypoint_shared::{CodecError, encode_change_into, encode_snapshot_into};
+use rallypoint_game::fields::ALL;
+use rallypoint_game::{EntityKey, Fields, Game, PlayerId};
+use rallypoint_shared::snapshot::{BASELINE_WINDOW, Record, write_record};
+use rallypoint_shared::{CodecError, encode_snapshot_into};
 
 use super::client::Replica;
 use super::frames::{Frame, Frames, Rec};
 use super::interest::{Grid, Visible};
 
-/// Where some encoded changes sit in the tick's arena.
+/// Where some encoded records sit in the tick's arena.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Span {
     start: u32,
     len: u32,
-    /// How many changes the bytes hold.
-    count: u32,
 }
 
 const UNSET: Span = Span {
     start: u32::MAX,
     len: 0,
-    count: 0,
 };
 
 /// The parts shared by every member whose baseline is a given number of
@@ -96,7 +94,7 @@ impl<G> Default for Encoder<G> {
     }
 }
 
-impl<G: Wire4> Encoder<G> {
+impl<G: Game> Encoder<G> {
     pub fn new() -> Self {
         Self::default()
     }
@@ -154,10 +152,10 @@ impl<G: Wire4> Encoder<G> {
             None => (SnapshotKind::Full, IVec2::ZERO, 0),
         };
         if let Some(exact) = me {
-            let own = Change::Me {
+            let own = Record::Me {
                 offset: exact - me_base,
             };
-            let span = self.write(|out| encode_change_into(&own, out).map(|()| 1))?;
+            let span = self.write(|out| write_record(&own, out))?;
             self.parts.push(span);
         }
         self.entities(t, base.map(|(s, b)| (b, &s.entities[..])))?;
@@ -168,14 +166,14 @@ impl<G: Wire4> Encoder<G> {
             SnapshotKind::Full => (0, viewer.last_input_seq),
             SnapshotKind::Delta { age } => (age, viewer.last_input_seq.wrapping_sub(seq_base)),
         };
-        let count: u32 = self.parts.iter().map(|s| s.count).sum();
+        let len: u32 = self.parts.iter().map(|s| s.len).sum();
         out.clear();
         let arena = &self.arena;
         encode_snapshot_into(
             t.tick,
             age,
             seq_advance,
-            count as usize,
+            len as usize,
             self.parts.iter().map(|s| &arena[range(*s)]),
             out,
         )?;
@@ -192,14 +190,13 @@ impl<G: Wire4> Encoder<G> {
     /// Appends what `f` writes to the arena as one span.
     fn write(
         &mut self,
-        f: impl FnOnce(&mut Vec<u8>) -> Result<u32, CodecError>,
+        f: impl FnOnce(&mut Vec<u8>) -> Result<(), CodecError>,
     ) -> Result<Span, CodecError> {
         let start = self.arena.len();
-        let count = f(&mut self.arena)?;
+        f(&mut self.arena)?;
         Ok(Span {
             start: start as u32,
             len: (self.arena.len() - start) as u32,
-            count,
         })
     }
 
@@ -217,14 +214,14 @@ impl<G: Wire4> Encoder<G> {
         let visible = std::mem::take(&mut self.visible);
         let result = walk(&visible, t, base, |step| match step {
             Step::Gone(key) => {
-                let span = if t.position(key.order()).is_some() {
-                    self.write(|out| G::hidden(key, out))?
+                let (kind, index) = (key.kind, key.id.index);
+                let record = if t.position(key.order()).is_some() {
+                    Record::Hidden { kind, index }
                 } else {
-                    self.write(|out| G::gone(key, out))?
+                    Record::Gone { kind, index }
                 };
-                if span.count > 0 {
-                    self.parts.push(span);
-                }
+                let span = self.write(|out| write_record(&record, out))?;
+                self.parts.push(span);
                 Ok(())
             }
             Step::Seen { vi, held } => {
@@ -248,7 +245,15 @@ impl<G: Wire4> Encoder<G> {
 
     fn enter(&mut self, vi: usize, r: &Rec<G::Entity>) -> Result<Span, CodecError> {
         if self.enter[vi] == UNSET {
-            self.enter[vi] = self.write(|out| G::enter(r.key, r.motion(), &r.fields, out))?;
+            let (kind, index) = (r.key.kind, r.key.id.index);
+            let head = match r.motion() {
+                Some(track) => Record::Enter { kind, index, track },
+                None => Record::EnterStill { kind, index },
+            };
+            self.enter[vi] = self.write(|out| {
+                write_record(&head, out)?;
+                r.fields.write(ALL, out)
+            })?;
         }
         Ok(self.enter[vi])
     }
@@ -277,16 +282,23 @@ impl<G: Wire4> Encoder<G> {
     ) -> Result<Span, CodecError> {
         let r = &t.entities[vi];
         let predicted = before.track.after(age as u32);
+        let (kind, index) = (r.key.kind, r.key.id.index);
         let span = self.write(|out| {
-            let mut n = 0;
             if r.track != predicted {
-                n += G::motion(r.key, r.track.pos - predicted.pos, r.track.vel, out)?;
+                let motion = Record::Motion {
+                    kind,
+                    index,
+                    offset: r.track.pos - predicted.pos,
+                    vel: r.track.vel,
+                };
+                write_record(&motion, out)?;
             }
-            let changed = r.fields.changed(&before.fields);
-            if changed != 0 {
-                n += G::fields(r.key, changed, &r.fields, out)?;
+            let mask = r.fields.changed(&before.fields);
+            if mask != 0 {
+                write_record(&Record::Update { kind, index, mask }, out)?;
+                r.fields.write(mask, out)?;
             }
-            Ok(n)
+            Ok(())
         })?;
         self.by_age[age].entities[vi] = span;
         Ok(span)
@@ -300,14 +312,15 @@ impl<G: Wire4> Encoder<G> {
                 return Ok(span);
             }
             let span = self.write(|out| {
-                let mut n = 0;
                 for r in &t.rows {
-                    n += G::row(r.key, u32::MAX, &r.fields, out)?;
+                    write_record(&Record::Row { key: r.key }, out)?;
+                    r.fields.write(ALL, out)?;
                 }
                 if let Some(s) = &t.singleton {
-                    n += G::singleton(u32::MAX, s, out)?;
+                    write_record(&Record::Singleton, out)?;
+                    s.write(ALL, out)?;
                 }
-                Ok(n)
+                Ok(())
             })?;
             self.full_lobby = Some(span);
             return Ok(span);
@@ -317,30 +330,43 @@ impl<G: Wire4> Encoder<G> {
             return Ok(span);
         }
         let span = self.write(|out| {
-            let mut n = 0;
             for r in &t.rows {
-                let changed = b
-                    .row(r.key)
-                    .map_or(u32::MAX, |before| r.fields.changed(&before.fields));
-                if changed != 0 {
-                    n += G::row(r.key, changed, &r.fields, out)?;
+                let key = r.key;
+                match b.row(key) {
+                    None => {
+                        write_record(&Record::Row { key }, out)?;
+                        r.fields.write(ALL, out)?;
+                    }
+                    Some(before) => {
+                        let mask = r.fields.changed(&before.fields);
+                        if mask != 0 {
+                            write_record(&Record::RowUpdate { key, mask }, out)?;
+                            r.fields.write(mask, out)?;
+                        }
+                    }
                 }
             }
             for r in &b.rows {
                 if t.row(r.key).is_none() {
-                    n += G::row_gone(r.key, out)?;
+                    write_record(&Record::RowGone { key: r.key }, out)?;
                 }
             }
-            if let Some(s) = &t.singleton {
-                let changed = b
-                    .singleton
-                    .as_ref()
-                    .map_or(u32::MAX, |before| s.changed(before));
-                if changed != 0 {
-                    n += G::singleton(changed, s, out)?;
+            match (&t.singleton, &b.singleton) {
+                (Some(s), None) => {
+                    write_record(&Record::Singleton, out)?;
+                    s.write(ALL, out)?;
                 }
+                (Some(s), Some(before)) => {
+                    let mask = s.changed(before);
+                    if mask != 0 {
+                        write_record(&Record::SingletonUpdate { mask }, out)?;
+                        s.write(mask, out)?;
+                    }
+                }
+                (None, Some(_)) => write_record(&Record::SingletonGone, out)?,
+                (None, None) => {}
             }
-            Ok(n)
+            Ok(())
         })?;
         self.by_age[age].lobby = Some(span);
         Ok(span)
@@ -362,7 +388,7 @@ enum Step {
 /// at its baseline (indices into the baseline frame, ascending) together,
 /// in key order. A held entity whose slot now holds another generation is
 /// replaced, not hidden: `Seen` with `held: None`, and no `Gone`.
-fn walk<G: Wire4>(
+fn walk<G: Game>(
     visible: &[u32],
     t: &Frame<G>,
     base: Option<(&Frame<G>, &[u32])>,

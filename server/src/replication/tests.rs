@@ -6,11 +6,11 @@
 use std::collections::BTreeMap;
 
 use glam::Vec2;
-use rallypoint_arena::{Arena, ArenaConfig, ArenaEntity, GameConfig, Map, NoMsg};
+use rallypoint_arena::{Arena, ArenaConfig, GameConfig, InputFrame, Map, NoMsg, PLAYER};
+use rallypoint_game::view::{GameView, Held, View};
 use rallypoint_game::{EntityKey, Events, Game, LobbyParams, PlayerId, State};
+use rallypoint_shared::ServerMsg;
 use rallypoint_shared::baselines::Baselines;
-use rallypoint_shared::snapshot::{PlayerView, ProjectileView, ScoreView, WorldView};
-use rallypoint_shared::{InputFrame, ServerMsg};
 
 use super::*;
 
@@ -34,7 +34,7 @@ struct Client {
     avatar: EntityKey,
     acks: Acks,
     replica: Replica,
-    baselines: Baselines,
+    baselines: Baselines<GameView<Arena>>,
     /// Acks on their way to the server: (arrival tick, acked tick).
     in_flight: Vec<(u32, u32)>,
     full: u32,
@@ -77,53 +77,27 @@ fn inputs(ids: &[PlayerId], tick: u32, seed: &mut u64, out: &mut Vec<(PlayerId, 
 }
 
 /// What `client` should hold at the newest frame: the visible part of it.
-fn expected(frame: &Frame<Arena>, grid: &Grid, c: &Client, seq: u32) -> WorldView {
+fn expected(frame: &Frame<Arena>, grid: &Grid, c: &Client, seq: u32) -> GameView<Arena> {
     let rec = frame.entity(c.avatar).unwrap();
     let mut visible = Visible::default();
     grid.query(frame, Some(rec.exact), c.player, &mut visible);
-    let mut players = BTreeMap::new();
-    let mut projectiles = BTreeMap::new();
+    let mut entities = BTreeMap::new();
     for &i in &visible {
         let r = &frame.entities[i as usize];
-        match r.fields {
-            ArenaEntity::Player { aim, hp, alive } => {
-                let view = PlayerView {
-                    track: r.track,
-                    aim,
-                    hp,
-                    alive,
-                };
-                players.insert(r.key.id.index, view);
-            }
-            ArenaEntity::Projectile { owner } => {
-                let view = ProjectileView {
-                    owner,
-                    track: r.track,
-                };
-                projectiles.insert(r.key.id.index, view);
-            }
-        }
+        let held = Held {
+            track: Some(r.track),
+            fields: r.fields,
+        };
+        entities.insert((r.key.kind, r.key.id.index), held);
     }
-    let scores = frame
-        .rows
-        .iter()
-        .map(|r| {
-            (
-                r.key,
-                ScoreView {
-                    kills: r.fields.kills,
-                    deaths: r.fields.deaths,
-                },
-            )
-        })
-        .collect();
-    WorldView {
+    let rows = frame.rows.iter().map(|r| (r.key, r.fields)).collect();
+    View {
         tick: frame.tick,
         last_input_seq: seq,
         me: rec.exact,
-        players,
-        projectiles,
-        scores,
+        entities,
+        rows,
+        singleton: None,
     }
 }
 
@@ -266,13 +240,11 @@ fn a_large_lobby_sends_only_what_is_in_view() {
     // set; here, that the view really is a part of a 256-player world.
     for c in &clients {
         let view = c.baselines.newest().unwrap();
-        assert_eq!(view.scores.len(), 256, "the score table is whole");
-        assert!(
-            view.players.len() < 128,
-            "{} players seen",
-            view.players.len()
-        );
-        assert!(view.players.contains_key(&c.avatar.id.index), "itself");
+        assert_eq!(view.rows.len(), 256, "the score table is whole");
+        let players = view.entities.keys().filter(|k| k.0 == PLAYER).count();
+        assert!(players < 128, "{players} players seen");
+        let me = (c.avatar.kind, c.avatar.id.index);
+        assert!(view.entities.contains_key(&me), "itself");
     }
 }
 

@@ -104,6 +104,13 @@ impl Session {
             max_message_bytes: MAX_CLIENT_MSG_BYTES as u32,
             resume_token: token,
             resume_grace_secs: config.resume_grace_secs,
+            games: self
+                .ctx
+                .registry
+                .games()
+                .names()
+                .map(String::from)
+                .collect(),
         })
     }
 }

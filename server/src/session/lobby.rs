@@ -2,15 +2,32 @@
 //! admission), leaving, settling when the connection ends, and offering
 //! inputs to the lobby.
 
-use rallypoint_shared::{ErrorCode, InputFrame, MAX_INPUTS_PER_MESSAGE, ServerMsg};
+use std::sync::Arc;
+
+use rallypoint_shared::{ErrorCode, Input, MAX_INPUTS_PER_MESSAGE, ServerMsg};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tracing::debug;
 
 use super::{Ending, Flow, Phase, Session};
-use crate::lobby::{JoinError, LobbyCmd, Offer, Seat};
+use crate::lobby::{GameHost, JoinError, LobbyCmd, Offer, Seat};
 
 impl Session {
+    /// The hosted game called `name`.
+    pub(super) fn game_named(&self, name: &str) -> Option<Arc<dyn GameHost>> {
+        self.ctx.registry.games().get(name).cloned()
+    }
+
+    pub(super) fn unknown_game(&mut self, name: &str) -> Flow {
+        let hosted: Vec<&str> = self.ctx.registry.games().names().collect();
+        let name: String = name.chars().take(32).collect();
+        let message = format!(
+            "no game named {name:?}; this server hosts: {}",
+            hosted.join(", ")
+        );
+        self.error(ErrorCode::InvalidField, message, Flow::Continue)
+    }
+
     pub(super) fn list_lobbies(&mut self) -> Flow {
         let lobbies = self.ctx.registry.list_public();
         self.send(&ServerMsg::LobbyList { lobbies })
@@ -39,7 +56,7 @@ impl Session {
         if let Err(reason) = answer {
             // The game refused, or the lobby closed meanwhile; the seat went
             // with the command and is free again.
-            return self.error(ErrorCode::LobbyClosed, reason, Flow::Continue);
+            return self.error(ErrorCode::JoinRefused, reason, Flow::Continue);
         }
         if let Some(token) = &self.token {
             self.ctx.sessions.set_lobby(token, Some(lobby.clone()));
@@ -91,18 +108,40 @@ impl Session {
         }
     }
 
-    pub(super) fn input(&mut self, input: InputFrame) -> Flow {
+    pub(super) fn input(&mut self, input: Input) -> Flow {
         let Some(lobby) = &self.lobby else {
             return Flow::Continue;
         };
-        match lobby.offer_input(self.player, input) {
+        let offer = lobby.offer_input(self.player, input.seq, input.ack_tick, &input.payload.0);
+        self.offered(offer, "input")
+    }
+
+    /// A reliable message for the lobby's game.
+    pub(super) fn game_msg(&mut self, payload: &[u8]) -> Flow {
+        let Some(lobby) = &self.lobby else {
+            return Flow::Continue;
+        };
+        let offer = lobby.offer_msg(self.player, payload);
+        self.offered(offer, "message")
+    }
+
+    pub(super) fn ack(&mut self, tick: u32) -> Flow {
+        let Some(lobby) = &self.lobby else {
+            return Flow::Continue;
+        };
+        let offer = lobby.offer_ack(self.player, tick);
+        self.offered(offer, "ack")
+    }
+
+    fn offered(&mut self, offer: Offer, what: &str) -> Flow {
+        match offer {
             Offer::Queued => Flow::Continue,
             Offer::Dropped => {
                 crate::metrics::metrics().reject_input("lobby inbox full");
                 self.dropped_inputs += 1;
                 debug!(
                     dropped = self.dropped_inputs,
-                    "lobby inbox full; input dropped"
+                    what, "lobby inbox full; dropped"
                 );
                 Flow::Continue
             }
@@ -115,7 +154,7 @@ impl Session {
 
     /// A batch: each input is handled as if it came alone, in order. An
     /// empty or oversized batch is refused whole.
-    pub(super) fn inputs(&mut self, inputs: Vec<InputFrame>) -> Flow {
+    pub(super) fn inputs(&mut self, inputs: Vec<Input>) -> Flow {
         if inputs.is_empty() || inputs.len() > MAX_INPUTS_PER_MESSAGE {
             crate::metrics::metrics().reject_input("bad batch size");
             let message = format!(

@@ -46,11 +46,11 @@ pub fn allowed(phase: Phase, msg: &ClientMsg) -> bool {
         Phase::AwaitingHello => matches!(msg, Hello { .. } | Resume { .. }),
         Phase::Lobbyless => matches!(
             msg,
-            ListLobbies | CreateLobby { .. } | JoinLobby(_) | QuickJoin | Ping { .. }
+            ListLobbies | CreateLobby { .. } | JoinLobby(_) | QuickJoin { .. } | Ping { .. }
         ),
         Phase::InLobby => matches!(
             msg,
-            ListLobbies | LeaveLobby | Input(_) | Inputs(_) | Ping { .. }
+            ListLobbies | LeaveLobby | Input(_) | Inputs(_) | Game(_) | Ack { .. } | Ping { .. }
         ),
     }
 }
@@ -139,6 +139,8 @@ impl Session {
         match msg {
             ClientMsg::Input(input) => Ok(self.input(input)),
             ClientMsg::Inputs(inputs) => Ok(self.inputs(inputs)),
+            ClientMsg::Game(payload) => Ok(self.game_msg(&payload.0)),
+            ClientMsg::Ack { tick } => Ok(self.ack(tick)),
             ClientMsg::Ping { client_time } => Ok(self.pong(client_time)),
             other => Err(other),
         }
@@ -182,12 +184,16 @@ impl Session {
             } => self.resume(protocol_version, token).await,
             ClientMsg::ListLobbies => self.list_lobbies(),
             ClientMsg::CreateLobby {
+                game,
                 name,
                 max_players,
                 private,
             } => match valid_name(&name, MAX_LOBBY_NAME_CHARS) {
                 Ok(name) => {
-                    let seat = self.ctx.registry.create(name, max_players, private);
+                    let Some(game) = self.game_named(&game) else {
+                        return self.unknown_game(&game);
+                    };
+                    let seat = self.ctx.registry.create(&game, name, max_players, private);
                     self.enter(seat).await
                 }
                 Err(e) => self.error(
@@ -210,8 +216,11 @@ impl Session {
                 };
                 self.enter(seat).await
             }
-            ClientMsg::QuickJoin => {
-                let seat = self.ctx.registry.quick_join();
+            ClientMsg::QuickJoin { game } => {
+                let Some(game) = self.game_named(&game) else {
+                    return self.unknown_game(&game);
+                };
+                let seat = self.ctx.registry.quick_join(&game);
                 self.enter(seat).await
             }
             ClientMsg::LeaveLobby => {
@@ -220,6 +229,8 @@ impl Session {
             }
             ClientMsg::Input(input) => self.input(input),
             ClientMsg::Inputs(inputs) => self.inputs(inputs),
+            ClientMsg::Game(payload) => self.game_msg(&payload.0),
+            ClientMsg::Ack { tick } => self.ack(tick),
             ClientMsg::Ping { client_time } => self.pong(client_time),
         }
     }
@@ -279,12 +290,14 @@ fn kind(msg: &ClientMsg) -> &'static str {
         ClientMsg::ListLobbies => "ListLobbies",
         ClientMsg::CreateLobby { .. } => "CreateLobby",
         ClientMsg::JoinLobby(_) => "JoinLobby",
-        ClientMsg::QuickJoin => "QuickJoin",
+        ClientMsg::QuickJoin { .. } => "QuickJoin",
         ClientMsg::LeaveLobby => "LeaveLobby",
         ClientMsg::Input(_) => "Input",
         ClientMsg::Inputs(_) => "Inputs",
         ClientMsg::Ping { .. } => "Ping",
         ClientMsg::Resume { .. } => "Resume",
+        ClientMsg::Game(_) => "Game",
+        ClientMsg::Ack { .. } => "Ack",
     }
 }
 

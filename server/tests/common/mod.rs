@@ -8,14 +8,16 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use rallypoint_arena::{Arena, ArenaConfig};
+use glam::Vec2;
+use rallypoint_arena::{Arena, ArenaConfig, ArenaEntity, InputFrame};
+use rallypoint_four::{Four, FourConfig};
+use rallypoint_game::view::{GameView, Held};
 use rallypoint_server::Config;
 use rallypoint_server::lobby::{Games, host};
 use rallypoint_shared::baselines::Baselines;
-use rallypoint_shared::snapshot::WorldView;
 use rallypoint_shared::{
-    ClientMsg, EntityId, JoinTarget, PROTOCOL_VERSION, ResumeToken, ServerMsg, decode_server,
-    encode_client,
+    ClientMsg, Input, JoinTarget, PROTOCOL_VERSION, PlayerId, ResumeToken, ServerMsg,
+    decode_server, encode_client, encode_payload,
 };
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -37,7 +39,11 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let games = Games::new(vec![host::<Arena>(ArenaConfig::default())]).unwrap();
+        let games = Games::new(vec![
+            host::<Arena>(ArenaConfig::default()),
+            host::<Four>(FourConfig::default()),
+        ])
+        .unwrap();
         let task = tokio::spawn(rallypoint_server::serve(
             listener,
             config,
@@ -69,11 +75,42 @@ pub struct Client {
     pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     /// The last `Welcome` received, if any.
     pub welcome: Option<ServerMsg>,
-    /// Every snapshot received is applied here, as a real client would
-    /// (cleared on `Joined`); a snapshot that does not apply fails the test.
-    pub baselines: Baselines,
+    /// Every snapshot of an arena lobby is applied here, as a real client
+    /// would (cleared on `Joined`); one that does not apply fails the test.
+    pub baselines: Baselines<ArenaView>,
+    /// The same for a Four in a Row lobby.
+    pub four: Baselines<GameView<Four>>,
+    /// The game of the lobby last joined.
+    pub game: String,
     /// The lobby's roster as `Roster` and `RosterUpdate` messages built it.
-    pub roster: BTreeMap<EntityId, String>,
+    pub roster: BTreeMap<PlayerId, String>,
+}
+
+/// A client's view of an arena lobby.
+pub type ArenaView = GameView<Arena>;
+
+/// The players an arena view holds, by slot index.
+pub fn players(view: &ArenaView) -> BTreeMap<u32, Held<ArenaEntity>> {
+    view.entities
+        .iter()
+        .filter(|(k, _)| k.0 == rallypoint_arena::PLAYER)
+        .map(|(k, held)| (k.1, held.clone()))
+        .collect()
+}
+
+/// An arena input in the envelope.
+pub fn arena_input(seq: u32, ack_tick: u32, movement: Vec2, aim: Vec2, fire: bool) -> Input {
+    let frame = InputFrame {
+        movement,
+        aim,
+        fire,
+        ..InputFrame::default()
+    };
+    Input {
+        seq,
+        ack_tick,
+        payload: encode_payload(&frame).unwrap(),
+    }
 }
 
 /// What a client saw instead of a message.
@@ -92,6 +129,8 @@ impl Client {
             ws,
             welcome: None,
             baselines: Baselines::new(),
+            four: Baselines::new(),
+            game: String::new(),
             roster: BTreeMap::new(),
         }
     }
@@ -140,17 +179,24 @@ impl Client {
                 Some(Ok(Message::Binary(b))) => {
                     let msg = decode_server(&b).unwrap();
                     match &msg {
-                        ServerMsg::Joined { .. } => self.baselines.clear(),
+                        ServerMsg::Joined { game, .. } => {
+                            self.game = game.clone();
+                            self.baselines.clear();
+                            self.four.clear();
+                        }
+                        ServerMsg::Snapshot(s) if self.game == "four" => {
+                            self.four.receive(s).unwrap();
+                        }
                         ServerMsg::Snapshot(s) => {
                             self.baselines.receive(s).unwrap();
                         }
                         ServerMsg::Roster { players } => {
                             self.roster =
-                                players.iter().map(|p| (p.entity, p.name.clone())).collect();
+                                players.iter().map(|p| (p.player, p.name.clone())).collect();
                         }
                         ServerMsg::RosterUpdate { added, removed } => {
                             for p in added {
-                                self.roster.insert(p.entity, p.name.clone());
+                                self.roster.insert(p.player, p.name.clone());
                             }
                             for e in removed {
                                 self.roster.remove(e);
@@ -185,7 +231,7 @@ impl Client {
     /// Reads messages until the roster passes `pick`; returns its names.
     pub async fn roster_until(
         &mut self,
-        mut pick: impl FnMut(&BTreeMap<EntityId, String>) -> bool,
+        mut pick: impl FnMut(&BTreeMap<PlayerId, String>) -> bool,
     ) -> Vec<String> {
         while !pick(&self.roster) {
             self.recv().await;
@@ -194,12 +240,12 @@ impl Client {
     }
 
     /// The view after the next snapshot.
-    pub async fn snapshot(&mut self) -> WorldView {
+    pub async fn snapshot(&mut self) -> ArenaView {
         self.view_until(|_| true).await
     }
 
     /// Skips snapshots until the view they build passes `pick`.
-    pub async fn view_until(&mut self, mut pick: impl FnMut(&WorldView) -> bool) -> WorldView {
+    pub async fn view_until(&mut self, mut pick: impl FnMut(&ArenaView) -> bool) -> ArenaView {
         loop {
             if let ServerMsg::Snapshot(_) = self.recv().await {
                 let view = self.baselines.newest().expect("a snapshot was applied");
@@ -219,9 +265,15 @@ impl Client {
         }
     }
 
-    /// Creates a private lobby; returns (join code, Joined message).
+    /// Creates a private arena lobby; returns (join code, Joined message).
     pub async fn create_private(&mut self, max_players: u8) -> (String, ServerMsg) {
+        self.create_private_of("arena", max_players).await
+    }
+
+    /// Creates a private lobby of `game`; returns (join code, Joined).
+    pub async fn create_private_of(&mut self, game: &str, max_players: u8) -> (String, ServerMsg) {
         self.send(&ClientMsg::CreateLobby {
+            game: game.into(),
             name: "test lobby".into(),
             max_players,
             private: true,

@@ -214,6 +214,6 @@ fn rejects_coordinates_beyond_the_fixed_point_range() {
 fn spawns_are_snapped_to_the_wire_grid() {
     let map = parse("[[100.0001, 200.3]]", "").unwrap();
     let s = map.spawns[0];
-    assert_eq!(rallypoint_shared::movement::snap(s), s);
+    assert_eq!(crate::movement::snap(s), s);
     assert!((s - glam::Vec2::new(100.0001, 200.3)).length() < 1e-3);
 }

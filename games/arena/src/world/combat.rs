@@ -4,9 +4,10 @@
 //! death are applied immediately, so a player killed by one projectile is no
 //! longer a target for the next one in the same tick.
 
+use crate::movement::PLAYER_RADIUS;
+use crate::protocol::MapInfo;
 use glam::Vec2;
-use rallypoint_shared::movement::PLAYER_RADIUS;
-use rallypoint_shared::{EntityId, MapInfo, Rect};
+use rallypoint_shared::{EntityId, Rect};
 use slotmap::SlotMap;
 
 use super::{GameEvent, Player, Projectile, World};

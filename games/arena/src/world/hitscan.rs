@@ -22,8 +22,8 @@
 //!
 //! [`History`]: super::history::History
 
+use crate::movement::PLAYER_RADIUS;
 use glam::Vec2;
-use rallypoint_shared::movement::PLAYER_RADIUS;
 use rallypoint_shared::timing::view_tick;
 
 use super::combat::{apply_hit, first_obstacle};

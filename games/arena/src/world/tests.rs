@@ -1,6 +1,7 @@
+use crate::movement::{PLAYER_RADIUS, circle_overlaps_rect, step_player, tick_dt};
+use crate::protocol::{InputFrame, MapInfo};
 use glam::Vec2;
-use rallypoint_shared::movement::{PLAYER_RADIUS, circle_overlaps_rect, step_player, tick_dt};
-use rallypoint_shared::{EntityId, InputFrame, MapInfo, Rect};
+use rallypoint_shared::{EntityId, Rect};
 
 use super::{GameConfig, GameEvent, World};
 use crate::map::Map;

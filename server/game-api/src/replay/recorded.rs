@@ -6,8 +6,8 @@ use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
 
 use super::Recorder;
+use crate::State;
 use crate::{EntityKey, Events, Game, Interest, LeaveReason, LobbyParams, PlayerId, Refusal};
-use crate::{State, Wire4};
 
 /// Where [`Recorded`] lobbies leave their recordings: each lobby's
 /// recorder, pushed when the lobby ends.
@@ -57,6 +57,14 @@ impl<G: Game> Game for Recorded<G> {
 
     fn seats(requested: u8) -> u8 {
         G::seats(requested)
+    }
+
+    fn input(seq: u32, ack_tick: u32, input: G::Input) -> Result<G::Input, String> {
+        G::input(seq, ack_tick, input)
+    }
+
+    fn check_msg(msg: G::Msg) -> Result<G::Msg, String> {
+        G::check_msg(msg)
     }
 
     fn create(config: &RecordedConfig<G>, lobby: &LobbyParams) -> Self {
@@ -134,71 +142,5 @@ impl<G: Game> Game for Recorded<G> {
 
     fn write_state(&self, state: &mut State<G::Entity, G::Row, G::Singleton>) {
         self.with(|r| r.game().write_state(state));
-    }
-}
-
-impl<G: Wire4> Wire4 for Recorded<G> {
-    fn input(frame: rallypoint_shared::InputFrame) -> Result<G::Input, String> {
-        G::input(frame)
-    }
-
-    fn map_info(info: &G::JoinInfo) -> rallypoint_shared::MapInfo {
-        G::map_info(info)
-    }
-
-    fn enter(
-        key: EntityKey,
-        track: Option<rallypoint_shared::snapshot::Track>,
-        fields: &G::Entity,
-        out: &mut Vec<u8>,
-    ) -> Result<u32, rallypoint_shared::CodecError> {
-        G::enter(key, track, fields, out)
-    }
-
-    fn motion(
-        key: EntityKey,
-        offset: glam::IVec2,
-        vel: glam::IVec2,
-        out: &mut Vec<u8>,
-    ) -> Result<u32, rallypoint_shared::CodecError> {
-        G::motion(key, offset, vel, out)
-    }
-
-    fn fields(
-        key: EntityKey,
-        changed: u32,
-        now: &G::Entity,
-        out: &mut Vec<u8>,
-    ) -> Result<u32, rallypoint_shared::CodecError> {
-        G::fields(key, changed, now, out)
-    }
-
-    fn hidden(key: EntityKey, out: &mut Vec<u8>) -> Result<u32, rallypoint_shared::CodecError> {
-        G::hidden(key, out)
-    }
-
-    fn gone(key: EntityKey, out: &mut Vec<u8>) -> Result<u32, rallypoint_shared::CodecError> {
-        G::gone(key, out)
-    }
-
-    fn row(
-        key: u32,
-        changed: u32,
-        row: &G::Row,
-        out: &mut Vec<u8>,
-    ) -> Result<u32, rallypoint_shared::CodecError> {
-        G::row(key, changed, row, out)
-    }
-
-    fn row_gone(key: u32, out: &mut Vec<u8>) -> Result<u32, rallypoint_shared::CodecError> {
-        G::row_gone(key, out)
-    }
-
-    fn singleton(
-        changed: u32,
-        state: &G::Singleton,
-        out: &mut Vec<u8>,
-    ) -> Result<u32, rallypoint_shared::CodecError> {
-        G::singleton(changed, state, out)
     }
 }

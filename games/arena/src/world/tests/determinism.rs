@@ -1,7 +1,7 @@
 //! Two worlds fed the same inputs must stay bit-identical, tick after tick,
 //! through movement, combat, deaths, respawns, joins and leaves.
 
-use rallypoint_shared::movement::sanitize_input;
+use crate::movement::sanitize_input;
 
 use super::*;
 

@@ -6,8 +6,10 @@
 
 use glam::Vec2;
 
-use crate::msg::{InputFrame, MapInfo, Rect};
-use crate::snapshot::{from_fixed, to_fixed};
+use rallypoint_shared::Rect;
+use rallypoint_shared::snapshot::{from_fixed, to_fixed};
+
+use crate::protocol::{InputFrame, MapInfo};
 
 /// A player's collision radius, in world units.
 pub const PLAYER_RADIUS: f32 = 16.0;
