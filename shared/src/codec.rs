@@ -16,9 +16,9 @@ use crate::msg::{ClientMsg, Payload, ServerMsg};
 use crate::snapshot::Snapshot;
 
 /// The largest `ClientMsg` in bytes. Default: 512. The biggest legitimate
-/// client message is a `Hello` or `CreateLobby` with a 32-byte name (about
-/// 40 bytes); 512 leaves room for future fields while keeping a hostile
-/// client's cost per message tiny. The server sets its WebSocket message
+/// client message today is a full `Inputs` batch of arena's inputs (8 of
+/// about 28 bytes: 234); 512 leaves room for a game's larger payloads while
+/// keeping a hostile client's cost per message tiny. The server sets its WebSocket message
 /// cap from this.
 pub const MAX_CLIENT_MSG_BYTES: usize = 512;
 
@@ -156,9 +156,9 @@ pub fn decode_payload<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError
 }
 
 /// Reads values one after another from a run of bytes: how a client reads
-/// a snapshot's records and the game's fields inside them. Each read is
-/// limited by the bytes left, so a hostile length cannot make it allocate
-/// more than the server message limit allows.
+/// a snapshot's records and the game's fields inside them. Each read runs
+/// with the server message's decode budget, so a hostile length cannot
+/// make it allocate more than that budget allows.
 #[derive(Debug, Clone)]
 pub struct Reader<'a> {
     bytes: &'a [u8],
@@ -224,7 +224,10 @@ pub fn encode_snapshot_into<'a>(
     for part in parts {
         out.extend_from_slice(part);
     }
-    debug_assert_eq!(out.len() - body, len, "the parts are `len` bytes");
+    if out.len() - body != len {
+        out.truncate(start);
+        return Err(CodecError::Invalid("snapshot parts differ from their stated length"));
+    }
     let total = out.len() - start;
     if total > MAX_SERVER_MSG_BYTES {
         out.truncate(start);

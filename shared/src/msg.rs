@@ -104,7 +104,10 @@ impl<'de> Deserialize<'de> for Payload {
                 Ok(Payload(out))
             }
         }
-        d.deserialize_byte_buf(Bytes)
+        // `deserialize_bytes`, not `_byte_buf`: bincode then checks the
+        // declared length against the bytes left before copying, so a
+        // hostile length allocates nothing.
+        d.deserialize_bytes(Bytes)
     }
 }
 

@@ -32,10 +32,10 @@ use crate::codec::{CodecError, Reader, encode_value_into};
 use crate::msg::Payload;
 
 /// Fixed-point steps per world unit, for positions and velocities alike.
-/// Default: 1024, so a position is exact to 1/1024 unit (a player is 32
-/// units across). The server snaps player positions to this grid every
-/// movement step (see `movement::snap`), so a client's own position on the
-/// wire is exact, not rounded. Coordinates must stay within ±16,384 units,
+/// Default: 1024, so a position is exact to 1/1024 unit (an arena player
+/// is 32 units across). A game that keeps its avatars on this grid (arena
+/// snaps every movement step: `rallypoint_arena::movement::snap`) gives
+/// its clients their own exact position on the wire, not a rounded one. Coordinates must stay within ±16,384 units,
 /// where `f32` still holds every grid point; maps are validated to that.
 pub const FIXED_SCALE: f32 = 1024.0;
 

@@ -62,8 +62,8 @@ pub fn host<G: Game>(config: G::Config) -> Arc<dyn GameHost> {
     Arc::new(Hosted::<G> { config })
 }
 
-/// The games one server hosts; the first is the default, which lobbies
-/// created without naming a game play.
+/// The games one server hosts, in the order `Welcome` lists them (a
+/// client's menu offers the first by default).
 #[derive(Clone)]
 pub struct Games {
     list: Vec<Arc<dyn GameHost>>,
@@ -91,17 +91,12 @@ impl Games {
         Ok(Games { list })
     }
 
-    /// The default game.
-    pub fn default_game(&self) -> &Arc<dyn GameHost> {
-        &self.list[0]
-    }
-
     /// The game called `name`.
     pub fn get(&self, name: &str) -> Option<&Arc<dyn GameHost>> {
         self.list.iter().find(|g| g.name() == name)
     }
 
-    /// The names of the games, default first.
+    /// The names of the games, in order.
     pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.list.iter().map(|g| g.name())
     }
