@@ -2,10 +2,10 @@
 //! a fixed-tick simulation of a game, and clients that talk to them in
 //! compact binary WebSocket messages (see `docs/PROTOCOL.md`). The engine
 //! knows no game: it hosts any type that implements `rallypoint_game::Game`
-//! and, while the protocol is v4, `rallypoint_game::Wire4` (see
-//! [`lobby::host`]). The `rallypoint-server` binary hosts arena, from this
-//! repository's `games/` folder; Four in a Row and the minimal game there
-//! wait for protocol v5.
+//! (see [`lobby::host`]), and carries each game's inputs, messages, events
+//! and replicated fields inside its own envelope. The `rallypoint-server`
+//! binary hosts arena and Four in a Row, from this repository's `games/`
+//! folder.
 //!
 //! # Layout
 //! - [`config`]: defaults, the TOML file and the flags.

@@ -226,7 +226,9 @@ pub fn encode_snapshot_into<'a>(
     }
     if out.len() - body != len {
         out.truncate(start);
-        return Err(CodecError::Invalid("snapshot parts differ from their stated length"));
+        return Err(CodecError::Invalid(
+            "snapshot parts differ from their stated length",
+        ));
     }
     let total = out.len() - start;
     if total > MAX_SERVER_MSG_BYTES {

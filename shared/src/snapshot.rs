@@ -137,8 +137,10 @@ pub enum Record {
         offset: IVec2,
         vel: IVec2,
     },
-    /// A held entity's fields changed: those `mask` names follow.
-    /// Tag 56 + kind.
+    /// A held entity's fields changed: those `mask` names follow. Tag
+    /// 56 + kind, then the mask; or, when the mask names exactly one of
+    /// fields 0 to 7 (an aim that turned: the most common change), tag
+    /// `8 + 16 * (6 + field) + kind` and no mask, a byte less.
     Update { kind: u8, index: u32, mask: u32 },
     /// A held entity left the client's view; it still exists. Tag 72 + kind.
     Hidden { kind: u8, index: u32 },
@@ -149,28 +151,52 @@ pub enum Record {
 /// An entity record's operation: its tag is `8 + 16 * op + kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
-    Enter = 0,
-    EnterStill = 1,
-    Motion = 2,
-    Update = 3,
-    Hidden = 4,
-    Gone = 5,
+    Enter,
+    EnterStill,
+    Motion,
+    Update,
+    Hidden,
+    Gone,
+    /// An update of exactly one field, 0 to [`ONE_FIELD_UPDATES`] - 1,
+    /// without a mask: ops 6 to 13.
+    UpdateOne(u8),
 }
 
-const OPS: [Op; 6] = [
-    Op::Enter,
-    Op::EnterStill,
-    Op::Motion,
-    Op::Update,
-    Op::Hidden,
-    Op::Gone,
-];
+/// Fields whose lone update has its own tag (no mask byte): 0 to 7.
+pub const ONE_FIELD_UPDATES: u32 = 8;
+
+impl Op {
+    fn number(self) -> u32 {
+        match self {
+            Op::Enter => 0,
+            Op::EnterStill => 1,
+            Op::Motion => 2,
+            Op::Update => 3,
+            Op::Hidden => 4,
+            Op::Gone => 5,
+            Op::UpdateOne(field) => 6 + u32::from(field),
+        }
+    }
+
+    fn from_number(n: u32) -> Option<Op> {
+        Some(match n {
+            0 => Op::Enter,
+            1 => Op::EnterStill,
+            2 => Op::Motion,
+            3 => Op::Update,
+            4 => Op::Hidden,
+            5 => Op::Gone,
+            6..=13 => Op::UpdateOne((n - 6) as u8),
+            _ => return None,
+        })
+    }
+}
 
 fn entity_tag(op: Op, kind: u8) -> Result<u32, CodecError> {
     if kind >= MAX_KINDS {
         return Err(CodecError::Invalid("entity kind above 15"));
     }
-    Ok(ENTITY_TAGS + 16 * op as u32 + u32::from(kind))
+    Ok(ENTITY_TAGS + 16 * op.number() + u32::from(kind))
 }
 
 impl Record {
@@ -212,6 +238,12 @@ pub fn write_record(record: &Record, out: &mut Vec<u8>) -> Result<(), CodecError
             offset,
             vel,
         } => encode_value_into(&(entity_tag(Op::Motion, kind)?, index, offset, vel), out),
+        Record::Update { kind, index, mask }
+            if mask.count_ones() == 1 && mask.trailing_zeros() < ONE_FIELD_UPDATES =>
+        {
+            let field = mask.trailing_zeros() as u8;
+            encode_value_into(&(entity_tag(Op::UpdateOne(field), kind)?, index), out)
+        }
         Record::Update { kind, index, mask } => {
             encode_value_into(&(entity_tag(Op::Update, kind)?, index, mask), out)
         }
@@ -239,10 +271,11 @@ pub fn read_record(r: &mut Reader) -> Result<Record, CodecError> {
         4 => Record::Singleton,
         5 => Record::SingletonUpdate { mask: r.read()? },
         6 => Record::SingletonGone,
-        t if t >= ENTITY_TAGS && t < ENTITY_TAGS + 16 * OPS.len() as u32 => {
+        t if t >= ENTITY_TAGS && Op::from_number((t - ENTITY_TAGS) / 16).is_some() => {
             let kind = ((t - ENTITY_TAGS) % 16) as u8;
+            let op = Op::from_number((t - ENTITY_TAGS) / 16).expect("checked by the guard");
             let index = r.read()?;
-            match OPS[((t - ENTITY_TAGS) / 16) as usize] {
+            match op {
                 Op::Enter => Record::Enter {
                     kind,
                     index,
@@ -262,6 +295,11 @@ pub fn read_record(r: &mut Reader) -> Result<Record, CodecError> {
                 },
                 Op::Hidden => Record::Hidden { kind, index },
                 Op::Gone => Record::Gone { kind, index },
+                Op::UpdateOne(field) => Record::Update {
+                    kind,
+                    index,
+                    mask: 1 << field,
+                },
             }
         }
         _ => return Err(CodecError::Invalid("unknown snapshot record tag")),
@@ -378,11 +416,29 @@ mod tests {
         let mut gone = Vec::new();
         write_record(&Record::Gone { kind: 15, index: 5 }, &mut gone).unwrap();
         assert_eq!(gone, [8 + 16 * 5 + 15, 5]);
+        // A lone field 0 to 7 has its own tag and no mask; more, or field
+        // 8 and up, carry the mask.
+        for (mask, bytes) in [
+            (1u32, vec![8 + 16 * 6 + 2, 3]),
+            (1 << 7, vec![8 + 16 * 13 + 2, 3]),
+            (1 << 8, vec![8 + 16 * 3 + 2, 3, 251, 0, 1]),
+            (0b11, vec![8 + 16 * 3 + 2, 3, 3]),
+        ] {
+            let update = Record::Update {
+                kind: 2,
+                index: 3,
+                mask,
+            };
+            let mut out = Vec::new();
+            write_record(&update, &mut out).unwrap();
+            assert_eq!(out, bytes, "{mask:#b}");
+            assert_eq!(read_record(&mut Reader::new(&out)).unwrap(), update);
+        }
     }
 
     #[test]
     fn bad_tags_and_kinds_are_errors() {
-        for tag in [7u8, 104, 250] {
+        for tag in [7u8, 232, 250] {
             assert!(read_record(&mut Reader::new(&[tag, 0])).is_err(), "{tag}");
         }
         let mut out = Vec::new();

@@ -37,9 +37,15 @@ fn snapshot_of(samples: &[Sample]) -> ServerMsg {
     })
 }
 
-/// The entity record of operation `op` (0 Enter to 5 Gone, in tag order).
+/// The entity record of operation `op` (0 Enter to 5 Gone, then 6 to 13:
+/// the update of field `op - 6` alone, in tag order).
 fn entity_record(op: u8, kind: u8, index: u32) -> Record {
     match op {
+        6..=13 => Record::Update {
+            kind,
+            index,
+            mask: 1 << (op - 6),
+        },
         0 => Record::Enter {
             kind,
             index,
@@ -59,7 +65,7 @@ fn entity_record(op: u8, kind: u8, index: u32) -> Record {
         },
         4 => Record::Hidden { kind, index },
         5 => Record::Gone { kind, index },
-        _ => unreachable!("six entity operations"),
+        _ => unreachable!("fourteen entity operations"),
     }
 }
 
@@ -105,12 +111,13 @@ fn every_record_kind_has_a_sample() {
         .filter(|&tag| tag >= 8)
         .map(|tag| (tag - 8) / 16)
         .collect();
-    assert_eq!(ops, (0..6).collect(), "an entity operation has no sample");
+    // Every operation, and a lone-field update (op 6 and up) too.
+    assert_eq!(ops, (0..7).collect(), "an entity operation has no sample");
 }
 
 #[test]
 fn entity_tags_are_8_plus_16_op_plus_kind() {
-    for op in 0..6u8 {
+    for op in 0..14u8 {
         for kind in 0..MAX_KINDS {
             let record = entity_record(op, kind, 300);
             let bytes = head_bytes(&record);
@@ -197,11 +204,12 @@ fn fields_follow_the_records_that_carry_them() {
 
 #[test]
 fn tags_outside_the_table_are_refused() {
-    // 7 is unused; 104 is the first past Gone of kind 15; a tag is a u32
-    // varint, so the wide forms of those are refused too.
+    // 7 is unused; 232 is the first past the update of field 7 of kind
+    // 15; a tag is a u32 varint, so the wide forms of those are refused
+    // too.
     let mut bad: Vec<Vec<u8>> = vec![vec![7, 0], vec![251, 7, 0, 0], vec![252, 8, 0, 0, 1, 0]];
-    bad.extend((104..=250).map(|tag| vec![tag, 0, 0, 0, 0, 0]));
-    bad.push(vec![251, 104, 0, 0]);
+    bad.extend((232..=250).map(|tag| vec![tag, 0, 0, 0, 0, 0]));
+    bad.push(vec![251, 232, 0, 0]);
     bad.push(vec![251, 0xff, 0xff, 0]);
     for bytes in bad {
         let result = read_record(&mut Reader::new(&bytes));

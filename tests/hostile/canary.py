@@ -1,13 +1,15 @@
-"""The canary: an honest player in its own lobby, sending one input per tick
+"""The canary: an honest arena player in its own lobby, sending one input per tick
 and reading every snapshot, while a test attacks the same server. The
 point of every hostile test is that one client's misbehaviour costs only
 that client, so each one checks that the canary keeps getting snapshots at
 their rate (Welcome.snapshot_hz, the tick rate unless the server was told
 otherwise) during and after the attack, and that its inputs are still
 applied (last_input_seq keeps moving). It applies every snapshot (full or
-delta) to the views it holds, as PROTOCOL.md 6.4 asks, acknowledges the
-newest, and counts any snapshot it could not apply as a failure. It keeps
-its lobby's roster from Roster and RosterUpdate messages (6.10).
+delta, its records read with arena's field schema) to the views it holds,
+as PROTOCOL.md 6.4 asks, acknowledges the newest in each Input's
+ack_tick, and counts any snapshot it could not apply as a failure. It
+keeps its lobby's roster from Roster and RosterUpdate messages (6.10),
+and decodes every game Event it gets (arena's Killed) strictly.
 
 Rates are measured by arrival time in the test process. The CI box has 2
 cores and runs a debug build, so the bound is tolerant (80% of the
@@ -21,6 +23,7 @@ import asyncio
 import math
 import time
 
+import games_arena as arena
 import harness
 import rallypoint_wire as wire
 
@@ -41,10 +44,11 @@ class Canary:
         self.fire = fire
         # Each snapshot applied, as the view it produced, by arrival time.
         self.arrivals: list[tuple[float, wire.View]] = []
-        self.views = wire.Views()
+        self.views = wire.Views(arena.SCHEMA)
         self.snapshot_bytes = 0
         self.others: list = []  # every non-snapshot message, in order
-        # (index, generation) -> (player, name): who is in the lobby.
+        self.events: list = []  # arena events, decoded
+        # player -> RosterEntry: who is in the lobby.
         self.roster: dict = {}
         self.seq = 0
         self._reader = asyncio.create_task(self._read())
@@ -65,10 +69,12 @@ class Canary:
         ws = await harness.connect(server)
         welcome = await harness.say_hello(ws, name)
         if code is None:
-            await ws.send(wire.create_lobby(name, max_players, private=True))
+            await ws.send(wire.create_lobby(arena.NAME, name, max_players, private=True))
         else:
             await ws.send(wire.join_code(code))
         joined = await harness.recv_until(ws, wire.Joined)
+        assert joined.game == arena.NAME, joined
+        arena.decode_info(joined.info)  # a MapInfo, strictly
         canary = cls(ws, welcome, joined, fire)
         await canary.wait_for_snapshot()
         return canary
@@ -80,7 +86,7 @@ class Canary:
                 self.snapshot_bytes += len(data)
                 try:
                     view = self.views.receive(msg)
-                except wire.ApplyError:
+                except (wire.ApplyError, wire.WireError):
                     continue  # counted in views.refused; _check fails on it
                 self.arrivals.append((time.monotonic(), view))
             else:
@@ -90,6 +96,8 @@ class Canary:
                     wire.apply_roster(self.roster, msg)
                 elif isinstance(msg, wire.Left):
                     self.roster.clear()
+                elif isinstance(msg, wire.Event):
+                    self.events.append(arena.decode_event(msg.payload))
                 self.others.append(msg)
 
     async def _play(self) -> None:
@@ -100,12 +108,12 @@ class Canary:
             self.seq += 1
             turn = self.seq * 0.1
             await self.ws.send(
-                wire.input_frame(
+                arena.input_msg(
                     self.seq,
+                    ack_tick=self.views.ack_tick(),
                     movement=(math.cos(turn / 7), math.sin(turn / 7)),
                     aim=(math.cos(turn), math.sin(turn)),
                     fire=self.fire,
-                    ack_tick=self.views.ack_tick(),
                 )
             )
             next_at += period
@@ -117,14 +125,14 @@ class Canary:
                 await asyncio.sleep(0.01)
 
     async def wait_for_players(self, count: int, timeout: float = 5.0) -> None:
-        """Until the newest view shows `count` players in the lobby (its score
-        table: players out of view are in it too)."""
+        """Until the newest view shows `count` players in the lobby (its
+        rows, the score table: players out of view are in it too)."""
         try:
             async with asyncio.timeout(timeout):
-                while len(self.arrivals[-1][1].scores) != count:
+                while len(self.arrivals[-1][1].rows) != count:
                     await asyncio.sleep(0.02)
         except TimeoutError:
-            seen = len(self.arrivals[-1][1].scores)
+            seen = len(self.arrivals[-1][1].rows)
             raise AssertionError(f"lobby has {seen} players, expected {count}") from None
 
     async def wait_for_roster(self, count: int, timeout: float = 5.0) -> None:
@@ -142,7 +150,7 @@ class Canary:
     def full_snapshot_bytes(self) -> int:
         """The size of a full snapshot of the newest view: what a client
         that acknowledges nothing is sent every tick."""
-        return len(wire.encode_snapshot(self.arrivals[-1][1].to_full()))
+        return len(wire.encode_snapshot(self.arrivals[-1][1].to_full(arena.SCHEMA)))
 
     def snapshots_between(self, since: float, until: float) -> int:
         return sum(since <= t <= until for t, _ in self.arrivals)
@@ -162,7 +170,8 @@ class Canary:
         self._check_tasks(label)
         assert not self.views.refused, (
             f"canary {label}: {self.views.refused} snapshots could not be applied "
-            "(a delta against a baseline it does not hold, or an unknown index)"
+            "(a delta against a baseline it does not hold, an unknown entity or row, "
+            f"or bad records); the last: {self.views.last_error}"
         )
         window = self.window(since, until)
         assert window, f"canary {label}: no snapshot at all in {until - since:.2f} s"

@@ -21,12 +21,17 @@ from pathlib import Path
 import websockets
 from websockets.asyncio.client import ClientConnection
 
+import games_arena
+import games_four
 import rallypoint_wire as wire
 
 REPO = Path(__file__).resolve().parents[2]
 SERVER_BIN = os.environ.get(
     "RALLYPOINT_SERVER_BIN", str(REPO / "target" / "debug" / "rallypoint-server")
 )
+
+# The payload modules of the games the server hosts, by name.
+GAMES = {games_arena.NAME: games_arena, games_four.NAME: games_four}
 
 # How long a debug build may take to start listening on a loaded CI box.
 STARTUP_DEADLINE = 15.0
@@ -153,6 +158,17 @@ async def say_hello(ws: ClientConnection, name: str = "player") -> wire.Welcome:
     assert isinstance(welcome, wire.Welcome), welcome
     assert welcome.protocol_version == wire.PROTOCOL_VERSION
     return welcome
+
+
+async def create_lobby(
+    ws: ClientConnection, game: str, name: str, max_players: int = 8, private: bool = True
+) -> wire.Joined:
+    """CreateLobby for `game`; its Joined (anything else before it fails)."""
+    await ws.send(wire.create_lobby(game, name, max_players, private))
+    joined = await recv(ws)
+    assert isinstance(joined, wire.Joined), f"CreateLobby({game!r}) answered {joined}"
+    assert joined.game == game, joined
+    return joined
 
 
 async def close_after_messages(ws: ClientConnection, timeout: float = 3.0):

@@ -5,6 +5,7 @@ nothing else: the canary in the same server plays on."""
 
 import re
 
+import games_arena as arena
 import harness
 import rallypoint_wire as wire
 from canary import survives
@@ -12,13 +13,18 @@ from harness import bounded
 
 E = wire.ErrorCode
 
-# Bytes that are not a ClientMsg, each for a different rule of section 2.5.
+# Bytes that are not a ClientMsg, each for a different rule of section 2.5
+# (the envelope's rules: payload bytes the game cannot read are another
+# matter, InvalidField, in test_game_payloads.py).
 GARBAGE = {
     "unknown-tag": bytes([0x63]),
+    "tag-after-the-last": bytes([0x0C]),
     "invalid-varint-marker": bytes([0xFF]),
     "truncated-ping": bytes([0x07, 0xFB, 0x01]),
     "trailing-byte": wire.ping(1) + b"\x00",
-    "bad-bool": wire.create_lobby("x", 2, False)[:-1] + b"\x02",
+    "bad-bool": wire.create_lobby(arena.NAME, "x", 2, False)[:-1] + b"\x02",
+    "payload-longer-than-message": wire.game_msg(b"\x00\x03")[:-1],
+    "input-payload-length-past-the-end": bytes([0x06, 0x01, 0x00, 0x12]) + bytes(17),
     "u16-in-u32-marker": bytes([0x00, 0xFC, 0x02, 0x00, 0x00, 0x00, 0x01, 0x61]),
     "bad-utf8": bytes([0x00, 0x02, 0x02, 0xC3, 0x28]),
     "string-longer-than-message": bytes([0x00, 0x02, 0xFC, 0xFF, 0xFF, 0xFF, 0x7F]),
@@ -50,8 +56,10 @@ async def test_undecodable_bytes_get_bad_message_then_1008(start_server):
 
 
 FIRST_MESSAGES = {
-    "input": wire.input_frame(1, (1.0, 0.0)),
-    "quick-join": wire.quick_join(),
+    "input": arena.input_msg(1, movement=(1.0, 0.0)),
+    "quick-join": wire.quick_join(arena.NAME),
+    "game": wire.game_msg(b"\x00\x03"),
+    "ack": wire.ack(1),
     "ping": wire.ping(1),
 }
 
@@ -81,7 +89,7 @@ async def test_a_text_frame_is_closed_with_1003(start_server):
         ws = await harness.connect(server)
         if phase == "in a lobby":
             await harness.say_hello(ws, "texter")
-            await ws.send(wire.create_lobby("texts", 2, private=True))
+            await ws.send(wire.create_lobby(arena.NAME, "texts", 2, private=True))
             await harness.recv_until(ws, wire.Snapshot)
         await ws.send("hello")  # a str goes out as a text frame
         return (await harness.close_after_messages(ws))[0]

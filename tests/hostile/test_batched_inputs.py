@@ -1,4 +1,5 @@
-"""Batched inputs (`Inputs`, PROTOCOL.md sections 4 and 6.4) used wrongly:
+"""Batched inputs (`Inputs`, PROTOCOL.md sections 4 and 6.4; in v5 a list
+of envelope Inputs, each carrying an ArenaInput payload) used wrongly:
 a batch of no inputs or of more than MAX_INPUTS_PER_MESSAGE is refused
 whole with InvalidField and the connection stays open; outside a lobby it
 is UnexpectedMessage; a count the bytes cannot hold is a BadMessage (1008).
@@ -7,6 +8,7 @@ tick. The canary plays on throughout."""
 
 import asyncio
 
+import games_arena as arena
 import harness
 import rallypoint_wire as wire
 from canary import survives
@@ -18,7 +20,7 @@ E = wire.ErrorCode
 def batch(first_seq: int, count: int) -> bytes:
     """`count` inputs from `first_seq`, walking +x, acknowledging nothing
     (so every snapshot this client gets is full, and any one applies)."""
-    frames = [wire.frame(seq, movement=(1.0, 0.0)) for seq in range(first_seq, first_seq + count)]
+    frames = [arena.frame(seq, movement=(1.0, 0.0)) for seq in range(first_seq, first_seq + count)]
     return wire.inputs(frames)
 
 
@@ -63,9 +65,8 @@ async def test_bad_batches_get_invalid_field_and_the_connection_stays(start_serv
         ws = await harness.connect(server)
         await harness.say_hello(ws, "batcher")
         outside = await answers(ws, [batch(1, 1)], nonce=1)
-        await ws.send(wire.create_lobby("batches", 2, private=True))
-        await harness.recv_until(ws, wire.Joined)
-        views = wire.Views()
+        await harness.create_lobby(ws, arena.NAME, "batches", 2)
+        views = wire.Views(arena.SCHEMA)
         await views_until(ws, views, 0, extra=0)
         # One too many, then none: each refused whole, the session kept.
         refused = await answers(
@@ -100,8 +101,7 @@ async def test_a_batch_count_past_the_message_is_a_bad_message(start_server):
     async def attack():
         ws = await harness.connect(server)
         await harness.say_hello(ws, "counter")
-        await ws.send(wire.create_lobby("counts", 2, private=True))
-        await harness.recv_until(ws, wire.Joined)
+        await harness.create_lobby(ws, arena.NAME, "counts", 2)
         # Inputs declaring 4 Gi - 1 frames, in six bytes.
         await ws.send(bytes([9, 0xFC, 0xFF, 0xFF, 0xFF, 0xFF]))
         return await harness.close_after_messages(ws)

@@ -5,6 +5,7 @@ for a bad token, UnexpectedMessage (connection open) after Hello."""
 
 import os
 
+import games_arena as arena
 import harness
 import rallypoint_wire as wire
 from canary import survives
@@ -28,7 +29,7 @@ async def dropped_session(server):
     raw = await RawWs.connect(server.port)
     await raw.send_msg(wire.hello("dropper"))
     welcome = wire.decode_server(await raw.recv_msg())
-    await raw.send_msg(wire.create_lobby("held", 4, private=True))
+    await raw.send_msg(wire.create_lobby(arena.NAME, "held", 4, private=True))
     while not isinstance(joined := wire.decode_server(await raw.recv_msg()), wire.Joined):
         pass
     raw.close()
@@ -62,7 +63,8 @@ async def test_a_token_works_once(start_server):
     assert answer.player == welcome.player
     assert answer.resume_token != welcome.resume_token, "the token was not replaced"
     back = await harness.recv_until(taker, wire.Joined)
-    assert (back.lobby, back.entity) == (joined.lobby, joined.entity)
+    assert (back.lobby, back.game, back.avatar) == (joined.lobby, arena.NAME, joined.avatar)
+    assert back.avatar is not None, "an arena player has an avatar"
 
     replayer, answer = await resume(server, welcome.resume_token)
     assert isinstance(answer, wire.Error) and answer.code == E.RESUME_REJECTED, answer

@@ -11,6 +11,8 @@ import time
 
 import websockets
 
+import games_arena as arena
+import games_four as four
 import harness
 import rallypoint_wire as wire
 from canary import Canary
@@ -71,8 +73,10 @@ async def test_drain_refuses_joins_and_ends_when_the_last_player_leaves(start_se
     server = start_server("--drain-secs", str(drain))
     player = await Canary.start(server, "stayer")
     joiners = {
-        "quick-join": (await lobbyless(server, "q"), wire.quick_join()),
-        "create": (await lobbyless(server, "c"), wire.create_lobby("late", 4, private=False)),
+        "quick-join": (await lobbyless(server, "q"), wire.quick_join(arena.NAME)),
+        "quick-join four": (await lobbyless(server, "q4"), wire.quick_join(four.NAME)),
+        "create": (await lobbyless(server, "c"), wire.create_lobby(arena.NAME, "late", 4, False)),
+        "create four": (await lobbyless(server, "c4"), wire.create_lobby(four.NAME, "late", 2, True)),
         "join-by-code": (await lobbyless(server, "j"), wire.join_code(player.joined.join_code)),
     }
 

@@ -3,8 +3,9 @@ close 1009 however it is framed (one frame, a few fragments, a trickle of
 tiny fragments, a frame whose header alone announces 64 KiB), and a
 message of exactly 512 bytes is still read and decoded."""
 
-import rallypoint_wire as wire
+import games_arena as arena
 import harness
+import rallypoint_wire as wire
 from canary import survives
 from harness import bounded
 from rawws import BINARY, CONT, RawWs
@@ -74,8 +75,9 @@ async def test_messages_over_512_bytes_are_closed_with_1009(start_server):
 
 
 def create_lobby_of_size(size: int) -> bytes:
-    # tag + 3-byte length varint + name + max_players + private = size
-    msg = wire.create_lobby("n" * (size - 6), 8, private=True)
+    # tag + game ("arena": 6 bytes) + 3-byte length varint + name +
+    # max_players + private = size
+    msg = wire.create_lobby(arena.NAME, "n" * (size - 12), 8, private=True)
     assert len(msg) == size
     return msg
 
@@ -87,7 +89,7 @@ async def test_a_512_byte_message_is_decoded_and_513_is_not(start_server):
     async def attack():
         ws = await harness.connect(server)
         await harness.say_hello(ws, "edge")
-        # 512 bytes: decoded, then refused for its 506-byte lobby name with
+        # 512 bytes: decoded, then refused for its 500-byte lobby name with
         # InvalidField, which leaves the connection open.
         await ws.send(create_lobby_of_size(LIMIT))
         refused = await harness.recv(ws)

@@ -49,14 +49,16 @@ async def lobby_with_slow_readers(server, slow: int, active: int):
     await host.wait_for_players(active + slow)
     # Each player who reads learned of those already there from the Roster
     # after its Joined, and of later joiners from RosterUpdates (PROTOCOL.md
-    # 6.10): all end up with the same roster, naming everyone.
+    # 6.10): all end up with the same roster, naming everyone, each with
+    # the avatar its Joined named.
     players = [host, *others]
     for p in players:
         await p.wait_for_roster(active + slow)
     for p in players:
         assert p.roster == host.roster, "the players' rosters differ"
-        entity = (p.joined.entity.index, p.joined.entity.generation)
-        assert host.roster[entity][0] == p.player, f"{entity} not in the roster"
+        entry = host.roster.get(p.player)
+        assert entry is not None, f"player {p.player} not in the roster"
+        assert entry.avatar == p.joined.avatar and entry.avatar is not None, (entry, p.joined)
     return players, sloths
 
 

@@ -1,11 +1,18 @@
-"""The Python codec against the byte dumps of docs/PROTOCOL.md section 8
-(and the v2, v3 and v4 additions, RosterUpdate and Inputs included), so
-that a failing hostile test is never just this codec disagreeing with the
-document. No server needed."""
+"""The Python codec against bytes built by hand from docs/V5_SPEC.md (v5
+has no hex dumps yet: each expected byte string below is spelled out from
+the spec's tables, field by field), so that a failing hostile test is
+never just this codec disagreeing with the document. No server needed."""
+
+import struct
 
 import pytest
 
+import bincode
+import games_arena as arena
+import games_four as four
 import rallypoint_wire as wire
+import records as rec
+import views as views_mod
 
 
 def h(text: str) -> bytes:
@@ -21,127 +28,6 @@ def test_varints_use_the_shortest_form():
     assert wire.varint(5_000_000_000) == h("fd 00 f2 05 2a 01 00 00 00")
 
 
-def test_client_messages_match_the_documented_dumps():
-    assert wire.hello("ada") == h("00 04 03 616461")
-    assert wire.hello("ada", version=1) == h("00 01 03 616461")
-    assert wire.create_lobby("duel", 2, True) == h("02 04 6475656c 02 01")
-    assert wire.join_code("K7PQ") == h("03 01 04 4b375051")
-    assert wire.input_frame(300, (-1.0, 0.5), (0.6, 0.8), True, ack_tick=1000) == h(
-        "06 fb2c01 000080bf 0000003f 9a99193f cdcc4c3f 01 00 fbe803"
-    )
-    # The v3 fields default to no hitscan and nothing acknowledged.
-    assert wire.input_frame(1) == h("06 01") + bytes(16) + h("00 00 00")
-    assert wire.input_frame(1, hitscan=True, ack_tick=7)[-2:] == h("01 07")
-    # The Inputs dump: two frames after a count, each laid out as in Input.
-    walk = {"movement": (1.0, 0.0), "aim": (0.0, -1.0)}
-    batch = [
-        wire.frame(301, **walk, ack_tick=1002),
-        wire.frame(302, **walk, hitscan=True, ack_tick=1003),
-    ]
-    assert wire.inputs(batch) == h(
-        "09 02"
-        "fb2d01 0000803f 00000000 00000000 000080bf 00 00 fbea03"
-        "fb2e01 0000803f 00000000 00000000 000080bf 00 01 fbeb03"
-    )
-    assert wire.inputs([wire.frame(1)]) == h("09 01") + wire.input_frame(1)[1:]
-    assert wire.inputs([]) == h("09 00")
-    assert wire.ping(5_000_000_000) == h("07 fd00f2052a01000000")
-    assert wire.resume(bytes(range(16))) == h("08 04") + bytes(range(16))
-
-
-def test_server_messages_decode():
-    # The Welcome dump: 30 ticks a second, 15 snapshots.
-    token = h("9c4e21f7 08b35ad0 661efb92 c407e83d")
-    welcome = wire.decode_server(h("00 2a 04 1e 0f fb0002") + token + h("14"))
-    assert welcome == wire.Welcome(42, 4, 30, 15, 512, token, 20)
-    # A version-3 Welcome, without snapshot_hz, is a byte short.
-    with pytest.raises(wire.WireError):
-        wire.decode_server(h("00 2a 04 1e fb0002") + token + h("14"))
-
-    joined = wire.decode_server(
-        h(
-            "02 03 01 044b375051 08 0001 0479617264"
-            "00000000 00000000 00004844 00001644"
-            "01 00009643 00004843 0000fa43 00007043 00"
-        )
-    )
-    assert (joined.lobby, joined.join_code, joined.entity.generation) == (3, "K7PQ", 1)
-
-    assert wire.decode_server(h("05 0a 02 6869")) == wire.Error(wire.ErrorCode.RATE_LIMITED, "hi")
-    assert wire.decode_server(h("08 03 627965 1e")) == wire.ShuttingDown("bye", 30)
-    assert wire.decode_server(h("06")) == wire.Left()
-    assert wire.decode_server(h("01 01 07 0161 03 10 0461726561")) == wire.LobbyList(
-        [(7, "a", 3, 16, "area")]
-    )
-
-
-# The two snapshot dumps of section 8: a full one, then a delta against it.
-FULL = h(
-    "03 fbe803 00 fb2c01 06"
-    "00 fc00200300 fc00400600"
-    "01 00 fc00200300 fc00400600 00 00 00 64 01"
-    "01 03 fc00600900 fc00b00400 fba93a 00 80 4b 01"
-    "08 05 00 fc00c00300 fc00400600 fb00a0 00"
-    "06 00 02 00"
-    "06 03 00 01"
-)
-DELTA = h(
-    "03 fbeb03 03 03 07"
-    "00 fbfeaf 00"
-    "03 00 fbfeaf 00 fbaa3a 00"
-    "04 03 60"
-    "05 03 00 00"
-    "09 05"
-    "06 00 03 00"
-    "06 03 00 02"
-)
-
-
-# The RosterUpdate dump of section 8: grace (player 300) joined as entity
-# (2, 1), and entity (1, 3) left.
-ROSTER_UPDATE = h("09 01 0201 fb2c01 05 6772616365 01 0103")
-
-
-def test_roster_messages_decode():
-    update = wire.decode_server(ROSTER_UPDATE)
-    assert update == wire.RosterUpdate(
-        added=[(wire.EntityId(2, 1), 300, "grace")], removed=[wire.EntityId(1, 3)]
-    )
-    assert wire.decode_server(h("09 00 00")) == wire.RosterUpdate([], [])
-    # Only removals; an entity past the one-byte varint range.
-    assert wire.decode_server(h("09 00 02 0103 fbfb00 00")) == wire.RosterUpdate(
-        [], [wire.EntityId(1, 3), wire.EntityId(251, 0)]
-    )
-    roster = wire.decode_server(h("07 01 0001 2a 03616461"))
-    assert roster == wire.Roster([(wire.EntityId(0, 1), 42, "ada")])
-
-
-def test_the_roster_is_replaced_by_a_roster_and_patched_by_updates():
-    ada, bob = wire.EntityId(0, 1), wire.EntityId(1, 3)
-    table = {(9, 9): (9, "stale")}
-    wire.apply_roster(table, wire.Roster([(ada, 42, "ada"), (bob, 7, "bob")]))
-    assert table == {(0, 1): (42, "ada"), (1, 3): (7, "bob")}
-    # The documented example: grace in, bob out.
-    wire.apply_roster(table, wire.decode_server(ROSTER_UPDATE))
-    assert table == {(0, 1): (42, "ada"), (2, 1): (300, "grace")}
-    # Idempotent: the same update again (as a joiner may get one repeating
-    # its Roster) changes nothing; removing what is not held is ignored.
-    wire.apply_roster(table, wire.decode_server(ROSTER_UPDATE))
-    assert table == {(0, 1): (42, "ada"), (2, 1): (300, "grace")}
-    # Added first, then removed: an entity in both ends up gone; an added
-    # entity replaces the entry with the same index and generation only.
-    wire.apply_roster(
-        table,
-        wire.RosterUpdate(
-            [(wire.EntityId(5, 0), 8, "eve"), (wire.EntityId(0, 2), 43, "ada2")],
-            [wire.EntityId(5, 0)],
-        ),
-    )
-    assert table == {(0, 1): (42, "ada"), (2, 1): (300, "grace"), (0, 2): (43, "ada2")}
-    wire.apply_roster(table, wire.RosterUpdate([(ada, 42, "Ada")], []))
-    assert table[(0, 1)] == (42, "Ada")
-
-
 def test_signed_integers_are_zigzag_varints():
     for n, text in [(0, "00"), (-1, "01"), (1, "02"), (125, "fa"), (-126, "fb fb 00"),
                     (102_400, "fc 00 20 03 00"), (2**31 - 1, "fc fe ff ff ff"),
@@ -149,92 +35,297 @@ def test_signed_integers_are_zigzag_varints():
         assert wire.zigzag(n) == h(text), n
 
 
-def test_the_documented_snapshots_decode_and_apply():
-    full = wire.decode_server(FULL)
-    assert (full.tick, full.baseline_age, full.input_seq_advance) == (1000, 0, 300)
-    assert full.full and full.baseline_tick is None
-    assert full.changes == [
-        wire.Me((102_400, 204_800)),
-        wire.PlayerEnter(0, wire.Track((102_400, 204_800), (0, 0)), 0, 100, True),
-        wire.PlayerEnter(3, wire.Track((307_200, 153_600), (-7509, 0)), 128, 75, True),
-        wire.ProjectileEnter(5, 0, wire.Track((122_880, 204_800), (20_480, 0))),
-        wire.Score(0, 2, 0),
-        wire.Score(3, 0, 1),
-    ]
-    delta = wire.decode_server(DELTA)
-    assert (delta.tick, delta.baseline_age, delta.baseline_tick) == (1003, 3, 1000)
-    assert delta.changes == [
-        wire.Me((22_527, 0)),
-        wire.PlayerMotion(0, (22_527, 0), (7509, 0)),
-        wire.PlayerAim(3, 96),
-        wire.PlayerHealth(3, 0, False),
-        wire.ProjectileGone(5),
-        wire.Score(0, 3, 0),
-        wire.Score(3, 0, 2),
-    ]
-    assert wire.encode_snapshot(full) == FULL
-    assert wire.encode_snapshot(delta) == DELTA
+def test_the_envelope_client_messages():
+    assert wire.hello("ada") == h("00 05 03 616461")
+    assert wire.list_lobbies() == h("01")
+    # CreateLobby: game, name, max_players (u8), private.
+    assert wire.create_lobby("four", "duel", 2, True) == h("02 04 666f7572 04 6475656c 02 01")
+    assert wire.join_id(300) == h("03 00 fb2c01")
+    assert wire.join_code("K7PQ3M") == h("03 01 06 4b37 5051 334d")
+    assert wire.quick_join("arena") == h("04 05 6172656e61")
+    assert wire.leave_lobby() == h("05")
+    # Input { seq, ack_tick, payload: bytes }.
+    assert wire.input_msg(300, 1000, h("aabb")) == h("06 fb2c01 fbe803 02 aabb")
+    assert wire.ping(5_000_000_000) == h("07 fd00f2052a01000000")
+    assert wire.resume(bytes(range(16))) == h("08 05") + bytes(range(16))
+    batch = [wire.input_record(1, 0, h("01")), wire.input_record(2, 7, b"")]
+    assert wire.inputs(batch) == h("09 02 01 00 01 01 02 07 00")
+    assert wire.inputs([]) == h("09 00")
+    assert wire.game_msg(h("00 03")) == h("0a 02 00 03")
+    assert wire.ack(1000) == h("0b fbe803")
 
-    # The worked example after the dumps.
-    views = wire.Views()
+
+def test_arena_inputs_are_18_bytes_inside_the_envelope():
+    p = arena.payload((-1.0, 0.5), (0.6, 0.8), fire=True)
+    assert p == h("000080bf 0000003f 9a99193f cdcc4c3f 01 00")
+    assert len(arena.payload()) == arena.INPUT_BYTES
+    assert arena.input_msg(300, 1000, movement=(-1.0, 0.5), aim=(0.6, 0.8), fire=True) == (
+        h("06 fb2c01 fbe803 12") + p
+    )
+    assert arena.frame(1, hitscan=True) == h("01 00 12") + bytes(16) + h("00 01")
+    decoded = arena.decode_input(p)
+    assert (decoded.movement, decoded.fire, decoded.hitscan) == ((-1.0, 0.5), True, False)
+    assert arena.encode_input(decoded) == p
+    for bad in (p[:-1], p + h("00"), p[:-1] + h("02")):
+        with pytest.raises(wire.WireError):
+            arena.decode_input(bad)
+
+
+def test_four_messages():
+    assert four.drop(3) == h("00 03")
+    assert four.rematch() == h("01")
+    assert four.drop_msg(9) == h("0a 02 00 09")
+
+
+TOKEN = h("9c4e21f7 08b35ad0 661efb92 c407e83d")
+
+
+def test_server_messages_decode():
+    welcome = wire.decode_server(
+        h("00 2a 05 1e 0f fb0002") + TOKEN + h("14 02 05 6172656e61 04 666f7572")
+    )
+    assert welcome == wire.Welcome(42, 5, 30, 15, 512, TOKEN, 20, ["arena", "four"])
+    # A v4 Welcome, without the games, is too short.
+    with pytest.raises(wire.WireError):
+        wire.decode_server(h("00 2a 04 1e 0f fb0002") + TOKEN + h("14"))
+
+    lobbies = wire.decode_server(h("01 01 07 04666f7572 0161 01 02 03626f62"))
+    assert lobbies == wire.LobbyList([wire.LobbyInfo(7, "four", "a", 1, 2, "bob")])
+
+    # Joined into private arena lobby 3, avatar player (kind 0) 0 gen 1.
+    map_info = h("04 79617264 00000000 00000000 00004844 00001644 00")
+    joined = wire.decode_server(
+        h("02 03 05 6172656e61 01 06 4b375051334d 08 01 00 00 01 fbe803")
+        + bincode.blob(map_info)
+    )
+    assert joined == wire.Joined(3, "arena", "K7PQ3M", 8, wire.EntityRef(0, 0, 1), 1000, map_info)
+    assert arena.decode_info(joined.info) == arena.MapInfo("yard", ((0, 0), (800, 600)), [])
+    # Joined into a public four lobby: no code, no avatar, FourInfo seat 1.
+    joined = wire.decode_server(h("02 09 04 666f7572 00 02 00 05 05 0101fb8403"))
+    assert (joined.join_code, joined.avatar, joined.info) == (None, None, h("01 01 fb8403"))
+    assert four.decode_info(joined.info) == four.FourInfo(1, 900)
+    assert four.decode_info(h("00 1e")) == four.FourInfo(None, 30)
+
+    assert wire.decode_server(h("04 fd00f2052a01000000 fbe803")) == wire.Pong(5_000_000_000, 1000)
+    assert wire.decode_server(h("05 0c 02 6869")) == wire.Error(wire.ErrorCode.JOIN_REFUSED, "hi")
+    assert wire.decode_server(h("08 03 627965 1e")) == wire.ShuttingDown("bye", 30)
+    assert wire.decode_server(h("06")) == wire.Left()
+    assert wire.decode_server(h("0a 02 0605")) == wire.Event(h("0605"))
+
+
+def test_roster_messages_decode_and_apply():
+    ada = wire.RosterEntry(42, "ada", wire.EntityRef(0, 0, 1))
+    bob = wire.RosterEntry(7, "bob", None)
+    roster = wire.decode_server(h("07 02 2a 03616461 01 00 00 01 07 03626f62 00"))
+    assert roster == wire.Roster([ada, bob])
+    grace = wire.RosterEntry(300, "grace", None)
+    update = wire.decode_server(h("09 01 fb2c01 05677261636500 01 07"))
+    assert update == wire.RosterUpdate([grace], [7])
+
+    table = {9: wire.RosterEntry(9, "stale", None)}
+    wire.apply_roster(table, roster)
+    assert table == {42: ada, 7: bob}
+    wire.apply_roster(table, update)
+    assert table == {42: ada, 300: grace}
+    # Idempotent; removing what is not held is ignored; added then removed.
+    wire.apply_roster(table, update)
+    wire.apply_roster(table, wire.RosterUpdate([wire.RosterEntry(8, "eve", None)], [8, 99]))
+    assert table == {42: ada, 300: grace}
+
+
+def ivec(x: int, y: int) -> bytes:
+    return wire.zigzag(x) + wire.zigzag(y)
+
+
+# An arena full snapshot: Me, player 0 (Enter, kind 0: tag 8), player 3,
+# projectile 5 (Enter, kind 1: tag 9), score rows 0 and 3.
+ARENA_FULL_RECORDS = (
+    h("00") + ivec(102_400, 204_800)
+    + h("08 00") + ivec(102_400, 204_800) + ivec(0, 0) + h("00 64 01")
+    + h("08 03") + ivec(307_200, 153_600) + ivec(-7509, 0) + h("80 4b 01")
+    + h("09 05") + ivec(122_880, 204_800) + ivec(20_480, 0) + h("00")
+    + h("01 00 01 02 00")
+    + h("01 03 01 00 01")
+)
+# A delta three ticks later: Me, Motion of player 0 (8+32 = 40), Update of
+# player 3's aim (mask 1) and hp+alive (mask 6) (8+48 = 56), projectile 5
+# Gone (8+80+1 = 89), RowUpdate of 0's kills (mask 2), 3's deaths (mask 4).
+ARENA_DELTA_RECORDS = (
+    h("00") + ivec(22_527, 0)
+    + h("28 00") + ivec(22_527, 0) + ivec(7509, 0)
+    + h("38 03 01 60")
+    + h("38 03 06 00 00")
+    + h("59 05")
+    + h("02 00 02 03")
+    + h("02 03 04 02")
+)
+
+
+def snapshot_bytes(tick: int, age: int, advance: int, records: bytes) -> bytes:
+    return h("03") + wire.varint(tick) + bytes([age]) + wire.varint(advance) + bincode.blob(records)
+
+
+def test_arena_snapshots_decode_and_apply():
+    full = wire.decode_server(snapshot_bytes(1000, 0, 300, ARENA_FULL_RECORDS))
+    assert (full.tick, full.baseline_age, full.input_seq_advance, full.full) == (1000, 0, 300, True)
+    player = lambda aim, hp, alive: {"aim": aim, "hp": hp, "alive": alive}  # noqa: E731
+    assert rec.parse(full.records, arena.SCHEMA) == [
+        rec.Me((102_400, 204_800)),
+        rec.Enter(0, 0, rec.Track((102_400, 204_800), (0, 0)), player(0, 100, True)),
+        rec.Enter(0, 3, rec.Track((307_200, 153_600), (-7509, 0)), player(128, 75, True)),
+        rec.Enter(1, 5, rec.Track((122_880, 204_800), (20_480, 0)), {"owner": 0}),
+        rec.Row(0, {"generation": 1, "kills": 2, "deaths": 0}),
+        rec.Row(3, {"generation": 1, "kills": 0, "deaths": 1}),
+    ]
+    delta = wire.decode_server(snapshot_bytes(1003, 3, 3, ARENA_DELTA_RECORDS))
+    assert delta.baseline_tick == 1000
+    assert rec.parse(delta.records, arena.SCHEMA) == [
+        rec.Me((22_527, 0)),
+        rec.Motion(0, 0, (22_527, 0), (7509, 0)),
+        rec.Update(0, 3, 1, {"aim": 96}),
+        rec.Update(0, 3, 6, {"hp": 0, "alive": False}),
+        rec.Gone(1, 5),
+        rec.RowUpdate(0, 2, {"kills": 3}),
+        rec.RowUpdate(3, 4, {"deaths": 2}),
+    ]
+    for snap, raw in ((full, ARENA_FULL_RECORDS), (delta, ARENA_DELTA_RECORDS)):
+        assert rec.encode(rec.parse(snap.records, arena.SCHEMA), arena.SCHEMA) == raw
+        assert wire.decode_server(wire.encode_snapshot(snap)) == snap
+
+    views = wire.Views(arena.SCHEMA)
     base = views.receive(full)
-    assert (base.tick, base.last_input_seq, base.me_units) == (1000, 300, (100.0, 200.0))
+    assert (base.tick, base.last_input_seq, base.me) == (1000, 300, (102_400, 204_800))
     view = views.receive(delta)
     assert (view.tick, view.last_input_seq, view.me) == (1003, 303, (124_927, 204_800))
-    me_track = wire.Track((124_927, 204_800), (7509, 0))
-    p3_track = wire.Track((284_673, 153_600), (-7509, 0))
-    assert view.players[0] == wire.PlayerView(me_track, 0, 100, True)
-    # Player 3 was in no motion change: three ticks of its velocity moved it.
-    assert view.players[3] == wire.PlayerView(p3_track, 96, 0, False)
-    assert view.projectiles == {} and view.scores == {0: (3, 0), 3: (0, 2)}
+    players = arena.players(view)
+    assert players[0].track == rec.Track((124_927, 204_800), (7509, 0))
+    # Player 3 had no Motion: three ticks of its velocity moved it.
+    assert players[3] == views_mod.EntityView(rec.Track((284_673, 153_600), (-7509, 0)), player(96, 0, False))
+    assert arena.projectiles(view) == {}
+    assert arena.scores(view) == {0: (3, 0), 3: (0, 2)}
     assert views.ack_tick() == 1003
     # The baseline was not touched, and a view rebuilds from its full snapshot.
-    assert base.players[3].track.pos == (307_200, 153_600) and 5 in base.projectiles
-    assert wire.View().apply(view.to_full()) == view
+    assert arena.players(base)[3].track.pos == (307_200, 153_600) and 5 in arena.projectiles(base)
+    again = wire.Views(arena.SCHEMA).receive(view.to_full(arena.SCHEMA))
+    assert again == view
 
 
-def test_the_changes_without_a_dump_decode():
-    # PlayerHidden 7, PlayerLeft 7, ProjectileMotion 5 by (-1, 1) at (0, -126).
-    snap = wire.decode_server(h("03 0a 01 00 03 02 07 07 07 0a 05 01 02 00 fb fb 00"))
-    assert snap.changes == [
-        wire.PlayerHidden(7),
-        wire.PlayerLeft(7),
-        wire.ProjectileMotion(5, (-1, 1), (0, -126)),
+# A four full snapshot: row of seat 0 (player 42, 1 win), the singleton
+# (a disc of seat 0 in column 3, seat 1 to move, playing, deadline 1900,
+# 1 move, game 2). Then a delta: seat 1 drops in column 3 (board, turn,
+# deadline, moves: mask 0b11011), seat 1's row arrives, seat 0's row asks
+# for a rematch (mask 4).
+BOARD = [0] * 42
+BOARD[3] = 1
+FOUR_FULL_RECORDS = (
+    h("01 00 2a 01 00")
+    + h("04") + bytes(BOARD) + h("01 01 01 fb6c07 01 02")
+)
+BOARD2 = list(BOARD)
+BOARD2[10] = 2
+FOUR_DELTA_RECORDS = (
+    h("05 1b") + bytes(BOARD2) + h("01 00 fb4c08 02")
+    + h("01 01 07 00 00")
+    + h("02 00 04 01")
+)
+
+
+def test_four_snapshots_decode_and_apply():
+    full = wire.decode_server(snapshot_bytes(1000, 0, 0, FOUR_FULL_RECORDS))
+    state = {"board": tuple(BOARD), "turn": 1, "phase": four.Phase("Playing"),
+             "deadline": 1900, "moves": 1, "game": 2}
+    assert rec.parse(full.records, four.SCHEMA) == [
+        rec.Row(0, {"player": 42, "wins": 1, "rematch": False}),
+        rec.Singleton(state),
     ]
-    assert wire.encode_snapshot(snap) == h("03 0a 01 00 03 02 07 07 07 0a 05 01 02 00 fb fb 00")
+    delta = wire.decode_server(snapshot_bytes(1002, 2, 0, FOUR_DELTA_RECORDS))
+    parsed = rec.parse(delta.records, four.SCHEMA)
+    assert parsed[0] == rec.SingletonUpdate(
+        0b11011, {"board": tuple(BOARD2), "turn": 0, "deadline": 2124, "moves": 2}
+    )
+    assert rec.encode(parsed, four.SCHEMA) == FOUR_DELTA_RECORDS
+    views = wire.Views(four.SCHEMA)
+    views.receive(full)
+    view = views.receive(delta)
+    assert view.rows == {0: {"player": 42, "wins": 1, "rematch": True},
+                         1: {"player": 7, "wins": 0, "rematch": False}}
+    assert four.cell(view.singleton["board"], 3, 1) == 2
+    assert (view.singleton["turn"], view.singleton["moves"], view.singleton["game"]) == (0, 2, 2)
+    assert wire.Views(four.SCHEMA).receive(view.to_full(four.SCHEMA)) == view
+    # The phases with fields, and a gone singleton.
+    for phase, raw in ((four.Phase("Won", 1), "02 01"), (four.Phase("Draw"), "03"),
+                       (four.Phase("Forfeit", 0, "Expired"), "04 00 02")):
+        assert four.PHASE.encode(phase) == h(raw)
+        assert four.PHASE.decode(bincode.Reader(h(raw))) == phase
+    # A cell other than 0, 1 or 2 is no board.
+    with pytest.raises(wire.WireError):
+        views.receive(wire.Snapshot(1003, 1, 0, h("05 01") + bytes(41) + h("03")))
+    gone = views.receive(wire.Snapshot(1003, 1, 0, h("06 03 01")))
+    assert gone.singleton is None and list(gone.rows) == [0]
+
+
+def test_four_events_decode():
+    assert four.decode_event(h("00 02 01")) == four.Started(2, 1)
+    assert four.decode_event(h("01 00 03 00")) == four.Moved(0, 3, 0)
+    assert four.decode_event(h("02 01 0000 0100 0200 0300")) == four.Won(1, [(0, 0), (1, 0), (2, 0), (3, 0)])
+    assert four.decode_event(h("03")) == four.Draw()
+    assert four.decode_event(h("04 01 00")) == four.Forfeit(1, "TurnTimer")
+    assert four.decode_event(h("05 00")) == four.RematchRequested(0)
+    assert four.decode_event(h("06 02 6e6f")) == four.Illegal("no")
+    assert arena.decode_event(h("00 fcffffffff 03")) == arena.Killed(arena.NO_PLAYER, 3)
+    for bad in (h("07"), h("06 02 6e"), h("05 00 00"), h("04 00 03"), h("02 01 0000")):
+        with pytest.raises(wire.WireError):
+            four.decode_event(bad)
+    with pytest.raises(wire.WireError):
+        arena.decode_event(h("01 00 00"))
 
 
 def test_views_refuse_what_they_cannot_apply():
-    views = wire.Views()
-    views.receive(wire.decode_server(FULL))
-    # A delta against a tick not held: refused, counted, the newest view kept.
-    with pytest.raises(wire.ApplyError):
-        views.receive(wire.Snapshot(1005, 1, 0, []))
-    # A change naming an index not held: the whole snapshot is refused.
-    with pytest.raises(wire.ApplyError):
-        views.receive(wire.Snapshot(1001, 1, 0, [wire.PlayerAim(3, 1), wire.PlayerHidden(9)]))
-    assert views.refused == 2 and views.ack_tick() == 1000
-    assert views.newest().players[3].aim == 128
+    views = wire.Views(arena.SCHEMA)
+    views.receive(wire.decode_server(snapshot_bytes(1000, 0, 300, ARENA_FULL_RECORDS)))
+    cases = [
+        wire.Snapshot(1005, 1, 0, b""),  # a baseline not held
+        wire.Snapshot(1001, 1, 0, h("38 03 01 01") + h("48 09")),  # Hidden of an unknown player
+        wire.Snapshot(1001, 1, 0, h("02 09 01 05")),  # RowUpdate of an unknown row
+        wire.Snapshot(1001, 1, 0, h("05 01 00")),  # arena has no singleton
+        wire.Snapshot(1001, 1, 0, h("0a 01")),  # arena has no entity kind 2
+        wire.Snapshot(1001, 1, 0, h("38 03 08 00")),  # mask past player's 3 fields
+        wire.Snapshot(1001, 1, 0, h("07")),  # record tag 7 is unused
+        wire.Snapshot(1001, 1, 0, h("08 03") + ivec(0, 0)),  # truncated Enter
+    ]
+    for snap in cases:
+        with pytest.raises((wire.ApplyError, wire.WireError)):
+            views.receive(snap)
+    assert views.refused == len(cases) and views.ack_tick() == 1000
+    assert arena.players(views.newest())[3].fields["aim"] == 128
     # Views from before a full snapshot stay baselines.
-    views.receive(wire.Snapshot(1002, 0, 0, []))
-    assert views.receive(wire.Snapshot(1004, 4, 1, [])).last_input_seq == 301
+    views.receive(wire.Snapshot(1002, 0, 0, b""))
+    assert views.receive(wire.Snapshot(1004, 4, 1, b"")).last_input_seq == 301
     views.clear()
     assert views.ack_tick() == 0
+    four_views = wire.Views(four.SCHEMA)
+    with pytest.raises(wire.ApplyError):
+        four_views.receive(wire.Snapshot(5, 0, 0, h("05 10 00")))  # update, no singleton
+    with pytest.raises(wire.WireError):
+        four_views.receive(wire.Snapshot(5, 0, 0, h("08 00")))  # four has no entities
 
 
 @pytest.mark.parametrize(
     "data",
     [h("05 01"), h("06 00"), h("00 2a 02 1e fc00020000"), h("ff"),
-     FULL[:-1], FULL + h("00"), h("03 00 00 00 01 0b"), h("03 00 00 00 01 05 01 05 02"),
-     h("03 00 00 00 01 00 fd0000000000000000 00"), h("03 00 00 00 fc00000001"),
-     ROSTER_UPDATE[:-1], ROSTER_UPDATE + h("00"), h("09 00"), h("09 00 01 fd0000000000000000 00"),
-     h("09 00 fcffffffff"), h("0a")],
+     snapshot_bytes(1, 0, 0, h("00 00 00"))[:-1], snapshot_bytes(1, 0, 0, b"") + h("00"),
+     h("03 00 00 00 fc00000001"), h("0a 05 00"), h("0b"),
+     h("02 03 05 6172656e61 00 08 02"), h("09 00 01 07 00"),
+     h("09 00 fcffffffff"), h("07 01 2a 03616461 02")],
     ids=["truncated", "trailing", "varint-too-wide", "bad-tag",
-         "snapshot-truncated", "snapshot-trailing", "bad-change-tag", "bad-bool",
-         "i32-too-wide", "huge-change-count",
-         "roster-update-truncated", "roster-update-trailing", "roster-update-no-removed",
-         "roster-update-entity-too-wide", "roster-update-huge-count", "tag-after-the-last"],
+         "snapshot-truncated", "snapshot-trailing", "huge-records-length",
+         "event-truncated", "tag-after-the-last", "joined-bad-option",
+         "roster-update-trailing", "roster-update-huge-count", "roster-bad-option"],
 )
 def test_bad_server_bytes_are_refused(data):
     with pytest.raises(wire.WireError):
         wire.decode_server(data)
+
+
+def test_f32_layout_is_little_endian():
+    assert bincode.f32s(1.0) == struct.pack("<f", 1.0) == h("0000803f")

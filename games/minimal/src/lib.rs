@@ -8,23 +8,29 @@
 //! state is a row per member and a lobby-wide phase: no per-tick input, no
 //! entity, no avatar. Pure (no clock, no randomness): same calls, same state.
 //!
-//! Not hostable yet: protocol v4 carries only arena's shapes, and this game
-//! has no `Wire4` spelling; v5 will carry any game's payloads.
+//! On the wire (protocol v5) each of its types travels as a payload in the
+//! engine's envelope, spelled by the engine's codec from its `serde`
+//! derives: [`Msg`] in a client's `Game` message, [`Event`] in the
+//! server's `Event`, the join info `()` as `Joined`'s empty `info`, and
+//! [`Total`] and [`Phase`] field by field in snapshot records.
+//! `games/minimal/PROTOCOL.md` shows the bytes; `tests/wire.rs` checks them.
 
 use rallypoint_game::{
     EntityKey, Events, Game, LeaveReason, LobbyParams, PlayerId, Refusal, Row, State, To,
 };
+use serde::{Deserialize, Serialize};
 
 /// The total that wins.
 pub const TARGET: u8 = 21;
 
 /// No per-tick input: every move is a reliable [`Msg`]. An enum without
-/// variants has no values, so no input can ever reach `step`.
-#[derive(Debug, Clone)]
+/// variants has no values, so no input can ever reach `step`: no payload
+/// decodes to one, and the server refuses every `Input` to this game.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum NoInput {}
 
-/// What a member sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a member sends, as the payload of a `Game` message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Msg {
     /// Add 1, 2 or 3 to my total.
     Add(u8),
@@ -32,8 +38,8 @@ pub enum Msg {
 
 /// What the game tells members. A total is replicated state, so an add
 /// raises no event: events are for what happens once (a win) or concerns
-/// one player (a refusal).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// one player (a refusal). Each goes out as the payload of an `Event`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
     /// `winner` reached exactly [`TARGET`]; sent to everyone.
     Won { winner: PlayerId },
@@ -42,18 +48,21 @@ pub enum Event {
 }
 
 /// A member's row. Row keys are the game's own `u32`s, so the row names
-/// its player.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// its player. `Default` is the blank a client reads a new row into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Total {
     pub player: PlayerId,
     pub total: u8,
 }
 
 /// The lobby-wide singleton.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Phase {
+    #[default]
     Playing,
-    Over { winner: PlayerId },
+    Over {
+        winner: PlayerId,
+    },
 }
 
 /// One lobby's game.
@@ -165,7 +174,8 @@ impl Game for TwentyOne {
     }
 }
 
-// The engine diffs replicated state field by field: a row's player and
-// total are fields 0 and 1; the phase is one field of its own.
+// The engine diffs replicated state field by field, and a snapshot record
+// carries the fields that changed, each in the codec's encoding: a row's
+// player and total are fields 0 and 1; the phase is one field of its own.
 rallypoint_game::fields!(Total { player, total });
 rallypoint_game::fields!(Phase);

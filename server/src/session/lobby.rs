@@ -47,16 +47,18 @@ impl Session {
             seat,
             admitted,
         };
+        let closed = || (ErrorCode::LobbyClosed, "the lobby closed".to_owned());
         let answer = match lobby.send(join).await {
-            Ok(()) => answer
-                .await
-                .unwrap_or_else(|_| Err("the lobby closed".into())),
-            Err(_) => Err("the lobby closed".into()),
+            Ok(()) => match answer.await {
+                Ok(admitted) => admitted.map_err(|reason| (ErrorCode::JoinRefused, reason)),
+                Err(_) => Err(closed()),
+            },
+            Err(_) => Err(closed()),
         };
-        if let Err(reason) = answer {
+        if let Err((code, reason)) = answer {
             // The game refused, or the lobby closed meanwhile; the seat went
             // with the command and is free again.
-            return self.error(ErrorCode::JoinRefused, reason, Flow::Continue);
+            return self.error(code, reason, Flow::Continue);
         }
         if let Some(token) = &self.token {
             self.ctx.sessions.set_lobby(token, Some(lobby.clone()));

@@ -57,7 +57,8 @@ pub fn server_tag(msg: &ServerMsg) -> u32 {
 }
 
 /// The wire tag of a snapshot record, as `docs/PROTOCOL.md` lists it:
-/// lobby-wide records 0 to 6, entity records `8 + 16 * op + kind`.
+/// lobby-wide records 0 to 6, entity records `8 + 16 * op + kind` (ops 6
+/// to 13: the update of one field 0 to 7, with no mask).
 pub fn record_tag(record: &Record) -> u32 {
     match *record {
         Record::Me { .. } => 0,
@@ -70,6 +71,12 @@ pub fn record_tag(record: &Record) -> u32 {
         Record::Enter { kind, .. } => 8 + u32::from(kind),
         Record::EnterStill { kind, .. } => 24 + u32::from(kind),
         Record::Motion { kind, .. } => 40 + u32::from(kind),
+        // A lone field 0 to 7 has its own tag, without a mask.
+        Record::Update { kind, mask, .. }
+            if mask.count_ones() == 1 && mask.trailing_zeros() < 8 =>
+        {
+            8 + 16 * (6 + mask.trailing_zeros()) + u32::from(kind)
+        }
         Record::Update { kind, .. } => 56 + u32::from(kind),
         Record::Hidden { kind, .. } => 72 + u32::from(kind),
         Record::Gone { kind, .. } => 88 + u32::from(kind),
