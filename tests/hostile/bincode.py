@@ -1,5 +1,5 @@
-"""bincode 2, standard config, as protocol v5 uses it (docs/V5_SPEC.md,
-"Encoding is unchanged from v4", PROTOCOL.md section 2): the primitives the
+"""bincode 2, standard config, as protocol v5 uses it (docs/PROTOCOL.md
+section 2): the primitives the
 envelope (rallypoint_wire), the snapshot records (records) and each game's
 payloads (games_arena, games_four) are spelled with, written from the
 document, not from the Rust code.

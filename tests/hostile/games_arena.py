@@ -1,4 +1,4 @@
-"""Arena's payloads in protocol v5 (docs/V5_SPEC.md, "Arena payloads"):
+"""Arena's payloads in protocol v5 (games/arena/PROTOCOL.md):
 the input a client sends each tick (`ArenaInput`, inside the envelope's
 Input), what Joined.info holds (`MapInfo`), the field schema of its
 snapshot records (kind 0 players, kind 1 projectiles, a row per player
@@ -18,9 +18,6 @@ import views
 NAME = wire.ARENA
 PLAYER, PROJECTILE = 0, 1  # entity kinds
 INPUT_BYTES = 18
-# Killed.killer for "nobody" in V5_SPEC; the server's v5 notes say it
-# always names a slot, so no test relies on it.
-NO_PLAYER = 0xFFFFFFFF
 
 SCHEMA = rec.GameSchema(
     name=NAME,

@@ -1,4 +1,4 @@
-"""Snapshot records and views (docs/V5_SPEC.md, "Snapshot records").
+"""Snapshot records and views (docs/PROTOCOL.md, section 3.2).
 
 A v5 `Snapshot` carries `records`: game-neutral records back to back, read
 until the bytes end. The envelope is the engine's; the fields inside a

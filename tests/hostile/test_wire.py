@@ -1,7 +1,7 @@
-"""The Python codec against bytes built by hand from docs/V5_SPEC.md (v5
-has no hex dumps yet: each expected byte string below is spelled out from
-the spec's tables, field by field), so that a failing hostile test is
-never just this codec disagreeing with the document. No server needed."""
+"""The Python codec against bytes built by hand from docs/PROTOCOL.md (each
+expected byte string below is spelled out from its tables, field by field),
+so that a failing hostile test is never just this codec disagreeing with
+the document. No server needed."""
 
 import struct
 
@@ -148,12 +148,13 @@ ARENA_FULL_RECORDS = (
     + h("01 03 01 00 01")
 )
 # A delta three ticks later: Me, Motion of player 0 (8+32 = 40), Update of
-# player 3's aim (mask 1) and hp+alive (mask 6) (8+48 = 56), projectile 5
+# player 3's aim alone (8+16*6 = 104, no mask) and of its hp+alive (mask 6,
+# 8+48 = 56), projectile 5
 # Gone (8+80+1 = 89), RowUpdate of 0's kills (mask 2), 3's deaths (mask 4).
 ARENA_DELTA_RECORDS = (
     h("00") + ivec(22_527, 0)
     + h("28 00") + ivec(22_527, 0) + ivec(7509, 0)
-    + h("38 03 01 60")
+    + h("68 03 60")  # a lone field (aim, 0): tag 8 + 16 * (6 + 0) + 0, no mask
     + h("38 03 06 00 00")
     + h("59 05")
     + h("02 00 02 03")
@@ -191,6 +192,8 @@ def test_arena_snapshots_decode_and_apply():
     for snap, raw in ((full, ARENA_FULL_RECORDS), (delta, ARENA_DELTA_RECORDS)):
         assert rec.encode(rec.parse(snap.records, arena.SCHEMA), arena.SCHEMA) == raw
         assert wire.decode_server(wire.encode_snapshot(snap)) == snap
+    # The long form of a lone-field update (op 3 with its mask) reads the same.
+    assert rec.parse(h("38 03 01 60"), arena.SCHEMA) == [rec.Update(0, 3, 1, {"aim": 96})]
 
     views = wire.Views(arena.SCHEMA)
     base = views.receive(full)
@@ -272,7 +275,7 @@ def test_four_events_decode():
     assert four.decode_event(h("04 01 00")) == four.Forfeit(1, "TurnTimer")
     assert four.decode_event(h("05 00")) == four.RematchRequested(0)
     assert four.decode_event(h("06 02 6e6f")) == four.Illegal("no")
-    assert arena.decode_event(h("00 fcffffffff 03")) == arena.Killed(arena.NO_PLAYER, 3)
+    assert arena.decode_event(h("00 fcffffffff 03")) == arena.Killed(0xFFFFFFFF, 3)
     for bad in (h("07"), h("06 02 6e"), h("05 00 00"), h("04 00 03"), h("02 01 0000")):
         with pytest.raises(wire.WireError):
             four.decode_event(bad)
