@@ -1,13 +1,14 @@
 //! Rallypoint's load-test client: many headless bots, each a real protocol
-//! client over its own WebSocket, that connect with a ramp, fill lobbies,
-//! play with seeded random inputs, ping once a second, answer the server's
+//! client over its own WebSocket, that connect with a ramp, fill lobbies of
+//! one game (`--game`: arena with seeded random inputs, or four in a row
+//! with a simple seeded policy), ping once a second, answer the server's
 //! WebSocket pings and leave cleanly. With chaos on they also drop their
 //! connections at random moments and resume their sessions. The run ends in
 //! a [`Report`] of what the bots saw: who failed and why, snapshot
 //! delivery, bandwidth and what delta snapshots saved of it, round-trip,
-//! input-acknowledgement and resume latencies, and the error of each bot's
-//! client-side prediction; beside it, what the server's own metrics said
-//! about the run. Idle runs (`idle`) have each bot stay in the menu after
+//! input-acknowledgement and resume latencies, the error of each arena
+//! bot's client-side prediction and the game's own counters; beside it,
+//! what the server's own metrics said about the run. Idle runs (`idle`) have each bot stay in the menu after
 //! `Welcome` instead, to measure what idle connections cost the server.
 //!
 //! The binary `rallypoint-bots` only turns flags into [`RunOptions`] and
@@ -18,23 +19,26 @@
 //! - [`target`]: URLs, the loopback-only rule, resolution.
 //! - [`plan`]: pure scheduling: the connect ramp and which bot creates or
 //!   joins which lobby.
-//! - [`wander`]: the per-bot seeded input generator.
+//! - [`games`]: the bot policy of each game behind one trait
+//!   (`BotGame`), and the game's counters for the report.
+//! - [`wander`]: arena's per-bot seeded input generator.
 //! - [`chaos`]: the per-bot seeded schedule of connection drops.
 //! - [`link`]: the link conditioner (latency, jitter, stalls) as delay
 //!   lines on a bot's send and receive paths.
-//! - `predict`: client-side prediction of the bot's own player with the
-//!   shared movement rules, and its error against the snapshots.
+//! - `predict`: client-side prediction of an arena bot's own player with
+//!   arena's movement rules, and its error against the snapshots.
 //! - `conn`: the only code touching a socket: TCP, the HTTP upgrade
 //!   (written by hand in `conn::handshake`, so a refusal's status is kept),
 //!   framing.
-//! - `reader`: a bot's read half: decodes server messages, rebuilds the
-//!   world from delta snapshots (`reader::deltas`), measures receive-side
-//!   statistics, forwards protocol events to the driver.
+//! - `reader`: a bot's read half, generic over the game: decodes server
+//!   messages, rebuilds the game's views from delta snapshots
+//!   (`reader::deltas`), measures receive-side statistics, shows the game
+//!   policy its views and events, forwards protocol events to the driver.
 //! - `bot`: one bot's life (ramp slot, connect, hard deadline, result) and
 //!   the timeouts it lives by; `bot::session` is its driver, owning the
 //!   write half from `Hello` to the close, with its event handling
-//!   (`events`), its inputs, sampled each tick and sent alone or batched
-//!   (`inputs`), its connections, drops and resumes (`resume`), and the
+//!   (`events`), what it sends each tick: inputs sent alone or batched, or
+//!   acknowledgements, and game messages (`inputs`), its connections, drops and resumes (`resume`), and the
 //!   idle session of `--idle` (`idle`).
 //! - `outcome`: one bot's result and the reasons a bot fails, each with
 //!   its cause and remedy in words (`outcome::explain`).
@@ -51,7 +55,7 @@
 //! Two tasks (driver and reader) and one socket per bot; the encode buffers
 //! and the read buffer are reused for the life of the connection. Per
 //! snapshot the reader allocates its decoded list of changes and the new
-//! view (a copy of its baseline's maps, as `WorldView::apply` builds it);
+//! view (a copy of its baseline's maps, as `View::apply` builds it);
 //! one view in [`FULL_EQUIVALENT_EVERY`] is also encoded as a full snapshot
 //! to price it (`deltas.full_equivalent_*` in the report, scaled up from
 //! the sample). Each bot keeps its last `BASELINE_WINDOW` (32) views.
@@ -65,6 +69,7 @@ mod acks;
 mod bot;
 pub mod chaos;
 mod conn;
+pub mod games;
 pub mod link;
 pub mod options;
 mod outcome;
@@ -76,8 +81,11 @@ pub mod report;
 mod run;
 pub mod server_metrics;
 pub mod target;
+#[cfg(test)]
+mod test_records;
 pub mod wander;
 
+pub use games::GameName;
 pub use options::{LobbyMode, RunError, RunOptions};
 pub use reader::FULL_EQUIVALENT_EVERY;
 pub use report::Report;

@@ -19,7 +19,7 @@ use anyhow::Context;
 use clap::Parser;
 use rallypoint_bot_client::link::{LinkOptions, Stall};
 use rallypoint_bot_client::options::{MAX_BOTS, MAX_CHAOS_PER_MIN, MAX_DURATION};
-use rallypoint_bot_client::{LobbyMode, Report, RunOptions, ServerMetrics, run};
+use rallypoint_bot_client::{GameName, LobbyMode, Report, RunOptions, ServerMetrics, run};
 use rallypoint_shared::MAX_INPUTS_PER_MESSAGE;
 use tracing_subscriber::EnvFilter;
 
@@ -37,19 +37,23 @@ struct Cli {
     /// much as the server.
     #[arg(long)]
     allow_remote: bool,
+    /// The game the bots play: arena (wander, fire, predict) or four (four
+    /// in a row: a move on each turn, then a rematch).
+    #[arg(long, value_name = "GAME", default_value = "arena", value_parser = parse_game)]
+    game: GameName,
     /// Number of bots.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_BOTS)))]
     bots: u32,
     /// Seconds each bot lives, from its connect, before it leaves.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
     duration: Duration,
-    /// Bots per lobby.
+    /// Bots per lobby [default: the game's seats: 16 for arena, 2 for four].
     ///
     /// Each group of K bots has its first bot create a private lobby for K
     /// players and hand the join code to the others, which join by code.
-    #[arg(long, value_name = "K", default_value_t = 16, value_parser = clap::value_parser!(u8).range(1..),
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u8).range(1..),
           conflicts_with_all = ["join", "quick_join"])]
-    lobby_size: u8,
+    lobby_size: Option<u8>,
     /// Seed of the bots' input generators (bot i uses stream i) and of
     /// their chaos drops.
     #[arg(long, default_value_t = 1)]
@@ -135,6 +139,11 @@ fn parse_rate(s: &str) -> Result<f64, String> {
     Ok(rate)
 }
 
+/// Parses a game the bots can play.
+fn parse_game(s: &str) -> Result<GameName, String> {
+    GameName::parse(s).ok_or_else(|| format!("{s:?} is not a game the bots play (arena, four)"))
+}
+
 /// Parses positive seconds, fractions allowed, at most one day.
 fn parse_secs(s: &str) -> Result<Duration, String> {
     let secs: f64 = s
@@ -155,11 +164,12 @@ impl Cli {
             (Some(code), _) => LobbyMode::Code(code.clone()),
             (None, true) => LobbyMode::QuickJoin,
             (None, false) => LobbyMode::Groups {
-                size: self.lobby_size,
+                size: (self.lobby_size).unwrap_or(self.game.default_lobby_size()),
             },
         };
         RunOptions {
             url: self.url.clone(),
+            game: self.game,
             allow_remote: self.allow_remote,
             bots: self.bots,
             duration: self.duration,
@@ -292,6 +302,25 @@ mod tests {
             ServerMetrics::Off
         );
         assert!(parse(&["--no-server-metrics", "--metrics-url", url]).is_err());
+    }
+
+    #[test]
+    fn the_game_sets_the_default_lobby_size() {
+        let groups = |args: &[&str]| parse(args).unwrap().options().lobby;
+        assert_eq!(groups(&[]), LobbyMode::Groups { size: 16 });
+        assert_eq!(groups(&["--game", "four"]), LobbyMode::Groups { size: 2 });
+        assert_eq!(
+            groups(&["--game", "arena", "--lobby-size", "4"]),
+            LobbyMode::Groups { size: 4 }
+        );
+        let o = parse(&["--game", "four", "--join", "ABCD", "--bots", "1"])
+            .unwrap()
+            .options();
+        assert_eq!(
+            (o.game, o.lobby),
+            (GameName::Four, LobbyMode::Code("ABCD".into()))
+        );
+        assert!(parse(&["--game", "chess"]).is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use rallypoint_shared::MAX_INPUTS_PER_MESSAGE;
 
+pub use crate::games::GameName;
 use crate::link::{LinkError, LinkOptions};
 pub use crate::server_metrics::ServerMetrics;
 pub use crate::target::{Target, is_loopback_host, parse_target};
@@ -29,6 +30,8 @@ pub enum LobbyMode {
 pub struct RunOptions {
     /// The server's WebSocket endpoint. Default: `ws://127.0.0.1:7000/ws`.
     pub url: String,
+    /// The game the bots play. Default: [`GameName::Arena`].
+    pub game: GameName,
     /// Permit a host that is not loopback (see the module docs for why this
     /// is off). Default: `false`.
     pub allow_remote: bool,
@@ -37,7 +40,9 @@ pub struct RunOptions {
     /// How long each bot lives, counted from its scheduled connect, before it
     /// leaves. Default: 10 s.
     pub duration: Duration,
-    /// How bots find lobbies. Default: groups of 16.
+    /// How bots find lobbies. Default: groups of 16 (arena's default;
+    /// the binary's `--lobby-size` defaults to the game's,
+    /// [`GameName::default_lobby_size`]).
     pub lobby: LobbyMode,
     /// Seed of every bot's input generator (bot `i` uses stream `i`) and
     /// chaos schedule.
@@ -100,6 +105,7 @@ impl Default for RunOptions {
     fn default() -> Self {
         Self {
             url: "ws://127.0.0.1:7000/ws".to_owned(),
+            game: GameName::Arena,
             allow_remote: false,
             bots: 16,
             duration: Duration::from_secs(10),
@@ -141,6 +147,12 @@ pub enum RunError {
     Ramp(Duration),
     #[error("lobby size must be at least 1")]
     LobbySize,
+    #[error("a {game} lobby seats at most {seats} players, so --lobby-size {size} cannot fill it")]
+    TooManySeats {
+        game: &'static str,
+        seats: u8,
+        size: u8,
+    },
     #[error("join code must not be empty")]
     EmptyJoinCode,
     #[error("chaos rate must be more than 0 and at most {MAX_CHAOS_PER_MIN} per minute, got {0}")]
@@ -170,6 +182,13 @@ impl RunOptions {
         }
         match &self.lobby {
             LobbyMode::Groups { size: 0 } => return Err(RunError::LobbySize),
+            &LobbyMode::Groups { size } if self.game.max_seats().is_some_and(|s| size > s) => {
+                return Err(RunError::TooManySeats {
+                    game: self.game.name(),
+                    seats: self.game.max_seats().unwrap_or(size),
+                    size,
+                });
+            }
             LobbyMode::Code(code) if code.trim().is_empty() => {
                 return Err(RunError::EmptyJoinCode);
             }
@@ -221,6 +240,19 @@ mod tests {
             bad(|o| o.lobby = LobbyMode::Groups { size: 0 }),
             RunError::LobbySize
         ));
+        assert!(matches!(
+            bad(|o| {
+                o.game = GameName::Four;
+                o.lobby = LobbyMode::Groups { size: 3 };
+            }),
+            RunError::TooManySeats { seats: 2, .. }
+        ));
+        let four = RunOptions {
+            game: GameName::Four,
+            lobby: LobbyMode::Groups { size: 2 },
+            ..RunOptions::default()
+        };
+        assert!(four.validate().is_ok());
         assert!(matches!(
             bad(|o| o.lobby = LobbyMode::Code(" ".into())),
             RunError::EmptyJoinCode

@@ -7,6 +7,7 @@ use std::fmt;
 use hdrhistogram::Histogram;
 use rallypoint_shared::ErrorCode;
 
+use crate::games::GameCounts;
 use crate::predict::ErrorSamples;
 use crate::reader::{RecvStats, micros_histogram};
 
@@ -125,9 +126,12 @@ pub enum FailReason {
     ServerShutdown,
     /// A resume after a chaos drop failed.
     Resume(ResumeFail),
-    /// The first snapshot after a resume showed fewer kills or deaths for
-    /// the bot than the last one before the drop (or did not show the bot).
+    /// The first snapshot after a resume showed a lower score for the bot
+    /// (arena: kills or deaths; four: wins or the game number) than the
+    /// last one before the drop (or did not show it).
     ScoreLost,
+    /// The lobby joined plays another game than the bots' `--game`.
+    WrongGame,
 }
 
 /// Why a resume failed. `Display` gives the part after `resume:`.
@@ -192,7 +196,8 @@ impl FailReason {
             | FailReason::Panicked
             | FailReason::ServerShutdown
             | FailReason::Resume(_)
-            | FailReason::ScoreLost) => return other,
+            | FailReason::ScoreLost
+            | FailReason::WrongGame) => return other,
         };
         FailReason::Resume(fail)
     }
@@ -215,6 +220,7 @@ impl fmt::Display for FailReason {
             FailReason::ServerShutdown => f.write_str("server_shutdown"),
             FailReason::Resume(fail) => write!(f, "resume:{fail}"),
             FailReason::ScoreLost => f.write_str("score_lost"),
+            FailReason::WrongGame => f.write_str("wrong_game"),
         }
     }
 }
@@ -247,6 +253,10 @@ pub(crate) struct BotResult {
     pub input_messages_sent: u64,
     /// Inputs sent with `hitscan` set.
     pub hitscan_shots: u64,
+    /// `Ack` messages sent (a game without per-tick input).
+    pub acks_sent: u64,
+    /// Reliable game messages sent (`Game`).
+    pub game_msgs_sent: u64,
     /// From `Joined` to the end of play (or the failure), less
     /// `offline_secs`: the time inputs were being sent.
     pub play_secs: f64,
@@ -274,6 +284,8 @@ pub(crate) struct BotResult {
     /// `Error` messages received that did not fail the bot.
     pub server_errors: u64,
     pub recv: RecvStats,
+    /// The game's own counters; `None` if the bot never got to play.
+    pub game: Option<GameCounts>,
 }
 
 impl BotResult {
@@ -292,6 +304,8 @@ impl BotResult {
             inputs_sent: 0,
             input_messages_sent: 0,
             hitscan_shots: 0,
+            acks_sent: 0,
+            game_msgs_sent: 0,
             play_secs: 0.0,
             offline_secs: 0.0,
             resumes_attempted: 0,
@@ -304,6 +318,7 @@ impl BotResult {
             left_acknowledged: false,
             server_errors: 0,
             recv: RecvStats::new(),
+            game: None,
         }
     }
 

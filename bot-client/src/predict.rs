@@ -1,12 +1,13 @@
 //! Client-side prediction of the bot's own player, with the shared movement
-//! rules the server runs, and the measurement of its error.
+//! rules the server runs (`rallypoint_arena::movement`), and the
+//! measurement of its error.
 //!
 //! The standard model: the bot keeps every input the server has not yet
 //! acknowledged, with the position it predicts after each. A snapshot gives
 //! the authoritative position after input `last_input_seq` (the baseline);
 //! the acknowledged inputs are dropped and the rest are replayed from the
 //! baseline, one `step_player` each, exactly as the server will apply them.
-//! The position is the view's exact own position (`WorldView::me`): the
+//! The position is the view's exact own position (`View::me`): the
 //! server snaps every step to the wire's fixed-point grid, so `from_fixed`
 //! of it is the server's `f32` position bit for bit.
 //!
@@ -21,15 +22,17 @@
 //! (inputs in flight at the drop may never have reached the server).
 //!
 //! Pure: no clock, no socket. The driver feeds inputs, the reader feeds
-//! the bot's own player from each applied snapshot ([`Own`]); they share
-//! one predictor per bot behind a mutex (see `bot::session`).
+//! the bot's own player from each applied snapshot ([`Own`]), both
+//! through the arena bot (`games::arena`), which the bot's two halves
+//! share behind a mutex.
 
 use std::collections::VecDeque;
 
 use glam::Vec2;
 use hdrhistogram::Histogram;
-use rallypoint_shared::movement::{sanitize_input, step_player, tick_dt};
-use rallypoint_shared::{EntityId, InputFrame, MapInfo};
+use rallypoint_arena::movement::{sanitize_input, step_player, tick_dt};
+use rallypoint_arena::{InputFrame, MapInfo};
+use rallypoint_shared::EntityRef;
 
 /// Unacknowledged inputs kept for replay. Default: 256, over 8 s at 30 Hz,
 /// beyond any stall the link conditioner allows plus its latency. When full
@@ -46,7 +49,7 @@ const MICRO: f32 = 1_000_000.0;
 pub(crate) struct Own {
     /// The view's `last_input_seq`: the highest input the server applied.
     pub seq: u32,
-    /// Exact: `from_fixed(WorldView::me)`.
+    /// Exact: `from_fixed(View::me)`.
     pub pos: Vec2,
     pub alive: bool,
     pub deaths: u32,
@@ -67,7 +70,7 @@ struct Unacked {
 pub(crate) struct Predictor {
     map: Option<MapInfo>,
     dt: f32,
-    entity: Option<EntityId>,
+    entity: Option<EntityRef>,
     baseline: Option<Own>,
     unacked: VecDeque<Unacked>,
     /// Inputs up to this seq may or may not have reached the server (sent
@@ -135,7 +138,7 @@ impl Predictor {
 
     /// `Joined`: the map and the entity to predict. A second `Joined` (a
     /// resume) keeps the unacknowledged inputs: the server keeps its seq.
-    pub(crate) fn on_joined(&mut self, map: MapInfo, entity: EntityId) {
+    pub(crate) fn on_joined(&mut self, map: MapInfo, entity: EntityRef) {
         if self.entity.is_some_and(|e| e != entity) {
             self.baseline = None;
         }

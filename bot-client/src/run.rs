@@ -17,6 +17,7 @@ use tracing::{info, warn};
 use crate::bot::{
     self, BotSpec, CLOSE_TIMEOUT, DEADLINE_SLACK, LEAVE_TIMEOUT, LobbyAction, RunCtx,
 };
+use crate::games::{ArenaBot, FourBot, GameName};
 use crate::options::{LobbyMode, RunError, RunOptions};
 use crate::outcome::{BotResult, FailReason, Stage};
 use crate::plan::{LobbyRole, connect_offset, lobby_role};
@@ -50,7 +51,8 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
     let progress = opts
         .progress
         .then(|| Progress::start(opts.bots, Arc::clone(&counters)));
-    info!(%addr, bots = opts.bots, ?ramp, duration = ?opts.duration, "starting run");
+    let game = opts.game.name();
+    info!(%addr, game, bots = opts.bots, ?ramp, duration = ?opts.duration, "starting run");
 
     let epoch = Instant::now();
     let ctx = Arc::new(RunCtx {
@@ -73,7 +75,11 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
     let mut task_bot = HashMap::new();
     for spec in bot_specs(&opts, epoch, ramp) {
         let index = spec.index;
-        let handle = tasks.spawn(bot::run_bot(spec, Arc::clone(&ctx)));
+        let ctx = Arc::clone(&ctx);
+        let handle = match opts.game {
+            GameName::Arena => tasks.spawn(bot::run_bot::<ArenaBot>(spec, ctx)),
+            GameName::Four => tasks.spawn(bot::run_bot::<FourBot>(spec, ctx)),
+        };
         task_bot.insert(handle.id(), index);
     }
 
@@ -104,6 +110,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
         })
         .collect();
     let mut report = Report::build(
+        opts.game,
         &opts.url,
         opts.bots,
         opts.duration,

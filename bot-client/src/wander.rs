@@ -5,7 +5,7 @@
 //! tick rate, so a load run can be repeated input for input.
 
 use glam::Vec2;
-use rallypoint_shared::InputFrame;
+use rallypoint_arena::InputFrame;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

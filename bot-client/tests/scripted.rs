@@ -9,7 +9,8 @@ mod fake_server;
 use std::time::{Duration, Instant};
 
 use fake_server::{CODE, Fake, PING_EVERY, Script};
-use rallypoint_bot_client::{LobbyMode, Report, RunError, RunOptions, run};
+use rallypoint_bot_client::games::GameCounts;
+use rallypoint_bot_client::{GameName, LobbyMode, Report, RunError, RunOptions, run};
 use rallypoint_shared::ErrorCode;
 
 const DURATION: Duration = Duration::from_millis(1500);
@@ -24,6 +25,7 @@ async fn run_for(duration: Duration, script: Script, bots: u32, lobby: LobbyMode
     assert_eq!(fake.get(|s| &s.liveness_kicks), 0, "{report}");
     assert_eq!(fake.get(|s| &s.rate_kicks), 0, "{report}");
     assert_eq!(fake.get(|s| &s.acks_bad), 0, "{report}");
+    assert_eq!(fake.get(|s| &s.refused), 0, "{report}");
     report
 }
 
@@ -122,6 +124,18 @@ async fn groups_play_and_report() {
             .to_string()
             .contains("  server warn   scrape before the run: ")
     );
+    // Arena's events reach the game: every kill the fake announced (each
+    // by the bot itself) is counted, and shows in the JSON and the text.
+    let GameCounts::Arena(kills) = report.game else {
+        panic!("arena counts: {report}");
+    };
+    assert!(kills.kills > 8, "{report}");
+    assert_eq!(kills.kill_events, fake.get(|s| &s.kill_events), "{report}");
+    assert_eq!(kills.kills, kills.kill_events, "{report}");
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["game"]["name"], "arena");
+    assert_eq!(json["game"]["kills"], kills.kills);
+    assert!(report.to_string().contains("  game          arena: "));
     // One input per message, every one an `Input`.
     assert_eq!(report.input_batch, 1);
     assert_eq!(fake.get(|s| &s.batches), 0);
@@ -234,6 +248,51 @@ async fn wrong_join_code_is_a_server_error() {
     assert_eq!(failures(&report), [("server_error:LobbyNotFound", 3)]);
     assert_eq!(report.bots_connected, 3);
     assert!(!report.passed());
+}
+
+/// Four bots against a server hosting arena only: every create is
+/// refused with the server's reason, and the report says so.
+#[tokio::test]
+async fn another_game_than_the_server_hosts_is_refused() {
+    let fake = fake_server::start(Script::Play).await;
+    let report = run(RunOptions {
+        url: format!("ws://{}/ws", fake.addr),
+        game: GameName::Four,
+        bots: 2,
+        duration: DURATION,
+        lobby: LobbyMode::Groups { size: 1 },
+        ..RunOptions::default()
+    })
+    .await
+    .expect("run starts");
+    assert_eq!(failures(&report), [("server_error:InvalidField", 2)]);
+    assert_eq!(fake.get(|s| &s.refused), 2);
+    assert_eq!(report.game, GameCounts::empty(GameName::Four), "{report}");
+    assert!(!report.passed());
+}
+
+/// Joining by code a lobby of another game fails the bot with a reason
+/// of its own (the fake's lobbies play arena).
+#[tokio::test]
+async fn a_lobby_of_another_game_is_named_as_such() {
+    let fake = fake_server::start(Script::Play).await;
+    let report = run(RunOptions {
+        url: format!("ws://{}/ws", fake.addr),
+        game: GameName::Four,
+        bots: 2,
+        duration: DURATION,
+        lobby: LobbyMode::Code(CODE.into()),
+        ..RunOptions::default()
+    })
+    .await
+    .expect("run starts");
+    assert_eq!(failures(&report), [("wrong_game", 2)], "{report}");
+    assert!(
+        report.failures_explained["wrong_game"]
+            .remedy
+            .contains("--game"),
+        "{report}"
+    );
 }
 
 #[tokio::test]

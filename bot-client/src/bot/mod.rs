@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until, timeout_at};
 use tracing::{debug, instrument};
 
+use crate::games::BotGame;
 use crate::link::LinkOptions;
 use crate::options::Target;
 use crate::outcome::{BotResult, FailReason, Stage};
@@ -97,9 +98,9 @@ pub(crate) struct BotSpec {
 
 /// Runs one bot to its end and reports what it saw.
 #[instrument(skip_all, fields(bot = spec.index))]
-pub(crate) async fn run_bot(spec: BotSpec, ctx: Arc<RunCtx>) -> BotResult {
+pub(crate) async fn run_bot<B: BotGame>(spec: BotSpec, ctx: Arc<RunCtx>) -> BotResult {
     sleep_until(spec.start_at).await;
-    let result = connect_and_play(spec, &ctx).await;
+    let result = connect_and_play::<B>(spec, &ctx).await;
     Counters::bump(&ctx.counters.finished);
     if let Some(reason) = result.failure {
         Counters::bump(&ctx.counters.failed);
@@ -108,8 +109,8 @@ pub(crate) async fn run_bot(spec: BotSpec, ctx: Arc<RunCtx>) -> BotResult {
     result
 }
 
-async fn connect_and_play(spec: BotSpec, ctx: &RunCtx) -> BotResult {
-    let mut session = Session::new(&spec, ctx);
+async fn connect_and_play<B: BotGame>(spec: BotSpec, ctx: &RunCtx) -> BotResult {
+    let mut session = Session::<B>::new(&spec, ctx);
     let deadline = (Instant::now() + STAGE_TIMEOUT).min(spec.play_end);
     match timeout_at(deadline, session.connect()).await {
         Ok(Ok(())) => {}
@@ -150,6 +151,8 @@ async fn connect_and_play(spec: BotSpec, ctx: &RunCtx) -> BotResult {
     result.inputs_sent = session.inputs_sent;
     result.input_messages_sent = session.input_messages_sent;
     result.hitscan_shots = session.hitscan_shots;
+    result.acks_sent = session.acks_sent;
+    result.game_msgs_sent = session.game_msgs_sent;
     result.play_secs = session.play_secs;
     result.offline_secs = offline;
     result.bytes_up = session.sender.bytes_up;
@@ -159,9 +162,11 @@ async fn connect_and_play(spec: BotSpec, ctx: &RunCtx) -> BotResult {
     result.resumes_attempted = session.resumes_attempted;
     result.resumes_succeeded = session.resumes_succeeded;
     std::mem::swap(&mut result.resume_us, &mut session.resume_us);
-    if let Ok(mut predictor) = session.predictor.lock() {
-        std::mem::swap(&mut result.prediction_error, &mut predictor.error);
-        result.prediction_skipped = predictor.skipped;
+    if let Ok(mut game) = session.game.lock() {
+        let prediction = game.take_prediction();
+        result.prediction_error = prediction.error;
+        result.prediction_skipped = prediction.skipped;
+        result.game = Some(game.counts());
     }
     result.failure = match (outcome, recv) {
         (Err(reason), Some(recv)) => {

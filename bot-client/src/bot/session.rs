@@ -4,7 +4,11 @@
 //! With chaos on it also drops the connection now and then and resumes the
 //! session ([`resume`]); the event handling shared by every phase is in
 //! [`events`], sampling and sending inputs in [`inputs`], and the idle
-//! session of `--idle` (no lobby, no inputs) in [`idle`].
+//! session of `--idle` (no lobby, no inputs) in [`idle`], and getting
+//! into a lobby in [`join`]. What it sends
+//! each tick, its game's policy (`games`) says: a per-tick input (arena),
+//! or an `Ack` of the newest view for a game without one (four), and now
+//! and then a reliable game message (four's moves).
 //!
 //! Inputs are sampled on a tokio interval with `MissedTickBehavior::Skip`:
 //! when the bot process falls behind (thousands of bots on one core), a
@@ -20,10 +24,9 @@ use std::time::Duration;
 
 use hdrhistogram::Histogram;
 use rallypoint_shared::{
-    ClientMsg, EntityId, ErrorCode, InputFrame, JoinTarget, LobbyId, PROTOCOL_VERSION, PlayerId,
-    ResumeToken,
+    ClientMsg, EntityRef, ErrorCode, Input, LobbyId, PROTOCOL_VERSION, PlayerId, ResumeToken,
 };
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until, timeout_at};
 use tracing::debug;
 
@@ -33,20 +36,20 @@ use super::{
 use crate::acks::AckRing;
 use crate::chaos::Chaos;
 use crate::conn::Sender;
+use crate::games::BotGame;
 use crate::outcome::{FailReason, ResumeFail, Stage};
-use crate::predict::Predictor;
 use crate::progress::Counters;
 use crate::reader::{Event, ReaderHandle, RecvStats, micros_histogram};
-use crate::wander::Wander;
 
 mod events;
 mod idle;
 mod inputs;
+mod join;
 mod resume;
 
 /// The driver's state across every connection of the session; the fields
 /// the bot reads once the session is over are `pub(super)`.
-pub(super) struct Session<'a> {
+pub(super) struct Session<'a, B> {
     index: u32,
     play_end: Instant,
     /// The bot's connect slot: the link conditioner's stalls count from it.
@@ -61,10 +64,10 @@ pub(super) struct Session<'a> {
     /// The statistics while no reader runs.
     parked: Option<RecvStats>,
     acks: Arc<AckRing>,
-    /// The reader rebases it on snapshots; the driver adds each input.
-    /// Locked for one step (an input) or one replay (a snapshot) at a
+    /// The bot's game policy: the reader shows it views and events, the
+    /// driver asks it each tick what to send. Locked for one call at a
     /// time, only by this bot's two tasks.
-    pub(super) predictor: Arc<Mutex<Predictor>>,
+    pub(super) game: Arc<Mutex<B>>,
     pub(super) stage: Stage,
     pub(super) tick_hz: Option<u16>,
     /// From `Welcome`: snapshots a second in a lobby.
@@ -73,7 +76,7 @@ pub(super) struct Session<'a> {
     player: Option<PlayerId>,
     resume_token: Option<ResumeToken>,
     /// From the first `Joined`: where a resume must land.
-    lobby: Option<(LobbyId, EntityId)>,
+    lobby: Option<(LobbyId, Option<EntityRef>)>,
     pub(super) joined_at: Option<Instant>,
     pub(super) lobby_end: Option<Instant>,
     /// Counted in the progress display's "in lobby" right now.
@@ -81,7 +84,15 @@ pub(super) struct Session<'a> {
     /// Highest input `seq` sampled.
     seq: u32,
     /// Inputs sampled and not sent yet: fewer than the batch size.
-    batch: Vec<InputFrame>,
+    batch: Vec<Input>,
+    /// How many of them fire the instant-hit weapon.
+    batch_hitscans: u64,
+    /// The last tick acknowledged with `Ack` (games without input).
+    last_ack: u32,
+    /// `Ack` messages sent.
+    pub(super) acks_sent: u64,
+    /// Reliable game messages sent (`Game`).
+    pub(super) game_msgs_sent: u64,
     pub(super) inputs_sent: u64,
     /// `Input` and `Inputs` messages sent.
     pub(super) input_messages_sent: u64,
@@ -112,7 +123,7 @@ pub(super) struct Session<'a> {
     pub(super) idle_to_end: bool,
 }
 
-impl<'a> Session<'a> {
+impl<'a, B: BotGame> Session<'a, B> {
     /// A session not connected yet: [`Session::connect`] it.
     pub(super) fn new(spec: &BotSpec, ctx: &'a RunCtx) -> Self {
         Self {
@@ -125,7 +136,7 @@ impl<'a> Session<'a> {
             reader: None,
             parked: Some(RecvStats::new()),
             acks: Arc::new(AckRing::new()),
-            predictor: Arc::new(Mutex::new(Predictor::new())),
+            game: Arc::new(Mutex::new(B::new(ctx.seed, spec.index))),
             stage: Stage::Connect,
             tick_hz: None,
             snapshot_hz: None,
@@ -137,6 +148,10 @@ impl<'a> Session<'a> {
             in_lobby: false,
             seq: 0,
             batch: Vec::with_capacity(ctx.input_batch),
+            batch_hitscans: 0,
+            last_ack: 0,
+            acks_sent: 0,
+            game_msgs_sent: 0,
             inputs_sent: 0,
             input_messages_sent: 0,
             hitscan_shots: 0,
@@ -183,9 +198,6 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    /// Waits for `Welcome` and keeps its resume token and rates. On a
-    /// resume, the player id must be the dropped session's. Returns the
-    /// tick rate.
     /// Says `Hello` and waits for `Welcome`; returns the tick rate.
     async fn hello(&mut self) -> Result<u16, FailReason> {
         self.stage = Stage::Welcome;
@@ -198,6 +210,9 @@ impl<'a> Session<'a> {
         self.welcome(self.stage_deadline()).await
     }
 
+    /// Waits for `Welcome` and keeps its resume token and rates. On a
+    /// resume, the player id must be the dropped session's. Returns the
+    /// tick rate.
     async fn welcome(&mut self, deadline: Instant) -> Result<u16, FailReason> {
         let (player, version, (tick_hz, snapshot_hz), token) = self
             .expect(deadline, |ev| match ev {
@@ -230,85 +245,7 @@ impl<'a> Session<'a> {
         Ok(tick_hz)
     }
 
-    async fn join(&mut self, lobby: LobbyAction) -> Result<(), FailReason> {
-        let (request, publish) = match lobby {
-            LobbyAction::Create {
-                max_players,
-                publish,
-            } => {
-                let name = format!("bots-{}", self.index);
-                let create = ClientMsg::CreateLobby {
-                    name,
-                    max_players,
-                    private: true,
-                };
-                (create, Some(publish))
-            }
-            LobbyAction::Follow(mut code) => {
-                let code = self.await_code(&mut code).await?;
-                (ClientMsg::JoinLobby(JoinTarget::Code(code)), None)
-            }
-            LobbyAction::Code(code) => (
-                ClientMsg::JoinLobby(JoinTarget::Code(code.to_string())),
-                None,
-            ),
-            LobbyAction::Quick => (ClientMsg::QuickJoin, None),
-        };
-        self.send(&request).await?;
-        let deadline = self.stage_deadline();
-        let (lobby, entity, join_code) = self
-            .expect(deadline, |ev| match ev {
-                Event::Joined {
-                    lobby,
-                    entity,
-                    join_code,
-                } => Ok((lobby, entity, join_code)),
-                other => Err(other),
-            })
-            .await?;
-        self.joined_at = Some(Instant::now());
-        self.lobby = Some((lobby, entity));
-        self.set_in_lobby(true);
-        if let Some(publish) = publish {
-            match join_code {
-                Some(code) => {
-                    publish.send_replace(Some(code));
-                }
-                // Dropping `publish` tells the followers there is no code.
-                None => debug!("created lobby came without a join code"),
-            }
-        }
-        Ok(())
-    }
-
-    /// Waits for the group creator's join code, answering pings (and
-    /// noticing a close) meanwhile.
-    async fn await_code(
-        &mut self,
-        code: &mut watch::Receiver<Option<String>>,
-    ) -> Result<String, FailReason> {
-        let give_up = sleep_until(self.play_end);
-        tokio::pin!(give_up);
-        loop {
-            tokio::select! {
-                // The borrowed value must not outlive the branch: it holds
-                // the watch's lock.
-                published = async {
-                    code.wait_for(Option::is_some)
-                        .await
-                        .map(|code| code.clone().unwrap_or_default())
-                } => return published.map_err(|_| FailReason::NoJoinCode),
-                event = self.events.recv() => match event {
-                    Some(event) => self.on_event(event).await?,
-                    None => return Err(self.closed_reason()),
-                },
-                () = &mut give_up => return Err(FailReason::Timeout(Stage::Join)),
-            }
-        }
-    }
-
     async fn play(&mut self, tick_hz: u16) -> Result<(), FailReason> {
-        let mut wander = Wander::new(self.ctx.seed, self.index, tick_hz);
         let start = Instant::now();
         let period = Duration::from_nanos(1_000_000_000 / u64::from(tick_hz));
         let mut inputs = interval_at(start, period);
@@ -335,7 +272,7 @@ impl<'a> Session<'a> {
                         chaos.as_mut().reset(at);
                     }
                 }
-                _ = inputs.tick() => self.on_input_tick(&mut wander).await?,
+                _ = inputs.tick() => self.on_tick().await?,
                 _ = pings.tick() => {
                     let client_time = self.now_us();
                     self.send(&ClientMsg::Ping { client_time }).await?;

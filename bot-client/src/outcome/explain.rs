@@ -76,6 +76,10 @@ impl FailReason {
                 "the server took the bot out of its lobby (Left) without being asked",
                 SEE_SERVER_LOG,
             ),
+            FailReason::WrongGame => words(
+                "the lobby the bots joined plays another game than their --game",
+                "pass the lobby's game as --game (arena or four)",
+            ),
             FailReason::NoSnapshots => words(
                 "the bot joined a lobby but never received a snapshot",
                 "the lobby is not ticking or not sending: see the server's log",
@@ -106,8 +110,8 @@ impl FailReason {
             ),
             FailReason::Resume(fail) => resume(fail, url),
             FailReason::ScoreLost => words(
-                "after a resume the bot's kills or deaths were lower than before the drop \
-                 (or the bot was missing from the snapshot)",
+                "after a resume the bot's score (arena: kills or deaths; four: wins or the \
+                 game number) was lower than before the drop (or missing from the snapshot)",
                 RESUME_BUG,
             ),
         }
@@ -268,6 +272,11 @@ fn server_error(code: ErrorCode) -> Explanation {
                  its --resume-grace-secs (default {SERVER_RESUME_GRACE_SECS})"
             ),
             RESUME_BUG,
+        ),
+        ErrorCode::JoinRefused => (
+            "the lobby's game refused the join (a four table with both seats taken, say)"
+                .to_owned(),
+            "with --join, run no more --bots than the game has free seats",
         ),
     };
     words(format!("server error {code:?}: {cause}"), remedy)

@@ -1,10 +1,12 @@
 use glam::Vec2;
-use rallypoint_shared::movement::{sanitize_input, step_player, tick_dt};
-use rallypoint_shared::{EntityId, InputFrame, MapInfo, Rect};
+use rallypoint_arena::movement::{sanitize_input, step_player, tick_dt};
+use rallypoint_arena::{InputFrame, MapInfo};
+use rallypoint_shared::{EntityRef, Rect};
 
 use super::*;
 
-const ME: EntityId = EntityId {
+const ME: EntityRef = EntityRef {
+    kind: rallypoint_arena::PLAYER,
     index: 3,
     generation: 1,
 };

@@ -1,10 +1,12 @@
-//! The bot's copy of its lobby's world, rebuilt from delta snapshots, and
+//! The bot's copy of its lobby's game, rebuilt from delta snapshots, and
 //! what the deltas cost.
 //!
-//! [`Deltas`] keeps the views ([`Baselines`]) a delta may name as its
-//! baseline, cleared on every `Joined`, and counts the payload bytes of full
-//! and delta snapshots. It also prices views as the plain full snapshot
-//! (`WorldView::to_full`, encoded into a reused buffer): that size, the
+//! [`Views`] keeps the views ([`Baselines`] of the game's
+//! [`GameView`]) a delta may name as its baseline; a reader starts with
+//! none, and every `Joined` clears them. [`Deltas`] counts, across all of a
+//! bot's connections, the payload bytes of full and delta snapshots and
+//! what became of them. Views are also priced as the plain full snapshot
+//! (`View::to_full`, encoded into a reused buffer): that size, the
 //! *full-equivalent*, is what the same state would have cost without
 //! deltas, so the report can say what they save.
 //!
@@ -22,13 +24,12 @@
 //! bot keeps acknowledging the newest view it holds, and the server's next
 //! delta against that one (or a full snapshot) heals it.
 
+use rallypoint_game::Game;
+use rallypoint_game::view::GameView;
 use rallypoint_shared::baselines::{BaselineStats, Baselines};
-use rallypoint_shared::snapshot::{ApplyError, Snapshot, WorldView, from_fixed};
-use rallypoint_shared::{CodecError, EntityId, ServerMsg, encode_server_into};
+use rallypoint_shared::snapshot::{ApplyError, Snapshot};
+use rallypoint_shared::{CodecError, ServerMsg, encode_server_into};
 use tracing::debug;
-
-use super::Score;
-use crate::predict::Own;
 
 /// Price one applied snapshot in this many as a full snapshot (the first
 /// applied is always priced). Default: 16, about two a second per bot at
@@ -36,10 +37,10 @@ use crate::predict::Own;
 /// thousands of views, at a sixteenth of the cost of pricing them all.
 pub const FULL_EQUIVALENT_EVERY: u64 = 16;
 
-/// The bot's views and the byte counts of the snapshots that built them.
+/// The byte counts and fates of a bot's snapshots, over all its
+/// connections.
 #[derive(Debug, Default)]
 pub(crate) struct Deltas {
-    baselines: Baselines,
     /// Payload bytes of full snapshots (`baseline_age` 0) received,
     /// applied or not.
     pub full_bytes: u64,
@@ -52,66 +53,19 @@ pub(crate) struct Deltas {
     priced: u64,
     /// What those priced views encode to as full snapshots.
     priced_bytes: u64,
-    /// Snapshots refused because a change named an entity the baseline
-    /// does not have: a server bug, not a lost baseline.
+    /// Snapshots refused because a record named an entity, row or
+    /// singleton the baseline does not have: a server bug, not a lost
+    /// baseline.
     pub invalid: u64,
-    /// The encode buffer for the full-equivalent size, reused.
-    scratch: Vec<u8>,
+    /// What the baselines of every connection counted.
+    baselines: BaselineStats,
 }
 
 impl Deltas {
-    /// Forgets every view: the server starts over with a full snapshot
-    /// after each `Joined`. The counts are kept.
-    pub(crate) fn clear(&mut self) {
-        self.baselines.clear();
-    }
-
-    /// The tick to acknowledge in the next input: the newest view held.
-    pub(crate) fn ack_tick(&self) -> u32 {
-        self.baselines.ack_tick()
-    }
-
-    /// What the baselines counted: full and delta snapshots applied,
-    /// resets, missing baselines, stale snapshots.
+    /// Full and delta snapshots applied, resets, missing baselines, stale
+    /// snapshots.
     pub(crate) fn stats(&self) -> BaselineStats {
-        self.baselines.stats()
-    }
-
-    /// Takes a snapshot of `payload_len` bytes on the wire. Returns the new
-    /// view when it was applied; `None` when it was refused or stale.
-    pub(crate) fn receive(&mut self, snap: &Snapshot, payload_len: usize) -> Option<&WorldView> {
-        let bytes = payload_len as u64;
-        match snap.baseline_age {
-            0 => self.full_bytes += bytes,
-            _ => self.delta_bytes += bytes,
-        }
-        let stale_before = self.baselines.stats().stale;
-        if let Err(err) = self.baselines.receive(snap) {
-            debug!(%err, "snapshot not applied");
-            if matches!(err, ApplyError::UnknownEntity { .. }) {
-                self.invalid += 1;
-            }
-            return None;
-        }
-        // A stale snapshot comes back as the newest view, unchanged.
-        if self.baselines.stats().stale != stale_before {
-            return None;
-        }
-        let view = self.baselines.newest()?;
-        if self.applied.is_multiple_of(FULL_EQUIVALENT_EVERY) {
-            self.scratch.clear();
-            let full = ServerMsg::Snapshot(view.to_full());
-            self.priced_bytes += match encode_server_into(&full, &mut self.scratch) {
-                Ok(()) => self.scratch.len(),
-                // Past the message limit the server could not have sent it
-                // whole; what it would have taken is still the number.
-                Err(CodecError::TooLarge { len, .. }) => len,
-                Err(_) => 0,
-            } as u64;
-            self.priced += 1;
-        }
-        self.applied += 1;
-        Some(view)
+        self.baselines
     }
 
     /// What the snapshots applied would have cost as full snapshots: the
@@ -125,29 +79,104 @@ impl Deltas {
             }
         }
     }
+
+    /// Adds what a [`Baselines`] counted between `before` and `after`.
+    fn add_baselines(&mut self, before: BaselineStats, after: BaselineStats) {
+        let b = &mut self.baselines;
+        b.full += after.full - before.full;
+        b.delta += after.delta - before.delta;
+        b.resets += after.resets - before.resets;
+        b.missing_baseline += after.missing_baseline - before.missing_baseline;
+        b.stale += after.stale - before.stale;
+    }
 }
 
-/// The bot's own player in `view`, for prediction: its exact position and,
-/// if the view shows its entity (`players` and `scores` are keyed by the
-/// entity's index), whether it is alive and its deaths.
-pub(crate) fn own(view: &WorldView, entity: EntityId) -> Option<Own> {
-    let player = view.players.get(&entity.index)?;
-    Some(Own {
-        seq: view.last_input_seq,
-        // Exact: the server keeps positions on the fixed-point grid, so
-        // this is its `f32` position bit for bit.
-        pos: from_fixed(view.me),
-        alive: player.alive,
-        deaths: view.scores.get(&entity.index).map_or(0, |s| s.deaths),
-    })
+/// The views of game `G` one connection's reader holds.
+#[derive(Debug)]
+pub(crate) struct Views<G: Game> {
+    baselines: Baselines<GameView<G>>,
+    /// The encode buffer for the full-equivalent size, reused.
+    scratch: Vec<u8>,
 }
 
-/// The bot's score in `view`, if the score table has its entity.
-pub(crate) fn own_score(view: &WorldView, entity: EntityId) -> Option<Score> {
-    view.scores.get(&entity.index).map(|s| Score {
-        kills: s.kills,
-        deaths: s.deaths,
-    })
+impl<G: Game> Default for Views<G> {
+    fn default() -> Self {
+        Views {
+            baselines: Baselines::new(),
+            scratch: Vec::new(),
+        }
+    }
+}
+
+impl<G: Game> Views<G> {
+    /// Forgets every view: the server starts over with a full snapshot
+    /// after each `Joined`.
+    pub(crate) fn clear(&mut self) {
+        self.baselines.clear();
+    }
+
+    /// The tick to acknowledge next: the newest view held (0: none).
+    #[cfg(test)]
+    pub(crate) fn ack_tick(&self) -> u32 {
+        self.baselines.ack_tick()
+    }
+
+    /// Takes a snapshot of `payload_len` bytes on the wire, counted in
+    /// `counts`. Returns the new view when it was applied; `None` when it
+    /// was refused or stale.
+    pub(crate) fn receive(
+        &mut self,
+        snap: &Snapshot,
+        payload_len: usize,
+        counts: &mut Deltas,
+    ) -> Option<&GameView<G>> {
+        let bytes = payload_len as u64;
+        match snap.baseline_age {
+            0 => counts.full_bytes += bytes,
+            _ => counts.delta_bytes += bytes,
+        }
+        let before = self.baselines.stats();
+        let received = self.baselines.receive(snap).map(|_| ());
+        let after = self.baselines.stats();
+        counts.add_baselines(before, after);
+        if let Err(err) = received {
+            debug!(%err, "snapshot not applied");
+            if matches!(err, ApplyError::UnknownEntity { .. }) {
+                counts.invalid += 1;
+            }
+            return None;
+        }
+        // A stale snapshot comes back as the newest view, unchanged.
+        if after.stale != before.stale {
+            return None;
+        }
+        let view = self.baselines.newest()?;
+        if counts.applied.is_multiple_of(FULL_EQUIVALENT_EVERY) {
+            counts.priced_bytes += full_size::<G>(view, &mut self.scratch);
+            counts.priced += 1;
+        }
+        counts.applied += 1;
+        Some(view)
+    }
+}
+
+/// What `view` encodes to as a full snapshot message.
+fn full_size<G: Game>(view: &GameView<G>, scratch: &mut Vec<u8>) -> u64 {
+    let full = match view.to_full() {
+        Ok(full) => ServerMsg::Snapshot(full),
+        Err(err) => {
+            debug!(%err, "view not encodable as a full snapshot");
+            return 0;
+        }
+    };
+    scratch.clear();
+    (match encode_server_into(&full, scratch) {
+        Ok(()) => scratch.len(),
+        // Past the message limit the server could not have sent it whole;
+        // what it would have taken is still the number.
+        Err(CodecError::TooLarge { len, .. }) => len,
+        Err(_) => 0,
+    }) as u64
 }
 
 #[cfg(test)]

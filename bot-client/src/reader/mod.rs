@@ -15,13 +15,14 @@
 //! with the connection for good, so a half-read frame lost then is never
 //! needed.
 //!
-//! [`stats`] holds the statistics and turns each message into the event
-//! the driver needs, if any; [`deltas`] rebuilds the world from delta
-//! snapshots and measures what they save. This module runs the task around
-//! them, and feeds `Welcome`, `Joined` and the bot's own player in each
-//! applied snapshot to the bot's [`Predictor`]. With the link conditioner
-//! on, frames come from its inbound delay line (a pump task reads the
-//! socket) instead of straight off the socket.
+//! [`stats`] holds the statistics; [`deltas`] rebuilds the game's state
+//! from delta snapshots and measures what they save; [`client`] turns each
+//! message into the event the driver needs, if any, and shows the bot's
+//! game policy (`games`) what it needs: `Welcome`, `Joined`'s game info,
+//! every applied view and the game's events. This module runs the task
+//! around them, generic over the game. With the link conditioner on,
+//! frames come from its inbound delay line (a pump task reads the socket)
+//! instead of straight off the socket.
 
 use std::convert::Infallible;
 use std::sync::atomic::Ordering;
@@ -29,7 +30,7 @@ use std::sync::{Arc, Mutex};
 
 use fastwebsockets::{Frame, OpCode};
 use rallypoint_shared::{
-    EntityId, ErrorCode, LobbyId, PlayerId, ResumeToken, ServerMsg, decode_server,
+    EntityRef, ErrorCode, LobbyId, PlayerId, ResumeToken, ServerMsg, decode_server,
 };
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -38,15 +39,19 @@ use tracing::{Instrument, debug};
 
 use crate::acks::AckRing;
 use crate::conn::WsReader;
+use crate::games::{BotGame, Score};
 use crate::link::{Delays, PumpLine, spawn_pump};
-use crate::predict::{Own, Predictor};
 use crate::progress::Counters;
 
+mod client;
 mod deltas;
 mod stats;
 
+use client::Client;
 pub use deltas::FULL_EQUIVALENT_EVERY;
-pub(crate) use stats::{RecvStats, Score, micros_histogram};
+#[cfg(test)]
+pub(crate) use deltas::Views;
+pub(crate) use stats::{RecvStats, micros_histogram};
 
 /// Protocol events the driver acts on. Snapshots and pongs never become
 /// events (the reader measures them itself), except the first snapshot
@@ -62,12 +67,14 @@ pub(crate) enum Event {
     },
     Joined {
         lobby: LobbyId,
-        entity: EntityId,
+        /// The game the lobby plays.
+        game: String,
+        avatar: Option<EntityRef>,
         join_code: Option<String>,
     },
     /// The first snapshot applied since the last `Joined`, received at
     /// `at_us` (µs since the run's epoch), with the bot's own score in it,
-    /// if its entity was in the score table.
+    /// if its game found it there.
     FirstSnapshot {
         at_us: u64,
         score: Option<Score>,
@@ -85,17 +92,18 @@ pub(crate) enum Event {
 }
 
 /// What the reader shares with the rest of the run.
-pub(crate) struct ReaderCtx {
+pub(crate) struct ReaderCtx<B> {
     pub epoch: Instant,
     pub acks: Arc<AckRing>,
     pub counters: Arc<Counters>,
-    /// The bot's predictor, shared with the driver (which adds inputs).
-    pub predictor: Arc<Mutex<Predictor>>,
+    /// The bot's game policy, shared with the driver (which asks it what
+    /// to send each tick).
+    pub game: Arc<Mutex<B>>,
     /// The inbound delay line's due times, when the conditioner is on.
     pub link: Option<Delays>,
 }
 
-impl ReaderCtx {
+impl<B> ReaderCtx<B> {
     fn now_us(&self) -> u64 {
         self.epoch.elapsed().as_micros() as u64
     }
@@ -124,10 +132,10 @@ impl Drop for ReaderHandle {
 
 /// Starts the reader task for `ws`, adding to `stats` and sending events
 /// on `events`.
-pub(crate) fn spawn(
+pub(crate) fn spawn<B: BotGame>(
     ws: WsReader,
     events: mpsc::Sender<Event>,
-    ctx: ReaderCtx,
+    ctx: ReaderCtx<B>,
     stats: RecvStats,
 ) -> ReaderHandle {
     let (stop_tx, stop_rx) = oneshot::channel();
@@ -138,20 +146,24 @@ pub(crate) fn spawn(
     }
 }
 
-async fn reader_task(
+async fn reader_task<B: BotGame>(
     ws: WsReader,
     events: mpsc::Sender<Event>,
     stop: oneshot::Receiver<()>,
-    mut ctx: ReaderCtx,
-    mut stats: RecvStats,
+    mut ctx: ReaderCtx<B>,
+    stats: RecvStats,
 ) -> RecvStats {
+    let mut reader = Reader {
+        client: Client::new(Arc::clone(&ctx.game)),
+        stats,
+    };
     let read = async {
         match ctx.link.take() {
             Some(delays) => {
                 let mut line = spawn_pump(ws, delays);
-                read_delayed(&mut line, &mut stats, &events, &ctx).await
+                read_delayed(&mut line, &mut reader, &events, &ctx).await
             }
-            None => read_loop(ws, &mut stats, &events, &ctx).await,
+            None => read_loop(ws, &mut reader, &events, &ctx).await,
         }
     };
     tokio::select! {
@@ -159,15 +171,21 @@ async fn reader_task(
         // Sent or dropped: the driver is finished with this connection.
         _ = stop => {}
     }
-    stats
+    reader.stats
+}
+
+/// One connection's reader state: the game side and the statistics.
+struct Reader<B: BotGame> {
+    client: Client<B>,
+    stats: RecvStats,
 }
 
 /// Reads until the connection ends; returns why, for the log.
-async fn read_loop(
+async fn read_loop<B: BotGame>(
     mut ws: WsReader,
-    stats: &mut RecvStats,
+    reader: &mut Reader<B>,
     events: &mpsc::Sender<Event>,
-    ctx: &ReaderCtx,
+    ctx: &ReaderCtx<B>,
 ) -> &'static str {
     // Auto-close and auto-pong are off, so the reader never owes a write.
     let mut no_writes = |_: Frame<'_>| std::future::ready(Ok::<(), Infallible>(()));
@@ -179,7 +197,7 @@ async fn read_loop(
                 return "read error";
             }
         };
-        if let Some(end) = on_frame(frame.opcode, &frame.payload, stats, events, ctx).await {
+        if let Some(end) = on_frame(frame.opcode, &frame.payload, reader, events, ctx).await {
             return end;
         }
     }
@@ -187,15 +205,15 @@ async fn read_loop(
 
 /// Takes each frame off the inbound delay line at its due time, until the
 /// pump ends (after the close frame or a read error).
-async fn read_delayed(
+async fn read_delayed<B: BotGame>(
     line: &mut PumpLine,
-    stats: &mut RecvStats,
+    reader: &mut Reader<B>,
     events: &mpsc::Sender<Event>,
-    ctx: &ReaderCtx,
+    ctx: &ReaderCtx<B>,
 ) -> &'static str {
     while let Some((due, frame)) = line.frames.recv().await {
         sleep_until(due).await;
-        if let Some(end) = on_frame(frame.opcode, &frame.payload, stats, events, ctx).await {
+        if let Some(end) = on_frame(frame.opcode, &frame.payload, reader, events, ctx).await {
             return end;
         }
     }
@@ -203,28 +221,24 @@ async fn read_delayed(
 }
 
 /// Handles one frame; `Some(why)` when it ends the connection.
-async fn on_frame(
+async fn on_frame<B: BotGame>(
     opcode: OpCode,
     payload: &[u8],
-    stats: &mut RecvStats,
+    reader: &mut Reader<B>,
     events: &mpsc::Sender<Event>,
-    ctx: &ReaderCtx,
+    ctx: &ReaderCtx<B>,
 ) -> Option<&'static str> {
+    let stats = &mut reader.stats;
     let event = match opcode {
         OpCode::Binary => {
             stats.bytes_down += payload.len() as u64;
             match decode_server(payload) {
                 Ok(msg) => {
-                    let is_snapshot = matches!(msg, ServerMsg::Snapshot(_));
-                    prepare_predictor(&ctx.predictor, &msg);
-                    let outcome = stats.on_message(msg, payload.len(), ctx.now_us(), &ctx.acks);
-                    if is_snapshot {
+                    if matches!(msg, ServerMsg::Snapshot(_)) {
                         ctx.counters.snapshots.fetch_add(1, Ordering::Relaxed);
                     }
-                    if let Some(own) = outcome.own {
-                        predict(&ctx.predictor, own);
-                    }
-                    outcome.event
+                    let (len, now_us) = (payload.len(), ctx.now_us());
+                    (reader.client).on_message(msg, len, now_us, stats, &ctx.acks)
                 }
                 Err(err) => {
                     debug!(%err, "undecodable message skipped");
@@ -253,28 +267,4 @@ async fn on_frame(
         let _ = events.send(event).await;
     }
     None
-}
-
-/// Gives the predictor the tick rate and the map it predicts with.
-fn prepare_predictor(predictor: &Mutex<Predictor>, msg: &ServerMsg) {
-    // Only these two matter, and the lock is not free on every snapshot.
-    if !matches!(msg, ServerMsg::Welcome { .. } | ServerMsg::Joined { .. }) {
-        return;
-    }
-    // A poisoned lock means the driver panicked; the bot is failing anyway.
-    let Ok(mut predictor) = predictor.lock() else {
-        return;
-    };
-    match msg {
-        ServerMsg::Welcome { tick_hz, .. } => predictor.on_welcome(*tick_hz),
-        ServerMsg::Joined { map, entity, .. } => predictor.on_joined(map.clone(), *entity),
-        _ => {}
-    }
-}
-
-/// Rebases the predictor on the bot's own player in an applied snapshot.
-fn predict(predictor: &Mutex<Predictor>, own: Own) {
-    if let Ok(mut predictor) = predictor.lock() {
-        predictor.on_snapshot(own);
-    }
 }

@@ -1,46 +1,20 @@
 //! One bot's receive-side statistics, kept across all its connections:
 //! snapshots and the gaps between them (time disconnected excluded), bytes,
-//! RTT, input acknowledgement and the bot's own score; the views that
-//! delta snapshots build on ([`Deltas`]); and which server messages become
-//! events for the driver, and which tell the predictor about the bot.
+//! RTT, input acknowledgement, the bot's own score (as its game keeps it),
+//! and what became of the snapshots ([`Deltas`]). Game-neutral: the views
+//! themselves are the reader's (`deltas::Views`).
 
 use hdrhistogram::Histogram;
-use rallypoint_shared::{EntityId, ServerMsg, Snapshot};
-use tracing::debug;
 
 use super::Event;
-use super::deltas::{self, Deltas};
+use super::deltas::Deltas;
 use crate::acks::{ACK_RING, AckRing};
-use crate::predict::Own;
-
-/// A player's score as snapshots show it. It only ever grows, resumes
-/// included.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Score {
-    pub kills: u32,
-    pub deaths: u32,
-}
-
-impl Score {
-    /// Whether `self`, seen after a resume, kept everything of `before`.
-    pub(crate) fn kept(self, before: Score) -> bool {
-        self.kills >= before.kills && self.deaths >= before.deaths
-    }
-}
+use crate::games::Score;
 
 /// A histogram of microseconds: 2 significant digits (1% resolution) and
 /// auto-resizing, so an idle one is tiny and a busy one a few KiB.
 pub(crate) fn micros_histogram() -> Histogram<u32> {
     Histogram::new(2).expect("2 significant digits is a valid histogram precision")
-}
-
-/// What one message means to the rest of the bot.
-#[derive(Debug, Default)]
-pub(crate) struct Outcome {
-    /// For the driver.
-    pub event: Option<Event>,
-    /// For the predictor: the bot's own player in a snapshot just applied.
-    pub own: Option<Own>,
 }
 
 /// Receive-side statistics of one bot. Times are µs since the run's epoch.
@@ -52,8 +26,7 @@ pub(crate) struct RecvStats {
     /// WebSocket payload bytes of data frames received, snapshots included
     /// (they are also in `deltas`).
     pub bytes_down: u64,
-    /// The views snapshots build on, with their byte counts. Kept across
-    /// connections for the counts; every `Joined` clears the views.
+    /// The snapshots' byte counts and fates.
     pub deltas: Deltas,
     /// Messages that did not decode (e.g. from a newer server); skipped.
     pub undecodable: u64,
@@ -70,8 +43,6 @@ pub(crate) struct RecvStats {
     lobby_since_us: Option<u64>,
     /// The latest snapshot on the current connection.
     last_snapshot_us: Option<u64>,
-    /// The bot's entity, from the latest `Joined`.
-    entity: Option<EntityId>,
     /// A `Joined` came and no snapshot was applied yet.
     first_pending: bool,
     acked_seq: u32,
@@ -91,21 +62,18 @@ impl RecvStats {
             max_gap_us: 0,
             lobby_since_us: None,
             last_snapshot_us: None,
-            entity: None,
             first_pending: false,
             acked_seq: 0,
         }
     }
 
-    /// `Joined` arrived at `now_us`: the bot is (back) in its lobby as
-    /// `entity`, the server starts over with a full snapshot, and the wait
-    /// for the first snapshot starts.
-    pub(crate) fn on_joined(&mut self, now_us: u64, entity: EntityId, acks: &AckRing) {
-        self.deltas.clear();
-        acks.set_ack_tick(self.deltas.ack_tick());
+    /// `Joined` arrived at `now_us`: the bot is (back) in its lobby, the
+    /// server starts over with a full snapshot (the reader clears its
+    /// views), and the wait for the first snapshot starts.
+    pub(crate) fn on_joined(&mut self, now_us: u64, acks: &AckRing) {
+        acks.set_ack_tick(0);
         self.lobby_since_us = Some(now_us);
         self.last_snapshot_us = None;
-        self.entity = Some(entity);
         self.first_pending = true;
     }
 
@@ -121,19 +89,9 @@ impl RecvStats {
         self.acked_seq = self.acked_seq.max(last_sent_seq);
     }
 
-    /// A snapshot of `payload_len` bytes arrived at `now_us`: times the gap
-    /// since the previous one (or since `Joined`) and applies it. If it
-    /// applied, its tick becomes the driver's `ack_tick`, every newly
-    /// acknowledged input still in the ring is timed, and the bot's score
-    /// noted; the first applied after a `Joined` is the driver's event.
-    /// A refused snapshot is counted (in `deltas`) and changes nothing else.
-    pub(crate) fn on_snapshot(
-        &mut self,
-        now_us: u64,
-        snapshot: &Snapshot,
-        payload_len: usize,
-        acks: &AckRing,
-    ) -> Outcome {
+    /// A snapshot arrived at `now_us`: counts it and times the gap since
+    /// the previous one (or since `Joined`). The reader applies it next.
+    pub(crate) fn on_snapshot(&mut self, now_us: u64) {
         self.snapshots += 1;
         if let Some(prev) = self.last_snapshot_us.replace(now_us) {
             let gap = now_us.saturating_sub(prev);
@@ -142,11 +100,22 @@ impl RecvStats {
         } else if let Some(since) = self.lobby_since_us {
             self.max_gap_us = self.max_gap_us.max(now_us.saturating_sub(since));
         }
-        let Some(view) = self.deltas.receive(snapshot, payload_len) else {
-            return Outcome::default();
-        };
-        acks.set_ack_tick(view.tick);
-        let last_input_seq = view.last_input_seq;
+    }
+
+    /// The snapshot that arrived at `now_us` applied, as the view of `tick`
+    /// with `last_input_seq`, showing the bot's `score` if its game found
+    /// it: its tick becomes the driver's acknowledgement, every newly
+    /// acknowledged input still in the ring is timed, and the score noted.
+    /// A refused snapshot changes nothing but the counts in `deltas`.
+    /// Returns the driver's event for the first applied after a `Joined`.
+    pub(crate) fn on_applied(
+        &mut self,
+        now_us: u64,
+        (tick, last_input_seq): (u32, u32),
+        score: Option<Score>,
+        acks: &AckRing,
+    ) -> Option<Event> {
+        acks.set_ack_tick(tick);
         if last_input_seq > self.acked_seq {
             let oldest = last_input_seq.saturating_sub(ACK_RING as u32 - 1);
             for seq in (self.acked_seq + 1).max(oldest)..=last_input_seq {
@@ -156,19 +125,13 @@ impl RecvStats {
             }
             self.acked_seq = last_input_seq;
         }
-        let score = self.entity.and_then(|e| deltas::own_score(view, e));
         if score.is_some() {
             self.score = score;
         }
-        let own = self.entity.and_then(|e| deltas::own(view, e));
-        let first = std::mem::take(&mut self.first_pending);
-        Outcome {
-            event: first.then_some(Event::FirstSnapshot {
-                at_us: now_us,
-                score,
-            }),
-            own,
-        }
+        std::mem::take(&mut self.first_pending).then_some(Event::FirstSnapshot {
+            at_us: now_us,
+            score,
+        })
     }
 
     /// The longest time in the lobby without a snapshot, up to `left_us`
@@ -192,64 +155,6 @@ impl RecvStats {
             record(&mut self.rtt_us, now_us - client_time);
         }
     }
-
-    /// Measures `msg` of `payload_len` bytes, and says what the driver
-    /// and the predictor need of it, if anything.
-    pub(super) fn on_message(
-        &mut self,
-        msg: ServerMsg,
-        payload_len: usize,
-        now_us: u64,
-        acks: &AckRing,
-    ) -> Outcome {
-        let event = match msg {
-            ServerMsg::Snapshot(s) => return self.on_snapshot(now_us, &s, payload_len, acks),
-            ServerMsg::Pong { client_time, .. } => {
-                self.on_pong(now_us, client_time);
-                None
-            }
-            ServerMsg::Welcome {
-                player,
-                protocol_version,
-                tick_hz,
-                snapshot_hz,
-                resume_token,
-                ..
-            } => Some(Event::Welcome {
-                player,
-                protocol_version,
-                tick_hz,
-                snapshot_hz,
-                resume_token,
-            }),
-            ServerMsg::Joined {
-                lobby,
-                entity,
-                join_code,
-                ..
-            } => {
-                self.on_joined(now_us, entity, acks);
-                Some(Event::Joined {
-                    lobby,
-                    entity,
-                    join_code,
-                })
-            }
-            ServerMsg::Left => Some(Event::Left),
-            ServerMsg::Error { code, message } => {
-                debug!(?code, message, "server error");
-                Some(Event::Error(code))
-            }
-            ServerMsg::ShuttingDown { reason, drain_secs } => {
-                debug!(%reason, drain_secs, "server shutting down");
-                Some(Event::ShuttingDown { drain_secs })
-            }
-            ServerMsg::LobbyList { .. }
-            | ServerMsg::Roster { .. }
-            | ServerMsg::RosterUpdate { .. } => None,
-        };
-        Outcome { event, own: None }
-    }
 }
 
 fn record(h: &mut Histogram<u32>, value: u64) {
@@ -257,6 +162,3 @@ fn record(h: &mut Histogram<u32>, value: u64) {
     // for; losing one sample then is the right trade.
     let _ = h.record(value);
 }
-
-#[cfg(test)]
-mod tests;

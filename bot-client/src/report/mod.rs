@@ -14,16 +14,19 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use hdrhistogram::Histogram;
 use serde::Serialize;
 
+use crate::games::{GameCounts, GameName};
 use crate::link::LinkOptions;
 use crate::outcome::BotResult;
 pub use crate::outcome::Explanation;
 
 mod deltas;
+mod histograms;
 mod server;
 mod text;
+
+use histograms::{latency, prediction_error};
 
 pub use deltas::DeltaReport;
 pub use server::{Bound, Quantiles, ServerCounts, ServerGauges, ServerReport};
@@ -160,6 +163,12 @@ pub struct Report {
     /// Inputs per message asked for (`--input-batch`); 1 sends each in
     /// its own `Input`.
     pub input_batch: u8,
+    /// `Ack` messages sent per second of play: a game without per-tick
+    /// input (four) acknowledges its newest view with one; 0 for arena,
+    /// whose inputs carry the acknowledgement.
+    pub acks_per_bot_per_sec: MeanMin,
+    /// Reliable game messages sent (four's moves and rematches), in all.
+    pub game_messages_sent: u64,
     /// Inputs sent with `hitscan` set (instant-hit shots), in all.
     pub hitscan_shots: u64,
     /// Instant-hit shots per second of play, mean over bots.
@@ -203,8 +212,15 @@ pub struct Report {
     /// Mean seconds per bot spent offline between chaos drops and resumed
     /// `Joined`s (left out of the rates above).
     pub offline_secs_per_bot: f64,
-    /// How far each bot's prediction of its own player was off.
+    /// How far each bot's prediction of its own player was off (arena;
+    /// all zero for a game without prediction).
     pub prediction_error: PredictionError,
+    /// The game's own counters, summed over the bots, with its `name`:
+    /// arena's kills (`kills`, `deaths` of the bots themselves, and
+    /// `kill_events` received), four's results (`games_finished`, `wins`,
+    /// `losses`, `draws` at bot seats, with `moves`, `illegal` and
+    /// `rematches`).
+    pub game: GameCounts,
     /// The link conditioner (all zero when off).
     pub link: LinkReport,
     /// What the server's own metrics said about the run; `None` when not
@@ -217,6 +233,7 @@ impl Report {
     /// Aggregates per-bot results; `url` (the bots' `--url`) goes into the
     /// failures' words.
     pub(crate) fn build(
+        game: GameName,
         url: &str,
         bots: u32,
         duration: Duration,
@@ -251,6 +268,11 @@ impl Report {
         let input_rate = |r: &BotResult| r.inputs_sent as f64 / r.play_secs;
         let message_rate = |r: &BotResult| r.input_messages_sent as f64 / r.play_secs;
         let hitscan_rate = |r: &BotResult| r.hitscan_shots as f64 / r.play_secs;
+        let ack_rate = |r: &BotResult| r.acks_sent as f64 / r.play_secs;
+        let mut counts = GameCounts::empty(game);
+        for c in results.iter().filter_map(|r| r.game.as_ref()) {
+            counts.add(c);
+        }
         let connected: Vec<&BotResult> = results
             .iter()
             .filter(|r| r.connected && r.connected_secs > 0.0)
@@ -283,6 +305,8 @@ impl Report {
             input_messages_per_bot_per_sec: mean_min(&playing, message_rate),
             // Set by `run`, like `link`: the results do not know it.
             input_batch: 1,
+            acks_per_bot_per_sec: mean_min(&playing, ack_rate),
+            game_messages_sent: results.iter().map(|r| r.game_msgs_sent).sum(),
             hitscan_shots: results.iter().map(|r| r.hitscan_shots).sum(),
             hitscan_shots_per_bot_per_sec: mean_min(&playing, hitscan_rate).mean,
             bytes_down_per_bot_per_sec: mean_min(&connected, down).mean,
@@ -304,6 +328,7 @@ impl Report {
             resume_ms: latency(results.iter().map(|r| &r.resume_us)),
             offline_secs_per_bot: mean_min(&all, |r| r.offline_secs).mean,
             prediction_error: prediction_error(results),
+            game: counts,
             link: LinkReport::default(),
             server: None,
         }
@@ -339,55 +364,6 @@ fn mean_min(bots: &[&BotResult], value: impl Fn(&BotResult) -> f64) -> MeanMin {
     MeanMin {
         mean: sum / bots.len() as f64,
         min,
-    }
-}
-
-/// Merges the per-bot error histograms and reads them off in world units.
-fn prediction_error(results: &[BotResult]) -> PredictionError {
-    let mut all = crate::predict::error_histogram();
-    for h in results
-        .iter()
-        .filter_map(|r| r.prediction_error.histogram())
-    {
-        // Cannot fail: `all` auto-resizes.
-        let _ = all.add(h);
-    }
-    let skipped = results.iter().map(|r| r.prediction_skipped).sum();
-    if all.is_empty() {
-        return PredictionError {
-            skipped,
-            ..PredictionError::default()
-        };
-    }
-    let units = |micro: u64| micro as f64 / 1e6;
-    PredictionError {
-        samples: all.len(),
-        skipped,
-        p50: units(all.value_at_quantile(0.50)),
-        p99: units(all.value_at_quantile(0.99)),
-        max: units(all.max()),
-    }
-}
-
-/// Merges per-bot µs histograms and reads percentiles off in ms.
-fn latency<'a>(per_bot: impl Iterator<Item = &'a Histogram<u32>>) -> Latency {
-    let mut all = Histogram::<u64>::new(2).expect("2 significant digits is a valid precision");
-    for h in per_bot {
-        for v in h.iter_recorded() {
-            // Cannot fail: `all` auto-resizes.
-            let _ = all.record_n(v.value_iterated_to(), u64::from(v.count_at_value()));
-        }
-    }
-    if all.is_empty() {
-        return Latency::default();
-    }
-    let ms = |us: u64| us as f64 / 1000.0;
-    Latency {
-        samples: all.len(),
-        p50: ms(all.value_at_quantile(0.50)),
-        p95: ms(all.value_at_quantile(0.95)),
-        p99: ms(all.value_at_quantile(0.99)),
-        max: ms(all.max()),
     }
 }
 

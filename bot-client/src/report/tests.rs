@@ -1,4 +1,6 @@
-use rallypoint_shared::snapshot::{Snapshot, WorldView};
+use rallypoint_arena::Arena;
+use rallypoint_game::view::GameView;
+use rallypoint_shared::snapshot::Snapshot;
 use rallypoint_shared::{ErrorCode, ServerMsg, encode_server};
 
 use super::*;
@@ -29,6 +31,7 @@ fn played(index: u32, secs: f64, snapshots: u64) -> BotResult {
 
 fn build(results: &[BotResult]) -> Report {
     Report::build(
+        GameName::Arena,
         URL,
         results.len() as u32,
         Duration::from_secs(2),
@@ -219,6 +222,7 @@ fn resumes_are_counted_and_a_failed_one_fails_the_run() {
     }
     a.offline_secs = 0.5;
     let report = Report::build(
+        GameName::Arena,
         URL,
         1,
         Duration::from_secs(2),
@@ -327,11 +331,12 @@ fn received_deltas(r: &mut BotResult, deltas: u32) {
         ..Snapshot::default()
     };
     let d = &mut r.recv.deltas;
-    d.receive(&snap(1, 0), 1_000).unwrap();
+    let mut views = crate::reader::Views::<Arena>::default();
+    views.receive(&snap(1, 0), 1_000, d).unwrap();
     for tick in 2..deltas + 2 {
-        d.receive(&snap(tick, 1), 100).unwrap();
+        views.receive(&snap(tick, 1), 100, d).unwrap();
     }
-    assert!(d.receive(&snap(deltas + 5, 1), 100).is_none());
+    assert!(views.receive(&snap(deltas + 5, 1), 100, d).is_none());
 }
 
 #[test]
@@ -354,11 +359,11 @@ fn bytes_down_split_into_full_delta_and_other() {
         report.bytes_down_per_bot_per_sec
     );
     // Every applied view, priced as the full snapshot it equals.
-    let view = WorldView {
+    let view = GameView::<Arena> {
         tick: 1,
-        ..WorldView::default()
+        ..GameView::<Arena>::default()
     };
-    let full = encode_server(&ServerMsg::Snapshot(view.to_full()))
+    let full = encode_server(&ServerMsg::Snapshot(view.to_full().unwrap()))
         .unwrap()
         .len() as f64;
     assert_eq!(

@@ -91,18 +91,31 @@ impl Report {
             self.delivery_ratio.min * 100.0,
             self.snapshots_total
         )?;
-        writeln!(
-            f,
-            "  inputs        {:.1}/s per bot (min {:.1}) in {:.1} messages/s ({} per message); \
-             hitscan {:.2}/s per bot, {} shots",
-            self.inputs_per_bot_per_sec.mean,
-            self.inputs_per_bot_per_sec.min,
-            self.input_messages_per_bot_per_sec.mean,
-            self.input_batch,
-            self.hitscan_shots_per_bot_per_sec,
-            self.hitscan_shots
-        )?;
-        if self.tick_hz > 0
+        let inputs = self.inputs_per_bot_per_sec.mean > 0.0;
+        if inputs || self.acks_per_bot_per_sec.mean == 0.0 {
+            writeln!(
+                f,
+                "  inputs        {:.1}/s per bot (min {:.1}) in {:.1} messages/s ({} per message); \
+                 hitscan {:.2}/s per bot, {} shots",
+                self.inputs_per_bot_per_sec.mean,
+                self.inputs_per_bot_per_sec.min,
+                self.input_messages_per_bot_per_sec.mean,
+                self.input_batch,
+                self.hitscan_shots_per_bot_per_sec,
+                self.hitscan_shots
+            )?;
+        } else {
+            writeln!(
+                f,
+                "  acks          {:.1}/s per bot (min {:.1}), no per-tick input; \
+                 {} game messages sent",
+                self.acks_per_bot_per_sec.mean,
+                self.acks_per_bot_per_sec.min,
+                self.game_messages_sent
+            )?;
+        }
+        if inputs
+            && self.tick_hz > 0
             && self.bots_joined > 0
             && self.inputs_per_bot_per_sec.mean < 0.9 * f64::from(self.tick_hz)
         {
@@ -122,11 +135,14 @@ impl Report {
         latency_line(f, "snap interval", &self.snapshot_interval_ms)?;
         latency_line(f, "input ack", &self.input_ack_ms)?;
         let p = &self.prediction_error;
-        writeln!(
-            f,
-            "  prediction    error p50 {:.3}, p99 {:.3}, max {:.3} units ({} samples, {} skipped)",
-            p.p50, p.p99, p.max, p.samples, p.skipped
-        )?;
+        if inputs || p.samples + p.skipped > 0 {
+            writeln!(
+                f,
+                "  prediction    error p50 {:.3}, p99 {:.3}, max {:.3} units ({} samples, {} skipped)",
+                p.p50, p.p99, p.max, p.samples, p.skipped
+            )?;
+        }
+        writeln!(f, "  game          {}", self.game.line())?;
         let link = &self.link;
         if link.latency_ms > 0.0 || link.jitter_ms > 0.0 || link.stall_ms > 0.0 {
             let stall = match link.stall_ms {

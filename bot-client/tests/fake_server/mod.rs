@@ -1,4 +1,5 @@
-//! A scripted stand-in for the Rallypoint server (protocol v4), to drive
+//! A scripted stand-in for the Rallypoint server (protocol v5, hosting
+//! arena only), to drive
 //! the bot client through the cases the real server rarely produces on
 //! demand: refusals, silence, kicks, shutdowns, unknown messages, a missing
 //! `Left`, rejected resumes, lost scores and deltas against a baseline the
@@ -11,13 +12,16 @@
 //! resume, then
 //! deltas against the tick the client acknowledges (see [`world`]), with
 //! the player moved by its inputs, and its own kills and deaths (3 and 2
-//! at the join, then a kill every 15 ticks). `Welcome` carries a fresh
+//! at the join, then a kill every 15 ticks, each also announced as arena's
+//! `Killed` event). `Welcome` carries a fresh
 //! resume token; a session whose connection drops (end of stream without
 //! a close frame) can be resumed with it, once; tokens do not expire here,
 //! and the old connection's inputs are ignored from then on. A `Hello`
 //! with another protocol version is refused (`VersionMismatch`) and closed,
 //! and every input's `ack_tick` is checked against the snapshots sent to
-//! its session. Inputs come one per `Input` or batched in `Inputs`; a batch
+//! its session. A `CreateLobby` or `QuickJoin` of another game than arena
+//! is refused (`InvalidField`), as are `Game` and `Ack` messages (arena
+//! takes neither). Inputs come one per `Input` or batched in `Inputs`; a batch
 //! of none or of more than `MAX_INPUTS_PER_MESSAGE` is refused whole with
 //! `InvalidField`, as the real server does.
 //!
@@ -27,6 +31,7 @@
 //! burst of 300. [`FakeStats`] counts what happened, for the tests to check.
 
 mod liveness;
+mod stats;
 mod wire;
 mod world;
 
@@ -43,15 +48,17 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use rallypoint_arena::{InputFrame, PLAYER};
 use rallypoint_shared::{
-    ClientMsg, EntityId, ErrorCode, InputFrame, JoinTarget, MAX_INPUTS_PER_MESSAGE,
-    PROTOCOL_VERSION, PlayerId, ResumeToken, ServerMsg, decode_client,
+    ClientMsg, EntityRef, ErrorCode, Input, JoinTarget, MAX_INPUTS_PER_MESSAGE, PROTOCOL_VERSION,
+    PlayerId, ResumeToken, ServerMsg, decode_client, decode_payload,
 };
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
 pub use liveness::PING_EVERY;
 use liveness::{Liveness, pinger};
+pub use stats::FakeStats;
 use wire::{Out, OutTx, joined_msg, roster, roster_update, ticker, writer};
 use world::World;
 
@@ -92,47 +99,6 @@ pub enum Script {
     HalfRate,
 }
 
-/// What the fake saw, for tests to check.
-#[derive(Debug, Default)]
-pub struct FakeStats {
-    pub pings_sent: AtomicU64,
-    /// Pongs that answered the oldest outstanding ping with its payload.
-    pub pongs_ok: AtomicU64,
-    /// Pongs with another payload, or with no ping outstanding.
-    pub pongs_bad: AtomicU64,
-    /// Connections closed for an unanswered ping.
-    pub liveness_kicks: AtomicU64,
-    /// Connections closed for sending too fast.
-    pub rate_kicks: AtomicU64,
-    /// Connections that ended without a close frame while in a lobby.
-    pub drops: AtomicU64,
-    pub resumes_ok: AtomicU64,
-    pub resumes_rejected: AtomicU64,
-    /// Inputs received, alone or batched.
-    pub inputs: AtomicU64,
-    /// `Input` and `Inputs` messages received.
-    pub input_messages: AtomicU64,
-    /// `Inputs` messages received, refused ones included.
-    pub batches: AtomicU64,
-    /// `Inputs` refused for carrying none, or more than the most allowed.
-    pub batches_refused: AtomicU64,
-    /// Inputs with `hitscan` set.
-    pub hitscan_inputs: AtomicU64,
-    /// Inputs acknowledging a snapshot tick (`ack_tick` > 0).
-    pub acking_inputs: AtomicU64,
-    /// Inputs whose `ack_tick` named a tick the client cannot hold (never
-    /// sent to the session, or sent as a delta it could not apply), or went
-    /// back from the previous input since the session's latest `Joined`.
-    pub acks_bad: AtomicU64,
-    /// Full snapshots sent.
-    pub fulls_sent: AtomicU64,
-    /// Deltas sent against a tick the client acknowledged.
-    pub deltas_sent: AtomicU64,
-    /// Deltas sent against a tick the client never got
-    /// ([`Script::UnheldBaseline`]).
-    pub unheld_sent: AtomicU64,
-}
-
 /// A running fake.
 pub struct Fake {
     pub addr: SocketAddr,
@@ -148,7 +114,7 @@ impl Fake {
 /// One session: it outlives its connection, so it can be resumed.
 struct Player {
     id: PlayerId,
-    entity: EntityId,
+    entity: EntityRef,
     joined: AtomicBool,
     /// The connection serving the session now; others are ignored.
     conn: AtomicU64,
@@ -275,6 +241,15 @@ impl Conn {
         let _ = self.out.send(Out::Msg(msg));
     }
 
+    /// Refuses one message with `InvalidField`; the connection stays.
+    fn refuse(&self, why: &str) {
+        self.server.stats.refused.fetch_add(1, Ordering::Relaxed);
+        self.send(ServerMsg::Error {
+            code: ErrorCode::InvalidField,
+            message: why.into(),
+        });
+    }
+
     fn kick(&self, code: ErrorCode) {
         self.send(ServerMsg::Error {
             code,
@@ -308,7 +283,14 @@ impl Conn {
             ClientMsg::Hello { .. } if script == Script::Silent => {}
             ClientMsg::Hello { .. } => self.hello(),
             ClientMsg::Resume { token, .. } => self.resume(token),
-            ClientMsg::CreateLobby { .. } | ClientMsg::JoinLobby(_) | ClientMsg::QuickJoin
+            ClientMsg::CreateLobby { ref game, .. } | ClientMsg::QuickJoin { ref game }
+                if game != "arena" =>
+            {
+                self.refuse("no game named that; this server hosts: arena");
+            }
+            ClientMsg::CreateLobby { .. }
+            | ClientMsg::JoinLobby(_)
+            | ClientMsg::QuickJoin { .. }
                 if matches!(script, Script::Refuse(_)) =>
             {
                 let Script::Refuse(code) = script else {
@@ -325,7 +307,9 @@ impl Conn {
                 code: ErrorCode::LobbyNotFound,
                 message: "no such lobby".into(),
             }),
-            ClientMsg::QuickJoin => self.join(None),
+            ClientMsg::QuickJoin { .. } => self.join(None),
+            ClientMsg::Game(_) => self.refuse("arena takes no game messages"),
+            ClientMsg::Ack { .. } => self.refuse("arena acknowledges in its inputs"),
             ClientMsg::Input(input) => self.inputs(player, &[input]),
             ClientMsg::Inputs(inputs) => {
                 let stats = &self.server.stats;
@@ -357,7 +341,7 @@ impl Conn {
     }
 
     /// One message's inputs, in order: each applied at once and checked.
-    fn inputs(&self, player: Option<Arc<Player>>, inputs: &[InputFrame]) {
+    fn inputs(&self, player: Option<Arc<Player>>, inputs: &[Input]) {
         let stats = &self.server.stats;
         stats.input_messages.fetch_add(1, Ordering::Relaxed);
         stats
@@ -369,8 +353,18 @@ impl Conn {
             return;
         };
         for input in inputs {
-            p.world.lock().unwrap().on_input(input);
-            self.check_input(&p, input);
+            // The envelope's seq and ack_tick around arena's payload.
+            let Ok(frame) = decode_payload::<InputFrame>(&input.payload.0) else {
+                self.refuse("not an arena input");
+                continue;
+            };
+            let frame = InputFrame {
+                seq: input.seq,
+                ack_tick: input.ack_tick,
+                ..frame
+            };
+            p.world.lock().unwrap().on_input(&frame);
+            self.check_input(&p, &frame);
         }
     }
 
@@ -396,7 +390,8 @@ impl Conn {
         let id = self.server.next_id.fetch_add(1, Ordering::Relaxed);
         let player = Arc::new(Player {
             id: PlayerId(id),
-            entity: EntityId {
+            entity: EntityRef {
+                kind: PLAYER,
                 index: id as u32,
                 generation: 0,
             },
@@ -439,6 +434,7 @@ impl Conn {
             max_message_bytes: 512,
             resume_token: token,
             resume_grace_secs: 20,
+            games: vec!["arena".into()],
         });
         let server = Arc::clone(&self.server);
         tokio::spawn(ticker(server, Arc::clone(&player), self.out.clone(), id));

@@ -1,7 +1,7 @@
 //! What the fake sends: the writer task that owns a connection's write
-//! half, the 30 Hz ticker that sends the snapshots (and carries out a
-//! scripted shutdown; the snapshots come from [`super::world`]), and the
-//! messages built for a player.
+//! half, the 30 Hz ticker that sends the snapshots and the kills (and
+//! carries out a scripted shutdown; the snapshots come from
+//! [`super::world`]), and the messages built for a player.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -9,11 +9,13 @@ use std::time::Duration;
 
 use fastwebsockets::{Frame, OpCode, Payload};
 use glam::Vec2;
-use rallypoint_shared::snapshot::ScoreView;
-use rallypoint_shared::{EntityId, LobbyId, MapInfo, Rect, RosterEntry, ServerMsg, encode_server};
+use rallypoint_arena::{ArenaEvent, ArenaRow, MapInfo};
+use rallypoint_shared::{
+    LobbyId, PlayerId, Rect, RosterEntry, ServerMsg, encode_payload, encode_server,
+};
 use tokio::sync::mpsc;
 
-use super::world::Sent;
+use super::world::{GHOST, Sent};
 use super::{CODE, Player, Script, Server};
 
 /// What the writer task sends.
@@ -44,19 +46,20 @@ pub(super) fn fake_map() -> MapInfo {
 pub(super) fn joined_msg(player: &Player, created: Option<u8>) -> ServerMsg {
     ServerMsg::Joined {
         lobby: LobbyId(1),
+        game: "arena".into(),
         join_code: created.map(|_| CODE.to_owned()),
         max_players: created.unwrap_or(16),
-        entity: player.entity,
-        map: fake_map(),
+        avatar: Some(player.entity),
         tick: player.tick.load(Ordering::Relaxed),
+        info: encode_payload(&fake_map()).unwrap(),
     }
 }
 
 fn roster_entry(player: &Player) -> RosterEntry {
     RosterEntry {
-        entity: player.entity,
         player: player.id,
         name: "bot".into(),
+        avatar: Some(player.entity),
     }
 }
 
@@ -74,15 +77,13 @@ pub(super) fn roster(player: &Player) -> ServerMsg {
 pub(super) fn roster_update(player: &Player) -> ServerMsg {
     ServerMsg::RosterUpdate {
         added: vec![roster_entry(player)],
-        removed: vec![EntityId {
-            index: u32::MAX,
-            generation: 1,
-        }],
+        removed: vec![PlayerId(u64::MAX)],
     }
 }
 
 /// Ticks every 1/30 s and sends a snapshot after each tick (each other
-/// one with [`Script::HalfRate`]) while the session is in a lobby, and
+/// one with [`Script::HalfRate`]) while the session is in a lobby, with a
+/// `Killed` event for each of the player's kills (of the ghost), and
 /// carries out a shutdown; ends with the connection's writer, or when the
 /// session moves to another connection (`conn` is no longer its own).
 pub(super) async fn ticker(server: Arc<Server>, player: Arc<Player>, out: OutTx, conn: u64) {
@@ -107,8 +108,17 @@ pub(super) async fn ticker(server: Arc<Server>, player: Arc<Player>, out: OutTx,
         }
         if tick.is_multiple_of(15) {
             player.kills.fetch_add(1, Ordering::Relaxed);
+            let killed = ArenaEvent::Killed {
+                killer: player.entity.index,
+                victim: GHOST,
+            };
+            let event = ServerMsg::Event(encode_payload(&killed).unwrap());
+            if out.send(Out::Msg(event)).is_ok() {
+                server.stats.kill_events.fetch_add(1, Ordering::Relaxed);
+            }
         }
-        let score = ScoreView {
+        let score = ArenaRow {
+            generation: 0,
             kills: player.kills.load(Ordering::Relaxed),
             deaths: player.deaths.load(Ordering::Relaxed),
         };

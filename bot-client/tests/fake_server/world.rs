@@ -1,25 +1,28 @@
-//! One session's world as the fake simulates it, and the v4 snapshots of
-//! it: a full snapshot when the client acknowledges nothing the fake still
-//! has (after every join and resume), else a real delta against the
-//! acknowledged view, built change by change.
+//! One session's arena world as the fake simulates it, and the v5
+//! snapshots of it: a full snapshot when the client acknowledges nothing
+//! the fake still has (after every join and resume), else a real delta
+//! against the acknowledged view, built record by record.
 //!
-//! The world: the client's own player, moved by its inputs with the shared
+//! The world: the client's own player, moved by its inputs with arena's
 //! movement rules (so its prediction must be exact); a second player
 //! (index 0) walking a square, with a sideways step every 7 ticks that dead
 //! reckoning cannot foresee, turning its aim, losing health and hiding
 //! every third 3 s; a projectile (index 5) in flight 20 ticks of every 30;
-//! and both players' scores. Every delta is checked to rebuild the truth
-//! exactly before it goes out.
+//! and both players' score rows. Every delta is checked to rebuild the
+//! truth exactly before it goes out.
 
 use std::collections::VecDeque;
 
 use glam::{IVec2, Vec2};
-use rallypoint_shared::movement::{sanitize_input, step_player, tick_dt};
+use rallypoint_arena::movement::{sanitize_input, step_player, tick_dt};
+use rallypoint_arena::{Arena, ArenaEntity, ArenaRow, InputFrame, PLAYER, PROJECTILE};
+use rallypoint_game::Fields;
+use rallypoint_game::fields::ALL;
+use rallypoint_game::view::{GameView, Held};
 use rallypoint_shared::snapshot::{
-    BASELINE_WINDOW, Change, PlayerView, ProjectileView, ScoreView, Snapshot, Track, WorldView,
-    to_fixed,
+    BASELINE_WINDOW, Record, Snapshot, SnapshotView, Track, to_fixed, write_record,
 };
-use rallypoint_shared::{EntityId, InputFrame};
+use rallypoint_shared::{EntityRef, Payload};
 
 use super::wire::fake_map;
 
@@ -28,9 +31,11 @@ use super::wire::fake_map;
 const HISTORY: usize = 2 * BASELINE_WINDOW as usize;
 
 /// The other player's slot index.
-const GHOST: u32 = 0;
+pub(super) const GHOST: u32 = 0;
 /// The projectile's slot index.
 const SHOT: u32 = 5;
+
+type View = GameView<Arena>;
 
 /// What [`World::snapshot`] sent.
 pub(super) enum Sent {
@@ -47,7 +52,7 @@ pub(super) struct World {
     last_seq: u32,
     pos: Vec2,
     /// The views sent that the client can hold, oldest first.
-    sent: VecDeque<WorldView>,
+    sent: VecDeque<View>,
     /// Ticks the client must never acknowledge: skipped, or sent as a
     /// delta against a baseline it does not hold.
     refused: Vec<u32>,
@@ -90,8 +95,8 @@ impl World {
         &mut self,
         tick: u32,
         ack: u32,
-        me: EntityId,
-        score: ScoreView,
+        me: EntityRef,
+        score: ArenaRow,
         unheld: bool,
     ) -> Sent {
         let truth = self.truth(tick, me, score);
@@ -101,7 +106,7 @@ impl World {
         }
         if unheld && tick % 20 == 1 && tick > 1 {
             self.refused.push(tick);
-            let mut snap = truth.to_full();
+            let mut snap = truth.to_full().unwrap();
             snap.baseline_age = 1;
             return Sent::Unheld(snap);
         }
@@ -116,7 +121,7 @@ impl World {
                 assert_eq!(base.apply(&delta).as_ref(), Ok(&truth), "fake delta");
                 Sent::Delta(delta)
             }
-            None => Sent::Full(truth.to_full()),
+            None => Sent::Full(truth.to_full().unwrap()),
         };
         if self.sent.len() == HISTORY {
             self.sent.pop_front();
@@ -125,23 +130,24 @@ impl World {
         sent
     }
 
-    fn truth(&self, tick: u32, me: EntityId, score: ScoreView) -> WorldView {
+    fn truth(&self, tick: u32, me: EntityRef, score: ArenaRow) -> View {
         let own = to_fixed(self.pos);
-        let mut view = WorldView {
+        let mut view = View {
             tick,
             last_input_seq: self.last_seq,
             me: own,
-            ..WorldView::default()
+            ..View::default()
         };
         let still = Track {
             pos: own,
             vel: IVec2::ZERO,
         };
-        view.players.insert(me.index, player(still, 0, 100));
+        view.entities
+            .insert((PLAYER, me.index), player(still, 0, 100));
         if (tick / 90) % 3 != 2 {
             let hp = 100 - (tick / 30 % 5) as u8 * 10;
-            view.players
-                .insert(GHOST, player(ghost(tick), (tick / 10) as u8, hp));
+            let ghost = player(ghost(tick), (tick / 10) as u8, hp);
+            view.entities.insert((PLAYER, GHOST), ghost);
         }
         if tick % 30 < 20 {
             let k = (tick % 30) as i32;
@@ -150,30 +156,31 @@ impl World {
                 pos: IVec2::splat(100 * 1024) + vel * k,
                 vel,
             };
-            view.projectiles.insert(
-                SHOT,
-                ProjectileView {
-                    owner: GHOST,
-                    track,
-                },
-            );
+            let shot = Held {
+                track: Some(track),
+                fields: ArenaEntity::Projectile { owner: GHOST },
+            };
+            view.entities.insert((PROJECTILE, SHOT), shot);
         }
-        view.scores.insert(me.index, score);
-        let ghost_score = ScoreView {
+        view.rows.insert(me.index, score);
+        let ghost_score = ArenaRow {
+            generation: 0,
             kills: tick / 100,
             deaths: 0,
         };
-        view.scores.insert(GHOST, ghost_score);
+        view.rows.insert(GHOST, ghost_score);
         view
     }
 }
 
-fn player(track: Track, aim: u8, hp: u8) -> PlayerView {
-    PlayerView {
-        track,
-        aim,
-        hp,
-        alive: true,
+fn player(track: Track, aim: u8, hp: u8) -> Held<ArenaEntity> {
+    Held {
+        track: Some(track),
+        fields: ArenaEntity::Player {
+            aim,
+            hp,
+            alive: true,
+        },
     }
 }
 
@@ -202,88 +209,72 @@ fn ghost(tick: u32) -> Track {
     }
 }
 
-/// The changes that turn `base` into `target` exactly: what `target` adds,
-/// drops or changes, with every track corrected against its extrapolation.
-fn diff(base: &WorldView, target: &WorldView) -> Snapshot {
-    let age = target.tick - base.tick;
-    let mut changes = Vec::new();
-    if target.me != base.me {
-        changes.push(Change::Me {
-            offset: target.me - base.me,
-        });
+/// Appends a record's head, and the fields `mask` names of `fields`.
+fn put(out: &mut Vec<u8>, head: Record, fields: Option<(&impl Fields, u32)>) {
+    write_record(&head, out).unwrap();
+    if let Some((f, mask)) = fields {
+        f.write(mask, out).unwrap();
     }
-    for (&index, p) in &target.players {
-        let Some(b) = base.players.get(&index) else {
-            changes.push(Change::PlayerEnter {
-                index,
-                track: p.track,
-                aim: p.aim,
-                hp: p.hp,
-                alive: p.alive,
-            });
+}
+
+/// The records that turn `base` into `target` exactly: what `target` adds,
+/// hides or changes, with every track corrected against its
+/// extrapolation and every field change masked.
+fn diff(base: &View, target: &View) -> Snapshot {
+    let age = target.tick - base.tick;
+    let mut out = Vec::new();
+    let none = None::<(&ArenaRow, u32)>;
+    if target.me != base.me {
+        let offset = target.me - base.me;
+        put(&mut out, Record::Me { offset }, none);
+    }
+    for (&(kind, index), held) in &target.entities {
+        let track = held.track.expect("every fake entity moves");
+        let Some(b) = base.entities.get(&(kind, index)) else {
+            let head = Record::Enter { kind, index, track };
+            put(&mut out, head, Some((&held.fields, ALL)));
             continue;
         };
-        let guess = b.track.after(age);
-        if guess != p.track {
-            changes.push(Change::PlayerMotion {
+        let guess = b.track.expect("every fake entity moves").after(age);
+        if guess != track {
+            let head = Record::Motion {
+                kind,
                 index,
-                offset: p.track.pos - guess.pos,
-                vel: p.track.vel,
-            });
+                offset: track.pos - guess.pos,
+                vel: track.vel,
+            };
+            put(&mut out, head, none);
         }
-        if b.aim != p.aim {
-            changes.push(Change::PlayerAim { index, aim: p.aim });
-        }
-        if (b.hp, b.alive) != (p.hp, p.alive) {
-            changes.push(Change::PlayerHealth {
-                index,
-                hp: p.hp,
-                alive: p.alive,
-            });
+        let mask = held.fields.changed(&b.fields);
+        if mask != 0 {
+            let head = Record::Update { kind, index, mask };
+            put(&mut out, head, Some((&held.fields, mask)));
         }
     }
-    for &index in base.players.keys() {
-        if !target.players.contains_key(&index) {
-            changes.push(Change::PlayerHidden { index });
+    for &(kind, index) in base.entities.keys() {
+        if !target.entities.contains_key(&(kind, index)) {
+            let head = match kind {
+                PROJECTILE => Record::Gone { kind, index },
+                _ => Record::Hidden { kind, index },
+            };
+            put(&mut out, head, none);
         }
     }
-    for (&index, s) in &target.scores {
-        if base.scores.get(&index) != Some(s) {
-            changes.push(Change::Score {
-                index,
-                kills: s.kills,
-                deaths: s.deaths,
-            });
-        }
-    }
-    for (&index, p) in &target.projectiles {
-        match base.projectiles.get(&index) {
-            Some(b) if b.owner == p.owner => {
-                let guess = b.track.after(age);
-                if guess != p.track {
-                    changes.push(Change::ProjectileMotion {
-                        index,
-                        offset: p.track.pos - guess.pos,
-                        vel: p.track.vel,
-                    });
+    for (&key, row) in &target.rows {
+        match base.rows.get(&key) {
+            None => put(&mut out, Record::Row { key }, Some((row, ALL))),
+            Some(b) => {
+                let mask = row.changed(b);
+                if mask != 0 {
+                    put(&mut out, Record::RowUpdate { key, mask }, Some((row, mask)));
                 }
             }
-            _ => changes.push(Change::ProjectileEnter {
-                index,
-                owner: p.owner,
-                track: p.track,
-            }),
-        }
-    }
-    for &index in base.projectiles.keys() {
-        if !target.projectiles.contains_key(&index) {
-            changes.push(Change::ProjectileGone { index });
         }
     }
     Snapshot {
         tick: target.tick,
         baseline_age: age as u8,
         input_seq_advance: target.last_input_seq - base.last_input_seq,
-        changes,
+        records: Payload(out),
     }
 }

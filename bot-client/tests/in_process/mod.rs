@@ -1,7 +1,9 @@
-//! Runs the bots against the real server, in this test process.
+//! Runs the bots against the real server, in this test process, hosting
+//! both of this repository's games (arena first, the default).
 
 use rallypoint_arena::{Arena, ArenaConfig};
 use rallypoint_bot_client::{Report, RunOptions, run};
+use rallypoint_four::{Four, FourConfig};
 use rallypoint_server::Config;
 use rallypoint_server::lobby::{Games, host};
 use tokio::net::TcpListener;
@@ -17,7 +19,11 @@ pub async fn play(config: Config, opts: RunOptions) -> Report {
         let shutdown = async {
             let _ = stopped.await;
         };
-        let games = Games::new(vec![host::<Arena>(ArenaConfig::default())]).unwrap();
+        let games = Games::new(vec![
+            host::<Arena>(ArenaConfig::default()),
+            host::<Four>(FourConfig::default()),
+        ])
+        .unwrap();
         rallypoint_server::serve(listener, config, games, shutdown)
             .await
             .expect("server runs");

@@ -10,13 +10,14 @@ use tracing::debug;
 
 use super::Session;
 use crate::bot::STAGE_TIMEOUT;
+use crate::games::BotGame;
 use crate::outcome::{FailReason, Stage};
 use crate::reader::Event;
 
 /// WebSocket close status 1001 (going away): the server is shutting down.
 const GOING_AWAY: u16 = 1001;
 
-impl Session<'_> {
+impl<B: BotGame> Session<'_, B> {
     /// Waits until `pick` takes an event, handling the others meanwhile.
     pub(super) async fn expect<T>(
         &mut self,

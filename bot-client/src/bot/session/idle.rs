@@ -12,9 +12,10 @@
 use tokio::time::sleep_until;
 
 use super::Session;
+use crate::games::BotGame;
 use crate::outcome::{FailReason, Stage};
 
-impl Session<'_> {
+impl<B: BotGame> Session<'_, B> {
     /// The whole idle session. `Ok` once the bot stayed to the end of its
     /// duration; the close after that is best effort.
     pub(in crate::bot) async fn idle(&mut self) -> Result<(), FailReason> {

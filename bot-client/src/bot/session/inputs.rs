@@ -1,35 +1,62 @@
-//! The driver's inputs: one sampled per tick, with the `ack_tick` of the
-//! newest view held, predicted and timed (for `input_ack_ms`) right then,
-//! and sent alone in an `Input` or, with `--input-batch K`, once K are
-//! waiting, oldest first, in one `Inputs`.
+//! What the driver sends each tick, as the bot's game policy says.
 //!
-//! A batched frame keeps the `ack_tick` of **when it was sampled**: the
+//! A game with per-tick input (arena): one input sampled per tick, with
+//! the `ack_tick` of the newest view held, timed (for `input_ack_ms`) right
+//! then, and sent alone in an `Input` or, with `--input-batch K`, once K
+//! are waiting, oldest first, in one `Inputs`. A game without (four): an
+//! `Ack` of the newest view, whenever it is newer than the last one sent.
+//! Either may add a reliable game message (four's moves), sent at once.
+//!
+//! A batched input keeps the `ack_tick` of **when it was sampled**: the
 //! world its `hitscan` aimed at. That ages no baseline, since the server
-//! takes the newest acknowledgement it hears and the last frame of a batch
+//! takes the newest acknowledgement it hears and the last input of a batch
 //! is sampled just before it is sent. Inputs still waiting for their batch
 //! at a chaos drop are lost with the connection, like those in flight:
 //! `seq` jumps past them (the server only needs it to grow), and
 //! prediction and ack timing already treat every input sampled before a
 //! drop as uncertain.
 
-use rallypoint_shared::ClientMsg;
+use rallypoint_shared::{ClientMsg, Input};
 
 use super::Session;
+use crate::games::BotGame;
 use crate::outcome::FailReason;
-use crate::wander::Wander;
 
-impl Session<'_> {
-    /// Samples this tick's input, and sends the batch once it is full.
-    pub(super) async fn on_input_tick(&mut self, wander: &mut Wander) -> Result<(), FailReason> {
-        self.seq += 1;
-        let input = wander.next_input(self.seq, self.acks.ack_tick());
-        self.acks.record(self.seq, self.now_us());
-        if let Ok(mut predictor) = self.predictor.lock() {
-            predictor.on_input(&input);
+impl<B: BotGame> Session<'_, B> {
+    /// Asks the policy what to send this tick, and sends it (an input
+    /// once its batch is full).
+    pub(super) async fn on_tick(&mut self) -> Result<(), FailReason> {
+        let ack_tick = self.acks.ack_tick();
+        let next_seq = self.seq + 1;
+        let tick = match self.game.lock() {
+            Ok(mut game) => game.tick(next_seq, ack_tick),
+            // The reader panicked; the bot is failing anyway.
+            Err(_) => return Err(FailReason::Panicked),
+        };
+        match tick.input {
+            Some(input) => {
+                self.seq = next_seq;
+                self.acks.record(self.seq, self.now_us());
+                self.batch_hitscans += u64::from(input.hitscan);
+                self.batch.push(Input {
+                    seq: self.seq,
+                    ack_tick,
+                    payload: input.payload,
+                });
+                if self.batch.len() >= self.ctx.input_batch {
+                    self.send_inputs().await?;
+                }
+            }
+            None if ack_tick != 0 && ack_tick != self.last_ack => {
+                self.send(&ClientMsg::Ack { tick: ack_tick }).await?;
+                self.last_ack = ack_tick;
+                self.acks_sent += 1;
+            }
+            None => {}
         }
-        self.batch.push(input);
-        if self.batch.len() >= self.ctx.input_batch {
-            self.send_inputs().await?;
+        if let Some(msg) = tick.msg {
+            self.send(&ClientMsg::Game(msg)).await?;
+            self.game_msgs_sent += 1;
         }
         Ok(())
     }
@@ -38,24 +65,27 @@ impl Session<'_> {
     /// more as one `Inputs`, whose buffer is kept for the next batch.
     async fn send_inputs(&mut self) -> Result<(), FailReason> {
         let count = self.batch.len() as u64;
-        let hitscans = self.batch.iter().filter(|f| f.hitscan).count() as u64;
-        let msg = match self.batch.as_slice() {
-            [] => return Ok(()),
-            [one] => ClientMsg::Input(*one),
+        let hitscans = std::mem::take(&mut self.batch_hitscans);
+        let msg = match self.batch.len() {
+            0 => return Ok(()),
+            1 => ClientMsg::Input(self.batch.pop().expect("one input")),
             _ => ClientMsg::Inputs(std::mem::take(&mut self.batch)),
         };
         let sent = self.send(&msg).await;
-        match msg {
-            ClientMsg::Inputs(mut frames) => {
-                frames.clear();
-                self.batch = frames;
-            }
-            _ => self.batch.clear(),
+        if let ClientMsg::Inputs(mut inputs) = msg {
+            inputs.clear();
+            self.batch = inputs;
         }
         sent?;
         self.inputs_sent += count;
         self.input_messages_sent += 1;
         self.hitscan_shots += hitscans;
         Ok(())
+    }
+
+    /// Forgets the inputs waiting for their batch (lost in a drop).
+    pub(super) fn clear_batch(&mut self) {
+        self.batch.clear();
+        self.batch_hitscans = 0;
     }
 }

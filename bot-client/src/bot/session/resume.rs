@@ -3,9 +3,10 @@
 //!
 //! A resume is judged end to end: reconnect at once, `Resume` with the
 //! latest token, `Welcome` for the same player, `Joined` for the same lobby
-//! and entity, then the first snapshot, which must show the bot's kills
-//! and deaths at least where the last snapshot before the drop left them
-//! (scores only grow). Its latency runs from the drop to that snapshot.
+//! and avatar, then the first snapshot, which must show the bot's score
+//! (its game's counters that only grow: arena's kills and deaths, four's
+//! wins and game number) at least where the last snapshot before the drop
+//! left it. Its latency runs from the drop to that snapshot.
 //! Each step has [`STAGE_TIMEOUT`], but all must end by the play end plus
 //! [`LEAVE_TIMEOUT`], before the bot's hard deadline, so a hung resume is
 //! reported as a resume failure, not as a generic timeout.
@@ -18,12 +19,13 @@ use tracing::debug;
 use super::{Session, closed_events};
 use crate::bot::{EVENT_QUEUE, LEAVE_TIMEOUT, STAGE_TIMEOUT};
 use crate::conn::{self, ConnectError};
+use crate::games::{BotGame, Score};
 use crate::link::{Delays, Direction};
 use crate::outcome::{FailReason, HandshakeFail, ResumeFail, Stage, TcpFail};
 use crate::progress::Counters;
-use crate::reader::{self, Event, ReaderCtx, RecvStats, Score};
+use crate::reader::{self, Event, ReaderCtx, RecvStats};
 
-impl Session<'_> {
+impl<B: BotGame> Session<'_, B> {
     /// Opens a connection and starts its reader, which carries on the
     /// session's statistics.
     pub(in crate::bot) async fn connect(&mut self) -> Result<(), FailReason> {
@@ -60,7 +62,7 @@ impl Session<'_> {
             epoch: self.ctx.epoch,
             acks: self.acks.clone(),
             counters: self.ctx.counters.clone(),
-            predictor: self.predictor.clone(),
+            game: self.game.clone(),
             link: delays(Direction::Down),
         };
         self.reader = Some(reader::spawn(ws_read, events_tx, ctx, stats));
@@ -88,12 +90,12 @@ impl Session<'_> {
         self.sender.drop_connection();
         // Sampled but not sent: lost with the connection (see `inputs`);
         // `self.seq` covers them below.
-        self.batch.clear();
+        self.clear_batch();
         let mut stats = self.finish_reader().await.ok_or(FailReason::Panicked)?;
         let before = stats.score;
         stats.on_disconnect(self.seq);
-        if let Ok(mut predictor) = self.predictor.lock() {
-            predictor.on_disconnect(self.seq);
+        if let Ok(mut game) = self.game.lock() {
+            game.on_disconnect(self.seq);
         }
         self.parked = Some(stats);
         self.set_in_lobby(false);
@@ -110,7 +112,7 @@ impl Session<'_> {
         dropped_at: Instant,
         dropped_us: u64,
     ) -> Result<(), FailReason> {
-        let (Some(token), Some((lobby, entity))) = (self.resume_token, self.lobby) else {
+        let (Some(token), Some((lobby, avatar))) = (self.resume_token, self.lobby) else {
             // Chaos drops only happen in the lobby, after `Welcome`.
             return Err(FailReason::Resume(ResumeFail::Closed));
         };
@@ -130,14 +132,14 @@ impl Session<'_> {
         self.stage = Stage::Join;
         let joined = self
             .expect(self.resume_deadline(), |ev| match ev {
-                Event::Joined { lobby, entity, .. } => Ok((lobby, entity)),
+                Event::Joined { lobby, avatar, .. } => Ok((lobby, avatar)),
                 other => Err(other),
             })
             .await?;
         if joined.0 != lobby {
             return Err(FailReason::Resume(ResumeFail::LobbyChanged));
         }
-        if joined.1 != entity {
+        if joined.1 != avatar {
             return Err(FailReason::Resume(ResumeFail::EntityChanged));
         }
         self.offline += dropped_at.elapsed();

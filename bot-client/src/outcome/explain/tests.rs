@@ -106,6 +106,7 @@ fn every_reason() -> Vec<FailReason> {
         ErrorCode::LobbyClosed,
         ErrorCode::RateLimited,
         ErrorCode::ResumeRejected,
+        ErrorCode::JoinRefused,
     ];
     let mut reasons = vec![
         FailReason::Connect(TcpFail::Refused),
@@ -120,6 +121,7 @@ fn every_reason() -> Vec<FailReason> {
         FailReason::Panicked,
         FailReason::ServerShutdown,
         FailReason::ScoreLost,
+        FailReason::WrongGame,
     ];
     for status in [200, 400, 403, 404, 418, 426, 429, 503] {
         reasons.push(FailReason::Handshake(HandshakeFail::Status(status)));
@@ -164,6 +166,7 @@ fn every_flag_named_is_a_real_flag() {
         "--join",
         "--seed",
         "--chaos",
+        "--game",
     ];
     let mut named = 0;
     for reason in every_reason() {
