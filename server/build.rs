@@ -1,7 +1,9 @@
-//! The browser client in `assets/web/` is embedded into the server binary
-//! (see `src/web.rs`); rebuild whenever a file there changes.
+//! The browser client in `assets/web/` and the games' modules in
+//! `games/*/web/` are embedded into the server binary (see `src/web.rs`);
+//! rebuild whenever a file there changes.
 
 fn main() {
     println!("cargo:rerun-if-changed=../assets/web");
+    println!("cargo:rerun-if-changed=../games");
     println!("cargo:rerun-if-changed=build.rs");
 }

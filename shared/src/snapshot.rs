@@ -34,7 +34,7 @@ use crate::msg::Payload;
 /// Fixed-point steps per world unit, for positions and velocities alike.
 /// Default: 1024, so a position is exact to 1/1024 unit (an arena player
 /// is 32 units across). A game that keeps its avatars on this grid (arena
-/// snaps every movement step: `rallypoint_arena::movement::snap`) gives
+/// snaps every movement step to it, in its `movement::snap`) gives
 /// its clients their own exact position on the wire, not a rounded one. Coordinates must stay within ±16,384 units,
 /// where `f32` still holds every grid point; maps are validated to that.
 pub const FIXED_SCALE: f32 = 1024.0;

@@ -1,8 +1,10 @@
-//! Golden vectors for the browser client. The JS port of the codec, the
-//! snapshot views and the movement rules (`assets/web/js/`) cannot call
-//! this crate, so this test writes down what the Rust code does, on inputs
+//! Golden vectors for the browser client. The JS ports of the envelope
+//! codec, the snapshot records and views (`assets/web/js/`) and of each
+//! game's payloads, fields and movement rules (`games/*/web/`) cannot call
+//! Rust, so this test writes down what the Rust code does, on inputs
 //! chosen where a port goes wrong, as `tests/web/golden.json`, and the Node
-//! tests in `tests/web/` hold the JS to it.
+//! tests in `tests/web/` hold the JS to it. It reads the games' crates
+//! (dev-dependencies) for their `Fields`, payloads and movement.
 //!
 //! The file is committed. When the protocol changes, this test fails until
 //! the file is regenerated (`RALLYPOINT_BLESS=1`), and then the Node tests

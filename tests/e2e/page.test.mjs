@@ -14,6 +14,8 @@
 //    connections (no close frame) and C resumes the same seat. Cut again
 //    and held past the resume grace, C is refused and starts over.
 //
+// Four in a Row's flows are in four.test.mjs.
+//
 // Screenshots and measured.json land in target/e2e/. Run by scripts/e2e.
 
 import { after, before, test } from 'node:test';
@@ -73,7 +75,8 @@ function assertNoErrors() {
 async function snapshotOf(page) {
   const s = await state(page);
   const hud = await page.evaluate(() => Object.fromEntries(
-    ['hud-code', 'hud-ping', 'hud-tick', 'hud-hp', 'hud-fps'].map((id) => [id, document.getElementById(id).textContent]),
+    ['hud-game', 'hud-code', 'hud-ping', 'hud-tick', 'hud-hp', 'hud-fps']
+      .map((id) => [id, document.getElementById(id)?.textContent ?? null]),
   ));
   const sorted = [...s.pings].sort((x, y) => x - y);
   return {
@@ -86,9 +89,10 @@ async function snapshotOf(page) {
       median: sorted[Math.floor(sorted.length / 2)],
       max: sorted[sorted.length - 1],
     } : null,
+    game: s.game,
     snapshotsPerSec: s.snapshotsPerSec,
     stats: s.stats,
-    prediction: s.prediction,
+    prediction: s.prediction ?? null,
     bytesDown: s.bytesDown,
     bytesUp: s.bytesUp,
   };
@@ -96,6 +100,7 @@ async function snapshotOf(page) {
 
 async function createLobby(page, { name, lobby, max, priv }) {
   await page.fill('#name', name);
+  await page.selectOption('#game-select', 'arena');
   await page.fill('#lobby-name', lobby);
   await page.fill('#max-players', String(max));
   await page.setChecked('#private', priv);
@@ -150,8 +155,10 @@ test('duel: private lobby by code, movement seen by the other, a kill on both sc
     const [sa, sb] = [await state(A), await state(B)];
     return sa.players.length === 2 && sb.players.length === 2 && sa.me && sa;
   });
-  const aIndex = a.entity.index;
-  const bIndex = (await state(B)).entity.index;
+  assert.equal(a.game, 'arena');
+  assert.equal(await A.textContent('#hud-game'), 'arena');
+  const aIndex = a.avatar.index;
+  const bIndex = (await state(B)).avatar.index;
   const start = await seen(B, aIndex);
 
   // A holds a movement key; B sees A's entity move (interpolated).
@@ -267,6 +274,7 @@ test('bots and a browser player share a lobby', async () => {
 });
 
 test('menu: quick-join, lobby list, leave; resume after a dropped connection, and after the grace', async () => {
+  await C.selectOption('#game-select', 'arena');
   await C.click('#quick-join');
   await waitFor('C in a quick-join lobby', async () => (await state(C))?.phase === 'game');
   const c = await state(C);
@@ -278,6 +286,7 @@ test('menu: quick-join, lobby list, leave; resume after a dropped connection, an
   assert.equal(await B.textContent('#error'), '', 'leaving is no error');
   const item = `#lobbies [data-lobby-id="${c.lobby}"]`;
   await waitFor("C's lobby listed on B", async () => (await B.$(item)) !== null, 10_000);
+  assert.match(await B.textContent(`${item} .meta`), /^1\/\d+ · arena/, 'the list shows the game');
   await B.screenshot({ path: join(OUT, 'menu-b.png') });
   await B.click(item);
   await waitFor('B in C\'s lobby', async () => {
@@ -296,7 +305,7 @@ test('menu: quick-join, lobby list, leave; resume after a dropped connection, an
   measured.resume_ms = Date.now() - t0;
   mark('resumed');
   const after = await state(C);
-  assert.deepEqual(after.entity, c.entity, 'same entity after the resume');
+  assert.deepEqual(after.avatar, c.avatar, 'same avatar after the resume');
   assert.equal(after.lobby, c.lobby, 'same lobby after the resume');
   assert.equal(await C.textContent('#error'), '', 'the lost-connection message clears');
   await C.screenshot({ path: join(OUT, 'page-c.png') });

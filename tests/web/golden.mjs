@@ -1,14 +1,22 @@
 // Loads golden.json (written by shared/tests/golden_vectors.rs) and turns
 // its JSON stand-ins back into what the JS modules produce: u64 decimal
-// strings into BigInts, hex resume tokens into Uint8Arrays, "NaN" and
-// "Infinity" coordinates into numbers, [index, value] pairs into Maps.
-// Plus the f32 bit-pattern helpers the bit-exact tests compare with.
+// strings into BigInts, hex resume tokens and payloads into Uint8Arrays,
+// "NaN" and "Infinity" coordinates into numbers, a view's entity list and
+// [key, value] row pairs into Maps. Plus the f32 bit-pattern helpers the
+// bit-exact tests compare with, and the game modules by name.
 
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 
+import { entityKey } from '../../assets/web/js/views.js';
+import * as arena from '../../games/arena/web/protocol.js';
+import * as four from '../../games/four/web/protocol.js';
+
+/** The game modules' protocol parts, by the name golden.json gives. */
+export const GAMES = { arena, four };
+
 const BIGINT_KEYS = new Set(['player', 'client_time']);
-const BYTES_KEYS = new Set(['resume_token', 'token']);
+const BYTES_KEYS = new Set(['resume_token', 'token', 'info', 'payload', 'records']);
 const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
 
 /** @param {string} hex @returns {Uint8Array} */
@@ -24,6 +32,7 @@ export function toHex(bytes) {
 }
 
 function revive(key, value) {
+  if (key === 'removed' && Array.isArray(value)) return value.map(BigInt);
   if (typeof value !== 'string') return value;
   if (BIGINT_KEYS.has(key)) return BigInt(value);
   if (BYTES_KEYS.has(key)) return fromHex(value);
@@ -36,13 +45,13 @@ export const golden = JSON.parse(
   revive,
 );
 
-/** A golden view (Maps as [index, value] pairs) as views.js builds it. */
+/** A golden view (entities as a list, rows as [key, value] pairs) as
+ *  views.js builds it. */
 export function viewFromJson(v) {
   return {
     ...v,
-    players: new Map(v.players),
-    projectiles: new Map(v.projectiles),
-    scores: new Map(v.scores),
+    entities: new Map(v.entities.map((e) => [entityKey(e.kind, e.index), e])),
+    rows: new Map(v.rows),
   };
 }
 

@@ -1,4 +1,4 @@
-// assets/web/js/movement.js against shared/src/movement.rs, bit for bit:
+// games/arena/web/movement.js against games/arena/src/movement.rs, bit for bit:
 // every f32 the JS produces must be the very f32 Rust produced, or client
 // prediction drifts from the server. Runs on the bundled arena map, then
 // sweeps of many thousand seeded cases each, checked against Rust's digest
@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import {
   InputError, PLAYER_RADIUS, PLAYER_SPEED, pushOutOfRect, resolveCollisions, sanitizeInput, snap,
   stepPlayer, tickDt,
-} from '../../assets/web/js/movement.js';
-import { fromFixed } from '../../assets/web/js/views.js';
+} from '../../games/arena/web/movement.js';
+import { fromFixed } from '../../games/arena/web/fixed.js';
 import { bitsOf, bitsOfVec, f32FromBits, golden, vecFromBits } from './golden.mjs';
 
 const { movement } = golden;

@@ -1,30 +1,35 @@
-// The page: wires the connection (net.js), the lobby model (game.js), the
-// controls, the renderer and the HUD together, runs the menu (name, lobby
-// list refreshed every 2 s, create, join by click or code, quick-join), the
-// three clocks (inputs at tick_hz from a steady timer, a Ping a second,
-// frames at display rate) and publishes `window.rallypoint` for tests.
+// The page: wires the connection (net.js), the lobby model (lobby.js) and
+// the game's module together, runs the menu (name, game picker, lobby list
+// refreshed every 2 s, create, join by click or code, quick-join), loads
+// and mounts the module of the game it joined (/games/<game>/index.js),
+// runs the clocks (a game with per-tick input gets an input clock at
+// tick_hz from a steady timer; a Ping a second; frames at display rate),
+// acknowledges snapshots with Ack for a game without input, and publishes
+// `window.rallypoint` for tests.
 
 import { Net } from './net.js';
-import { Game } from './game.js';
-import { Controls } from './input.js';
-import { Renderer } from './render.js';
-import { Hud } from './hud.js';
+import { Lobby } from './lobby.js';
 import { errorText, CLIENT_TEXT } from './errors.js';
+import { renderGames, renderLobbies } from './menu.js';
+import { Hud, pageState } from './hud.js';
 
 const LOBBY_REFRESH_MS = 2000;
 const PING_INTERVAL_MS = 1000;
-/** The instant-hit weapon's cooldown (the server's default, 0.5 s), plus a
- *  tick of margin for timer jitter. */
-const HITSCAN_COOLDOWN_MS = 540;
 const NAME_KEY = 'rallypoint.name';
+const GAME_KEY = 'rallypoint.game';
+/** What a game's name must look like to be loaded as a module path. */
+const GAME_NAME = /^[a-z0-9_-]{1,32}$/;
+/** Messages for the lobby that wait while its game's module loads. */
+const LOBBY_MESSAGES = new Set(['Roster', 'RosterUpdate', 'Snapshot', 'Event']);
 
 const $ = (id) => document.getElementById(id);
 const el = {
-  status: $('status'), error: $('error'), name: $('name'), lobbies: $('lobbies'),
+  status: $('status'), error: $('error'), name: $('name'), lobbies: $('lobbies'), game: $('game-select'),
   lobbyName: $('lobby-name'), maxPlayers: $('max-players'), private: $('private'),
   createForm: $('create-form'), code: $('code'), codeForm: $('code-form'),
-  quickJoin: $('quick-join'), leave: $('leave'), canvas: $('game'),
+  quickJoin: $('quick-join'), leave: $('leave'), stage: $('stage'), gameHud: $('game-hud'),
 };
+const hud = new Hud(document);
 
 const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
 const net = new Net(`${scheme}://${location.host}/ws`, {
@@ -39,29 +44,26 @@ const net = new Net(`${scheme}://${location.host}/ws`, {
     showError(CLIENT_TEXT.decode);
   },
 });
-const controls = new Controls(el.canvas);
-const renderer = new Renderer(el.canvas);
-const hud = new Hud(document);
 
 const app = {
   phase: 'menu', // 'menu' | 'game' | 'reconnecting'
   tickHz: 30,
   snapshotHz: 30,
-  game: null, // the lobby we are in (kept while reconnecting)
+  games: [],
+  lobby: null, // the engine's Lobby we are in (kept while reconnecting)
+  game: null, // the mounted game module's instance
+  joining: null, // {msg, queue}: a Joined whose module is loading
   pending: null, // an action waiting for Welcome
   ended: false, // the session ended for good (no retry running)
   pingMs: null,
   pings: [], // the last 30 round trips, ms
   frameTimes: [],
   fps: null,
-  tracers: [],
-  lastAim: { x: 1, y: 0 },
-  lobbiesKey: null, // the lobby list last rendered
-  lastHitscanAt: -Infinity,
   errorIsConnection: false,
   inputTimer: null,
   nextInputAt: 0,
 };
+const modules = new Map(); // game name -> Promise<module>
 
 // ---- Phases and messages -------------------------------------------------
 
@@ -69,8 +71,8 @@ function setPhase(phase) {
   app.phase = phase;
   const inGame = app.game !== null && phase !== 'menu';
   document.body.className = inGame ? `phase-${phase}` : 'phase-menu';
-  controls.setEnabled(phase === 'game');
-  if (phase === 'game') startInputs();
+  app.game?.setActive(phase === 'game');
+  if (phase === 'game' && app.lobby?.module.input) startInputs();
   else stopInputs();
   updateStatus();
 }
@@ -79,7 +81,7 @@ function updateStatus() {
   const who = net.name ? `as ${net.name}` : '';
   const text = {
     menu: net.welcomed ? `connected ${who}` : app.ended ? 'disconnected' : 'connecting…',
-    game: `in lobby ${app.game ? app.game.lobby : ''} ${who}`,
+    game: `in lobby ${app.lobby ? app.lobby.lobby : ''} ${who}`,
     reconnecting: 'reconnecting…',
   }[app.phase];
   el.status.textContent = text;
@@ -98,7 +100,9 @@ function clearError() {
 
 function onWelcome(msg, resumed) {
   app.tickHz = msg.tick_hz;
-  app.snapshotHz = msg.snapshot_hz ?? msg.tick_hz;
+  app.snapshotHz = msg.snapshot_hz;
+  app.games = msg.games;
+  renderGames(el.game, msg.games, localStorage.getItem(GAME_KEY));
   app.ended = false;
   if (app.errorIsConnection) clearError();
   if (resumed) {
@@ -117,22 +121,29 @@ function onWelcome(msg, resumed) {
 }
 
 function onMessage(msg) {
+  if (app.joining && LOBBY_MESSAGES.has(msg.type)) {
+    app.joining.queue.push(msg);
+    return;
+  }
   const now = performance.now();
   switch (msg.type) {
     case 'LobbyList':
-      renderLobbies(msg.lobbies);
+      if (app.phase === 'menu') renderLobbies(el.lobbies, msg.lobbies);
       break;
     case 'Joined':
       onJoined(msg);
       break;
     case 'Roster':
-      app.game?.roster(msg);
+      app.lobby?.roster(msg);
       break;
     case 'RosterUpdate':
-      app.game?.rosterUpdate(msg);
+      app.lobby?.rosterUpdate(msg);
       break;
     case 'Snapshot':
-      app.game?.snapshot(msg, now);
+      onSnapshot(msg, now);
+      break;
+    case 'Event':
+      onEvent(msg, now);
       break;
     case 'Pong':
       app.pingMs = now - Number(msg.client_time) / 1000;
@@ -141,7 +152,7 @@ function onMessage(msg) {
       break;
     case 'Error':
       showError(errorText(msg.code, msg.message));
-      if (msg.code === 'LobbyClosed' && app.game) {
+      if (msg.code === 'LobbyClosed' && app.lobby) {
         leaveGame();
         setPhase('menu');
       }
@@ -159,15 +170,78 @@ function onMessage(msg) {
   }
 }
 
+function onSnapshot(msg, now) {
+  const lobby = app.lobby;
+  if (!lobby) return;
+  const applied = lobby.snapshot(msg, now);
+  if (!applied) return;
+  app.game.snapshot(applied.view, now);
+  if (!lobby.module.input) {
+    const ack = lobby.ack();
+    if (ack) net.send(ack);
+  }
+}
+
+function onEvent(msg, now) {
+  if (!app.lobby) return;
+  let ev;
+  try {
+    ev = app.lobby.event(msg);
+  } catch (err) {
+    console.warn('rallypoint: undecodable game event', err);
+    showError(CLIENT_TEXT.decode);
+    return;
+  }
+  app.game.event(ev, now);
+}
+
+/** The module of game `name`, loaded once. */
+function loadModule(name) {
+  if (!GAME_NAME.test(name)) return Promise.reject(new Error(`bad game name ${JSON.stringify(name)}`));
+  if (!modules.has(name)) {
+    const loading = import(`/games/${name}/index.js`);
+    loading.catch(() => modules.delete(name));
+    modules.set(name, loading);
+  }
+  return modules.get(name);
+}
+
 function onJoined(msg) {
-  const same = app.game && app.game.lobby === msg.lobby &&
-    app.game.entity.index === msg.entity.index && app.game.entity.generation === msg.entity.generation;
-  if (!same) app.game = new Game(app.tickHz, app.snapshotHz);
-  app.game.joined(msg);
+  if (app.lobby && app.lobby.sameSeat(msg)) {
+    // A resume: the same seat, the same module.
+    app.lobby.joined(msg);
+    app.game.joined();
+    enterGame();
+    return;
+  }
+  leaveGame();
+  const joining = { msg, queue: [] };
+  app.joining = joining;
+  loadModule(msg.game).then((module) => {
+    if (app.joining !== joining) return;
+    app.joining = null;
+    const lobby = new Lobby(module, app.tickHz, app.snapshotHz);
+    lobby.joined(msg);
+    app.lobby = lobby;
+    app.game = module.mount({
+      stage: el.stage, hud: el.gameHud, lobby, send: (m) => net.send(m), showError: (t) => showError(t),
+    });
+    app.game.joined();
+    enterGame();
+    for (const queued of joining.queue) onMessage(queued);
+  }).catch((err) => {
+    if (app.joining !== joining) return;
+    app.joining = null;
+    console.warn(`rallypoint: cannot play ${msg.game}`, err);
+    showError(CLIENT_TEXT.cannotPlay(msg.game));
+    net.send({ type: 'LeaveLobby' });
+  });
+}
+
+function enterGame() {
   clearError();
   if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
   setPhase('game');
-  el.canvas.focus();
 }
 
 function onLost() {
@@ -176,7 +250,7 @@ function onLost() {
 }
 
 function onResumeFailed() {
-  showError(app.game ? errorText('ResumeRejected') : CLIENT_TEXT.lostForGood);
+  showError(app.lobby ? errorText('ResumeRejected') : CLIENT_TEXT.lostForGood);
   leaveGame();
   setPhase('menu');
 }
@@ -190,9 +264,14 @@ function onEnded({ error, code, reason }) {
 }
 
 function leaveGame() {
+  stopInputs();
+  app.joining = null;
+  app.game?.unmount();
   app.game = null;
-  app.tracers = [];
-  hud.clear();
+  app.lobby = null;
+  el.stage.replaceChildren();
+  el.gameHud.replaceChildren();
+  hud.update(null, app);
 }
 
 // ---- Menu ------------------------------------------------------------------
@@ -211,10 +290,7 @@ function currentName() {
  *  with a new Hello when the name changed (or the last session ended). */
 function withSession(action) {
   const name = currentName();
-  if (!name) {
-    showError(CLIENT_TEXT.badName);
-    return;
-  }
+  if (!name) return showError(CLIENT_TEXT.badName);
   localStorage.setItem(NAME_KEY, name);
   if (net.name !== name || app.ended) {
     app.pending = action;
@@ -226,35 +302,18 @@ function withSession(action) {
   } else {
     app.pending = action;
   }
+  return undefined;
 }
 
-function renderLobbies(lobbies) {
-  if (app.phase !== 'menu') return;
-  // Only when something changed: an entry replaced under the pointer would
-  // swallow the click.
-  const key = JSON.stringify(lobbies);
-  if (key === app.lobbiesKey) return;
-  app.lobbiesKey = key;
-  if (!lobbies.length) {
-    const li = document.createElement('li');
-    li.className = 'empty';
-    li.textContent = 'No public lobbies yet: create one or quick-join.';
-    el.lobbies.replaceChildren(li);
-    return;
+/** The game picked for Create and Quick join, or null (with an error). */
+function pickedGame() {
+  const game = el.game.value;
+  if (!game) {
+    showError(CLIENT_TEXT.noGame);
+    return null;
   }
-  el.lobbies.replaceChildren(...lobbies.map((l) => {
-    const li = document.createElement('li');
-    li.dataset.lobbyId = String(l.id);
-    li.title = 'Click to join';
-    if (l.players >= l.max_players) li.classList.add('full');
-    const name = document.createElement('span');
-    name.textContent = l.name;
-    const meta = document.createElement('span');
-    meta.className = 'meta';
-    meta.textContent = `${l.players}/${l.max_players} · ${l.map}`;
-    li.append(name, meta);
-    return li;
-  }));
+  localStorage.setItem(GAME_KEY, game);
+  return game;
 }
 
 el.lobbies.addEventListener('click', (e) => {
@@ -273,7 +332,9 @@ el.createForm.addEventListener('submit', (e) => {
   const max = Number(el.maxPlayers.value);
   if (!Number.isInteger(max) || max < 1 || max > 255) return showError(CLIENT_TEXT.badMaxPlayers);
   const priv = el.private.checked;
-  withSession(() => net.send({ type: 'CreateLobby', name: lobbyName, max_players: max, private: priv }));
+  const game = pickedGame();
+  if (!game) return undefined;
+  return withSession(() => net.send({ type: 'CreateLobby', game, name: lobbyName, max_players: max, private: priv }));
 });
 
 el.codeForm.addEventListener('submit', (e) => {
@@ -281,12 +342,13 @@ el.codeForm.addEventListener('submit', (e) => {
   clearError();
   const code = el.code.value.trim();
   if (!code) return showError(CLIENT_TEXT.badCode);
-  withSession(() => net.send({ type: 'JoinLobby', target: { Code: code } }));
+  return withSession(() => net.send({ type: 'JoinLobby', target: { Code: code } }));
 });
 
 el.quickJoin.addEventListener('click', () => {
   clearError();
-  withSession(() => net.send({ type: 'QuickJoin' }));
+  const game = pickedGame();
+  if (game) withSession(() => net.send({ type: 'QuickJoin', game }));
 });
 
 el.leave.addEventListener('click', () => {
@@ -294,7 +356,7 @@ el.leave.addEventListener('click', () => {
   // No Input may follow LeaveLobby: the server would answer it with
   // UnexpectedMessage once we are out.
   stopInputs();
-  controls.setEnabled(false);
+  app.game?.setActive(false);
   if (app.phase === 'game' && net.send({ type: 'LeaveLobby' })) return;
   // Reconnecting: give the seat up and start over.
   leaveGame();
@@ -307,6 +369,7 @@ el.name.addEventListener('change', () => {
   if (!name) return showError(CLIENT_TEXT.badName);
   clearError();
   if (name !== net.name && app.phase === 'menu') withSession(() => {});
+  return undefined;
 });
 
 // ---- Clocks ----------------------------------------------------------------
@@ -320,7 +383,7 @@ function startInputs() {
     const period = 1000 / app.tickHz;
     const now = performance.now();
     if (now >= app.nextInputAt) {
-      sendInput(now);
+      if (app.game && net.welcomed) net.send(app.game.input(now));
       app.nextInputAt += period;
       if (now - app.nextInputAt > period) app.nextInputAt = now + period;
     }
@@ -332,31 +395,6 @@ function startInputs() {
 function stopInputs() {
   clearTimeout(app.inputTimer);
   app.inputTimer = null;
-}
-
-function sendInput(now) {
-  const game = app.game;
-  if (!game || !net.welcomed) return;
-  const me = game.pred;
-  if (controls.mouse && me) {
-    const target = renderer.toWorld(controls.mouse);
-    const aim = { x: target.x - me.x, y: target.y - me.y };
-    if (Math.hypot(aim.x, aim.y) > 1e-3) app.lastAim = aim;
-  }
-  let hitscan = controls.takeHitscan();
-  // The server ignores shots within the weapon's cooldown; so do we, so
-  // that every tracer drawn is a shot the server took.
-  if (hitscan && now - app.lastHitscanAt < HITSCAN_COOLDOWN_MS) hitscan = false;
-  if (hitscan) app.lastHitscanAt = now;
-  const input = game.makeInput({
-    movement: controls.movement(), aim: app.lastAim, fire: controls.fireHeld, hitscan,
-  }, now);
-  net.send(input);
-  const own = game.own();
-  if (hitscan && me && (!own || own.alive)) {
-    const len = Math.hypot(app.lastAim.x, app.lastAim.y);
-    app.tracers.push({ from: me, dir: { x: app.lastAim.x / len, y: app.lastAim.y / len }, at: now });
-  }
 }
 
 setInterval(() => {
@@ -375,72 +413,23 @@ function frame() {
     const span = now - app.frameTimes[0];
     app.fps = span > 0 ? ((app.frameTimes.length - 1) * 1000) / span : null;
   }
-  app.tracers = app.tracers.filter((t) => now - t.at < 500);
-  const game = app.game;
-  let f = null;
-  renderer.resize();
-  if (game && game.map && app.phase !== 'menu') {
-    f = game.frame(now);
-    renderer.aim(game.map, f ? f.self : null);
-    renderer.draw(game.map, f, {
-      tracers: app.tracers, mouse: controls.mouse, now, banner: banner(game, f),
-    });
-    const own = f ? f.me : null;
-    hud.update({
-      code: game.joinCode ?? '', pingMs: app.pingMs, tick: f ? f.tick : null,
-      hp: own ? own.hp : null, alive: own ? own.alive : true, fps: app.fps, scores: game.scores(),
-    });
+  if (app.game && app.phase !== 'menu') {
+    app.game.frame(now, { reconnecting: app.phase === 'reconnecting' });
+    hud.update(app.lobby, app);
   }
-  publish(game, f, now);
+  publish(now);
   requestAnimationFrame(frame);
 }
 
-function banner(game, f) {
-  if (app.phase === 'reconnecting') return 'Connection lost: reconnecting…';
-  if (!f) return 'Waiting for the first snapshot…';
-  if (f.me && !f.me.alive) return 'You are down: respawning in a moment';
-  return null;
-}
-
-/** `window.rallypoint`, the page's state for tests and the curious. */
-function publish(game, f, now) {
-  const canvasRect = () => el.canvas.getBoundingClientRect();
-  window.rallypoint = {
-    phase: app.phase,
-    entity: game ? game.entity : null,
-    tick: f ? f.tick : null,
-    pingMs: app.pingMs,
-    pings: app.pings.slice(),
-    fps: app.fps,
-    joinCode: game ? game.joinCode : null,
-    me: game && game.pred ? { x: game.pred.x, y: game.pred.y } : null,
-    players: f ? f.players.map((p) => ({
-      index: p.index, name: p.name, x: p.x, y: p.y, alive: p.alive, hp: p.hp, kills: p.kills, deaths: p.deaths,
-    })) : [],
-    stats: game ? { ...game.baselines.stats } : null,
-    // Beyond the contract: what the e2e test also measures.
-    lobby: game ? game.lobby : null,
-    snapshotsPerSec: game ? game.snapshotRate(now) : 0,
-    prediction: game ? { ...game.prediction } : null,
-    unacked: game ? game.unacked.length : 0,
-    bytesDown: net.bytesDown,
-    bytesUp: net.bytesUp,
-    drops: net.drops,
-    resumes: net.resumes,
-    /** Page coordinates (for mouse events) of world point (x, y). */
-    screenOf: (x, y) => {
-      const s = renderer.toScreen({ x, y });
-      const r = canvasRect();
-      return { x: r.left + s.x, y: r.top + s.y };
-    },
-  };
+function publish(now) {
+  window.rallypoint = pageState(app, net, now);
 }
 
 // ---- Start -----------------------------------------------------------------
 
 el.name.value = localStorage.getItem(NAME_KEY) || `player-${Math.floor(1000 + Math.random() * 9000)}`;
 el.lobbyName.placeholder = 'defaults to "<name>\'s lobby"';
-hud.clear();
 setPhase('menu');
+hud.update(null, app);
 net.start(currentName() ?? 'player');
 requestAnimationFrame(frame);

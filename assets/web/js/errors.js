@@ -1,5 +1,5 @@
 // What the page tells a person when something goes wrong: each ErrorCode of
-// docs/PROTOCOL.md section 7 as plain text, and the connection troubles the
+// docs/PROTOCOL.md section 7 (and V5_SPEC's JoinRefused) as plain text, and the connection troubles the
 // page itself runs into. The server's own `message` is for humans too but
 // "not stable", so it is only appended as detail, never parsed.
 
@@ -16,6 +16,7 @@ const TEXT = {
   LobbyClosed: 'That lobby has closed.',
   RateLimited: 'This page sent too many messages and the server closed the connection.',
   ResumeRejected: 'The connection was lost for too long and your seat is gone. You are back in the menu.',
+  JoinRefused: 'The game refused to let you join.',
 };
 
 /** The text for a server `Error { code, message }`. */
@@ -23,6 +24,8 @@ export function errorText(code, message) {
   const text = TEXT[code] ?? `The server refused the request (${code}).`;
   // Detail only where it adds something a person can act on.
   if (code === 'VersionMismatch' || code === 'InvalidField') return message ? `${text} (${message})` : text;
+  // The game's reason is the whole point of a refusal.
+  if (code === 'JoinRefused' && message) return `The game refused to let you join: ${message}`;
   return text;
 }
 
@@ -36,5 +39,7 @@ export const CLIENT_TEXT = {
   badLobbyName: 'A lobby name must be 1 to 32 characters.',
   badMaxPlayers: 'Max players must be a whole number from 1 to 255.',
   badCode: 'Enter a join code.',
+  noGame: 'Pick a game first (the list fills once connected).',
+  cannotPlay: (game) => `This page cannot play ${game}: its browser module did not load.`,
   decode: 'The server sent something this page cannot read. Reload the page.',
 };

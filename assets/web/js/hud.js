@@ -1,52 +1,60 @@
-// The HUD beside the arena: join code, ping, tick, HP, FPS and the score
-// table. Called every frame, it touches the DOM only when a value changed.
+// The engine's part of the page's state: the HUD beside every game (game,
+// join code, ping, newest tick, FPS; the game's module draws the rest in
+// #game-hud) and `window.rallypoint`, what tests and the curious read.
 
 export class Hud {
   constructor(doc) {
-    this.el = {
-      code: doc.getElementById('hud-code'),
-      ping: doc.getElementById('hud-ping'),
-      tick: doc.getElementById('hud-tick'),
-      hp: doc.getElementById('hud-hp'),
-      fps: doc.getElementById('hud-fps'),
-      scores: doc.querySelector('#scores tbody'),
+    this.el = Object.fromEntries(['game', 'code', 'ping', 'tick', 'fps']
+      .map((k) => [k, doc.getElementById(`hud-${k}`)]));
+    this.shown = {};
+  }
+
+  /** Called every frame (and with a null lobby on leaving); touches the
+   *  DOM only where a value changed. */
+  update(lobby, app) {
+    const view = lobby ? lobby.newest() : null;
+    const ping = app.pingMs;
+    const text = {
+      game: lobby ? lobby.game : '',
+      code: lobby ? lobby.joinCode ?? '' : '',
+      ping: !lobby || ping === null ? '–' : `${ping < 10 ? ping.toFixed(1) : Math.round(ping)} ms`,
+      tick: view ? String(view.tick) : '–',
+      fps: !lobby || app.fps === null ? '–' : String(Math.round(app.fps)),
     };
-    this.last = {};
-    this.lastScores = '';
-  }
-
-  set(name, text) {
-    if (this.last[name] === text) return;
-    this.last[name] = text;
-    this.el[name].textContent = text;
-  }
-
-  /** `s`: {code, pingMs, tick, hp, alive, fps, scores: [{index, name, kills, deaths, self, alive}]} */
-  update(s) {
-    this.set('code', s.code ?? '');
-    this.set('ping', s.pingMs === null ? '–' : `${s.pingMs < 10 ? s.pingMs.toFixed(1) : Math.round(s.pingMs)} ms`);
-    this.set('tick', s.tick === null ? '–' : String(s.tick));
-    this.set('hp', s.hp === null ? '–' : s.alive ? String(s.hp) : '0 (respawning)');
-    this.set('fps', s.fps === null ? '–' : String(Math.round(s.fps)));
-    const key = JSON.stringify(s.scores);
-    if (key === this.lastScores) return;
-    this.lastScores = key;
-    const rows = s.scores.map((r) => {
-      const tr = document.createElement('tr');
-      tr.dataset.index = String(r.index);
-      if (r.self) tr.classList.add('me');
-      if (!r.alive) tr.classList.add('dead');
-      for (const v of [r.name, r.kills, r.deaths]) {
-        const td = document.createElement('td');
-        td.textContent = String(v);
-        tr.append(td);
+    for (const [k, v] of Object.entries(text)) {
+      if (this.shown[k] !== v) {
+        this.shown[k] = v;
+        this.el[k].textContent = v;
       }
-      return tr;
-    });
-    this.el.scores.replaceChildren(...rows);
+    }
   }
+}
 
-  clear() {
-    this.update({ code: '', pingMs: null, tick: null, hp: null, alive: true, fps: null, scores: [] });
-  }
+/**
+ * `window.rallypoint`: the engine's state, then the game's (its instance's
+ * state(): arena adds me, players, prediction, screenOf; four adds four).
+ */
+export function pageState(app, net, now) {
+  const lobby = app.lobby;
+  const view = lobby ? lobby.newest() : null;
+  return {
+    phase: app.phase,
+    games: app.games.slice(),
+    game: lobby ? lobby.game : null,
+    avatar: lobby ? lobby.avatar : null,
+    tick: view ? view.tick : null,
+    pingMs: app.pingMs,
+    pings: app.pings.slice(),
+    fps: app.fps,
+    joinCode: lobby ? lobby.joinCode : null,
+    stats: lobby ? lobby.baselines.stats : null,
+    lobby: lobby ? lobby.lobby : null,
+    snapshotsPerSec: lobby ? lobby.snapshotRate(now) : 0,
+    bytesDown: net.bytesDown,
+    bytesUp: net.bytesUp,
+    drops: net.drops,
+    resumes: net.resumes,
+    players: [],
+    ...(app.game && app.phase !== 'menu' ? app.game.state() : {}),
+  };
 }

@@ -1,14 +1,20 @@
-// The client side of delta snapshots: a port of shared/src/snapshot.rs
-// (WorldView::apply, to_full, fixed point, aim bytes, Track::after) and
-// shared/src/baselines.rs (Baselines), with the same rules. Fixed-point
-// values stay integers and wrap like Rust's i32 (`| 0`, Math.imul); ticks
-// and sequence numbers wrap like u32 (`>>> 0`).
+// The client side of delta snapshots (docs/V5_SPEC.md), for any game: a
+// port of the engine's view (rallypoint_game::view) and Baselines
+// (shared/src/baselines.rs), with the same rules. Fixed-point values stay
+// integers and wrap like Rust's i32 (`| 0`, Math.imul); ticks and sequence
+// numbers wrap like u32 (`>>> 0`).
 //
-// A view is `{tick, last_input_seq, me: {x, y}, players, projectiles,
-// scores}`; the last three are Maps keyed by entity index. Views are never
-// changed once built: applying a snapshot makes a new one, so a view can be
-// kept as a baseline and read by the renderer at the same time.
+// A view is `{tick, last_input_seq, me: {x, y}, entities, rows, singleton}`:
+// `entities` a Map from entityKey(kind, index) to `{kind, index, track,
+// fields}` (`track` null for an entity without one), `rows` a Map from key
+// to fields, `singleton` the singleton's fields or null. Fields are the
+// objects records.js reads with the game's schema. Views are never changed
+// once built: applying a snapshot makes a new one, so a view can be kept as
+// a baseline and read by the page at the same time.
 // Checked against Rust by tests/web/ (golden.json).
+
+import { CodecError, Reader } from './wire.js';
+import { fieldMask, fieldsOf, readFields, readHead } from './records.js';
 
 /** Fixed-point steps per world unit, for positions and velocities. */
 export const FIXED_SCALE = 1024;
@@ -19,13 +25,11 @@ export const BASELINE_WINDOW = 32;
 /** How far (fixed-point steps per axis) an unlisted entity may drift. */
 export const POSITION_TOLERANCE = 256;
 
-/** f32 2π, as Rust's std::f32::consts::TAU. */
-const TAU = Math.fround(2 * Math.PI);
-
 /**
  * A snapshot that cannot be applied; nothing was changed. `kind` is
- * 'MissingBaseline' (with `tick`, `baseline`) or 'UnknownEntity' (with
- * `what`, the change's type, and `index`).
+ * 'MissingBaseline' (with `tick`, `baseline`), 'UnknownEntity' (with
+ * `what`, the record's type, and `index`, the entity index or row key) or
+ * 'Malformed' (the records do not decode with the game's schema).
  */
 export class ApplyError extends Error {
   constructor(kind, fields, message) {
@@ -41,9 +45,14 @@ function missingBaseline(tick, baseline) {
     `snapshot ${tick} is a delta against tick ${baseline}, which is not held`);
 }
 
-function unknownEntity(what, index) {
+function unknown(what, index) {
   return new ApplyError('UnknownEntity', { what, index },
-    `${what} names entity ${index}, which the baseline does not have`);
+    `${what} names ${index}, which the baseline does not have`);
+}
+
+/** The Map key of entity (`kind`, `index`): distinct for every pair. */
+export function entityKey(kind, index) {
+  return kind * 0x1_0000_0000 + index;
 }
 
 /**
@@ -52,12 +61,7 @@ function unknownEntity(what, index) {
  */
 export function emptyView() {
   return {
-    tick: 0,
-    last_input_seq: 0,
-    me: { x: 0, y: 0 },
-    players: new Map(),
-    projectiles: new Map(),
-    scores: new Map(),
+    tick: 0, last_input_seq: 0, me: { x: 0, y: 0 }, entities: new Map(), rows: new Map(), singleton: null,
   };
 }
 
@@ -90,18 +94,6 @@ export function toFixed(v) {
 }
 
 /**
- * The unit vector an aim byte stands for: 256ths of a turn from +x towards
- * +y. Equal to Rust's `byte_to_aim` to within an f32 rounding (sin and cos
- * are not bit-exact across platforms; nothing predicted depends on them).
- * @param {number} b 0..=255
- * @returns {{x: number, y: number}}
- */
-export function aimFromByte(b) {
-  const angle = Math.fround((b / 256) * TAU);
-  return { x: Math.fround(Math.cos(angle)), y: Math.fround(Math.sin(angle)) };
-}
-
-/**
  * A track `ticks` later: `pos + vel * ticks` per axis in wrapping i32
  * arithmetic, `vel` unchanged. `ticks` is a u32, wrapped to i32 as Rust's
  * `ticks as i32`.
@@ -122,66 +114,80 @@ function baselineTick(snap) {
   return snap.baseline_age === 0 ? null : (snap.tick - snap.baseline_age) >>> 0;
 }
 
-/** `track` moved by `offset` (wrapping), moving at `vel` from now on. */
-function moved(track, offset, vel) {
-  return {
-    pos: { x: (track.pos.x + offset.x) | 0, y: (track.pos.y + offset.y) | 0 },
-    vel: { x: vel.x, y: vel.y },
-  };
-}
-
 function copyTrack(t) {
   return { pos: { x: t.pos.x, y: t.pos.y }, vel: { x: t.vel.x, y: t.vel.y } };
 }
 
-/** Applies one change to `next`, which this snapshot alone owns. */
-function applyChange(next, c) {
-  const known = (map, what) => {
-    const entry = map.get(c.index);
-    if (entry === undefined) throw unknownEntity(what, c.index);
-    return entry;
+/**
+ * Applies one record to `next`, which this snapshot alone owns: `rec` is
+ * its head, and its fields (if any) are read from `r` once the record is
+ * known to apply, as Rust reads them. Fields objects are replaced, never
+ * changed, so views may share them.
+ */
+function applyRecord(next, rec, r, schema) {
+  const key = rec.kind === undefined ? null : entityKey(rec.kind, rec.index);
+  const held = () => {
+    const e = next.entities.get(key);
+    if (e === undefined) throw unknown(rec.type, rec.index);
+    return e;
   };
-  switch (c.type) {
+  const fields = () => readFields(r, fieldsOf(schema, rec), fieldMask(rec));
+  switch (rec.type) {
     case 'Me':
-      next.me = { x: (next.me.x + c.offset.x) | 0, y: (next.me.y + c.offset.y) | 0 };
+      next.me = { x: (next.me.x + rec.offset.x) | 0, y: (next.me.y + rec.offset.y) | 0 };
       break;
-    case 'PlayerEnter':
-      next.players.set(c.index, { track: copyTrack(c.track), aim: c.aim, hp: c.hp, alive: c.alive });
+    case 'Row':
+      next.rows.set(rec.key, fields());
       break;
-    case 'PlayerHidden':
-      if (!next.players.delete(c.index)) throw unknownEntity(c.type, c.index);
-      break;
-    case 'PlayerMotion': {
-      const p = known(next.players, c.type);
-      next.players.set(c.index, { ...p, track: moved(p.track, c.offset, c.vel) });
+    case 'RowUpdate': {
+      const row = next.rows.get(rec.key);
+      if (row === undefined) throw unknown(rec.type, rec.key);
+      next.rows.set(rec.key, { ...row, ...fields() });
       break;
     }
-    case 'PlayerAim':
-      next.players.set(c.index, { ...known(next.players, c.type), aim: c.aim });
+    case 'RowGone':
+      if (!next.rows.delete(rec.key)) throw unknown(rec.type, rec.key);
       break;
-    case 'PlayerHealth':
-      next.players.set(c.index, { ...known(next.players, c.type), hp: c.hp, alive: c.alive });
+    case 'Singleton':
+      next.singleton = fields();
       break;
-    case 'Score':
-      next.scores.set(c.index, { kills: c.kills, deaths: c.deaths });
+    case 'SingletonUpdate':
+      if (next.singleton === null) throw unknown(rec.type, 0);
+      next.singleton = { ...next.singleton, ...fields() };
       break;
-    case 'PlayerLeft':
-      if (!next.scores.delete(c.index)) throw unknownEntity(c.type, c.index);
-      next.players.delete(c.index);
+    case 'SingletonGone':
+      if (next.singleton === null) throw unknown(rec.type, 0);
+      next.singleton = null;
       break;
-    case 'ProjectileEnter':
-      next.projectiles.set(c.index, { owner: c.owner, track: copyTrack(c.track) });
+    case 'Enter':
+    case 'EnterStill':
+      next.entities.set(key, {
+        kind: rec.kind,
+        index: rec.index,
+        track: rec.type === 'Enter' ? copyTrack(rec.track) : null,
+        fields: fields(),
+      });
       break;
-    case 'ProjectileGone':
-      if (!next.projectiles.delete(c.index)) throw unknownEntity(c.type, c.index);
-      break;
-    case 'ProjectileMotion': {
-      const q = known(next.projectiles, c.type);
-      next.projectiles.set(c.index, { ...q, track: moved(q.track, c.offset, c.vel) });
+    case 'Motion': {
+      const e = held();
+      // An entity without a track has no motion to correct.
+      if (e.track === null) throw unknown(rec.type, rec.index);
+      const track = {
+        pos: { x: (e.track.pos.x + rec.offset.x) | 0, y: (e.track.pos.y + rec.offset.y) | 0 },
+        vel: { x: rec.vel.x, y: rec.vel.y },
+      };
+      next.entities.set(key, { ...e, track });
       break;
     }
-    default:
-      throw new TypeError(`unknown snapshot change type ${String(c.type)}`);
+    case 'Update': {
+      const e = held();
+      next.entities.set(key, { ...e, fields: { ...e.fields, ...fields() } });
+      break;
+    }
+    default: // Hidden, Gone
+      held();
+      next.entities.delete(key);
+      break;
   }
 }
 
@@ -189,13 +195,15 @@ function applyChange(next, c) {
  * The view a snapshot describes, built on `base` (ignored for a full
  * snapshot, `baseline_age` 0). `base` is not changed.
  * @param {object} base the view of tick `snap.tick - snap.baseline_age`
- * @param {object} snap `{tick, baseline_age, input_seq_advance, changes}`
- *   (a decoded Snapshot message)
+ * @param {object} snap `{tick, baseline_age, input_seq_advance, records}`
+ *   (a decoded Snapshot message; `records` its bytes)
+ * @param {object} schema the game module's schema (records.js)
  * @returns {object} the new view
  * @throws {ApplyError} 'MissingBaseline' if `base` is not the baseline the
- *   snapshot names; 'UnknownEntity' if a change names an index not held
+ *   snapshot names; 'UnknownEntity' if a record names an entity, row or
+ *   singleton not held; 'Malformed' if the records do not decode
  */
-export function applySnapshot(base, snap) {
+export function applySnapshot(base, snap, schema) {
   const baseline = baselineTick(snap);
   if (baseline === null) {
     base = emptyView();
@@ -207,124 +215,51 @@ export function applySnapshot(base, snap) {
     tick: snap.tick,
     last_input_seq: (base.last_input_seq + snap.input_seq_advance) >>> 0,
     me: { x: base.me.x, y: base.me.y },
-    players: new Map(),
-    projectiles: new Map(),
-    scores: new Map(),
+    entities: new Map(),
+    rows: new Map(base.rows),
+    singleton: base.singleton,
   };
-  for (const [index, s] of base.scores) next.scores.set(index, { kills: s.kills, deaths: s.deaths });
-  for (const [index, p] of base.players) {
-    next.players.set(index, { ...p, track: trackAfter(p.track, age) });
+  for (const [key, e] of base.entities) {
+    next.entities.set(key, e.track === null ? e : { ...e, track: trackAfter(e.track, age) });
   }
-  for (const [index, q] of base.projectiles) {
-    next.projectiles.set(index, { ...q, track: trackAfter(q.track, age) });
+  const r = new Reader(snap.records);
+  try {
+    while (r.remaining() > 0) applyRecord(next, readHead(r), r, schema);
+  } catch (e) {
+    if (e instanceof CodecError) throw new ApplyError('Malformed', {}, `malformed snapshot records: ${e.message}`);
+    throw e;
   }
-  for (const change of snap.changes) applyChange(next, change);
   return next;
 }
 
-const byIndex = (map) => [...map.entries()].sort((a, b) => a[0] - b[0]);
+/** The held entity of `kind` and `index` in `view`, or null. */
+export function entityOf(view, kind, index) {
+  return view.entities.get(entityKey(kind, index)) ?? null;
+}
+
+/** The held entities of `kind` in `view`, in Map order. */
+export function* entitiesOf(view, kind) {
+  for (const e of view.entities.values()) if (e.kind === kind) yield e;
+}
 
 /**
- * A view as the full snapshot that would build it (`baseline_age` 0),
- * changes in Rust's order: Me, then players, projectiles and scores, each
- * by index. Measures what deltas save.
+ * A view as the full snapshot's records that would rebuild it: Me, then
+ * entities by (kind, index), rows by key, the singleton. Measures what
+ * deltas save.
  * @param {object} view
- * @returns {object} `{tick, baseline_age, input_seq_advance, changes}`
+ * @returns {object[]} record objects (records.js writeRecords spells them)
  */
-export function toFull(view) {
-  const changes = [{ type: 'Me', offset: { x: view.me.x, y: view.me.y } }];
-  for (const [index, p] of byIndex(view.players)) {
-    changes.push({
-      type: 'PlayerEnter', index, track: copyTrack(p.track), aim: p.aim, hp: p.hp, alive: p.alive,
-    });
+export function toFullRecords(view) {
+  const records = [{ type: 'Me', offset: { x: view.me.x, y: view.me.y } }];
+  const entities = [...view.entities.values()].sort((a, b) => a.kind - b.kind || a.index - b.index);
+  for (const e of entities) {
+    records.push(e.track === null
+      ? { type: 'EnterStill', kind: e.kind, index: e.index, fields: { ...e.fields } }
+      : { type: 'Enter', kind: e.kind, index: e.index, track: copyTrack(e.track), fields: { ...e.fields } });
   }
-  for (const [index, q] of byIndex(view.projectiles)) {
-    changes.push({ type: 'ProjectileEnter', index, owner: q.owner, track: copyTrack(q.track) });
+  for (const [key, fields] of [...view.rows.entries()].sort((a, b) => a[0] - b[0])) {
+    records.push({ type: 'Row', key, fields: { ...fields } });
   }
-  for (const [index, s] of byIndex(view.scores)) {
-    changes.push({ type: 'Score', index, kills: s.kills, deaths: s.deaths });
-  }
-  return { tick: view.tick, baseline_age: 0, input_seq_advance: view.last_input_seq, changes };
-}
-
-/** `a <= b` in wrapping tick order. */
-function tickNotAfter(a, b) {
-  return ((b - a) >>> 0) < 0x7fffffff;
-}
-
-/**
- * The views a client holds: the last BASELINE_WINDOW it built, so that
- * whichever acknowledged tick the server deltas against is still here.
- * A delta whose baseline is not held is refused and counted; keep
- * acknowledging `ackTick()` and the server heals it.
- */
-export class Baselines {
-  #views = [];
-  #stats = { full: 0, delta: 0, resets: 0, missing_baseline: 0, stale: 0 };
-  #hadDelta = false;
-
-  /**
-   * Forgets every view: call on `Joined` (a new lobby or a resume). The
-   * counters are kept.
-   */
-  clear() {
-    this.#views = [];
-    this.#hadDelta = false;
-  }
-
-  /**
-   * Applies a snapshot and returns the newest view: the new one, or, for a
-   * snapshot not newer than the newest held (ignored and counted as stale),
-   * the very same newest view object as before.
-   * @param {object} snap a decoded Snapshot message
-   * @returns {object} the newest view
-   * @throws {ApplyError} nothing is changed but the counters
-   */
-  receive(snap) {
-    const newest = this.newest();
-    if (newest !== null && tickNotAfter(snap.tick, newest.tick)) {
-      this.#stats.stale += 1;
-      return newest;
-    }
-    const baseline = baselineTick(snap);
-    let next;
-    if (baseline === null) {
-      next = applySnapshot(emptyView(), snap);
-      if (this.#hadDelta) this.#stats.resets += 1;
-      this.#hadDelta = false;
-      this.#stats.full += 1;
-      // Older views stay: the server may still delta against one this
-      // client acknowledged before the full snapshot came.
-    } else {
-      const base = this.#views.findLast((v) => v.tick === baseline);
-      if (base === undefined) {
-        this.#stats.missing_baseline += 1;
-        throw missingBaseline(snap.tick, baseline);
-      }
-      next = applySnapshot(base, snap);
-      this.#stats.delta += 1;
-      this.#hadDelta = true;
-    }
-    if (this.#views.length >= BASELINE_WINDOW) this.#views.shift();
-    this.#views.push(next);
-    return next;
-  }
-
-  /** @returns {object|null} the newest view held */
-  newest() {
-    return this.#views.length === 0 ? null : this.#views[this.#views.length - 1];
-  }
-
-  /** @returns {number} the tick to acknowledge in the next Input: the
-   *  newest view held, 0 for none */
-  ackTick() {
-    const newest = this.newest();
-    return newest === null ? 0 : newest.tick;
-  }
-
-  /** @returns {{full, delta, resets, missing_baseline, stale}} a copy of
-   *  the counters (see shared/src/baselines.rs BaselineStats) */
-  get stats() {
-    return { ...this.#stats };
-  }
+  if (view.singleton !== null) records.push({ type: 'Singleton', fields: { ...view.singleton } });
+  return records;
 }

@@ -1,78 +1,38 @@
 //! Client message vectors: every message, at the same thresholds as the
-//! server's (`wire.rs`), batches of inputs (the threshold frames in one
-//! `Inputs`, and batches the server refuses but the codec carries), and
-//! messages the encoder must refuse as too large.
+//! server's (`wire.rs`), batches of inputs (the threshold inputs in one
+//! `Inputs`, and batches the server refuses but the codec carries), game
+//! messages and acks, and messages the encoder must refuse as too large.
 
-use glam::Vec2;
 use rallypoint_shared::codec::MAX_CLIENT_MSG_BYTES;
 use rallypoint_shared::*;
 use serde_json::{Value, json};
 
 use super::js;
-use super::wire::{TRICKY_F32, TRICKY_U32, TRICKY_U64, error_kind};
+use super::wire::{TRICKY_U32, TRICKY_U64, error_kind};
 use crate::common;
 
-fn frame(seq: u32, movement: Vec2, aim: Vec2, ack_tick: u32) -> InputFrame {
-    InputFrame {
-        seq,
-        movement,
-        aim,
-        fire: seq.is_multiple_of(2),
-        hitscan: seq.is_multiple_of(3),
-        ack_tick,
-    }
-}
-
-fn input(seq: u32, movement: Vec2, aim: Vec2, ack_tick: u32) -> ClientMsg {
-    ClientMsg::Input(frame(seq, movement, aim, ack_tick))
-}
-
-/// An `Inputs` of `count` frames from seq 1, each `ack_tick` 0: 20 bytes
-/// a frame after the tag and a one-byte count.
-fn plain_batch(count: usize) -> ClientMsg {
-    ClientMsg::Inputs(
-        (1..=count as u32)
-            .map(|seq| frame(seq, Vec2::ZERO, Vec2::ZERO, 0))
-            .collect(),
-    )
-}
-
-/// Client messages beyond `common::every_client_msg`. No NaN: which NaN a
-/// JS engine writes is its choice, and the server refuses it anyway.
+/// Client messages beyond `common::every_client_msg`.
 fn more_client_msgs() -> Vec<(String, ClientMsg)> {
     let mut out = Vec::new();
-    let finite = &TRICKY_F32[..7];
-    let mut tricky_frames = Vec::new();
+    let mut tricky = Vec::new();
     for (i, &seq) in TRICKY_U32.iter().enumerate() {
-        let tricky = frame(
+        let input = Input {
             seq,
-            Vec2::new(finite[i], finite[(i + 1) % 7]),
-            Vec2::new(finite[(i + 2) % 7], finite[(i + 3) % 7]),
-            TRICKY_U32[6 - i],
-        );
-        tricky_frames.push(tricky);
-        out.push((format!("Input seq {seq}"), ClientMsg::Input(tricky)));
+            ack_tick: TRICKY_U32[6 - i],
+            payload: Payload(vec![0xfb; [0, 1, 18, 250, 251, 5, 2][i]]),
+        };
+        tricky.push(input.clone());
+        out.push((format!("Input seq {seq}"), ClientMsg::Input(input)));
         out.push((
             format!("JoinLobby Id {seq}"),
             ClientMsg::JoinLobby(JoinTarget::Id(LobbyId(seq))),
         ));
+        out.push((format!("Ack {seq}"), ClientMsg::Ack { tick: seq }));
     }
+    tricky.truncate(3);
     out.push((
-        "Input with infinite vectors".into(),
-        input(
-            7,
-            Vec2::new(f32::INFINITY, f32::NEG_INFINITY),
-            Vec2::new(f32::NEG_INFINITY, 1.0),
-            7,
-        ),
-    ));
-    out.push((
-        "Inputs of every threshold frame".into(),
-        ClientMsg::Inputs(tricky_frames),
-    ));
-    out.push((
-        "Inputs of MAX_INPUTS_PER_MESSAGE frames".into(),
-        plain_batch(MAX_INPUTS_PER_MESSAGE),
+        "Inputs of threshold inputs".into(),
+        ClientMsg::Inputs(tricky),
     ));
     for &t in &TRICKY_U64 {
         out.push((format!("Ping {t}"), ClientMsg::Ping { client_time: t }));
@@ -84,7 +44,7 @@ fn more_client_msgs() -> Vec<(String, ClientMsg)> {
         out.push((
             format!("Hello {name:?}"),
             ClientMsg::Hello {
-                protocol_version: [4, 250, 251, 65_535][i],
+                protocol_version: [5, 250, 251, 65_535][i],
                 name: name.into(),
             },
         ));
@@ -92,22 +52,35 @@ fn more_client_msgs() -> Vec<(String, ClientMsg)> {
     out.push((
         "Hello of exactly MAX_CLIENT_MSG_BYTES".into(),
         ClientMsg::Hello {
-            protocol_version: 4,
+            protocol_version: 5,
             name: "x".repeat(MAX_CLIENT_MSG_BYTES - 5),
         },
     ));
     out.push((
         "CreateLobby max_players 0".into(),
         ClientMsg::CreateLobby {
+            game: "four".into(),
             name: "Zoë's".into(),
             max_players: 0,
             private: true,
         },
     ));
     out.push((
+        "QuickJoin of a non-ASCII game".into(),
+        ClientMsg::QuickJoin {
+            game: "vier\u{1f980}".into(),
+        },
+    ));
+    out.push((
         "JoinLobby Code of 300 bytes".into(),
         ClientMsg::JoinLobby(JoinTarget::Code("é".repeat(150))),
     ));
+    for len in [1, 250, 251] {
+        out.push((
+            format!("Game of {len} bytes"),
+            ClientMsg::Game(Payload((0..len).map(|i| i as u8).collect())),
+        ));
+    }
     out
 }
 
@@ -130,7 +103,7 @@ pub fn client_vectors() -> Value {
 /// Client messages too large to send: the encoder refuses them.
 pub fn client_refused() -> Value {
     let hello = |name| ClientMsg::Hello {
-        protocol_version: 4,
+        protocol_version: 5,
         name,
     };
     let vectors = [
@@ -139,8 +112,11 @@ pub fn client_refused() -> Value {
             hello("x".repeat(MAX_CLIENT_MSG_BYTES - 4)),
         ),
         ("Hello of 1000 bytes", hello("é".repeat(500))),
-        // 2 + 26 × 20 = 522 bytes.
-        ("Inputs of 26 frames", plain_batch(26)),
+        (
+            "Inputs of 30 inputs",
+            ClientMsg::Inputs(common::inputs(1, 30)),
+        ),
+        ("Game of 510 bytes", ClientMsg::Game(Payload(vec![0; 510]))),
     ]
     .into_iter()
     .map(|(name, msg)| {

@@ -1,27 +1,27 @@
 //! The Rust types as the browser client's JS modules shape them
 //! (`tests/web/README.md`), in JSON. JSON has no `BigInt`, no bytes and no
-//! non-finite numbers, so: `u64`s are decimal strings, byte arrays are hex
-//! strings, and `f32`s are numbers (their exact `f64` value) or the strings
-//! `"NaN"`, `"Infinity"`, `"-Infinity"`; `tests/web/golden.mjs` revives
-//! them. Where bits matter (movement), `f32`s are their bit patterns
-//! instead, see [`bits`].
+//! non-finite numbers, so: `u64`s are decimal strings, byte arrays and
+//! payloads are hex strings, and `f32`s are numbers (their exact `f64`
+//! value) or the strings `"NaN"`, `"Infinity"`, `"-Infinity"`;
+//! `tests/web/golden.mjs` revives them. Where bits matter (movement),
+//! `f32`s are their bit patterns instead, see [`bits`]. A game's record
+//! fields are objects keyed by field name ([`JsFields`]).
 //!
 //! Every match and destructuring here is exhaustive and names every field,
 //! so a new variant or field in the protocol stops this compiling until the
 //! vectors (and then the JS) follow.
 
-use std::collections::BTreeMap;
-
 use glam::{IVec2, Vec2};
+use rallypoint_arena::{ArenaEntity, ArenaRow, MapInfo};
+use rallypoint_four::{FourRow, FourState, Phase};
+use rallypoint_game::view::{Held, View};
 use rallypoint_shared::baselines::BaselineStats;
-use rallypoint_shared::snapshot::{
-    ApplyError, Change, PlayerView, ProjectileView, ScoreView, Track, WorldView,
-};
+use rallypoint_shared::snapshot::{ApplyError, Track};
 use rallypoint_shared::{
-    ClientMsg, EntityId, InputFrame, JoinTarget, LobbyInfo, MapInfo, Rect, RosterEntry, ServerMsg,
-    Snapshot,
+    ClientMsg, EntityRef, Input, JoinTarget, LobbyInfo, Payload, Rect, RosterEntry, ServerMsg,
+    Snapshot, encode_value_into,
 };
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -57,9 +57,13 @@ pub fn ivec2(v: IVec2) -> Value {
     json!({ "x": v.x, "y": v.y })
 }
 
-pub fn entity(e: EntityId) -> Value {
-    let EntityId { index, generation } = e;
-    json!({ "index": index, "generation": generation })
+pub fn entity_ref(e: EntityRef) -> Value {
+    let EntityRef {
+        kind,
+        index,
+        generation,
+    } = e;
+    json!({ "kind": kind, "index": index, "generation": generation })
 }
 
 pub fn rect(r: &Rect) -> Value {
@@ -85,86 +89,36 @@ pub fn track(t: Track) -> Value {
     json!({ "pos": ivec2(pos), "vel": ivec2(vel) })
 }
 
+pub fn payload(p: &Payload) -> Value {
+    json!(hex(&p.0))
+}
+
 fn lobby_info(l: &LobbyInfo) -> Value {
     let LobbyInfo {
         id,
+        game,
         name,
         players,
         max_players,
-        map,
+        label,
     } = l;
     json!({
         "id": id.0,
+        "game": game,
         "name": name,
         "players": players,
         "max_players": max_players,
-        "map": map,
+        "label": label,
     })
 }
 
 fn roster_entry(r: &RosterEntry) -> Value {
     let RosterEntry {
-        entity: e,
         player,
         name,
+        avatar,
     } = r;
-    json!({ "entity": entity(*e), "player": big(player.0), "name": name })
-}
-
-pub fn change(c: &Change) -> Value {
-    match *c {
-        Change::Me { offset } => json!({ "type": "Me", "offset": ivec2(offset) }),
-        Change::PlayerEnter {
-            index,
-            track: t,
-            aim,
-            hp,
-            alive,
-        } => json!({
-            "type": "PlayerEnter",
-            "index": index,
-            "track": track(t),
-            "aim": aim,
-            "hp": hp,
-            "alive": alive,
-        }),
-        Change::PlayerHidden { index } => json!({ "type": "PlayerHidden", "index": index }),
-        Change::PlayerMotion { index, offset, vel } => json!({
-            "type": "PlayerMotion",
-            "index": index,
-            "offset": ivec2(offset),
-            "vel": ivec2(vel),
-        }),
-        Change::PlayerAim { index, aim } => {
-            json!({ "type": "PlayerAim", "index": index, "aim": aim })
-        }
-        Change::PlayerHealth { index, hp, alive } => {
-            json!({ "type": "PlayerHealth", "index": index, "hp": hp, "alive": alive })
-        }
-        Change::Score {
-            index,
-            kills,
-            deaths,
-        } => json!({ "type": "Score", "index": index, "kills": kills, "deaths": deaths }),
-        Change::PlayerLeft { index } => json!({ "type": "PlayerLeft", "index": index }),
-        Change::ProjectileEnter {
-            index,
-            owner,
-            track: t,
-        } => json!({
-            "type": "ProjectileEnter",
-            "index": index,
-            "owner": owner,
-            "track": track(t),
-        }),
-        Change::ProjectileGone { index } => json!({ "type": "ProjectileGone", "index": index }),
-        Change::ProjectileMotion { index, offset, vel } => json!({
-            "type": "ProjectileMotion",
-            "index": index,
-            "offset": ivec2(offset),
-            "vel": ivec2(vel),
-        }),
-    }
+    json!({ "player": big(player.0), "name": name, "avatar": avatar.map(entity_ref) })
 }
 
 /// A snapshot's fields, without the `type` a `ServerMsg::Snapshot` adds.
@@ -173,13 +127,13 @@ pub fn snapshot(s: &Snapshot) -> Value {
         tick,
         baseline_age,
         input_seq_advance,
-        changes,
+        records,
     } = s;
     json!({
         "tick": tick,
         "baseline_age": baseline_age,
         "input_seq_advance": input_seq_advance,
-        "changes": changes.iter().map(change).collect::<Vec<_>>(),
+        "records": payload(records),
     })
 }
 
@@ -193,6 +147,7 @@ pub fn server_msg(m: &ServerMsg) -> Value {
             max_message_bytes,
             resume_token,
             resume_grace_secs,
+            games,
         } => json!({
             "type": "Welcome",
             "player": big(player.0),
@@ -202,6 +157,7 @@ pub fn server_msg(m: &ServerMsg) -> Value {
             "max_message_bytes": max_message_bytes,
             "resume_token": hex(&resume_token.0),
             "resume_grace_secs": resume_grace_secs,
+            "games": games,
         }),
         ServerMsg::LobbyList { lobbies } => json!({
             "type": "LobbyList",
@@ -209,19 +165,21 @@ pub fn server_msg(m: &ServerMsg) -> Value {
         }),
         ServerMsg::Joined {
             lobby,
+            game,
             join_code,
             max_players,
-            entity: e,
-            map,
+            avatar,
             tick,
+            info,
         } => json!({
             "type": "Joined",
             "lobby": lobby.0,
+            "game": game,
             "join_code": join_code,
             "max_players": max_players,
-            "entity": entity(*e),
-            "map": map_info(map),
+            "avatar": avatar.map(entity_ref),
             "tick": tick,
+            "info": payload(info),
         }),
         ServerMsg::Snapshot(s) => {
             let mut v = snapshot(s);
@@ -245,8 +203,9 @@ pub fn server_msg(m: &ServerMsg) -> Value {
         ServerMsg::RosterUpdate { added, removed } => json!({
             "type": "RosterUpdate",
             "added": added.iter().map(roster_entry).collect::<Vec<_>>(),
-            "removed": removed.iter().copied().map(entity).collect::<Vec<_>>(),
+            "removed": removed.iter().map(|p| big(p.0)).collect::<Vec<_>>(),
         }),
+        ServerMsg::Event(p) => json!({ "type": "Event", "payload": payload(p) }),
     }
 }
 
@@ -258,11 +217,13 @@ pub fn client_msg(m: &ClientMsg) -> Value {
         } => json!({ "type": "Hello", "protocol_version": protocol_version, "name": name }),
         ClientMsg::ListLobbies => json!({ "type": "ListLobbies" }),
         ClientMsg::CreateLobby {
+            game,
             name,
             max_players,
             private,
         } => json!({
             "type": "CreateLobby",
+            "game": game,
             "name": name,
             "max_players": max_players,
             "private": private,
@@ -274,16 +235,16 @@ pub fn client_msg(m: &ClientMsg) -> Value {
             };
             json!({ "type": "JoinLobby", "target": target })
         }
-        ClientMsg::QuickJoin => json!({ "type": "QuickJoin" }),
+        ClientMsg::QuickJoin { game } => json!({ "type": "QuickJoin", "game": game }),
         ClientMsg::LeaveLobby => json!({ "type": "LeaveLobby" }),
-        ClientMsg::Input(input) => {
-            let mut v = input_frame(input);
+        ClientMsg::Input(i) => {
+            let mut v = input(i);
             v["type"] = json!("Input");
             v
         }
         ClientMsg::Inputs(inputs) => json!({
             "type": "Inputs",
-            "inputs": inputs.iter().map(input_frame).collect::<Vec<_>>(),
+            "inputs": inputs.iter().map(input).collect::<Vec<_>>(),
         }),
         ClientMsg::Ping { client_time } => {
             json!({ "type": "Ping", "client_time": big(*client_time) })
@@ -296,76 +257,168 @@ pub fn client_msg(m: &ClientMsg) -> Value {
             "protocol_version": protocol_version,
             "token": hex(&token.0),
         }),
+        ClientMsg::Game(p) => json!({ "type": "Game", "payload": payload(p) }),
+        ClientMsg::Ack { tick } => json!({ "type": "Ack", "tick": tick }),
     }
 }
 
-/// An `InputFrame`'s fields: `Input` adds its `type`; `Inputs` lists them.
-fn input_frame(input: &InputFrame) -> Value {
-    let InputFrame {
+/// An `Input`'s fields: `Input` adds its `type`; `Inputs` lists them.
+fn input(i: &Input) -> Value {
+    let Input {
         seq,
-        movement,
-        aim,
-        fire,
-        hitscan,
         ack_tick,
-    } = *input;
-    json!({
-        "seq": seq,
-        "movement": vec2(movement),
-        "aim": vec2(aim),
-        "fire": fire,
-        "hitscan": hitscan,
-        "ack_tick": ack_tick,
-    })
+        payload: p,
+    } = i;
+    json!({ "seq": seq, "ack_tick": ack_tick, "payload": payload(p) })
 }
 
-/// A `Map` keyed by index, as `[index, value]` pairs in index order.
-fn pairs<T>(map: &BTreeMap<u32, T>, f: impl Fn(&T) -> Value) -> Value {
-    Value::Array(map.iter().map(|(k, v)| json!([k, f(v)])).collect())
+/// A replicated record's fields as the game's JS schema names them, in
+/// declaration order (bit `i` of a mask is entry `i`).
+pub trait JsFields {
+    fn js_fields(&self) -> Vec<(&'static str, Value)>;
 }
 
-pub fn view(v: &WorldView) -> Value {
-    let WorldView {
+impl JsFields for ArenaEntity {
+    fn js_fields(&self) -> Vec<(&'static str, Value)> {
+        match *self {
+            ArenaEntity::Player { aim, hp, alive } => {
+                vec![
+                    ("aim", json!(aim)),
+                    ("hp", json!(hp)),
+                    ("alive", json!(alive)),
+                ]
+            }
+            ArenaEntity::Projectile { owner } => vec![("owner", json!(owner))],
+        }
+    }
+}
+
+impl JsFields for ArenaRow {
+    fn js_fields(&self) -> Vec<(&'static str, Value)> {
+        let ArenaRow {
+            generation,
+            kills,
+            deaths,
+        } = *self;
+        vec![
+            ("generation", json!(generation)),
+            ("kills", json!(kills)),
+            ("deaths", json!(deaths)),
+        ]
+    }
+}
+
+/// Rust's `()`: a record with no bytes, an empty object in JS.
+impl JsFields for () {
+    fn js_fields(&self) -> Vec<(&'static str, Value)> {
+        Vec::new()
+    }
+}
+
+impl JsFields for FourRow {
+    fn js_fields(&self) -> Vec<(&'static str, Value)> {
+        let FourRow {
+            player,
+            wins,
+            rematch,
+        } = *self;
+        vec![
+            ("player", big(player.0)),
+            ("wins", json!(wins)),
+            ("rematch", json!(rematch)),
+        ]
+    }
+}
+
+pub fn four_phase(p: Phase) -> Value {
+    match p {
+        Phase::Waiting => json!({ "type": "Waiting" }),
+        Phase::Playing => json!({ "type": "Playing" }),
+        Phase::Won { seat } => json!({ "type": "Won", "seat": seat }),
+        Phase::Draw => json!({ "type": "Draw" }),
+        Phase::Forfeit { seat, why } => {
+            json!({ "type": "Forfeit", "seat": seat, "why": format!("{why:?}") })
+        }
+    }
+}
+
+impl JsFields for FourState {
+    fn js_fields(&self) -> Vec<(&'static str, Value)> {
+        let FourState {
+            board,
+            turn,
+            phase,
+            deadline,
+            moves,
+            game,
+        } = *self;
+        // The board as its 42 wire bytes (0 empty, 1 seat 0, 2 seat 1).
+        let mut cells = Vec::new();
+        encode_value_into(&board, &mut cells).unwrap();
+        vec![
+            ("board", json!(cells)),
+            ("turn", json!(turn)),
+            ("phase", four_phase(phase)),
+            ("deadline", json!(deadline)),
+            ("moves", json!(moves)),
+            ("game", json!(game)),
+        ]
+    }
+}
+
+/// The fields `mask` names (all for `u32::MAX`), as an object.
+pub fn fields<F: JsFields>(value: &F, mask: u32) -> Value {
+    let mut out = Map::new();
+    for (i, (name, v)) in value.js_fields().into_iter().enumerate() {
+        if i < 32 && mask & (1 << i) != 0 {
+            out.insert(name.to_owned(), v);
+        }
+    }
+    Value::Object(out)
+}
+
+/// A view: entities as a list in (kind, index) order, rows as
+/// `[key, fields]` pairs in key order (`golden.mjs` makes Maps of both).
+pub fn view<E: JsFields, R: JsFields, S: JsFields>(v: &View<E, R, S>) -> Value {
+    let View {
         tick,
         last_input_seq,
         me,
-        players,
-        projectiles,
-        scores,
+        entities,
+        rows,
+        singleton,
     } = v;
+    let entities = entities.iter().map(|(&(kind, index), held)| {
+        let Held { track: t, fields: f } = held;
+        json!({ "kind": kind, "index": index, "track": t.map(track), "fields": fields(f, u32::MAX) })
+    });
     json!({
         "tick": tick,
         "last_input_seq": last_input_seq,
         "me": ivec2(*me),
-        "players": pairs(players, |p| {
-            let PlayerView { track: t, aim, hp, alive } = *p;
-            json!({ "track": track(t), "aim": aim, "hp": hp, "alive": alive })
-        }),
-        "projectiles": pairs(projectiles, |p| {
-            let ProjectileView { owner, track: t } = *p;
-            json!({ "owner": owner, "track": track(t) })
-        }),
-        "scores": pairs(scores, |s| {
-            let ScoreView { kills, deaths } = *s;
-            json!({ "kills": kills, "deaths": deaths })
-        }),
+        "entities": entities.collect::<Vec<_>>(),
+        "rows": rows.iter().map(|(k, r)| json!([k, fields(r, u32::MAX)])).collect::<Vec<_>>(),
+        "singleton": singleton.as_ref().map(|s| fields(s, u32::MAX)),
     })
 }
 
 /// An `ApplyError` as the JS `ApplyError`'s `kind` and fields.
 pub fn apply_error(e: &ApplyError) -> Value {
-    match *e {
+    match e {
         ApplyError::MissingBaseline { tick, baseline } => {
             json!({ "kind": "MissingBaseline", "tick": tick, "baseline": baseline })
         }
         ApplyError::UnknownEntity { what, index } => {
             json!({ "kind": "UnknownEntity", "what": what, "index": index })
         }
+        ApplyError::Malformed(_) => json!({ "kind": "Malformed" }),
     }
 }
 
 /// Either `{ "view": ... }` or `{ "error": ... }`.
-pub fn apply_result(r: Result<&WorldView, &ApplyError>) -> Value {
+pub fn apply_result<E: JsFields, R: JsFields, S: JsFields>(
+    r: Result<&View<E, R, S>, &ApplyError>,
+) -> Value {
     match r {
         Ok(v) => json!({ "view": view(v) }),
         Err(e) => json!({ "error": apply_error(e) }),

@@ -7,8 +7,9 @@
 use std::path::Path;
 
 use glam::Vec2;
-use rallypoint_shared::movement::{sanitize_input, snap, step_player, tick_dt};
-use rallypoint_shared::{InputFrame, MapInfo, Rect};
+use rallypoint_arena::movement::{sanitize_input, snap, step_player, tick_dt};
+use rallypoint_arena::{InputFrame, MapInfo};
+use rallypoint_shared::Rect;
 use serde_json::{Value, json};
 
 use super::js;

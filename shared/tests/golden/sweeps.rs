@@ -7,8 +7,8 @@
 //! generator and the same `f32` arithmetic.
 
 use glam::Vec2;
-use rallypoint_shared::MapInfo;
-use rallypoint_shared::movement::{
+use rallypoint_arena::MapInfo;
+use rallypoint_arena::movement::{
     push_out_of_rect, resolve_collisions, sanitize_input, step_player, tick_dt,
 };
 use rallypoint_shared::snapshot::from_fixed;

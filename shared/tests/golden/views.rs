@@ -1,49 +1,95 @@
-//! Snapshot vectors: fixed point, aim bytes and extrapolation, single
-//! `WorldView::apply` calls (every change, every error), and `to_full` of
-//! every view built here and in the `Baselines` runs (`baselines.rs`).
+//! Snapshot vectors, for both games: fixed point and extrapolation, single
+//! `View::apply` calls (every record, every error), and `to_full` of every
+//! view built here and in the `Baselines` runs (`baselines.rs`). Records
+//! are written with the real record heads and the games' own `Fields`.
 
 use glam::IVec2;
-use rallypoint_shared::Snapshot;
-use rallypoint_shared::snapshot::{Change, Track, WorldView, byte_to_aim, from_fixed};
+use rallypoint_arena::{ArenaEntity, ArenaRow, PLAYER, PROJECTILE};
+use rallypoint_four::{Board, FourRow, FourState, Phase};
+use rallypoint_game::Fields;
+use rallypoint_game::view::View;
+use rallypoint_shared::snapshot::{Record, SnapshotView, from_fixed};
+use rallypoint_shared::{Payload, PlayerId, Snapshot};
 use serde_json::{Value, json};
 
-use super::js;
-use crate::common::{ivec, track};
+use super::js::{self, JsFields};
+use crate::common::{Sample, ivec, records, track};
 
-pub(super) fn snap(
-    tick: u32,
-    baseline_age: u8,
-    input_seq_advance: u32,
-    changes: Vec<Change>,
-) -> Snapshot {
+pub type ArenaView = View<ArenaEntity, ArenaRow, ()>;
+pub type FourView = View<(), FourRow, FourState>;
+
+/// A record head and the fields of `value` it names.
+pub fn rec<F: Fields>(head: Record, value: &F) -> Sample {
+    let mut out = Vec::new();
+    if let Some(mask) = head.fields() {
+        value.write(mask, &mut out).unwrap();
+    }
+    (head, out)
+}
+
+/// A record head with no fields after it.
+pub fn bare(head: Record) -> Sample {
+    (head, Vec::new())
+}
+
+pub fn snap(tick: u32, baseline_age: u8, input_seq_advance: u32, samples: &[Sample]) -> Snapshot {
     Snapshot {
         tick,
         baseline_age,
         input_seq_advance,
-        changes,
+        records: records(samples),
     }
 }
 
-pub(super) fn me(x: i32, y: i32) -> Change {
-    Change::Me { offset: ivec(x, y) }
-}
-
-pub(super) fn enter(index: u32, t: Track, aim: u8) -> Change {
-    Change::PlayerEnter {
-        index,
-        track: t,
-        aim,
-        hp: 100,
-        alive: true,
+/// A snapshot whose records are `bytes` as they are.
+pub fn raw(tick: u32, baseline_age: u8, bytes: Vec<u8>) -> Snapshot {
+    Snapshot {
+        tick,
+        baseline_age,
+        input_seq_advance: 0,
+        records: Payload(bytes),
     }
 }
 
-pub(super) fn score(index: u32, kills: u32, deaths: u32) -> Change {
-    Change::Score {
-        index,
-        kills,
-        deaths,
-    }
+pub fn me(x: i32, y: i32) -> Sample {
+    bare(Record::Me { offset: ivec(x, y) })
+}
+
+pub fn player(index: u32, t: rallypoint_shared::snapshot::Track, aim: u8) -> Sample {
+    rec(
+        Record::Enter {
+            kind: PLAYER,
+            index,
+            track: t,
+        },
+        &ArenaEntity::Player {
+            aim,
+            hp: 100,
+            alive: true,
+        },
+    )
+}
+
+pub fn projectile(index: u32, t: rallypoint_shared::snapshot::Track, owner: u32) -> Sample {
+    rec(
+        Record::Enter {
+            kind: PROJECTILE,
+            index,
+            track: t,
+        },
+        &ArenaEntity::Projectile { owner },
+    )
+}
+
+pub fn score(key: u32, kills: u32, deaths: u32) -> Sample {
+    rec(
+        Record::Row { key },
+        &ArenaRow {
+            generation: 1,
+            kills,
+            deaths,
+        },
+    )
 }
 
 /// Fixed point to world units: exact up to 2^24, rounded to `f32` beyond.
@@ -69,11 +115,6 @@ fn fixed() -> Value {
     Value::Array(cases.collect())
 }
 
-fn aims() -> Value {
-    let cases = (0..=255u8).map(|b| json!({ "byte": b, "bits": js::bits(byte_to_aim(b)) }));
-    Value::Array(cases.collect())
-}
-
 fn track_after() -> Value {
     let cases = [
         (track(0, 0, 7_509, -7_509), 3),
@@ -94,233 +135,555 @@ fn track_after() -> Value {
     Value::Array(cases.collect())
 }
 
-/// The world a few sequences start from: this client at (100, 200), a
-/// still player 1, player 2 walking, a projectile, two score lines.
-pub(super) fn base_full(tick: u32) -> Snapshot {
+/// The arena a few sequences start from: this client at (100, 200), a
+/// still player 1, player 2 walking, a projectile, two score rows.
+pub fn arena_full(tick: u32) -> Snapshot {
     snap(
         tick,
         0,
         4,
-        vec![
+        &[
             me(102_400, 204_800),
-            enter(1, track(102_400, 204_800, 0, 0), 0),
-            enter(2, track(0, 0, 10, -5), 64),
-            Change::ProjectileEnter {
-                index: 7,
-                owner: 2,
-                track: track(5, 5, 100, 0),
-            },
+            player(1, track(102_400, 204_800, 0, 0), 0),
+            player(2, track(0, 0, 10, -5), 64),
+            projectile(7, track(5, 5, 100, 0), 2),
             score(1, 0, 0),
             score(2, 3, 1),
         ],
     )
 }
 
-/// One change against [`base_full`]`(10)` three ticks later.
-fn one_change(change: Change) -> Snapshot {
-    snap(13, 3, 1, vec![change])
+/// One record against [`arena_full`]`(10)` three ticks later.
+fn one(sample: Sample) -> Snapshot {
+    snap(13, 3, 1, &[sample])
 }
 
-fn single_applies() -> (Value, Vec<WorldView>) {
-    let empty = WorldView::default();
-    let base = empty.apply(&base_full(10)).unwrap();
-    let wrong_tick = WorldView {
+fn hp(index: u32, mask: u32, hp: u8, alive: bool) -> Sample {
+    rec(
+        Record::Update {
+            kind: PLAYER,
+            index,
+            mask,
+        },
+        &ArenaEntity::Player { aim: 9, hp, alive },
+    )
+}
+
+fn motion(kind: u8, index: u32, offset: IVec2, vel: IVec2) -> Sample {
+    bare(Record::Motion {
+        kind,
+        index,
+        offset,
+        vel,
+    })
+}
+
+/// Every arena case: a name, the base, the snapshot.
+fn arena_cases() -> Vec<(&'static str, ArenaView, Snapshot)> {
+    let empty = ArenaView::default();
+    let base = empty.apply(&arena_full(10)).unwrap();
+    let wrong = ArenaView {
         tick: 11,
         ..base.clone()
     };
-    let cases: Vec<(&str, &WorldView, Snapshot)> = vec![
-        ("full snapshot onto an empty view", &empty, base_full(10)),
+    let z = IVec2::ZERO;
+    let row_update = |key, mask, kills| {
+        let value = ArenaRow {
+            generation: 2,
+            kills,
+            deaths: 5,
+        };
+        rec(Record::RowUpdate { key, mask }, &value)
+    };
+    vec![
+        (
+            "full snapshot onto an empty view",
+            empty.clone(),
+            arena_full(10),
+        ),
         (
             "full snapshot ignores the view it is given",
-            &wrong_tick,
-            base_full(20),
+            wrong.clone(),
+            arena_full(20),
         ),
         (
-            "delta with no changes extrapolates",
-            &base,
-            snap(13, 3, 0, vec![]),
+            "delta with no records extrapolates",
+            base.clone(),
+            snap(13, 3, 0, &[]),
+        ),
+        ("delta against another tick", wrong, snap(13, 3, 0, &[])),
+        ("Me adds to me", base.clone(), one(me(-30, 7))),
+        (
+            "Motion corrects the extrapolated position",
+            base.clone(),
+            one(motion(PLAYER, 2, ivec(1, 1), z)),
         ),
         (
-            "delta against another tick",
-            &wrong_tick,
-            snap(13, 3, 0, vec![]),
+            "Motion of a projectile",
+            base.clone(),
+            one(motion(PROJECTILE, 7, ivec(-300, 0), ivec(50, 50))),
         ),
-        ("Me adds to me", &base, one_change(me(-30, 7))),
+        ("Update aim only", base.clone(), one(hp(2, 1, 0, false))),
         (
-            "PlayerMotion corrects the extrapolated position",
-            &base,
-            one_change(Change::PlayerMotion {
+            "Update hp and alive",
+            base.clone(),
+            one(hp(1, 0b110, 0, false)),
+        ),
+        (
+            "Update with mask bits past the last field",
+            base.clone(),
+            one(hp(1, u32::MAX, 7, true)),
+        ),
+        (
+            "Update with an empty mask",
+            base.clone(),
+            one(hp(1, 0, 7, true)),
+        ),
+        (
+            "Update of one field, in the long form with a mask",
+            base.clone(),
+            raw(13, 3, vec![56, 2, 1, 7]),
+        ),
+        (
+            "Update of lone field 7, past the player's fields",
+            base.clone(),
+            raw(13, 3, vec![8 + 16 * 13, 1]),
+        ),
+        (
+            "entity record tag 232, past the last op",
+            base.clone(),
+            raw(13, 3, vec![232, 1]),
+        ),
+        (
+            "Update a projectile's owner",
+            base.clone(),
+            one(rec(
+                Record::Update {
+                    kind: PROJECTILE,
+                    index: 7,
+                    mask: 1,
+                },
+                &ArenaEntity::Projectile { owner: 70_000 },
+            )),
+        ),
+        (
+            "Hidden",
+            base.clone(),
+            one(bare(Record::Hidden {
+                kind: PLAYER,
                 index: 2,
-                offset: ivec(1, 1),
-                vel: ivec(0, 0),
-            }),
+            })),
         ),
         (
-            "PlayerAim",
-            &base,
-            one_change(Change::PlayerAim { index: 2, aim: 200 }),
-        ),
-        (
-            "PlayerHealth",
-            &base,
-            one_change(Change::PlayerHealth {
-                index: 1,
-                hp: 0,
-                alive: false,
-            }),
-        ),
-        (
-            "PlayerHidden keeps the score",
-            &base,
-            one_change(Change::PlayerHidden { index: 2 }),
-        ),
-        (
-            "PlayerLeft drops player and score",
-            &base,
-            one_change(Change::PlayerLeft { index: 2 }),
-        ),
-        ("Score adds a line", &base, one_change(score(9, 1, 2))),
-        (
-            "PlayerEnter replaces",
-            &base,
-            one_change(enter(1, track(-1, -2, 3, 4), 255)),
-        ),
-        (
-            "ProjectileEnter replaces",
-            &base,
-            one_change(Change::ProjectileEnter {
+            "Gone",
+            base.clone(),
+            one(bare(Record::Gone {
+                kind: PROJECTILE,
                 index: 7,
-                owner: 1,
-                track: track(0, 0, -100, 0),
-            }),
+            })),
         ),
         (
-            "ProjectileGone",
-            &base,
-            one_change(Change::ProjectileGone { index: 7 }),
+            "Enter replaces",
+            base.clone(),
+            one(player(1, track(-1, -2, 3, 4), 255)),
         ),
         (
-            "ProjectileMotion",
-            &base,
-            one_change(Change::ProjectileMotion {
-                index: 7,
-                offset: ivec(-300, 0),
-                vel: ivec(50, 50),
-            }),
+            "Enter of the same index, another kind",
+            base.clone(),
+            one(projectile(1, track(0, 0, -100, 0), 1)),
         ),
         (
-            "a later change sees an earlier one",
-            &base,
+            "EnterStill has no track to extrapolate",
+            base.clone(),
             snap(
                 11,
                 1,
                 0,
-                vec![
-                    enter(40, track(1, 1, 1, 1), 1),
-                    Change::PlayerAim { index: 40, aim: 2 },
-                    Change::PlayerLeft { index: 1 },
+                &[rec(
+                    Record::EnterStill {
+                        kind: PROJECTILE,
+                        index: 8,
+                    },
+                    &ArenaEntity::Projectile { owner: 1 },
+                )],
+            ),
+        ),
+        ("Row adds a row", base.clone(), one(score(9, 1, 2))),
+        (
+            "RowUpdate changes the fields its mask names",
+            base.clone(),
+            one(row_update(2, 0b010, 44)),
+        ),
+        (
+            "RowGone",
+            base.clone(),
+            one(bare(Record::RowGone { key: 1 })),
+        ),
+        (
+            "Singleton of a game whose singleton is ()",
+            base.clone(),
+            one(bare(Record::Singleton)),
+        ),
+        (
+            "a later record sees an earlier one",
+            base.clone(),
+            snap(
+                11,
+                1,
+                0,
+                &[
+                    player(40, track(1, 1, 1, 1), 1),
+                    hp(40, 1, 0, true),
+                    bare(Record::Gone {
+                        kind: PLAYER,
+                        index: 1,
+                    }),
+                    bare(Record::RowGone { key: 1 }),
                     score(1, 5, 5),
                 ],
             ),
         ),
         (
-            "PlayerHidden unknown",
-            &base,
-            one_change(Change::PlayerHidden { index: 9 }),
-        ),
-        (
-            "PlayerMotion unknown",
-            &base,
-            one_change(Change::PlayerMotion {
+            "Hidden unknown",
+            base.clone(),
+            one(bare(Record::Hidden {
+                kind: PLAYER,
                 index: 9,
-                offset: IVec2::ZERO,
-                vel: IVec2::ZERO,
-            }),
+            })),
         ),
         (
-            "PlayerAim unknown",
-            &base,
-            one_change(Change::PlayerAim { index: 9, aim: 1 }),
-        ),
-        (
-            "PlayerHealth unknown",
-            &base,
-            one_change(Change::PlayerHealth {
-                index: 9,
-                hp: 1,
-                alive: true,
-            }),
-        ),
-        (
-            "PlayerLeft without a score line",
-            &base,
-            one_change(Change::PlayerLeft { index: 7 }),
-        ),
-        (
-            "ProjectileGone unknown",
-            &base,
-            one_change(Change::ProjectileGone { index: 1 }),
-        ),
-        (
-            "ProjectileMotion unknown",
-            &base,
-            one_change(Change::ProjectileMotion {
+            "Hidden of the right index, wrong kind",
+            base.clone(),
+            one(bare(Record::Hidden {
+                kind: PROJECTILE,
                 index: 2,
-                offset: IVec2::ZERO,
-                vel: IVec2::ZERO,
-            }),
+            })),
         ),
         (
-            "an error after good changes",
-            &base,
+            "Gone unknown",
+            base.clone(),
+            one(bare(Record::Gone {
+                kind: PROJECTILE,
+                index: 1,
+            })),
+        ),
+        ("Motion unknown", base.clone(), one(motion(PLAYER, 9, z, z))),
+        ("Update unknown", base.clone(), one(hp(9, 0b110, 1, true))),
+        (
+            "Update unknown, before its truncated fields",
+            base.clone(),
+            raw(13, 3, vec![8 + 48, 9, 2]),
+        ),
+        ("RowUpdate unknown", base.clone(), one(row_update(9, 1, 1))),
+        (
+            "RowGone unknown",
+            base.clone(),
+            one(bare(Record::RowGone { key: 9 })),
+        ),
+        (
+            "SingletonUpdate without a singleton",
+            base.clone(),
+            one(bare(Record::SingletonUpdate { mask: 1 })),
+        ),
+        (
+            "SingletonGone without a singleton",
+            base.clone(),
+            one(bare(Record::SingletonGone)),
+        ),
+        (
+            "Motion of an entity without a track",
+            base.clone(),
+            snap(
+                11,
+                1,
+                0,
+                &[
+                    rec(
+                        Record::EnterStill {
+                            kind: PROJECTILE,
+                            index: 8,
+                        },
+                        &ArenaEntity::Projectile { owner: 1 },
+                    ),
+                    motion(PROJECTILE, 8, z, z),
+                ],
+            ),
+        ),
+        (
+            "Enter of a kind arena does not have",
+            base.clone(),
+            raw(13, 3, vec![8 + 5, 1, 0, 0, 0, 0]),
+        ),
+        ("unknown record tag 7", base.clone(), raw(13, 3, vec![7])),
+        (
+            "truncated fields",
+            base.clone(),
+            raw(13, 3, vec![8, 1, 0, 0, 0, 0, 5, 100]),
+        ),
+        (
+            "a bool field of 2",
+            base.clone(),
+            raw(13, 3, vec![8, 1, 0, 0, 0, 0, 5, 100, 2]),
+        ),
+        (
+            "an error after good records",
+            base.clone(),
             snap(
                 13,
                 3,
                 0,
-                vec![
+                &[
                     me(1, 1),
-                    Change::PlayerHidden { index: 1 },
-                    Change::PlayerHidden { index: 1 },
+                    bare(Record::Hidden {
+                        kind: PLAYER,
+                        index: 1,
+                    }),
+                    bare(Record::Hidden {
+                        kind: PLAYER,
+                        index: 1,
+                    }),
                 ],
             ),
         ),
         (
             "a full snapshot naming an entity it has not entered",
-            &base,
-            snap(20, 0, 0, vec![Change::PlayerHidden { index: 1 }]),
+            base,
+            snap(
+                20,
+                0,
+                0,
+                &[bare(Record::Hidden {
+                    kind: PLAYER,
+                    index: 1,
+                })],
+            ),
         ),
-    ];
-    let mut views = Vec::new();
-    let cases = cases.into_iter().map(|(name, base, snapshot)| {
-        let result = base.apply(&snapshot);
-        if let Ok(v) = &result {
-            views.push(v.clone());
-        }
-        json!({
-            "name": name,
-            "base": js::view(base),
-            "snapshot": js::snapshot(&snapshot),
-            "result": js::apply_result(result.as_ref()),
+    ]
+}
+
+/// A board with discs dropped in `columns`, seats taking turns from 0.
+pub fn board(columns: &[u8]) -> Board {
+    let mut b = Board::new();
+    for (i, &c) in columns.iter().enumerate() {
+        b.play(c, (i % 2) as u8).unwrap();
+    }
+    b
+}
+
+pub fn four_state(columns: &[u8], turn: Option<u8>, phase: Phase, deadline: u32) -> FourState {
+    FourState {
+        board: board(columns),
+        turn,
+        phase,
+        deadline,
+        moves: columns.len() as u8,
+        game: 1,
+    }
+}
+
+pub fn seat(key: u32, player: u64, wins: u32, rematch: bool) -> Sample {
+    let row = FourRow {
+        player: PlayerId(player),
+        wins,
+        rematch,
+    };
+    rec(Record::Row { key }, &row)
+}
+
+/// A four table mid-game: seats 0 and 1, three discs down, seat 1 to move.
+pub fn four_full(tick: u32) -> Snapshot {
+    snap(
+        tick,
+        0,
+        0,
+        &[
+            seat(0, 42, 0, false),
+            seat(1, u64::MAX, 2, false),
+            rec(
+                Record::Singleton,
+                &four_state(&[3, 3, 4], Some(1), Phase::Playing, 500),
+            ),
+        ],
+    )
+}
+
+fn four_cases() -> Vec<(&'static str, FourView, Snapshot)> {
+    use rallypoint_four::ForfeitReason;
+    let empty = FourView::default();
+    let base = empty.apply(&four_full(10)).unwrap();
+    let update = |mask, state: &FourState| rec(Record::SingletonUpdate { mask }, state);
+    let won = four_state(&[0, 1, 0, 1, 0, 1, 0], None, Phase::Won { seat: 0 }, 0);
+    let forfeit = four_state(
+        &[3, 3, 4],
+        None,
+        Phase::Forfeit {
+            seat: 1,
+            why: ForfeitReason::TurnTimer,
+        },
+        0,
+    );
+    let moved = four_state(&[3, 3, 4, 4], Some(0), Phase::Playing, 8_000);
+    vec![
+        (
+            "four: full snapshot onto an empty view",
+            empty,
+            four_full(10),
+        ),
+        (
+            "four: a move updates board, turn, deadline and moves",
+            base.clone(),
+            one(update(0b11011, &moved)),
+        ),
+        ("four: a win", base.clone(), one(update(u32::MAX, &won))),
+        (
+            "four: a forfeit",
+            base.clone(),
+            one(update(0b100, &forfeit)),
+        ),
+        (
+            "four: a rematch asked",
+            base.clone(),
+            one(rec(
+                Record::RowUpdate {
+                    key: 1,
+                    mask: 0b100,
+                },
+                &FourRow {
+                    player: PlayerId(0),
+                    wins: 0,
+                    rematch: true,
+                },
+            )),
+        ),
+        (
+            "four: a seat left",
+            base.clone(),
+            one(bare(Record::RowGone { key: 0 })),
+        ),
+        (
+            "four: the singleton replaced",
+            base.clone(),
+            one(rec(
+                Record::Singleton,
+                &four_state(&[], None, Phase::Waiting, 0),
+            )),
+        ),
+        (
+            "four: the singleton gone",
+            base.clone(),
+            one(bare(Record::SingletonGone)),
+        ),
+        (
+            "four: an entity of any kind carries no bytes",
+            base.clone(),
+            snap(
+                11,
+                1,
+                0,
+                &[
+                    bare(Record::Enter {
+                        kind: 3,
+                        index: 1,
+                        track: track(1, 2, 3, 4),
+                    }),
+                    bare(Record::EnterStill { kind: 15, index: 2 }),
+                ],
+            ),
+        ),
+        (
+            "four: a cell byte of 3",
+            base.clone(),
+            raw(13, 3, {
+                let mut b = vec![5, 1];
+                b.extend([3u8; 42]);
+                b
+            }),
+        ),
+        (
+            "four: a turn Option byte of 2",
+            base.clone(),
+            raw(13, 3, vec![5, 2, 2, 0]),
+        ),
+        (
+            "four: an unknown phase",
+            base.clone(),
+            raw(13, 3, vec![5, 4, 5]),
+        ),
+        (
+            "four: a truncated board",
+            base.clone(),
+            raw(13, 3, vec![4, 0, 0, 0]),
+        ),
+        (
+            "four: SingletonUpdate after SingletonGone",
+            base,
+            snap(
+                11,
+                1,
+                0,
+                &[bare(Record::SingletonGone), update(0b1000, &moved)],
+            ),
+        ),
+    ]
+}
+
+fn applies<E, R, S>(
+    cases: Vec<(&'static str, View<E, R, S>, Snapshot)>,
+    game: &str,
+    views: &mut Vec<View<E, R, S>>,
+) -> Vec<Value>
+where
+    E: Fields + Clone + JsFields,
+    R: Fields + Clone + JsFields,
+    S: Fields + Clone + JsFields,
+{
+    cases
+        .into_iter()
+        .map(|(name, base, snapshot)| {
+            let result = base.apply(&snapshot);
+            if let Ok(v) = &result {
+                views.push(v.clone());
+            }
+            json!({
+                "name": name,
+                "game": game,
+                "base": js::view(&base),
+                "snapshot": js::snapshot(&snapshot),
+                "result": js::apply_result(result.as_ref()),
+            })
         })
-    });
-    let cases = Value::Array(cases.collect());
-    (cases, views)
+        .collect()
+}
+
+/// Each view as the full snapshot that rebuilds it.
+fn to_full<E, R, S>(views: &[View<E, R, S>], game: &str) -> Vec<Value>
+where
+    E: Fields + Clone + JsFields + PartialEq + std::fmt::Debug,
+    R: Fields + Clone + JsFields + PartialEq + std::fmt::Debug,
+    S: Fields + Clone + JsFields + PartialEq + std::fmt::Debug,
+{
+    views
+        .iter()
+        .map(|v| {
+            let full = v.to_full().unwrap();
+            assert_eq!(View::default().apply(&full).as_ref(), Ok(v));
+            json!({ "game": game, "view": js::view(v), "snapshot": js::snapshot(&full) })
+        })
+        .collect()
 }
 
 pub fn all() -> Value {
-    let (applies, mut views) = single_applies();
-    let runs = super::baselines::runs(&mut views);
-    let to_full = views.iter().map(|v| {
-        let full = v.to_full();
-        assert_eq!(WorldView::default().apply(&full).as_ref(), Ok(v));
-        json!({ "view": js::view(v), "snapshot": js::snapshot(&full) })
-    });
+    let (mut arena_views, mut four_views) = (Vec::new(), Vec::new());
+    let mut apply = applies(arena_cases(), "arena", &mut arena_views);
+    apply.extend(applies(four_cases(), "four", &mut four_views));
+    let runs = super::baselines::runs(&mut arena_views, &mut four_views);
+    let mut full = to_full(&arena_views, "arena");
+    full.extend(to_full(&four_views, "four"));
     json!({
         "fixed": fixed(),
-        "aim": aims(),
         "track_after": track_after(),
-        "apply": applies,
+        "apply": apply,
         "baselines": runs,
-        "to_full": to_full.collect::<Vec<_>>(),
+        "to_full": full,
     })
 }

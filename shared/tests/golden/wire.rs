@@ -5,14 +5,12 @@
 //! real codec here before it is written down. The thresholds here serve the
 //! client vectors (`client.rs`) too.
 
-use glam::Vec2;
 use rallypoint_shared::codec::MAX_SERVER_MSG_BYTES;
-use rallypoint_shared::snapshot::{Change, Track};
 use rallypoint_shared::*;
 use serde_json::{Value, json};
 
 use super::js;
-use crate::common::{self, entity, ivec, track};
+use crate::common::{self, avatar};
 
 /// `f32`s a JS port must carry bit for bit: not exact in decimal, signed
 /// zero, the smallest subnormal, the largest finite values, non-finite.
@@ -27,25 +25,6 @@ pub(super) const TRICKY_F32: [f32; 10] = [
     f32::INFINITY,
     f32::NEG_INFINITY,
     f32::NAN,
-];
-
-/// `i32`s on both sides of every zigzag varint threshold: zigzag 250/251
-/// (125/-126), 65535/65536 (-32768/32768), and `u32::MAX` (`i32::MIN`).
-pub(super) const TRICKY_I32: [i32; 14] = [
-    0,
-    -1,
-    1,
-    125,
-    -126,
-    -125,
-    126,
-    -32_768,
-    32_767,
-    32_768,
-    -32_769,
-    i32::MAX,
-    i32::MIN,
-    -7_509,
 ];
 
 /// `u32`s at the varint thresholds.
@@ -64,58 +43,14 @@ pub(super) const TRICKY_U64: [u64; 9] = [
     u64::MAX,
 ];
 
+/// A snapshot whose header crosses varint thresholds; its records are
+/// every record head (bytes to the envelope: `views.rs` applies records).
 fn thresholds_snapshot() -> Snapshot {
-    let mut changes = Vec::new();
-    for (i, pair) in TRICKY_I32.windows(2).enumerate() {
-        let (a, b) = (pair[0], pair[1]);
-        changes.push(Change::Me { offset: ivec(a, b) });
-        changes.push(Change::PlayerMotion {
-            index: TRICKY_U32[i % TRICKY_U32.len()],
-            offset: ivec(b, a),
-            vel: ivec(a.wrapping_neg(), b),
-        });
-    }
-    for (i, &index) in TRICKY_U32.iter().enumerate() {
-        let byte = [0, 250, 251, 252, 253, 254, 255][i];
-        changes.extend([
-            Change::PlayerEnter {
-                index,
-                track: track(TRICKY_I32[i], TRICKY_I32[i + 7], TRICKY_I32[i + 1], -1),
-                aim: byte,
-                hp: 255 - byte,
-                alive: i % 2 == 0,
-            },
-            Change::Score {
-                index,
-                kills: index,
-                deaths: TRICKY_U32[6 - i],
-            },
-            Change::PlayerAim { index, aim: byte },
-            Change::PlayerHealth {
-                index,
-                hp: byte,
-                alive: i % 2 == 1,
-            },
-            Change::ProjectileEnter {
-                index,
-                owner: TRICKY_U32[6 - i],
-                track: Track::default(),
-            },
-            Change::ProjectileMotion {
-                index,
-                offset: ivec(TRICKY_I32[i + 2], TRICKY_I32[i + 5]),
-                vel: ivec(i32::MIN, i32::MAX),
-            },
-            Change::PlayerHidden { index },
-            Change::PlayerLeft { index },
-            Change::ProjectileGone { index },
-        ]);
-    }
     Snapshot {
         tick: 65_536,
         baseline_age: 251,
         input_seq_advance: 65_535,
-        changes,
+        records: common::records(&common::every_record()),
     }
 }
 
@@ -145,6 +80,10 @@ fn more_server_msgs() -> Vec<(String, ServerMsg)> {
                 max_message_bytes: TRICKY_U32[i % TRICKY_U32.len()],
                 resume_token: ResumeToken([i as u8 * 29; 16]),
                 resume_grace_secs: [0, 250, 251, 65_535][(i + 1) % 4],
+                games: ["arena", "four", "\u{feff}"][..i % 4]
+                    .iter()
+                    .map(|g| g.to_string())
+                    .collect(),
             },
         ));
         out.push((
@@ -155,29 +94,20 @@ fn more_server_msgs() -> Vec<(String, ServerMsg)> {
             },
         ));
     }
-    let floats = TRICKY_F32;
     out.push((
-        "Joined with f32 specials in its map".into(),
+        "Joined with a BOM in its code and game".into(),
         ServerMsg::Joined {
             lobby: LobbyId(u32::MAX),
+            game: "\u{feff}four".into(),
             join_code: Some("\u{feff}BOM".into()),
             max_players: 255,
-            entity: entity(65_536, u32::MAX),
-            map: MapInfo {
-                name: "\u{feff}".into(),
-                bounds: Rect {
-                    min: Vec2::new(floats[0], floats[1]),
-                    max: Vec2::new(floats[2], floats[3]),
-                },
-                walls: floats
-                    .windows(4)
-                    .map(|w| Rect {
-                        min: Vec2::new(w[0], w[1]),
-                        max: Vec2::new(w[2], w[3]),
-                    })
-                    .collect(),
-            },
+            avatar: Some(EntityRef {
+                kind: 15,
+                index: 65_536,
+                generation: u32::MAX,
+            }),
             tick: 65_535,
+            info: Payload(vec![0xfd; 251]),
         },
     ));
     out.push((
@@ -187,10 +117,11 @@ fn more_server_msgs() -> Vec<(String, ServerMsg)> {
                 .iter()
                 .map(|&id| LobbyInfo {
                     id: LobbyId(id),
+                    game: ["arena", "four", ""][id as usize % 3].into(),
                     name: format!("lobby {id} \u{1f980}"),
                     players: (id % 256) as u8,
                     max_players: 255,
-                    map: "a\0b".into(),
+                    label: "a\0b".into(),
                 })
                 .collect(),
         },
@@ -202,19 +133,32 @@ fn more_server_msgs() -> Vec<(String, ServerMsg)> {
                 .iter()
                 .enumerate()
                 .map(|(i, &player)| RosterEntry {
-                    entity: entity(TRICKY_U32[i % 7], TRICKY_U32[6 - i % 7]),
                     player: PlayerId(player),
                     name: ["", "ada", "Zoë", "\u{1f980}", "\u{feff}x", "日本語"][i % 6].into(),
+                    avatar: (i % 3 != 0).then(|| avatar(TRICKY_U32[i % 7], TRICKY_U32[6 - i % 7])),
                 })
                 .collect(),
         },
     ));
     out.push((
+        "RosterUpdate removing player ids past 2^53".into(),
+        ServerMsg::RosterUpdate {
+            added: vec![],
+            removed: TRICKY_U64.iter().map(|&p| PlayerId(p)).collect(),
+        },
+    ));
+    for len in [0, 250, 251, 65_536] {
+        out.push((
+            format!("Event of {len} bytes"),
+            ServerMsg::Event(Payload((0..len).map(|i| (i % 256) as u8).collect())),
+        ));
+    }
+    out.push((
         "Snapshot crossing every varint threshold".into(),
         ServerMsg::Snapshot(thresholds_snapshot()),
     ));
     out.push((
-        "Snapshot with 300 changes (list length past 250)".into(),
+        "Snapshot with 300 records (list length past 250)".into(),
         ServerMsg::Snapshot(common::snapshot(120, 59)),
     ));
     out
@@ -254,12 +198,12 @@ fn from_hex(text: &str) -> Vec<u8> {
 
 /// Longer varint forms than needed, which decoders accept (PROTOCOL.md
 /// 2.1): the decoder must read the marker, not assume the shortest form.
-const LENIENT: [(&str, &str); 6] = [
+const LENIENT: [(&str, &str); 7] = [
     ("tag in the u16 form", "fb 06 00"),
     (
         "Welcome: every varint in a longer form",
-        "00 fd 2a 00 00 00 00 00 00 00  fb 04 00  fb 1e 00  fb 0f 00  fc 00 02 00 00
-         00 fb fc fd fe ff 01 7f 80 61 64 61 10 20 fa 05  fb 14 00",
+        "00 fd 2a 00 00 00 00 00 00 00  fb 05 00  fb 1e 00  fb 0f 00  fc 00 02 00 00
+         00 fb fc fd fe ff 01 7f 80 61 64 61 10 20 fa 05  fb 14 00  fc 01 00 00 00  fb 04 00 66 6f 75 72",
     ),
     (
         "Error: message length in the u64 form",
@@ -270,13 +214,14 @@ const LENIENT: [(&str, &str); 6] = [
         "04 fd 07 00 00 00 00 00 00 00 fc 01 00 00 00",
     ),
     (
-        "Snapshot: i32 zigzag and list length in longer forms",
-        "03 fc 0a 00 00 00 00 fb 01 00 fd 01 00 00 00 00 00 00 00 00 fc 03 00 00 00 fb 04 00",
+        "Snapshot: tick, seq advance and records length in longer forms",
+        "03 fc 0a 00 00 00 00 fb 01 00 fd 03 00 00 00 00 00 00 00 00 03 04",
     ),
     (
-        "RosterUpdate: list lengths and entity in longer forms",
-        "09 fb 00 00 fc 01 00 00 00 fb 01 00 fc 03 00 00 00",
+        "RosterUpdate: list lengths and player in longer forms",
+        "09 fb 00 00 fc 01 00 00 00 fd 03 00 00 00 00 00 00 00",
     ),
+    ("Event: payload length in the u16 form", "0a fb 02 00 01 02"),
 ];
 
 pub fn lenient_vectors() -> Value {
@@ -296,16 +241,16 @@ pub fn lenient_vectors() -> Value {
 }
 
 /// Bytes a server message decoder must refuse, each for one reason.
-const MALFORMED: [(&str, &str); 28] = [
+const MALFORMED: [(&str, &str); 25] = [
     ("empty", ""),
-    ("unknown message tag 10", "0a"),
+    ("unknown message tag 11", "0b"),
     ("tag in the u64 form", "fd 06 00 00 00 00 00 00 00"),
     ("reserved varint marker 255 as a tag", "ff"),
     ("Left with a trailing byte", "06 00"),
     ("truncated u16 varint", "04 fb 01"),
     (
         "u16 field in the u32 form",
-        "00 2a fc 04 00 00 00 1e fb 00 02",
+        "00 2a fc 05 00 00 00 1e fb 00 02",
     ),
     (
         "u32 field in the u64 form",
@@ -315,7 +260,7 @@ const MALFORMED: [(&str, &str); 28] = [
         "u64 field in the u128 form",
         "04 fe 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00",
     ),
-    ("unknown ErrorCode 12", "05 0c 00"),
+    ("unknown ErrorCode 13", "05 0d 00"),
     ("string of invalid UTF-8", "05 00 02 c3 28"),
     ("string of a UTF-8 surrogate", "05 00 03 ed a0 80"),
     ("string longer than the message", "05 00 05 61 64 61"),
@@ -330,44 +275,33 @@ const MALFORMED: [(&str, &str); 28] = [
     ),
     ("list length u32::MAX", "07 fc ff ff ff ff 00"),
     (
-        "snapshot change count past the bytes",
+        "snapshot records length past the bytes",
         "03 01 00 00 fc 00 00 00 01 00 00",
     ),
-    ("Option byte 2", "02 03 02 00"),
-    ("bool byte 2", "03 01 00 00 01 05 02 00 02"),
-    ("unknown Change tag 11", "03 01 00 00 01 0b 00"),
+    ("Option byte 2", "02 03 00 02 00"),
+    ("truncated resume token", "00 2a 05 1e 0f fb 00 02 01 02 03"),
     (
-        "i32 in the u64 form",
-        "03 01 00 00 01 00 fd 00 00 00 00 00 00 00 00 00",
+        "Welcome without games (a version-4 layout)",
+        "00 2a 05 1e 0f fb 00 02  000102030405060708090a0b0c0d0e0f  14",
     ),
     (
-        "truncated f32",
-        "02 03 00 08 00 01 00 00 00 00 00 00 00 00 00 00 00 80",
-    ),
-    ("truncated resume token", "00 2a 04 1e 0f fb 00 02 01 02 03"),
-    (
-        "Welcome without snapshot_hz (a version-3 layout)",
-        // Its max_message_bytes is read as snapshot_hz, so the token runs
-        // a byte short.
-        "00 2a 04 1e fb 00 02  000102030405060708090a0b0c0d0e0f  14",
-    ),
-    (
-        "Joined with bytes after the tick",
-        // Lobby 3, no code, 8 players, entity (0, 1), map "" with zero
-        // bounds and no walls, tick 0: 25 bytes, then one more.
-        "02 03 00 08 00 01  00  00000000 00000000 00000000 00000000  00  00  01",
+        "Joined with bytes after the info",
+        // Lobby 3, game "", no code, 8 players, no avatar, tick 0, no
+        // info: 8 bytes, then one more.
+        "02 03 00 00 08 00 00 00  01",
     ),
     ("RosterUpdate missing its removed list", "09 00"),
     (
         "ShuttingDown drain_secs in the u32 form",
         "08 00 fc 1e 00 00 00",
     ),
+    ("Event payload longer than the message", "0a 05 01 02"),
 ];
 
 pub(super) fn error_kind(e: &CodecError) -> &'static str {
     match e {
         CodecError::TooLarge { .. } => "TooLarge",
-        CodecError::Malformed(_) => "Malformed",
+        CodecError::Malformed(_) | CodecError::Invalid(_) => "Malformed",
         CodecError::TrailingBytes { .. } => "TrailingBytes",
         CodecError::Encode(_) => "Encode",
     }

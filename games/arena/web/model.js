@@ -1,15 +1,18 @@
-// The client's model of one lobby, as docs/NETCODE.md describes it:
-// delta snapshots applied through Baselines (§6), the own player predicted
-// with the shared movement rules and reconciled on every snapshot (§1, §2),
-// everyone else interpolated 100 ms in the past (§3) on a clock estimated
-// from snapshot arrivals (§4), and the roster and score table.
+// Arena's model of the lobby, as docs/NETCODE.md describes it: the own
+// player predicted with the shared movement rules and reconciled on every
+// snapshot (§1, §2), everyone else interpolated 100 ms in the past (§3) on
+// a clock estimated from snapshot arrivals (§4), and the score table. The
+// engine's Lobby (assets/web/js/lobby.js) applies the snapshots, holds the
+// roster and numbers the inputs; this reads its views: players are
+// entities of kind 0, projectiles of kind 1, scores the rows.
 //
 // Pure: no DOM, no socket, no clock. Every method that needs the time takes
 // `now` (milliseconds, performance.now() in the page), so Node tests can
 // drive it exactly.
 
-import { Baselines, ApplyError, fromFixed, aimFromByte } from './views.js';
+import { fromFixed } from './fixed.js';
 import { tickDt, sanitizeInput, stepPlayer } from './movement.js';
+import { KIND_PLAYER, KIND_PROJECTILE, aimFromByte } from './protocol.js';
 
 /** How far in the past others are drawn (NETCODE §3; the server's lag
  *  compensation assumes the same, `timing::INTERPOLATION_DELAY_MS`). */
@@ -26,10 +29,14 @@ const MAX_EXTRAPOLATE_TICKS = 3;
  *  drawn as a jump rather than a slide. */
 const TELEPORT_UNITS = 96;
 
-export class Game {
-  /** `snapshotHz`: snapshots a second (Welcome.snapshot_hz where the
-   *  server sends it; the tick rate otherwise). */
-  constructor(tickHz, snapshotHz = tickHz) {
+export class ArenaModel {
+  /**
+   * @param {object} lobby the engine's Lobby (assets/web/js/lobby.js): its
+   *   tickHz, snapshotHz, avatar, info (the map), roster and input numbering
+   */
+  constructor(lobby) {
+    this.lobby = lobby;
+    const { tickHz, snapshotHz } = lobby;
     this.tickHz = tickHz;
     this.dt = tickDt(tickHz);
     this.tickMs = 1000 / tickHz;
@@ -37,32 +44,31 @@ export class Game {
     // or lost snapshot still leaves two to interpolate between (NETCODE §3).
     const interval = Math.ceil(tickHz / Math.max(1, Math.min(snapshotHz, tickHz)));
     this.delayTicks = Math.max(Math.round((INTERPOLATION_DELAY_MS * tickHz) / 1000), 2 * interval);
-    this.baselines = new Baselines();
-    this.seq = 0; // kept across a resume (PROTOCOL 6.6)
     this.unacked = [];
-    this.lobby = null;
-    this.joinCode = null;
-    this.entity = null;
-    this.map = null;
     this.history = [];
     this.arrivals = [];
-    this.rosterMap = new Map(); // `${index}/${generation}` -> {entity, player, name}
     this.pred = null; // predicted own position (exact, world units)
     this.predPrev = null; // where the own player was one input earlier (for smooth drawing)
     this.predAt = 0; // when pred last stepped
     this.prediction = { samples: 0, maxError: 0, skipped: 0 };
-    this.snapshotTimes = [];
   }
 
-  /** `Joined`: a new lobby, or the same seat after a resume. Views, the
-   *  clock and the interpolation buffer start over; on a resume the inputs
-   *  still unacknowledged were discarded by the server, so they go too. */
-  joined(msg) {
-    this.lobby = msg.lobby;
-    this.joinCode = msg.join_code ?? null;
-    this.entity = msg.entity;
-    this.map = msg.map;
-    this.baselines.clear();
+  /** The map: the join info. */
+  get map() {
+    return this.lobby.info;
+  }
+
+  /** The own player's entity index, or null without an avatar. */
+  get myIndex() {
+    const a = this.lobby.avatar;
+    return a && a.kind === KIND_PLAYER ? a.index : null;
+  }
+
+  /** `Joined` (the lobby has taken it): a new lobby, or the same seat
+   *  after a resume. The clock and the interpolation buffer start over; on
+   *  a resume the inputs still unacknowledged were discarded by the
+   *  server, so they go too. */
+  joined() {
     this.history = [];
     this.arrivals = [];
     this.unacked = [];
@@ -70,41 +76,17 @@ export class Game {
     this.predPrev = null;
   }
 
-  roster(msg) {
-    this.rosterMap = new Map();
-    for (const e of msg.players) this.rosterMap.set(key(e.entity), e);
-  }
-
-  rosterUpdate(msg) {
-    for (const e of msg.added) this.rosterMap.set(key(e.entity), e);
-    for (const id of msg.removed) this.rosterMap.delete(key(id));
-  }
-
   /** Name of the player whose entity has slot `index`. */
   nameOf(index) {
-    let found = null;
-    for (const e of this.rosterMap.values()) {
-      if (e.entity.index === index && (!found || e.entity.generation > found.entity.generation)) found = e;
-    }
-    return found ? found.name : `#${index}`;
+    const e = this.lobby.avatarOwner(KIND_PLAYER, index);
+    return e ? e.name : `#${index}`;
   }
 
-  /** A `Snapshot` arrived at `now`. Returns the new view, or null when it
-   *  was stale or could not be applied (its baseline is not held: NETCODE
-   *  §6 says to drop it and keep acknowledging what we hold). */
-  snapshot(snap, now) {
+  /** A new view (the engine applied a snapshot) arrived at `now`; `prev`
+   *  is the newest before it. Returns arena's view of it. */
+  snapshot(generic, now) {
     const newest = this.newest();
-    let view;
-    try {
-      view = this.baselines.receive(snap);
-    } catch (e) {
-      if (e instanceof ApplyError) return null;
-      throw e;
-    }
-    // Stale (not newer than what we hold): receive() hands back the newest.
-    if (!view || view === newest || (newest && ((view.tick - newest.tick) | 0) <= 0)) return null;
-    this.snapshotTimes.push(now);
-    while (this.snapshotTimes.length && now - this.snapshotTimes[0] > 1000) this.snapshotTimes.shift();
+    const view = arenaView(generic);
     this.history.push(view);
     if (this.history.length > HISTORY_LEN) this.history.shift();
     this.arrivals.push({ at: now, offset: view.tick - (now * this.tickHz) / 1000 });
@@ -119,7 +101,8 @@ export class Game {
 
   /** The own player's state in `view` (hp, alive, aim), if it holds it. */
   own(view = this.newest()) {
-    return view && this.entity ? view.players.get(this.entity.index) ?? null : null;
+    const index = this.myIndex;
+    return view && index !== null ? view.players.get(index) ?? null : null;
   }
 
   /** NETCODE §2: drop acknowledged inputs, reset to the exact `me`,
@@ -152,7 +135,7 @@ export class Game {
     const u = this.unacked.find((x) => x.seq === acked);
     if (!u) return;
     const before = prevView ? this.own(prevView) : null;
-    const deaths = (v) => (v.scores.get(this.entity.index) ?? { deaths: 0 }).deaths;
+    const deaths = (v) => (v.scores.get(this.myIndex) ?? { deaths: 0 }).deaths;
     const trusted = u.predicted && before && before.alive && alive && deaths(prevView) === deaths(view);
     if (!trusted) {
       this.prediction.skipped++;
@@ -167,19 +150,15 @@ export class Game {
    *  and applied to the prediction at once. `controls` is
    *  `{movement, aim, fire, hitscan}` with `aim` a world-space direction. */
   makeInput(controls, now) {
-    this.seq = (this.seq + 1) >>> 0;
-    const input = {
-      type: 'Input',
-      seq: this.seq,
+    const input = this.lobby.input({
       movement: controls.movement,
       aim: controls.aim,
       fire: !!controls.fire,
       hitscan: !!controls.hitscan,
-      ack_tick: this.baselines.ackTick(),
-    };
+    });
     let movement;
     try {
-      movement = sanitizeInput(input).movement;
+      movement = sanitizeInput(controls).movement;
     } catch {
       movement = { x: 0, y: 0 };
     }
@@ -191,7 +170,7 @@ export class Game {
       this.pred = predicted;
       this.predAt = now;
     }
-    this.unacked.push({ seq: this.seq, movement, predicted });
+    this.unacked.push({ seq: input.seq, movement, predicted });
     if (this.unacked.length > MAX_UNACKED) this.unacked.shift();
     return input;
   }
@@ -208,11 +187,6 @@ export class Game {
     return (now * this.tickHz) / 1000 + best;
   }
 
-  /** Snapshots applied over the last second. */
-  snapshotRate(now) {
-    return this.snapshotTimes.filter((t) => now - t <= 1000).length;
-  }
-
   /** The own position to draw: the prediction, smoothed over the tick in
    *  which it last stepped (inputs step at tick_hz, frames come faster). */
   drawnSelf(now) {
@@ -225,14 +199,17 @@ export class Game {
    *  the own player from prediction, own projectiles extrapolated to now. */
   frame(now) {
     const newest = this.newest();
-    if (!newest || !this.entity) return null;
+    const myIndex = this.myIndex;
+    if (!newest || myIndex === null) return null;
     const est = this.serverTick(now);
     const rt = est - this.delayTicks;
     const [v0, v1, t] = this.bracket(rt);
-    const myIndex = this.entity.index;
     const players = [];
     const mine = this.own(newest);
-    const score = (i) => newest.scores.get(i) ?? { kills: 0, deaths: 0 };
+    const score = (i) => {
+      const s = newest.scores.get(i);
+      return { kills: s ? s.kills : 0, deaths: s ? s.deaths : 0 };
+    };
     const selfPos = this.drawnSelf(now) ?? fromFixed(newest.me);
     if (mine) {
       players.push({
@@ -295,7 +272,7 @@ export class Game {
     for (const [index, s] of v.scores) {
       const p = v.players.get(index);
       rows.push({ index, name: this.nameOf(index), kills: s.kills, deaths: s.deaths,
-        self: this.entity && index === this.entity.index, alive: p ? p.alive : true });
+        self: index === this.myIndex, alive: p ? p.alive : true });
     }
     rows.sort((a, b) => b.kills - a.kills || a.deaths - b.deaths || a.index - b.index);
     return rows;
@@ -308,8 +285,18 @@ function inOpen(map, p) {
   return inside(map.bounds) && !map.walls.some(inside);
 }
 
-function key(entity) {
-  return `${entity.index}/${entity.generation}`;
+/** Arena's shape of an engine view: players, projectiles and scores as
+ *  Maps by entity index (slot index for scores). */
+export function arenaView(view) {
+  const players = new Map();
+  const projectiles = new Map();
+  for (const e of view.entities.values()) {
+    if (e.kind === KIND_PLAYER) players.set(e.index, { track: e.track, ...e.fields });
+    else if (e.kind === KIND_PROJECTILE) projectiles.set(e.index, { track: e.track, ...e.fields });
+  }
+  return {
+    tick: view.tick, last_input_seq: view.last_input_seq, me: view.me, players, projectiles, scores: view.rows,
+  };
 }
 
 function dist(a, b) {

@@ -1,5 +1,5 @@
 // The movement rules the client predicts its own player with: a port of
-// shared/src/movement.rs, bit for bit. Rust computes in f32; here every
+// games/arena/src/movement.rs, bit for bit. Rust computes in f32; here every
 // operation is a double rounded back to f32 with Math.fround, in the order
 // Rust (and glam) performs them. For +, -, *, / and sqrt that double
 // rounding gives exactly the f32 result, so the server's position and the
@@ -8,7 +8,7 @@
 // f32 already (decoded map, fromFixed positions, sanitizeInput's output).
 // Checked against Rust by tests/web/ (golden.json).
 
-import { fromFixed, toFixed } from './views.js';
+import { fromFixed, toFixed } from './fixed.js';
 
 const f = Math.fround;
 
@@ -144,7 +144,7 @@ export function pushOutOfRect(pos, radius, rect) {
  * bounds (Rust's `resolve_collisions`).
  * @param {{x: number, y: number}} pos
  * @param {number} radius
- * @param {{bounds: object, walls: object[]}} map `Joined.map`
+ * @param {{bounds: object, walls: object[]}} map the join info (MapInfo)
  * @returns {{x: number, y: number}}
  */
 export function resolveCollisions(pos, radius, map) {
@@ -162,7 +162,7 @@ export function resolveCollisions(pos, radius, map) {
  * @param {{x: number, y: number}} pos f32 world units, e.g. fromFixed(view.me)
  * @param {{x: number, y: number}} movement already sanitised (sanitizeInput)
  * @param {number} dt tickDt(tick_hz)
- * @param {{bounds: object, walls: object[]}} map `Joined.map`
+ * @param {{bounds: object, walls: object[]}} map the join info (MapInfo)
  * @returns {{x: number, y: number}}
  */
 export function stepPlayer(pos, movement, dt, map) {

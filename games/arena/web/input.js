@@ -17,11 +17,14 @@ export class Controls {
     this.mouse = null; // {x, y} in CSS pixels, relative to the canvas
     this.fireHeld = false;
     this.hitscanQueued = false;
+    // Every listener goes with dispose(): the page outlives a lobby.
+    this.listening = new AbortController();
+    const opts = { signal: this.listening.signal };
 
-    window.addEventListener('keydown', (e) => this.keydown(e));
-    window.addEventListener('keyup', (e) => this.keys.delete(e.code));
-    window.addEventListener('blur', () => this.release());
-    canvas.addEventListener('mousemove', (e) => this.track(e));
+    window.addEventListener('keydown', (e) => this.keydown(e), opts);
+    window.addEventListener('keyup', (e) => this.keys.delete(e.code), opts);
+    window.addEventListener('blur', () => this.release(), opts);
+    canvas.addEventListener('mousemove', (e) => this.track(e), opts);
     canvas.addEventListener('mousedown', (e) => {
       if (!this.enabled) return;
       this.track(e);
@@ -29,11 +32,17 @@ export class Controls {
       if (e.button === 0) this.fireHeld = true;
       if (e.button === 2) this.hitscanQueued = true;
       e.preventDefault();
-    });
+    }, opts);
     window.addEventListener('mouseup', (e) => {
       if (e.button === 0) this.fireHeld = false;
-    });
-    canvas.addEventListener('contextmenu', (e) => e.preventDefault());
+    }, opts);
+    canvas.addEventListener('contextmenu', (e) => e.preventDefault(), opts);
+  }
+
+  /** Removes every listener. */
+  dispose() {
+    this.listening.abort();
+    this.setEnabled(false);
   }
 
   keydown(e) {

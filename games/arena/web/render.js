@@ -95,7 +95,7 @@ export class Renderer {
     this.ctx.fillRect(0, 0, this.cssW, this.cssH);
   }
 
-  /** One frame. `frame` is Game.frame(now); `extra` has the tracers, the
+  /** One frame. `frame` is ArenaModel.frame(now); `extra` has the tracers, the
    *  mouse, and a banner text. */
   draw(map, frame, extra) {
     this.drawStatic(map);
