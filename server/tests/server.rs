@@ -312,10 +312,20 @@ async fn the_browser_client_is_served_at_the_root() {
     let server = TestServer::start(Config::default()).await;
     let (status, body) = http_get(&server, "/").await;
     assert_eq!(status, 200);
-    assert!(body.contains("<canvas"), "{body}");
+    assert!(
+        body.contains("game-select"),
+        "the menu picks a game: {body}"
+    );
     let (status, body) = http_get(&server, "/js/codec.js").await;
     assert_eq!(status, 200);
     assert!(body.contains("PROTOCOL_VERSION"));
+    // Each hosted game's module, from its own folder.
+    for game in ["arena", "four"] {
+        let (status, body) = http_get(&server, &format!("/games/{game}/index.js")).await;
+        assert_eq!(status, 200, "{game}");
+        assert!(body.contains("export"), "{game}: {body}");
+    }
+    assert_eq!(http_get(&server, "/games/four/Cargo.toml").await.0, 404);
     assert_eq!(http_get(&server, "/../Cargo.toml").await.0, 404);
     assert_eq!(http_get(&server, "/nope.html").await.0, 404);
 }

@@ -1,5 +1,4 @@
-"""Four in a Row's payloads in protocol v5 (docs/V5_SPEC.md, "Four in a
-Row payloads"): the messages a client sends (`FourMsg`, inside the
+"""Four in a Row's payloads in protocol v5 (games/four/PROTOCOL.md): the messages a client sends (`FourMsg`, inside the
 envelope's Game message), the events it gets (`FourEvent`, inside Event),
 what Joined.info holds (`FourInfo`) and the field schema of its snapshot
 records (a row per seat, the `FourState` singleton; no entities). Four

@@ -1,5 +1,5 @@
 """The Rallypoint wire envelope (protocol version 5), written from
-docs/V5_SPEC.md (and PROTOCOL.md for what v5 keeps from v4), not from the
+docs/PROTOCOL.md, not from the
 Rust code: these tests play clients written by someone other than the
 server's authors, so a misreading of the document shows up here as a
 failing test instead of being shared by both sides.
@@ -34,7 +34,7 @@ MAX_INPUTS_PER_MESSAGE = 8
 ARENA, FOUR = "arena", "four"
 
 
-# ErrorCode numbers (PROTOCOL.md section 7, and V5_SPEC: 12 JoinRefused).
+# ErrorCode numbers (PROTOCOL.md section 7).
 class ErrorCode:
     BAD_MESSAGE = 0
     VERSION_MISMATCH = 1

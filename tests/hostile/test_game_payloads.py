@@ -1,4 +1,4 @@
-"""Hostile game payloads (docs/V5_SPEC.md): bytes that are a valid v5
+"""Hostile game payloads (docs/PROTOCOL.md section 6.11): bytes that are a valid v5
 envelope but a bad payload for the lobby's game. The envelope decodes, so
 none of these is a BadMessage and none costs the connection: a payload the
 game cannot read is Error{InvalidField} naming the game, a message the game

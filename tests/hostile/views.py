@@ -1,5 +1,5 @@
 """Views: what a client holds of its lobby at one tick, rebuilt from
-snapshots as docs/V5_SPEC.md says ("Snapshot apply: as v4"): a full
+snapshots as docs/PROTOCOL.md section 6.4 says: a full
 snapshot starts from nothing, a delta from the held view of tick `tick -
 baseline_age`; every track is advanced by the age, then the records are
 applied in order. A record naming an entity, row or singleton the view

@@ -1,4 +1,4 @@
-// The engine's envelope of docs/V5_SPEC.md, and nothing else: client
+// The engine's envelope of docs/PROTOCOL.md, and nothing else: client
 // messages to bytes, bytes to server messages, in bincode's encoding
 // (wire.js). Objects use the Rust names: `type` is the variant, fields are
 // snake_case. u64s (PlayerId, client_time) are BigInts. A game's payloads

@@ -1,6 +1,6 @@
 // What the page tells a person when something goes wrong: each ErrorCode of
-// docs/PROTOCOL.md section 7 (and V5_SPEC's JoinRefused) as plain text, and the connection troubles the
-// page itself runs into. The server's own `message` is for humans too but
+// docs/PROTOCOL.md section 7 as plain text, and the connection troubles
+// the page itself runs into. The server's own `message` is for humans too but
 // "not stable", so it is only appended as detail, never parsed.
 
 const TEXT = {

@@ -1,4 +1,4 @@
-// A snapshot's records (docs/V5_SPEC.md, "Snapshot records"): the engine's
+// A snapshot's records (docs/PROTOCOL.md section 3.2): the engine's
 // heads, the game's fields. A game module describes its replicated types
 // as a schema, and this reads (and, for tests and toFull, writes) the
 // records with it. Nothing here applies a record: views.js does.

@@ -1,4 +1,4 @@
-// The client side of delta snapshots (docs/V5_SPEC.md), for any game: a
+// The client side of delta snapshots (docs/PROTOCOL.md section 6.4), for any game: a
 // port of the engine's view (rallypoint_game::view) and Baselines
 // (shared/src/baselines.rs), with the same rules. Fixed-point values stay
 // integers and wrap like Rust's i32 (`| 0`, Math.imul); ticks and sequence

@@ -760,7 +760,8 @@ fn the_worked_movement_example_holds() {
             .collect::<Vec<_>>(),
         [(0x43C8_9A34, 0x4398_AEE8), (0x43C9_3468, 0x439B_5DD0)]
     );
-    assert_eq!(end, (402.409_179_687_5, 310.733_398_437_5));
+    // 402.409_179_687_5 and 310.733_398_437_5: on the 1/1024 grid.
+    assert_eq!(end, (412_067.0 / 1024.0, 318_191.0 / 1024.0));
     let server = server_step(
         Vec2::new(400.0, 300.0),
         Vec2::new(sent.0, sent.1),

@@ -1,5 +1,4 @@
-// Arena's payloads and replicated fields (docs/V5_SPEC.md, "Arena
-// payloads"; games/arena/PROTOCOL.md): the schema the engine reads snapshot
+// Arena's payloads and replicated fields (games/arena/PROTOCOL.md): the schema the engine reads snapshot
 // records with, the input payload, the join info (the map) and the events.
 // Pure: it reads and writes with the engine's Reader and Writer (passed in,
 // so this folder imports nothing from the engine's). Checked against Rust

@@ -5,9 +5,10 @@
 //! tokio, no sockets, no clock, and randomness only in the bot policy,
 //! seeded by its caller.
 //!
-//! The engine cannot host it yet: protocol v4 has arena's shape and cannot
-//! carry Four's messages, so there is no `Wire4` implementation; protocol
-//! v5 brings the game-neutral envelope.
+//! `rallypoint-server` hosts it beside arena. Its messages, events, join
+//! info and replicated fields travel as payloads inside the engine's
+//! envelope, spelled byte by byte in `games/four/PROTOCOL.md`; a client
+//! sends `Ack`s instead of per-tick inputs.
 //!
 //! # Rules
 //! 7 columns of 6 cells with gravity; four discs of one seat in a row

@@ -176,38 +176,43 @@ fn state_of(game: &Four) -> State<(), FourRow, FourState> {
 }
 
 /// A snapshot's records as the engine writes them: a head, then fields.
-fn records(parts: &[(Record, &dyn Fn(&mut Vec<u8>))]) -> Payload {
+fn records(parts: &[(Record, Vec<u8>)]) -> Payload {
     let mut out = Vec::new();
     for (head, fields) in parts {
         write_record(head, &mut out).unwrap();
-        fields(&mut out);
+        out.extend_from_slice(fields);
     }
     Payload(out)
+}
+
+/// The fields `mask` names of `value`, as a record carries them.
+fn fields_of<T: Fields>(value: &T, mask: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    value.write(mask, &mut out).unwrap();
+    out
 }
 
 /// The full snapshot of tick 1000 the page shows, from the real game.
 fn full_snapshot() -> Snapshot {
     let (game, _) = table_until(1000);
     let state = state_of(&game);
-    let mut parts: Vec<(Record, Box<dyn Fn(&mut Vec<u8>)>)> = Vec::new();
-    for row in state.rows.clone() {
-        parts.push((
-            Record::Row { key: row.key },
-            Box::new(move |out| row.fields.write(u32::MAX, out).unwrap()),
-        ));
-    }
+    let mut parts: Vec<(Record, Vec<u8>)> = state
+        .rows
+        .iter()
+        .map(|row| {
+            (
+                Record::Row { key: row.key },
+                fields_of(&row.fields, u32::MAX),
+            )
+        })
+        .collect();
     let s = state.singleton.unwrap();
-    parts.push((
-        Record::Singleton,
-        Box::new(move |out| s.write(u32::MAX, out).unwrap()),
-    ));
-    let refs: Vec<(Record, &dyn Fn(&mut Vec<u8>))> =
-        parts.iter().map(|(r, f)| (*r, f.as_ref())).collect();
+    parts.push((Record::Singleton, fields_of(&s, u32::MAX)));
     Snapshot {
         tick: 1000,
         baseline_age: 0,
         input_seq_advance: 0,
-        records: records(&refs),
+        records: records(&parts),
     }
 }
 
@@ -218,12 +223,11 @@ fn delta_snapshot() -> Snapshot {
     let after = state_of(&table_until(1010).0).singleton.unwrap();
     let mask = after.changed(&before);
     assert_eq!(mask, 0b11011);
-    let write = move |out: &mut Vec<u8>| after.write(mask, out).unwrap();
     Snapshot {
         tick: 1010,
         baseline_age: 10,
         input_seq_advance: 0,
-        records: records(&[(Record::SingletonUpdate { mask }, &write)]),
+        records: records(&[(Record::SingletonUpdate { mask }, fields_of(&after, mask))]),
     }
 }
 

@@ -1,5 +1,5 @@
-// Four in a Row's payloads and replicated fields (docs/V5_SPEC.md, "Four in
-// a Row payloads"; games/four/src/protocol.rs): the schema the engine reads
+// Four in a Row's payloads and replicated fields (games/four/PROTOCOL.md;
+// games/four/src/protocol.rs): the schema the engine reads
 // snapshot records with (a row per seat, the table as the singleton; no
 // entities), the join info, the events and the messages a client sends.
 // Four has no per-tick input. Pure: it reads and writes with the engine's
