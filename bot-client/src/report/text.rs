@@ -133,7 +133,9 @@ impl Report {
         self.deltas.lines(f)?;
         latency_line(f, "rtt", &self.rtt_ms)?;
         latency_line(f, "snap interval", &self.snapshot_interval_ms)?;
-        latency_line(f, "input ack", &self.input_ack_ms)?;
+        if inputs || self.input_ack_ms.samples > 0 {
+            latency_line(f, "input ack", &self.input_ack_ms)?;
+        }
         let p = &self.prediction_error;
         if inputs || p.samples + p.skipped > 0 {
             writeln!(
