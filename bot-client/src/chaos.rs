@@ -3,7 +3,7 @@
 //! server could happen to match) at a given mean rate, and a run repeats
 //! drop for drop given its seed.
 //!
-//! The generator is ChaCha8 keyed by the run seed, like [`crate::wander`],
+//! The generator is ChaCha8 keyed by the run seed, like arena's `bot::Wander`,
 //! but on a stream of its own per bot, so turning chaos on does not change
 //! a single input the bots send.
 

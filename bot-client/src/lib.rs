@@ -19,9 +19,9 @@
 //! - [`target`]: URLs, the loopback-only rule, resolution.
 //! - [`plan`]: pure scheduling: the connect ramp and which bot creates or
 //!   joins which lobby.
-//! - [`games`]: the bot policy of each game behind one trait
-//!   (`BotGame`), and the game's counters for the report.
-//! - [`wander`]: arena's per-bot seeded input generator.
+//! - [`games`]: each game behind one trait (`BotGame`): how a bot plays it
+//!   (the policies themselves live with the games: `rallypoint_arena::bot`,
+//!   `rallypoint_four::bot`), and the game's counters for the report.
 //! - [`chaos`]: the per-bot seeded schedule of connection drops.
 //! - [`link`]: the link conditioner (latency, jitter, stalls) as delay
 //!   lines on a bot's send and receive paths.
@@ -83,7 +83,6 @@ pub mod server_metrics;
 pub mod target;
 #[cfg(test)]
 mod test_records;
-pub mod wander;
 
 pub use games::GameName;
 pub use options::{LobbyMode, RunError, RunOptions};

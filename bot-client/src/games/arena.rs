@@ -13,7 +13,7 @@ use tracing::warn;
 
 use super::{BotGame, GameCounts, Prediction, Score, Tick, TickInput};
 use crate::predict::{Own, Predictor};
-use crate::wander::Wander;
+use rallypoint_arena::bot::Wander;
 
 /// What an arena bot saw of the fighting.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

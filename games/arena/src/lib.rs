@@ -10,6 +10,8 @@
 //! - [`protocol`]: its payloads inside the envelope: input, map, events.
 //! - [`movement`]: player movement, wall collision and input sanitising,
 //!   shared by the simulation and client-side prediction.
+//! - [`bot`]: the bot policy load tests play arena with: seeded, so a run
+//!   repeats input for input.
 //! - [`map`]: the map file format, its validation and limits, and the
 //!   bundled default map.
 //! - [`config`]: [`GameConfig`], the tunable rules with their defaults.
@@ -17,6 +19,7 @@
 //! - `geom`: swept segment tests for projectiles.
 //! - `ids`: slotmap keys as protocol [`EntityId`](rallypoint_shared::EntityId)s.
 
+pub mod bot;
 pub mod config;
 pub mod game;
 mod geom;

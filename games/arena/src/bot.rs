@@ -1,11 +1,12 @@
-//! The per-bot input generator: a seeded "wander" that picks a heading,
-//! keeps it for a while, sometimes stands still, sweeps its aim, fires
-//! projectiles in short bursts and, between bursts, now and then a single
-//! instant-hit shot. Deterministic given the run seed, the bot index and the
-//! tick rate, so a load run can be repeated input for input.
+//! Arena's bot policy, as `rallypoint-bots` plays it: a seeded "wander"
+//! that picks a heading, keeps it for a while, sometimes stands still,
+//! sweeps its aim, fires projectiles in short bursts and, between bursts,
+//! now and then a single instant-hit shot. Deterministic given the run
+//! seed, the bot index and the tick rate, so a load run can be repeated
+//! input for input.
 
+use crate::InputFrame;
 use glam::Vec2;
-use rallypoint_arena::InputFrame;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
