@@ -94,6 +94,17 @@ pub struct Config {
     /// next millisecond (see `lobby::timer`). Default: true. Tests on
     /// tokio's paused clock turn it off; it has no effect off Linux.
     pub precise_timer: bool,
+    /// The fleet's Redis directory (`redis://host:port`). Default: none: the
+    /// node runs alone. See `fleet`.
+    pub redis_url: Option<String>,
+    /// The WebSocket URL players reach this node at, published to the
+    /// fleet. Default: `ws://{bind}/ws`.
+    pub public_url: Option<String>,
+    /// This node's id in the fleet. Default: a random one at each start.
+    pub node_id: Option<String>,
+    /// Seconds this node's keys in the directory live without a heartbeat.
+    /// Default: 5 (`fleet::DEFAULT_NODE_TTL_SECS`).
+    pub node_ttl_secs: u64,
 }
 
 impl Default for Config {
@@ -118,6 +129,10 @@ impl Default for Config {
             rate_limit_burst: 300,
             drain_secs: 30,
             precise_timer: true,
+            redis_url: None,
+            public_url: None,
+            node_id: None,
+            node_ttl_secs: crate::fleet::DEFAULT_NODE_TTL_SECS,
         }
     }
 }
@@ -179,6 +194,7 @@ impl Config {
             ("peer_timeout_secs", self.peer_timeout_secs),
             ("max_connections_per_ip", self.max_connections_per_ip as u64),
             ("rate_limit_burst", u64::from(self.rate_limit_burst)),
+            ("node_ttl_secs", self.node_ttl_secs),
         ];
         if let Some((name, _)) = at_least_one.iter().find(|(_, v)| *v == 0) {
             return invalid(format!("{name} must be at least 1"));
@@ -235,6 +251,13 @@ impl Config {
 
     pub fn tick_period(&self) -> Duration {
         Duration::from_secs(1) / u32::from(self.tick_hz)
+    }
+
+    /// The URL players reach this node at: `public_url`, or `ws://{bind}/ws`.
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("ws://{}/ws", self.bind))
     }
 }
 
@@ -294,6 +317,15 @@ pub struct Cli {
     /// Seconds a socket may accept no bytes before its client is dropped [default: 10].
     #[arg(long, value_name = "SECS")]
     pub write_timeout_secs: Option<u64>,
+    /// Join the fleet whose lobby directory is this Redis [default: none, alone]
+    #[arg(long = "redis", value_name = "URL")]
+    pub redis_url: Option<String>,
+    /// The WebSocket URL players reach this node at [default: ws://BIND/ws]
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// This node's id in the fleet [default: random]
+    #[arg(long, value_name = "ID")]
+    pub node_id: Option<String>,
 }
 
 impl Cli {
@@ -338,61 +370,18 @@ impl Cli {
         if !self.allowed_origins.is_empty() {
             config.allowed_origins = self.allowed_origins;
         }
+        for (flag, field) in [
+            (self.redis_url, &mut config.redis_url),
+            (self.public_url, &mut config.public_url),
+            (self.node_id, &mut config.node_id),
+        ] {
+            if flag.is_some() {
+                *field = flag;
+            }
+        }
         config.validate()
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shipped_config_file_holds_the_defaults() {
-        let path = Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../assets/rallypoint.toml"
-        ));
-        let text = std::fs::read_to_string(path).unwrap();
-        assert_eq!(
-            Config::from_toml_str(&text, path).unwrap(),
-            Config::default()
-        );
-    }
-
-    #[test]
-    fn flags_override_file_and_are_validated() {
-        let cli = Cli::parse_from(["x", "--tick-hz", "60", "--bind", "127.0.0.1:9000"]);
-        let config = cli.into_config().unwrap();
-        assert_eq!(config.tick_hz, 60);
-        assert_eq!(config.bind.port(), 9000);
-        let cli = Cli::parse_from(["x", "--tick-hz", "0"]);
-        assert!(matches!(cli.into_config(), Err(ConfigError::Invalid(_))));
-        let cli = Cli::parse_from(["x", "--tick-hz", "129"]);
-        assert!(matches!(cli.into_config(), Err(ConfigError::Invalid(_))));
-    }
-
-    #[test]
-    fn snapshot_rate_defaults_to_the_tick_rate_and_may_not_exceed_it() {
-        let config = Cli::parse_from(["x", "--tick-hz", "60"])
-            .into_config()
-            .unwrap();
-        assert_eq!(config.snapshot_hz(), 60);
-        let config = Cli::parse_from(["x", "--snapshot-hz", "15"])
-            .into_config()
-            .unwrap();
-        assert_eq!((config.tick_hz, config.snapshot_hz()), (30, 15));
-        for bad in ["0", "31"] {
-            let cli = Cli::parse_from(["x", "--snapshot-hz", bad]);
-            assert!(
-                matches!(cli.into_config(), Err(ConfigError::Invalid(_))),
-                "{bad}"
-            );
-        }
-    }
-
-    #[test]
-    fn unknown_keys_are_refused() {
-        let err = Config::from_toml_str("tick_rate = 30", Path::new("x.toml"));
-        assert!(matches!(err, Err(ConfigError::Parse { .. })));
-    }
-}
+mod tests;

@@ -33,8 +33,8 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, slo
     let permit = Arc::new(slot);
     let shutdown = shared.closing.clone();
     let service = service_fn(move |req| {
-        let response = route(req, shared.clone(), peer, permit.clone());
-        std::future::ready(Ok::<_, std::convert::Infallible>(response))
+        let (shared, permit) = (shared.clone(), permit.clone());
+        async move { Ok::<_, std::convert::Infallible>(route(req, shared, peer, permit).await) }
     });
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
@@ -54,7 +54,7 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, slo
     }
 }
 
-fn route(
+async fn route(
     mut req: Request<Incoming>,
     shared: Arc<Shared>,
     peer: SocketAddr,
@@ -72,14 +72,18 @@ fn route(
                 .body(Body::from(m.encode()))
                 .unwrap_or_default()
         }
-        (&Method::GET, "/lobbies") => match serde_json::to_vec(&shared.registry.list_public()) {
-            Ok(json) => Response::builder()
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(json))
-                .unwrap_or_default(),
-            Err(_) => text(StatusCode::INTERNAL_SERVER_ERROR, "cannot list lobbies\n"),
-        },
-        (_, "/ws" | "/healthz" | "/lobbies" | "/metrics") => {
+        (&Method::GET, "/lobbies") => {
+            let fleet = shared.registry.fleet();
+            json(&fleet.list(&shared.registry).await)
+        }
+        (&Method::GET, "/fleet") => {
+            let fleet = shared.registry.fleet();
+            json(&FleetView {
+                node: fleet.member(),
+                nodes: fleet.nodes().await,
+            })
+        }
+        (_, "/ws" | "/healthz" | "/lobbies" | "/fleet" | "/metrics") => {
             text(StatusCode::METHOD_NOT_ALLOWED, "use GET\n")
         }
         (&Method::GET, path) => match crate::web::asset(path) {
@@ -146,4 +150,25 @@ fn text(status: StatusCode, body: &str) -> Response<Body> {
         .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
         .body(Body::from(body.to_owned()))
         .unwrap_or_default()
+}
+
+/// `GET /fleet`: this node, and the fleet's live nodes (`null` for a node
+/// alone, or while Redis is unreachable).
+#[derive(serde::Serialize)]
+struct FleetView {
+    node: Option<crate::fleet::Member>,
+    nodes: Option<Vec<crate::fleet::NodeInfo>>,
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Response<Body> {
+    match serde_json::to_vec(value) {
+        Ok(json) => Response::builder()
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json))
+            .unwrap_or_default(),
+        Err(_) => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "cannot encode the answer\n",
+        ),
+    }
 }

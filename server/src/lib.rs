@@ -9,6 +9,7 @@
 //!
 //! # Layout
 //! - [`config`]: defaults, the TOML file and the flags.
+//! - [`fleet`]: the lobby directory a fleet of nodes shares in Redis.
 //! - [`server`]: the listener, the connection cap and shutdown.
 //! - [`http`]: hyper routes: `/ws` (upgrade), `/healthz`, `/lobbies`, and
 //!   the browser client's files.
@@ -35,6 +36,7 @@ pub mod caps;
 pub mod close;
 pub mod config;
 pub mod connection;
+pub mod fleet;
 pub mod frame_source;
 pub mod http;
 pub mod liveness;

@@ -46,6 +46,13 @@ pub struct Metrics {
     pub snapshots_replaced: Counter,
     pub disconnects: Family<Reason, Counter>,
     pub inputs_rejected: Family<Reason, Counter>,
+    /// 1 while the fleet's Redis directory answers, 0 while it does not
+    /// (the node keeps serving its own lobbies); absent from a node alone.
+    pub fleet_redis_up: Gauge,
+    /// Redis commands this node sent to the fleet's directory.
+    pub fleet_redis_commands: Counter,
+    /// Calls to the directory that failed (unreachable, timed out, refused).
+    pub fleet_redis_errors: Counter,
 }
 
 /// Bucket upper bounds, in seconds: 50 µs to half a second, with the
@@ -79,6 +86,9 @@ impl Metrics {
             snapshots_replaced: Counter::default(),
             disconnects: Family::default(),
             inputs_rejected: Family::default(),
+            fleet_redis_up: Gauge::default(),
+            fleet_redis_commands: Counter::default(),
+            fleet_redis_errors: Counter::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -136,6 +146,21 @@ impl Metrics {
             "inputs_rejected",
             "Inputs not applied, by reason",
             m.inputs_rejected.clone(),
+        );
+        registry.register(
+            "fleet_redis_up",
+            "1 while the fleet's Redis directory answers (0 when a fleet node cannot reach it)",
+            m.fleet_redis_up.clone(),
+        );
+        registry.register(
+            "fleet_redis_commands",
+            "Redis commands sent to the fleet's directory",
+            m.fleet_redis_commands.clone(),
+        );
+        registry.register(
+            "fleet_redis_errors",
+            "Calls to the fleet's Redis directory that failed",
+            m.fleet_redis_errors.clone(),
         );
         Metrics { registry, ..m }
     }

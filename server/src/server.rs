@@ -14,6 +14,7 @@ use tracing::{debug, info, warn};
 
 use crate::caps::{CapError, Caps};
 use crate::config::Config;
+use crate::fleet::Fleet;
 use crate::lobby::{Games, Registry};
 use crate::resume::SessionTable;
 
@@ -30,6 +31,8 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 pub enum ServerError {
     #[error("cannot read listener address: {0}")]
     Io(#[from] std::io::Error),
+    #[error("cannot join the fleet: {0}")]
+    Fleet(#[from] crate::fleet::FleetError),
 }
 
 /// How often the resume table drops expired sessions, and the drain checks
@@ -80,6 +83,17 @@ pub async fn serve(
     });
     let caps = Caps::new(config.max_connections, config.max_connections_per_ip);
     tasks.spawn(sweep_sessions(sessions, closing.clone()));
+    if let Some(url) = &config.redis_url {
+        let id = config
+            .node_id
+            .clone()
+            .unwrap_or_else(|| format!("{:016x}", rand::random::<u64>()));
+        let ttl = Duration::from_secs(config.node_ttl_secs);
+        let fleet = Fleet::new(url, id, config.public_url(), ttl)?;
+        fleet.register(&registry).await;
+        registry.set_fleet(fleet.clone());
+        tasks.spawn(fleet.heartbeat(registry.clone(), shared.draining.clone(), closing.clone()));
+    }
     info!(addr = %listener.local_addr()?, tick_hz = config.tick_hz, "listening");
 
     tokio::pin!(shutdown);

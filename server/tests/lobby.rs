@@ -295,3 +295,21 @@ async fn hello_or_resume_after_welcome_says_it_must_come_first() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_fleet_nodes_lobby_ids_carry_its_number() {
+    let mut h = Harness::new(Config::default());
+    h.registry.set_id_base(3);
+    let mut c = h.client().await;
+    c.send(quick_join()).await;
+    match c.pop() {
+        Some(ServerMsg::Joined { lobby, .. }) => {
+            assert_eq!(lobby.0 >> rallypoint_server::lobby::LOCAL_ID_BITS, 3);
+            assert_eq!(
+                lobby.0 & ((1 << rallypoint_server::lobby::LOCAL_ID_BITS) - 1),
+                1
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}

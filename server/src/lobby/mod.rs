@@ -46,7 +46,7 @@ pub use handle::{LobbyClosed, LobbyCmd, LobbyHandle, Offer, Queued};
 pub use host::{GameHost, Games, GamesError, host};
 pub use inputs::{MAX_INPUTS_PER_TICK, MAX_PENDING_INPUTS, STEADY_PENDING_INPUTS};
 pub use members::{DETACH_MARGIN, MAX_ROSTER_CHANGES};
-pub use registry::{JOIN_CODE_LEN, JoinError, Registry, Seat};
+pub use registry::{JOIN_CODE_LEN, JoinError, LOCAL_ID_BITS, Published, Registry, Seat};
 pub use task::LobbySpec;
 
 /// Commands (joins, leaves, resumes) a lobby's command channel holds before

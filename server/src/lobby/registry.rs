@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use rallypoint_shared::{ErrorCode, JoinTarget, LobbyId, LobbyInfo};
 use rand::RngExt;
@@ -19,6 +19,7 @@ use super::handle::LobbyHandle;
 use super::task::LobbySpec;
 use super::{GameHost, Games};
 use crate::config::{Config, MAX_PLAYERS_LIMIT};
+use crate::fleet::Fleet;
 
 /// Length of a private lobby's join code. Default: 6 characters from a
 /// 31-letter alphabet, about 887 million codes: short enough to read out,
@@ -70,6 +71,22 @@ struct Inner {
     lobbies: BTreeMap<LobbyId, Entry>,
     codes: HashMap<String, LobbyId>,
     next_id: u32,
+    /// The high bits of this node's lobby ids (its number in a fleet).
+    id_base: u32,
+}
+
+/// The low bits of a lobby id, counted per node; the high bits are the
+/// node's number in a fleet (see [`Registry::set_id_base`]). Default: 20
+/// bits, a million lobbies per node before ids repeat.
+pub const LOCAL_ID_BITS: u32 = 20;
+
+/// A lobby as the fleet's directory publishes it: its listing, and its
+/// join code if it is private (a private lobby is never listed, but its
+/// code resolves across the fleet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    pub info: LobbyInfo,
+    pub join_code: Option<String>,
 }
 
 /// See the module docs.
@@ -80,6 +97,8 @@ pub struct Registry {
     tasks: TaskTracker,
     shutdown: CancellationToken,
     closed: AtomicBool,
+    /// The fleet this node is part of, once set; alone until then.
+    fleet: OnceLock<Fleet>,
 }
 
 /// A reserved place in a lobby; dropping it frees the place.
@@ -119,7 +138,18 @@ impl Registry {
             tasks,
             shutdown,
             closed: AtomicBool::new(false),
+            fleet: OnceLock::new(),
         })
+    }
+
+    /// Joins this node to `fleet` (once; later calls change nothing).
+    pub fn set_fleet(&self, fleet: Fleet) {
+        let _ = self.fleet.set(fleet);
+    }
+
+    /// The fleet this node is part of: alone unless [`Registry::set_fleet`].
+    pub fn fleet(&self) -> Fleet {
+        self.fleet.get().cloned().unwrap_or_default()
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -130,6 +160,24 @@ impl Registry {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Makes this node's lobby ids unique in a fleet: every id given from
+    /// now on carries `node` in its bits above [`LOCAL_ID_BITS`].
+    pub fn set_id_base(&self, node: u32) {
+        self.lock().id_base = node << LOCAL_ID_BITS;
+    }
+
+    /// Every lobby, public or private, for the fleet's directory.
+    pub fn published(&self) -> Vec<Published> {
+        self.lock()
+            .lobbies
+            .values()
+            .map(|e| Published {
+                info: self.info(e),
+                join_code: e.spec.join_code.clone(),
+            })
+            .collect()
     }
 
     /// The games this server hosts.
@@ -254,8 +302,14 @@ impl Registry {
         if inner.lobbies.len() >= self.config.max_lobbies {
             return Err(JoinError::TooManyLobbies);
         }
-        inner.next_id += 1;
-        let id = LobbyId(inner.next_id);
+        inner.next_id = inner.next_id.wrapping_add(1);
+        let local = inner.next_id & ((1 << LOCAL_ID_BITS) - 1);
+        let id = LobbyId(inner.id_base | local);
+        if inner.lobbies.contains_key(&id) {
+            // A million lobbies later, an old one still lives: refuse
+            // rather than collide.
+            return Err(JoinError::TooManyLobbies);
+        }
         let join_code = private.then(|| new_join_code(&inner.codes));
         if let Some(code) = &join_code {
             inner.codes.insert(code.clone(), id);

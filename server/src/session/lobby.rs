@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use rallypoint_shared::{ErrorCode, Input, MAX_INPUTS_PER_MESSAGE, ServerMsg};
+use rallypoint_shared::{ErrorCode, Input, JoinTarget, MAX_INPUTS_PER_MESSAGE, ServerMsg};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tracing::debug;
@@ -28,8 +28,27 @@ impl Session {
         self.error(ErrorCode::InvalidField, message, Flow::Continue)
     }
 
-    pub(super) fn list_lobbies(&mut self) -> Flow {
-        let lobbies = self.ctx.registry.list_public();
+    /// A lobby this node does not have: if the fleet's directory knows it
+    /// on another node, the error says where (joining across nodes is not
+    /// done for the client yet: it reconnects there itself).
+    pub(super) async fn not_found(&mut self, target: &JoinTarget) -> Flow {
+        let elsewhere = self.ctx.registry.fleet().locate(target).await;
+        let message = match (target, elsewhere) {
+            (_, Some(node)) => format!(
+                "that lobby is on node {} of this fleet: connect to {} to join it",
+                node.id, node.url
+            ),
+            (JoinTarget::Code(_), None) => "no lobby has that join code".into(),
+            (JoinTarget::Id(_), None) => JoinError::NotFound.to_string(),
+        };
+        self.error(ErrorCode::LobbyNotFound, message, Flow::Continue)
+    }
+
+    /// The public lobbies of the fleet (this node's alone, without one).
+    pub(super) async fn list_lobbies(&mut self) -> Flow {
+        let fleet = self.ctx.registry.fleet();
+        let listed = fleet.list(&self.ctx.registry).await;
+        let lobbies = listed.into_iter().map(|l| l.info).collect();
         self.send(&ServerMsg::LobbyList { lobbies })
     }
 

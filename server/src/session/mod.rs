@@ -12,9 +12,7 @@ mod lobby;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use rallypoint_shared::{
-    ClientMsg, ErrorCode, JoinTarget, PlayerId, ResumeToken, ServerMsg, encode_server,
-};
+use rallypoint_shared::{ClientMsg, ErrorCode, PlayerId, ResumeToken, ServerMsg, encode_server};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
@@ -182,7 +180,7 @@ impl Session {
                 protocol_version,
                 token,
             } => self.resume(protocol_version, token).await,
-            ClientMsg::ListLobbies => self.list_lobbies(),
+            ClientMsg::ListLobbies => self.list_lobbies().await,
             ClientMsg::CreateLobby {
                 game,
                 name,
@@ -204,16 +202,9 @@ impl Session {
             },
             ClientMsg::JoinLobby(target) => {
                 let seat = self.ctx.registry.join(&target);
-                let seat = match (&target, seat) {
-                    (JoinTarget::Code(_), Err(JoinError::NotFound)) => {
-                        return self.error(
-                            ErrorCode::LobbyNotFound,
-                            "no lobby has that join code".into(),
-                            Flow::Continue,
-                        );
-                    }
-                    (_, seat) => seat,
-                };
+                if let Err(JoinError::NotFound) = seat {
+                    return self.not_found(&target).await;
+                }
                 self.enter(seat).await
             }
             ClientMsg::QuickJoin { game } => {

@@ -1,0 +1,79 @@
+use super::*;
+
+#[test]
+fn shipped_config_file_holds_the_defaults() {
+    let path = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../assets/rallypoint.toml"
+    ));
+    let text = std::fs::read_to_string(path).unwrap();
+    assert_eq!(
+        Config::from_toml_str(&text, path).unwrap(),
+        Config::default()
+    );
+}
+
+#[test]
+fn flags_override_file_and_are_validated() {
+    let cli = Cli::parse_from(["x", "--tick-hz", "60", "--bind", "127.0.0.1:9000"]);
+    let config = cli.into_config().unwrap();
+    assert_eq!(config.tick_hz, 60);
+    assert_eq!(config.bind.port(), 9000);
+    let cli = Cli::parse_from(["x", "--tick-hz", "0"]);
+    assert!(matches!(cli.into_config(), Err(ConfigError::Invalid(_))));
+    let cli = Cli::parse_from(["x", "--tick-hz", "129"]);
+    assert!(matches!(cli.into_config(), Err(ConfigError::Invalid(_))));
+}
+
+#[test]
+fn snapshot_rate_defaults_to_the_tick_rate_and_may_not_exceed_it() {
+    let config = Cli::parse_from(["x", "--tick-hz", "60"])
+        .into_config()
+        .unwrap();
+    assert_eq!(config.snapshot_hz(), 60);
+    let config = Cli::parse_from(["x", "--snapshot-hz", "15"])
+        .into_config()
+        .unwrap();
+    assert_eq!((config.tick_hz, config.snapshot_hz()), (30, 15));
+    for bad in ["0", "31"] {
+        let cli = Cli::parse_from(["x", "--snapshot-hz", bad]);
+        assert!(
+            matches!(cli.into_config(), Err(ConfigError::Invalid(_))),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn unknown_keys_are_refused() {
+    let err = Config::from_toml_str("tick_rate = 30", Path::new("x.toml"));
+    assert!(matches!(err, Err(ConfigError::Parse { .. })));
+}
+
+#[test]
+fn a_node_joins_a_fleet_by_flag_or_file() {
+    let alone = Cli::parse_from(["x"]).into_config().unwrap();
+    assert_eq!(alone.redis_url, None);
+    assert_eq!(alone.public_url(), "ws://127.0.0.1:7000/ws");
+    let flags = [
+        "x",
+        "--redis",
+        "redis://127.0.0.1:6379",
+        "--node-id",
+        "game-1",
+        "--public-url",
+        "ws://game-1.example.com:7000/ws",
+    ];
+    let node = Cli::parse_from(flags).into_config().unwrap();
+    assert_eq!(node.redis_url.as_deref(), Some("redis://127.0.0.1:6379"));
+    assert_eq!(node.node_id.as_deref(), Some("game-1"));
+    assert_eq!(node.public_url(), "ws://game-1.example.com:7000/ws");
+    let file = "redis_url = \"redis://r:6379\"\nnode_ttl_secs = 3\n";
+    let node = Config::from_toml_str(file, Path::new("x.toml")).unwrap();
+    assert_eq!(
+        (node.redis_url.as_deref(), node.node_ttl_secs),
+        (Some("redis://r:6379"), 3)
+    );
+    let zero = Config::from_toml_str("node_ttl_secs = 0", Path::new("x.toml"));
+    assert!(matches!(zero, Err(ConfigError::Invalid(_))));
+}

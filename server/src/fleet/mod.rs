@@ -1,0 +1,270 @@
+//! A node's place in a fleet of Rallypoint servers that share one lobby
+//! directory in Redis (`--redis URL`). Without it a node runs alone, as
+//! ever. With it, the node:
+//! - takes a fleet-wide number at start (`INCR`), which goes into the high
+//!   bits of every lobby id it gives, so ids are unique across the fleet;
+//! - publishes itself and its lobbies on a heartbeat (every fifth of the
+//!   TTL), each key with the TTL, in one `MULTI`: a node that dies without
+//!   a word drops out of every listing within the TTL, lobbies included;
+//! - says at once when it starts draining, and leaves the open sets;
+//! - answers `ListLobbies` and `GET /lobbies` from the directory, and
+//!   `GET /fleet` with the live nodes.
+//!
+//! While Redis is unreachable the node keeps serving its own lobbies: it
+//! lists them alone, logs the outage once, sets `fleet_redis_up` to 0 and
+//! retries on every heartbeat; the directory is whole again one heartbeat
+//! after Redis comes back. The key layout is in [`directory`].
+
+mod directory;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use redis::aio::ConnectionManager;
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::lobby::Registry;
+pub use directory::{Listed, NodeInfo};
+use rallypoint_shared::JoinTarget;
+
+/// How long a node's keys live without a heartbeat. Default: 5 s: a dead
+/// node's lobbies leave every listing within 5 s, and a node refreshes its
+/// keys five times in that time, so one slow heartbeat loses nothing.
+pub const DEFAULT_NODE_TTL_SECS: u64 = 5;
+
+/// Most lobbies one listing reads from the directory. Default: 256, as
+/// many as one node may run: a listing costs a bounded read however big
+/// the fleet.
+pub const MAX_LISTED: usize = 256;
+
+/// How long one call to Redis may take before the node gives up on it and
+/// carries on alone. Default: 500 ms, far above a loopback or in-zone round
+/// trip, far below a client's patience.
+pub const REDIS_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Why a fleet could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum FleetError {
+    #[error("invalid redis URL: {0}")]
+    Url(#[from] redis::RedisError),
+}
+
+/// This node's view of its fleet: nothing for a node alone.
+#[derive(Clone, Default)]
+pub struct Fleet {
+    node: Option<Arc<Node>>,
+}
+
+struct Node {
+    id: String,
+    url: String,
+    ttl: Duration,
+    client: redis::Client,
+    /// The connection, once made; the manager reconnects by itself after.
+    conn: Mutex<Option<ConnectionManager>>,
+    /// Whether the last call to Redis succeeded.
+    up: AtomicBool,
+}
+
+/// A node of the fleet, as `GET /fleet` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Member {
+    pub id: String,
+    pub url: String,
+}
+
+impl Fleet {
+    /// A node alone.
+    pub fn alone() -> Fleet {
+        Fleet::default()
+    }
+
+    /// A node of the fleet whose directory is at `redis_url`, known to the
+    /// others by `id` and reached by players at `url`. Redis need not be up
+    /// yet: the heartbeat connects when it can.
+    pub fn new(
+        redis_url: &str,
+        id: String,
+        url: String,
+        ttl: Duration,
+    ) -> Result<Fleet, FleetError> {
+        let client = redis::Client::open(redis_url)?;
+        Ok(Fleet {
+            node: Some(Arc::new(Node {
+                id,
+                url,
+                ttl,
+                client,
+                conn: Mutex::new(None),
+                up: AtomicBool::new(false),
+            })),
+        })
+    }
+
+    /// This node's id and URL, if it is in a fleet.
+    pub fn member(&self) -> Option<Member> {
+        self.node.as_ref().map(|n| Member {
+            id: n.id.clone(),
+            url: n.url.clone(),
+        })
+    }
+
+    /// Takes this node's fleet-wide number and makes the registry's lobby
+    /// ids carry it. Without Redis now, a random number (logged): ids are
+    /// then unique only with high probability.
+    pub async fn register(&self, registry: &Registry) {
+        let Some(node) = &self.node else {
+            return;
+        };
+        let number = match node.call(directory::node_number).await {
+            Some(n) => n,
+            None => {
+                let n = rand::random::<u32>();
+                warn!(node = %node.id, "no Redis at start: this node's lobby ids carry a random number");
+                n
+            }
+        };
+        registry.set_id_base(number % directory::NODE_NUMBERS);
+    }
+
+    /// Publishes this node and its lobbies until `closing`, saying so at
+    /// once when `draining` starts; on `closing` it takes its keys out.
+    pub async fn heartbeat(
+        self,
+        registry: Arc<Registry>,
+        draining: CancellationToken,
+        closing: CancellationToken,
+    ) {
+        let Some(node) = self.node else {
+            return;
+        };
+        let period = (node.ttl / 5).max(Duration::from_millis(200));
+        let mut published = Vec::new();
+        let mut drain_seen = false;
+        loop {
+            let draining_now = draining.is_cancelled();
+            let lobbies = registry.published();
+            let ids: Vec<u32> = lobbies.iter().map(|l| l.info.id.0).collect();
+            let gone: Vec<u32> = published
+                .iter()
+                .copied()
+                .filter(|id| !ids.contains(id))
+                .collect();
+            let beat = directory::Beat {
+                id: &node.id,
+                url: &node.url,
+                ttl: node.ttl,
+                draining: draining_now,
+                games: registry.games().names().collect(),
+                players: registry.player_count(),
+                lobbies: &lobbies,
+                gone: &gone,
+            };
+            if node.call(|c| directory::publish(c, &beat)).await.is_some() {
+                published = ids;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(period) => {}
+                _ = draining.cancelled(), if !drain_seen => drain_seen = true,
+                _ = closing.cancelled() => break,
+            }
+        }
+        let games: Vec<&str> = registry.games().names().collect();
+        let _ = node
+            .call(|c| directory::leave(c, &node.id, &games, &published))
+            .await;
+        info!(node = %node.id, "left the fleet's directory");
+    }
+
+    /// The public lobbies of every live node (this node's alone while
+    /// Redis is unreachable, or for a node alone), at most [`MAX_LISTED`].
+    pub async fn list(&self, registry: &Registry) -> Vec<Listed> {
+        let local = || {
+            let (id, url) = match &self.node {
+                Some(n) => (n.id.clone(), n.url.clone()),
+                None => (String::new(), String::new()),
+            };
+            registry
+                .list_public()
+                .into_iter()
+                .map(|info| Listed {
+                    info,
+                    node: id.clone(),
+                    url: url.clone(),
+                })
+                .collect()
+        };
+        let Some(node) = &self.node else {
+            return local();
+        };
+        match node.call(directory::list).await {
+            Some(listed) => listed,
+            None => local(),
+        }
+    }
+
+    /// The node that holds the lobby `target` names, if the directory
+    /// knows one (`None` alone, without Redis, or if nobody has it).
+    pub async fn locate(&self, target: &JoinTarget) -> Option<Member> {
+        let node = self.node.as_ref()?;
+        let found = node.call(|c| directory::locate(c, target)).await??;
+        // This node's own lobby that has just closed is not "elsewhere".
+        (found.id != node.id).then_some(found)
+    }
+
+    /// The live nodes, or `None` for a node alone or without Redis.
+    pub async fn nodes(&self) -> Option<Vec<NodeInfo>> {
+        self.node.as_ref()?.call(directory::nodes).await
+    }
+}
+
+impl Node {
+    /// Runs one call against the directory, within [`REDIS_TIMEOUT`];
+    /// `None` when Redis could not be reached or refused (logged on the
+    /// change, counted always).
+    async fn call<'a, T, F, Fut>(&'a self, f: F) -> Option<T>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: std::future::Future<Output = redis::RedisResult<T>> + 'a,
+    {
+        let outcome = tokio::time::timeout(REDIS_TIMEOUT, async {
+            let conn = self.connection().await?;
+            f(conn).await
+        })
+        .await;
+        let m = crate::metrics::metrics();
+        match outcome {
+            Ok(Ok(value)) => {
+                if !self.up.swap(true, Ordering::Relaxed) {
+                    info!(node = %self.id, "fleet directory reachable");
+                }
+                m.fleet_redis_up.set(1);
+                Some(value)
+            }
+            Ok(Err(e)) => self.failed(&e.to_string()),
+            Err(_) => self.failed("timed out"),
+        }
+    }
+
+    fn failed<T>(&self, why: &str) -> Option<T> {
+        crate::metrics::metrics().fleet_redis_errors.inc();
+        crate::metrics::metrics().fleet_redis_up.set(0);
+        if self.up.swap(false, Ordering::Relaxed) {
+            warn!(node = %self.id, why, "fleet directory unreachable; serving this node's lobbies alone");
+        }
+        None
+    }
+
+    async fn connection(&self) -> redis::RedisResult<ConnectionManager> {
+        let cached = self.conn.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(conn) = cached {
+            return Ok(conn);
+        }
+        let conn = ConnectionManager::new(self.client.clone()).await?;
+        *self.conn.lock().unwrap_or_else(|e| e.into_inner()) = Some(conn.clone());
+        Ok(conn)
+    }
+}
