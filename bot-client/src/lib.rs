@@ -7,8 +7,9 @@
 //! a [`Report`] of what the bots saw: who failed and why, snapshot
 //! delivery, bandwidth and what delta snapshots saved of it, round-trip,
 //! input-acknowledgement and resume latencies, the error of each arena
-//! bot's client-side prediction and the game's own counters; beside it,
-//! what the server's own metrics said about the run. Idle runs (`idle`) have each bot stay in the menu after
+//! bot's client-side prediction and the game's own counters, and against
+//! a fleet of nodes the redirects followed and where the bots ended up;
+//! beside it, what the server's own metrics said about the run. Idle runs (`idle`) have each bot stay in the menu after
 //! `Welcome` instead, to measure what idle connections cost the server.
 //!
 //! The binary `rallypoint-bots` only turns flags into [`RunOptions`] and
@@ -16,7 +17,8 @@
 //!
 //! # Layout
 //! - [`options`]: [`RunOptions`] and their validation.
-//! - [`target`]: URLs, the loopback-only rule, resolution.
+//! - [`target`]: URLs, the loopback-only rule, resolution, and the
+//!   nodes of a fleet the bots are redirected to.
 //! - [`plan`]: pure scheduling: the connect ramp and which bot creates or
 //!   joins which lobby.
 //! - [`games`]: each game behind one trait (`BotGame`): how a bot plays it
@@ -38,15 +40,16 @@
 //!   the timeouts it lives by; `bot::session` is its driver, owning the
 //!   write half from `Hello` to the close, with its event handling
 //!   (`events`), what it sends each tick: inputs sent alone or batched, or
-//!   acknowledgements, and game messages (`inputs`), its connections, drops and resumes (`resume`), and the
+//!   acknowledgements, and game messages (`inputs`), its connections, drops and resumes (`resume`),
+//!   following a `Redirect` to another node (`redirect`), and the
 //!   idle session of `--idle` (`idle`).
 //! - `outcome`: one bot's result and the reasons a bot fails, each with
 //!   its cause and remedy in words (`outcome::explain`).
 //! - `acks`: the lock-free record of input sample times and the tick to
 //!   acknowledge, which both halves share.
 //! - `run`: starts the bots, enforces the run's deadline, collects results.
-//! - [`report`]: aggregation of per-bot results into the [`Report`], and
-//!   its `server` section.
+//! - [`report`]: aggregation of per-bot results into the [`Report`], its
+//!   redirects and nodes, and its `server` section.
 //! - [`server_metrics`]: the scrapes of the server's `/metrics` around the
 //!   run (a bounded HTTP GET and a Prometheus text parser).
 //! - `progress`: the optional live counters on stderr.
@@ -84,6 +87,7 @@ pub mod target;
 #[cfg(test)]
 mod test_records;
 
+pub use bot::MAX_REDIRECTS;
 pub use games::GameName;
 pub use options::{LobbyMode, RunError, RunOptions};
 pub use reader::FULL_EQUIVALENT_EVERY;

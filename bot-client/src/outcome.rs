@@ -1,8 +1,10 @@
 //! What one bot's run came to: the per-bot result the report aggregates,
 //! and the reasons a bot fails, each a stable string key in the report's
-//! breakdown and, in `explain`, a cause and a remedy in plain words.
+//! breakdown and, in `explain`, a cause and a remedy in plain words; the
+//! reasons a redirect fails are in `redirect`.
 
 use std::fmt;
+use std::sync::Arc;
 
 use hdrhistogram::Histogram;
 use rallypoint_shared::ErrorCode;
@@ -12,8 +14,10 @@ use crate::predict::ErrorSamples;
 use crate::reader::{RecvStats, micros_histogram};
 
 mod explain;
+mod redirect;
 
 pub use explain::Explanation;
+pub use redirect::RedirectFail;
 
 /// The phase a bot was in, for timeouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +136,8 @@ pub enum FailReason {
     ScoreLost,
     /// The lobby joined plays another game than the bots' `--game`.
     WrongGame,
+    /// A `Redirect` to another node of the fleet could not be followed.
+    Redirect(RedirectFail),
 }
 
 /// Why a resume failed. `Display` gives the part after `resume:`.
@@ -196,6 +202,7 @@ impl FailReason {
             | FailReason::Panicked
             | FailReason::ServerShutdown
             | FailReason::Resume(_)
+            | FailReason::Redirect(_)
             | FailReason::ScoreLost
             | FailReason::WrongGame) => return other,
         };
@@ -221,6 +228,7 @@ impl fmt::Display for FailReason {
             FailReason::Resume(fail) => write!(f, "resume:{fail}"),
             FailReason::ScoreLost => f.write_str("score_lost"),
             FailReason::WrongGame => f.write_str("wrong_game"),
+            FailReason::Redirect(fail) => write!(f, "redirect:{fail}"),
         }
     }
 }
@@ -270,6 +278,18 @@ pub(crate) struct BotResult {
     pub resumes_succeeded: u32,
     /// Drop to first snapshot after the resume, per successful resume.
     pub resume_us: Histogram<u32>,
+    /// `Redirect`s that got the bot to the next node: answered there with
+    /// `Joined` (or with the next `Redirect`).
+    pub redirects_followed: u32,
+    /// `Redirect`s that did not (0 or 1: the bot fails with the first).
+    pub redirects_failed: u32,
+    /// Per join that was redirected: from sending the `JoinLobby`,
+    /// `QuickJoin` or `CreateLobby` that got the first `Redirect` to
+    /// `Joined` on the node that seated the bot, µs.
+    pub redirect_us: Histogram<u32>,
+    /// The URL of the node the bot's last connection was to (`--url`
+    /// unless redirected); `None` if it never connected.
+    pub node: Option<Arc<str>>,
     /// Client-side prediction error per sample, in millionths of a world
     /// unit (see `predict`).
     pub prediction_error: ErrorSamples,
@@ -311,6 +331,10 @@ impl BotResult {
             resumes_attempted: 0,
             resumes_succeeded: 0,
             resume_us: micros_histogram(),
+            redirects_followed: 0,
+            redirects_failed: 0,
+            redirect_us: micros_histogram(),
+            node: None,
             prediction_error: ErrorSamples::default(),
             prediction_skipped: 0,
             saw_shutdown: false,

@@ -26,6 +26,8 @@ pub(crate) struct Counters {
     pub snapshots: AtomicU64,
     /// Successful resumes after chaos drops.
     pub resumes: AtomicU64,
+    /// Redirects followed to another node of the fleet.
+    pub redirects: AtomicU64,
 }
 
 impl Counters {
@@ -49,6 +51,10 @@ impl Counters {
         let resumes = get(&self.resumes);
         if resumes > 0 {
             line += &format!(" · resumes {resumes}");
+        }
+        let redirects = get(&self.redirects);
+        if redirects > 0 {
+            line += &format!(" · redirects {redirects}");
         }
         line
     }

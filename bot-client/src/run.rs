@@ -3,7 +3,8 @@
 //! results under an overall deadline (ramp + duration + [`RUN_GRACE`]), so
 //! a run ends by itself even when the server hangs. Around the bots it
 //! scrapes the server's metrics (before, mid-run and at the end; see
-//! `server_metrics`) for the report's `server` section.
+//! `server_metrics`) for the report's `server` section: `--url`'s node's,
+//! even when bots are redirected to other nodes of a fleet.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,6 +25,7 @@ use crate::plan::{LobbyRole, connect_offset, lobby_role};
 use crate::progress::{Counters, Progress};
 use crate::report::{Report, RunMode};
 use crate::server_metrics::{self, Scraper};
+use crate::target::Nodes;
 
 /// Time after the last bot's play end before the run aborts whatever is
 /// still going: every bot's own deadline (leave + close + slack) plus one
@@ -54,10 +56,14 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
     let game = opts.game.name();
     info!(%addr, game, bots = opts.bots, ?ramp, duration = ?opts.duration, "starting run");
 
+    // The metrics stay with `--url`'s node: a redirect moves bots, not
+    // the scrapes.
+    let nodes = Nodes::new(opts.allow_remote);
+    let home = nodes.insert(&opts.url, target, addr);
     let epoch = Instant::now();
     let ctx = Arc::new(RunCtx {
-        addr,
-        target,
+        home,
+        nodes,
         epoch,
         seed: opts.seed,
         chaos: opts.chaos,

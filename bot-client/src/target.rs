@@ -1,6 +1,8 @@
 //! Where the bots (and the metrics scrapes) connect: URLs parsed into a
 //! [`Target`], the loopback-only rule, and the resolution that checks the
-//! rule again on the addresses a name resolves to.
+//! rule again on the addresses a name resolves to. The nodes of a fleet
+//! the bots are redirected to are held in a [`Nodes`] cache, so each URL
+//! is parsed, checked and resolved once per run, under the same rule.
 //!
 //! Why loopback only: a load generator that opens thousands of connections
 //! and sends at tick rate is, pointed at somebody else's machine, a denial of
@@ -9,7 +11,9 @@
 //! `allow_remote`, and the host name is checked again after resolution
 //! (`localhost` must resolve to loopback addresses too).
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use hyper::Uri;
 
@@ -120,9 +124,89 @@ pub(crate) async fn resolve(target: &Target, allow_remote: bool) -> Result<Socke
     })
 }
 
+/// The most node URLs a run remembers. Default: 256, far more than any
+/// fleet has nodes; past it (a server handing out a new URL per redirect)
+/// URLs are still checked and resolved, just not kept.
+pub const MAX_KNOWN_NODES: usize = 256;
+
+/// A node the bots connect to: `--url`'s, or one a `Redirect` named.
+#[derive(Debug)]
+pub(crate) struct Node {
+    /// The URL as given: the report's key for the node.
+    pub url: Arc<str>,
+    pub target: Target,
+    pub addr: SocketAddr,
+}
+
+/// The nodes of a run, by URL, each checked against the loopback rule and
+/// resolved once (thousands of redirected bots should not each ask the
+/// resolver).
+#[derive(Debug)]
+pub(crate) struct Nodes {
+    allow_remote: bool,
+    known: Mutex<HashMap<Arc<str>, Arc<Node>>>,
+}
+
+impl Nodes {
+    /// An empty cache; `allow_remote` lifts the loopback rule.
+    pub(crate) fn new(allow_remote: bool) -> Self {
+        Self {
+            allow_remote,
+            known: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Adds a node already parsed and resolved (`--url`'s) and returns it.
+    pub(crate) fn insert(&self, url: &str, target: Target, addr: SocketAddr) -> Arc<Node> {
+        let node = Arc::new(Node {
+            url: Arc::from(url),
+            target,
+            addr,
+        });
+        let mut known = self.known.lock().unwrap_or_else(PoisonError::into_inner);
+        if known.len() < MAX_KNOWN_NODES {
+            known.insert(Arc::clone(&node.url), Arc::clone(&node));
+        }
+        node
+    }
+
+    /// The node at `url`: parsed, checked and resolved on first sight.
+    pub(crate) async fn get(&self, url: &str) -> Result<Arc<Node>, RunError> {
+        let cached = (self.known.lock().unwrap_or_else(PoisonError::into_inner))
+            .get(url)
+            .cloned();
+        if let Some(node) = cached {
+            return Ok(node);
+        }
+        let target = parse_target(url, self.allow_remote)?;
+        let addr = resolve(&target, self.allow_remote).await?;
+        Ok(self.insert(url, target, addr))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn nodes_are_checked_resolved_and_kept() {
+        let nodes = Nodes::new(false);
+        let a = nodes.get("ws://127.0.0.1:7001/ws").await.unwrap();
+        assert_eq!(a.addr, "127.0.0.1:7001".parse().unwrap());
+        assert_eq!(&*a.url, "ws://127.0.0.1:7001/ws");
+        let again = nodes.get("ws://127.0.0.1:7001/ws").await.unwrap();
+        assert!(Arc::ptr_eq(&a, &again));
+        assert!(matches!(
+            nodes.get("ws://192.0.2.1:7000/ws").await,
+            Err(RunError::RemoteHost { .. })
+        ));
+        assert!(matches!(
+            nodes.get("wss://127.0.0.1/ws").await,
+            Err(RunError::InvalidUrl { .. })
+        ));
+        let remote = Nodes::new(true).get("ws://192.0.2.1:7000/ws").await;
+        assert_eq!(remote.unwrap().target.host, "192.0.2.1");
+    }
 
     #[test]
     fn loopback_hosts_are_recognised() {

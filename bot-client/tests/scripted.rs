@@ -4,6 +4,8 @@
 //! snapshot rate below the tick rate, each ending in the right report on
 //! time.
 
+// Shared with `redirects.rs`; each binary uses a part of it.
+#[allow(dead_code, unused_imports)]
 mod fake_server;
 
 use std::time::{Duration, Instant};

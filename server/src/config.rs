@@ -105,7 +105,19 @@ pub struct Config {
     /// Seconds this node's keys in the directory live without a heartbeat.
     /// Default: 5 (`fleet::DEFAULT_NODE_TTL_SECS`).
     pub node_ttl_secs: u64,
+    /// The key every node of the fleet signs join tickets with: required
+    /// with `redis_url`, at least [`MIN_FLEET_SECRET_BYTES`] bytes; the
+    /// same on every node. Also read from `RALLYPOINT_FLEET_SECRET`, which
+    /// keeps it off the command line. Default: none.
+    pub fleet_secret: Option<String>,
+    /// Seconds a join ticket, and the seat it holds, lasts. Default: 10
+    /// (`fleet::DEFAULT_TICKET_SECS`).
+    pub ticket_secs: u64,
 }
+
+/// The shortest fleet secret a node accepts. Default: 16 bytes (128 bits
+/// if random).
+pub const MIN_FLEET_SECRET_BYTES: usize = 16;
 
 impl Default for Config {
     fn default() -> Self {
@@ -133,6 +145,8 @@ impl Default for Config {
             public_url: None,
             node_id: None,
             node_ttl_secs: crate::fleet::DEFAULT_NODE_TTL_SECS,
+            fleet_secret: None,
+            ticket_secs: crate::fleet::DEFAULT_TICKET_SECS,
         }
     }
 }
@@ -195,9 +209,26 @@ impl Config {
             ("max_connections_per_ip", self.max_connections_per_ip as u64),
             ("rate_limit_burst", u64::from(self.rate_limit_burst)),
             ("node_ttl_secs", self.node_ttl_secs),
+            ("ticket_secs", self.ticket_secs),
         ];
         if let Some((name, _)) = at_least_one.iter().find(|(_, v)| *v == 0) {
             return invalid(format!("{name} must be at least 1"));
+        }
+        if self.redis_url.is_some() {
+            match &self.fleet_secret {
+                None => {
+                    return invalid(
+                        "redis_url needs fleet_secret (or RALLYPOINT_FLEET_SECRET): the nodes sign join tickets with it".into(),
+                    );
+                }
+                Some(secret) if secret.len() < MIN_FLEET_SECRET_BYTES => {
+                    return invalid(format!(
+                        "fleet_secret must be at least {MIN_FLEET_SECRET_BYTES} bytes, got {}",
+                        secret.len()
+                    ));
+                }
+                Some(_) => {}
+            }
         }
         if self.ping_interval_secs >= self.peer_timeout_secs {
             return invalid("ping_interval_secs must be below peer_timeout_secs".into());
@@ -326,6 +357,17 @@ pub struct Cli {
     /// This node's id in the fleet [default: random]
     #[arg(long, value_name = "ID")]
     pub node_id: Option<String>,
+    /// Seconds a join ticket, and the seat it holds, lasts [default: 10]
+    #[arg(long, value_name = "SECS")]
+    pub ticket_secs: Option<u64>,
+    /// The key the fleet signs join tickets with (required with --redis)
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "RALLYPOINT_FLEET_SECRET",
+        hide_env_values = true
+    )]
+    pub fleet_secret: Option<String>,
 }
 
 impl Cli {
@@ -359,6 +401,7 @@ impl Cli {
             ping_interval_secs,
             peer_timeout_secs,
             write_timeout_secs,
+            ticket_secs,
             resume_grace_secs,
             rate_limit_per_sec,
             rate_limit_burst,
@@ -374,6 +417,7 @@ impl Cli {
             (self.redis_url, &mut config.redis_url),
             (self.public_url, &mut config.public_url),
             (self.node_id, &mut config.node_id),
+            (self.fleet_secret, &mut config.fleet_secret),
         ] {
             if flag.is_some() {
                 *field = flag;

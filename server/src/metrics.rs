@@ -53,6 +53,10 @@ pub struct Metrics {
     pub fleet_redis_commands: Counter,
     /// Calls to the directory that failed (unreachable, timed out, refused).
     pub fleet_redis_errors: Counter,
+    /// Players this node sent to another node with a join ticket.
+    pub fleet_redirects: Counter,
+    /// Join tickets this node took, and refused (by reason).
+    pub fleet_tickets: Family<Reason, Counter>,
 }
 
 /// Bucket upper bounds, in seconds: 50 µs to half a second, with the
@@ -89,6 +93,8 @@ impl Metrics {
             fleet_redis_up: Gauge::default(),
             fleet_redis_commands: Counter::default(),
             fleet_redis_errors: Counter::default(),
+            fleet_redirects: Counter::default(),
+            fleet_tickets: Family::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -162,11 +168,25 @@ impl Metrics {
             "Calls to the fleet's Redis directory that failed",
             m.fleet_redis_errors.clone(),
         );
+        registry.register(
+            "fleet_redirects",
+            "Players sent to another node of the fleet with a join ticket",
+            m.fleet_redirects.clone(),
+        );
+        registry.register(
+            "fleet_tickets",
+            "Join tickets presented to this node, by outcome (taken, or why refused)",
+            m.fleet_tickets.clone(),
+        );
         Metrics { registry, ..m }
     }
 
     pub fn disconnect(&self, reason: &'static str) {
         self.disconnects.get_or_create(&Reason { reason }).inc();
+    }
+
+    pub fn ticket(&self, reason: &'static str) {
+        self.fleet_tickets.get_or_create(&Reason { reason }).inc();
     }
 
     pub fn reject_input(&self, reason: &'static str) {

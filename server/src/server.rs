@@ -88,8 +88,14 @@ pub async fn serve(
             .node_id
             .clone()
             .unwrap_or_else(|| format!("{:016x}", rand::random::<u64>()));
-        let ttl = Duration::from_secs(config.node_ttl_secs);
-        let fleet = Fleet::new(url, id, config.public_url(), ttl)?;
+        let fleet = Fleet::new(crate::fleet::Settings {
+            redis_url: url.clone(),
+            id,
+            url: config.public_url(),
+            ttl: Duration::from_secs(config.node_ttl_secs),
+            secret: config.fleet_secret.clone().unwrap_or_default().into_bytes(),
+            ticket_ttl: Duration::from_secs(config.ticket_secs),
+        })?;
         fleet.register(&registry).await;
         registry.set_fleet(fleet.clone());
         tasks.spawn(fleet.heartbeat(registry.clone(), shared.draining.clone(), closing.clone()));

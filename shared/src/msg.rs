@@ -48,7 +48,29 @@ pub enum JoinTarget {
     Id(LobbyId),
     /// Any lobby (public or private) by its join code.
     Code(String),
+    /// The join ticket from a `Redirect`, on the node it named: the seat it
+    /// reserved (or, from a quick-join, a place in that node's fullest
+    /// lobby of the game). Opaque to the client; at most
+    /// [`MAX_TICKET_BYTES`]. New in version 6.
+    Ticket(#[serde(deserialize_with = "bounded_bytes")] Vec<u8>),
 }
+
+/// Decodes a byte vector the way [`Payload`] does (`deserialize_bytes`),
+/// so bincode checks the declared length against the bytes left before
+/// allocating: serde's default for `Vec<u8>` reserves from the declared
+/// length (up to 1 MiB) first, which an 11-byte `JoinLobby(Ticket)` could
+/// ask of the server. The wire format is the same.
+fn bounded_bytes<'de, D>(deserializer: D) -> Result<Vec<u8>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Payload::deserialize(deserializer).map(|payload| payload.0)
+}
+
+/// The longest join ticket a server issues or accepts, in bytes. Default:
+/// 192, room for the ticket's fields with a 24-character name and the
+/// node's and game's names, well inside a client message.
+pub const MAX_TICKET_BYTES: usize = 192;
 
 /// One tick's input of a member, as the engine frames it: the engine's
 /// sequence number and acknowledgement around the game's own input.
@@ -263,6 +285,10 @@ pub enum ErrorCode {
     /// The lobby's game refused the join; the message is its reason. The
     /// seat is not taken and the connection stays open.
     JoinRefused,
+    /// A join ticket that this node cannot honour: forged, for another
+    /// node or player, expired, or already used; the message says which.
+    /// The connection stays open. New in version 6.
+    TicketRejected,
 }
 
 /// Messages the server sends to a client.
@@ -337,4 +363,17 @@ pub enum ServerMsg {
     },
     /// One reliable event from the lobby's game, in the game's encoding.
     Event(Payload),
+    /// The answer to a `JoinLobby` or `QuickJoin` that another node of the
+    /// fleet serves: connect to `url`, say `Hello` with the same name, and
+    /// send `JoinLobby(Ticket(ticket))` within the ticket's lifetime (10 s
+    /// by default). The seat is held for the ticket until then. New in
+    /// version 6.
+    Redirect {
+        /// The node's id in the fleet.
+        node: String,
+        /// Its WebSocket URL.
+        url: String,
+        #[serde(deserialize_with = "bounded_bytes")]
+        ticket: Vec<u8>,
+    },
 }

@@ -63,8 +63,9 @@ fn every_error_code_round_trips_with_its_number() {
         assert_eq!(bytes, [5, error_code_number(code) as u8, 0], "{code:?}");
         assert_eq!(decode_server(&bytes).unwrap(), msg);
     }
-    // v5's one new code comes after all of v4's.
+    // v5's one new code comes after all of v4's, and v6's after v5's.
     assert_eq!(error_code_number(ErrorCode::JoinRefused), 12);
+    assert_eq!(error_code_number(ErrorCode::TicketRejected), 13);
 }
 
 // ---- the documented layout of each message ------------------------------
@@ -75,6 +76,12 @@ fn join_targets_and_options_are_tagged() {
     assert_eq!(by_id, [3, 0, 7]);
     let by_code = client_bytes(&ClientMsg::JoinLobby(JoinTarget::Code("AB".into())));
     assert_eq!(by_code, [3, 1, 2, b'A', b'B']);
+    // A ticket is a byte vector: a length, then raw bytes (251 is a byte
+    // here, not a varint marker).
+    let by_ticket = client_bytes(&ClientMsg::JoinLobby(JoinTarget::Ticket(vec![
+        0xaa, 251, 0,
+    ])));
+    assert_eq!(by_ticket, [3, 2, 3, 0xaa, 251, 0]);
 
     let joined = |join_code, avatar| ServerMsg::Joined {
         lobby: LobbyId(1),
@@ -224,7 +231,7 @@ fn payloads_encode_a_games_values_as_the_envelope_does() {
 fn welcome_ends_with_the_games() {
     let welcome = |resume_grace_secs, games: &[&str]| ServerMsg::Welcome {
         player: PlayerId(42),
-        protocol_version: 5,
+        protocol_version: 6,
         tick_hz: 30,
         snapshot_hz: 15,
         max_message_bytes: 512,
@@ -232,7 +239,7 @@ fn welcome_ends_with_the_games() {
         resume_grace_secs,
         games: games.iter().map(|g| g.to_string()).collect(),
     };
-    let mut expected = vec![0, 42, 5, 30, 15, 251, 0x00, 0x02];
+    let mut expected = vec![0, 42, 6, 30, 15, 251, 0x00, 0x02];
     expected.extend_from_slice(&token().0);
     expected.push(20);
     let v4 = expected.clone();
@@ -358,10 +365,10 @@ fn lobby_requests_name_their_game() {
 
 #[test]
 fn resume_and_shutting_down_have_the_documented_layout() {
-    let mut resume = vec![8, 5];
+    let mut resume = vec![8, 6];
     resume.extend_from_slice(&token().0);
     let msg = ClientMsg::Resume {
-        protocol_version: 5,
+        protocol_version: 6,
         token: token(),
     };
     assert_eq!(client_bytes(&msg), resume);
@@ -375,4 +382,50 @@ fn resume_and_shutting_down_have_the_documented_layout() {
     assert_eq!(server_bytes(&ServerMsg::Left), [6]);
     assert_eq!(client_bytes(&ClientMsg::ListLobbies), [1]);
     assert_eq!(client_bytes(&ClientMsg::LeaveLobby), [5]);
+}
+
+#[test]
+fn redirect_is_node_url_then_ticket() {
+    let msg = ServerMsg::Redirect {
+        node: "b".into(),
+        url: "ws://b/ws".into(),
+        ticket: vec![0xfb, 0, 0xff],
+    };
+    let expected = [
+        11, // tag
+        1, b'b', // node
+        9, b'w', b's', b':', b'/', b'/', b'b', b'/', b'w', b's', // url
+        3, 0xfb, 0, 0xff, // ticket: a length, then raw bytes
+    ];
+    assert_eq!(server_bytes(&msg), expected);
+    assert_eq!(decode_server(&expected).unwrap(), msg);
+    // The ticket goes back unchanged, byte for byte, in a JoinLobby.
+    let ServerMsg::Redirect { ticket, .. } = msg else {
+        unreachable!()
+    };
+    let join = client_bytes(&ClientMsg::JoinLobby(JoinTarget::Ticket(ticket)));
+    assert_eq!(join, [[3, 2].as_slice(), &expected[13..]].concat());
+}
+
+#[test]
+fn the_longest_ticket_fits_a_join_with_room_to_spare() {
+    // The longest ticket a server issues still has a one-byte length, and
+    // the JoinLobby carrying it is far below the client message limit.
+    let longest = ticket(MAX_TICKET_BYTES);
+    let join = client_bytes(&ClientMsg::JoinLobby(JoinTarget::Ticket(longest.clone())));
+    assert_eq!(join[..3], [3, 2, MAX_TICKET_BYTES as u8]);
+    assert_eq!(join[3..], longest[..]);
+    const { assert!(MAX_TICKET_BYTES <= 250) };
+    assert!(join.len() < MAX_CLIENT_MSG_BYTES / 2);
+    // A longer one (which a server refuses) has a wide length, like any
+    // byte vector past 250.
+    let long = client_bytes(&ClientMsg::JoinLobby(JoinTarget::Ticket(ticket(300))));
+    assert_eq!(long[..5], [3, 2, 251, 0x2c, 0x01]);
+    assert_eq!(long.len(), 5 + 300);
+    // A version-5 decoder knew no JoinTarget 2 nor ServerMsg 11; this one
+    // knows no JoinTarget 3 nor ServerMsg 12.
+    let e = malformed(decode_client(&[3, 3, 0]));
+    assert!(matches!(e, DecodeError::OtherString(_)), "{e:?}");
+    let e = malformed(decode_server(&[12, 0, 0, 0]));
+    assert!(matches!(e, DecodeError::OtherString(_)), "{e:?}");
 }

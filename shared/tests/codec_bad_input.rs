@@ -146,8 +146,8 @@ fn unknown_variant_tags_are_refused() {
         let e = malformed(decode_server(&[tag]));
         assert!(matches!(e, DecodeError::OtherString(_)), "tag {tag}: {e:?}");
     }
-    // Nested enums: JoinTarget 2, and the first ErrorCode past the last.
-    let e = malformed(decode_client(&[3, 2, 0]));
+    // Nested enums: JoinTarget 3, and the first ErrorCode past the last.
+    let e = malformed(decode_client(&[3, 3, 0]));
     assert!(matches!(e, DecodeError::OtherString(_)), "{e:?}");
     let e = malformed(decode_server(&[5, ALL_ERROR_CODES.len() as u8, 0]));
     assert!(matches!(e, DecodeError::OtherString(_)), "{e:?}");
@@ -236,6 +236,17 @@ fn huge_declared_lengths_in_client_messages_fail_without_allocating_them() {
 }
 
 #[test]
+fn huge_declared_ticket_lengths_fail_without_allocating_them() {
+    let cases: [(&str, &[u8]); 3] = [
+        // JoinLobby(Ticket) of 2^63 bytes, and of 4 GiB - 1.
+        ("join ticket", &[3, 2, 253, 0, 0, 0, 0, 0, 0, 0, 0x80]),
+        ("join ticket u32", &[3, 2, 252, 0xff, 0xff, 0xff, 0xff]),
+        ("join ticket under the budget", &[3, 2, 251, 0xa0, 0x0f]),
+    ];
+    assert_bounded(&cases, 16 * 1024, decode_client);
+}
+
+#[test]
 fn huge_declared_lengths_in_server_messages_fail_within_the_budget() {
     // A client decoding a server's lists, texts and payloads that declare
     // billions of entries: bounded too, if by a larger budget (8x the
@@ -243,7 +254,7 @@ fn huge_declared_lengths_in_server_messages_fail_within_the_budget() {
     let mut games = vec![0, 42, 5, 30, 15, 251, 0x00, 0x02];
     games.extend_from_slice(&[0; 16]);
     games.extend_from_slice(&[20, 252, 0xff, 0xff, 0xff, 0xff]);
-    let cases: [(&str, &[u8]); 9] = [
+    let cases: [(&str, &[u8]); 11] = [
         ("lobby list", &[1, 252, 0xff, 0xff, 0xff, 0xff]),
         ("roster update added", &[9, 252, 0xff, 0xff, 0xff, 0xff, 0]),
         (
@@ -270,6 +281,12 @@ fn huge_declared_lengths_in_server_messages_fail_within_the_budget() {
         (
             "event payload under the budget",
             &[10, 252, 0xf0, 0xff, 0x1f, 0x00],
+        ),
+        // Redirect { node: "", url: "", ticket: 4 GiB - 1 bytes }.
+        ("redirect ticket", &[11, 0, 0, 252, 0xff, 0xff, 0xff, 0xff]),
+        (
+            "redirect ticket under the budget",
+            &[11, 0, 0, 252, 0xf0, 0xff, 0x1f, 0x00],
         ),
     ];
     assert_bounded(&cases, 4 << 20, decode_server);

@@ -93,6 +93,17 @@ fn resume_token() -> impl Strategy<Value = ResumeToken> {
     .prop_map(ResumeToken)
 }
 
+/// A join ticket: opaque bytes, up to the longest a server issues, full of
+/// varint markers, or longer (which a server refuses, but the codec
+/// carries).
+fn ticket() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        vec(any::<u8>(), 0..=MAX_TICKET_BYTES),
+        vec(251u8..=255, 0..8),
+        vec(any::<u8>(), 245..300),
+    ]
+}
+
 fn client_msg() -> impl Strategy<Value = ClientMsg> {
     prop_oneof![
         (any::<u16>(), name()).prop_map(|(protocol_version, name)| ClientMsg::Hello {
@@ -110,6 +121,7 @@ fn client_msg() -> impl Strategy<Value = ClientMsg> {
         ),
         varint_u32().prop_map(|id| ClientMsg::JoinLobby(JoinTarget::Id(LobbyId(id)))),
         name().prop_map(|code| ClientMsg::JoinLobby(JoinTarget::Code(code))),
+        ticket().prop_map(|ticket| ClientMsg::JoinLobby(JoinTarget::Ticket(ticket))),
         name().prop_map(|game| ClientMsg::QuickJoin { game }),
         Just(ClientMsg::LeaveLobby),
         input(prop_oneof![payload(), arena_payload()]).prop_map(ClientMsg::Input),
@@ -322,6 +334,11 @@ fn server_msg() -> impl Strategy<Value = ServerMsg> {
             }
         }),
         payload().prop_map(ServerMsg::Event),
+        (name(), name(), ticket()).prop_map(|(node, url, ticket)| ServerMsg::Redirect {
+            node,
+            url,
+            ticket
+        }),
     ]
 }
 

@@ -37,6 +37,17 @@ const DOC_TOKEN: ResumeToken = ResumeToken([
     0x9c, 0x4e, 0x21, 0xf7, 0x08, 0xb3, 0x5a, 0xd0, 0x66, 0x1e, 0xfb, 0x92, 0xc4, 0x07, 0xe8, 0x3d,
 ]);
 
+/// The join ticket of the doc's `Redirect` and `JoinLobby(Ticket)` dumps:
+/// 78 opaque bytes (about what a node names "node-b" signs for "ada"), with
+/// an `fb` that must not be read as a varint marker.
+const DOC_TICKET: [u8; 78] = [
+    0x29, 0xf8, 0x85, 0x12, 0x00, 0x4a, 0xf0, 0xbf, 0xa3, 0x0b, 0x8b, 0xfa, 0x65, 0xd3, 0x30, 0x62,
+    0x87, 0x2d, 0xd9, 0xab, 0x2f, 0xfb, 0xd1, 0x80, 0xe3, 0x30, 0x64, 0x95, 0x31, 0x17, 0x66, 0xb8,
+    0xf9, 0x63, 0x0e, 0xb9, 0x7d, 0xdc, 0x9b, 0xb6, 0x3d, 0x2d, 0x65, 0x3b, 0x89, 0x9f, 0x64, 0xc2,
+    0xf7, 0x72, 0x46, 0x6b, 0x06, 0x60, 0x56, 0x08, 0xaa, 0x9c, 0xbf, 0xc1, 0xc7, 0x94, 0x40, 0xfa,
+    0x1b, 0x5e, 0xd8, 0xcb, 0x31, 0xe1, 0x7d, 0x2d, 0xe4, 0xe4, 0xc2, 0x27, 0xda, 0xf1,
+];
+
 /// A value in the wire encoding: how a game's fields and payloads are
 /// spelled.
 fn bytes<T: serde::Serialize>(value: &T) -> Vec<u8> {
@@ -156,7 +167,7 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
         (
             "client/hello",
             Client(ClientMsg::Hello {
-                protocol_version: 5,
+                protocol_version: PROTOCOL_VERSION,
                 name: "ada".into(),
             }),
         ),
@@ -172,6 +183,12 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
         (
             "client/join-code",
             Client(ClientMsg::JoinLobby(JoinTarget::Code("K7PQ3M".into()))),
+        ),
+        (
+            "client/join-ticket",
+            Client(ClientMsg::JoinLobby(JoinTarget::Ticket(
+                DOC_TICKET.to_vec(),
+            ))),
         ),
         (
             "client/quick-join",
@@ -217,7 +234,7 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
         (
             "client/resume",
             Client(ClientMsg::Resume {
-                protocol_version: 5,
+                protocol_version: PROTOCOL_VERSION,
                 token: DOC_TOKEN,
             }),
         ),
@@ -225,7 +242,7 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
             "server/welcome",
             Server(ServerMsg::Welcome {
                 player: PlayerId(42),
-                protocol_version: 5,
+                protocol_version: PROTOCOL_VERSION,
                 tick_hz: 30,
                 snapshot_hz: 15,
                 max_message_bytes: 512,
@@ -296,13 +313,22 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
         ),
         (
             "server/error",
-            // The server's text (`session/hello.rs`) for a version-4 Hello.
+            // The server's text (`session/hello.rs`) for a Hello of the
+            // previous version.
             Server(ServerMsg::Error {
                 code: ErrorCode::VersionMismatch,
                 message: format!(
                     "protocol version mismatch: client speaks {}, server speaks {PROTOCOL_VERSION}",
                     PROTOCOL_VERSION - 1
                 ),
+            }),
+        ),
+        (
+            "server/error-ticket",
+            // The server's text for a ticket whose lifetime ran out.
+            Server(ServerMsg::Error {
+                code: ErrorCode::TicketRejected,
+                message: "the ticket expired".into(),
             }),
         ),
         ("server/left", Server(ServerMsg::Left)),
@@ -328,6 +354,14 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
             "server/event",
             // Arena's `ArenaEvent::Killed { killer: 0, victim: 3 }`.
             Server(ServerMsg::Event(Payload(vec![0, 0, 3]))),
+        ),
+        (
+            "server/redirect",
+            Server(ServerMsg::Redirect {
+                node: "node-b".into(),
+                url: "wss://b.example.net/ws".into(),
+                ticket: DOC_TICKET.to_vec(),
+            }),
         ),
     ]
 }
@@ -526,15 +560,26 @@ fn server_tag_table_matches_the_codec() {
 
 #[test]
 fn join_target_table_matches_the_codec() {
-    let from_code: BTreeSet<(u32, String)> =
-        [JoinTarget::Id(LobbyId(1)), JoinTarget::Code("c".into())]
-            .into_iter()
-            .map(|target| {
-                let name = variant_name(&format!("{target:?}")).to_owned();
-                let bytes = encode_client(&ClientMsg::JoinLobby(target)).unwrap();
-                (u32::from(bytes[1]), name)
-            })
-            .collect();
+    // Exhaustive, so a new target stops this compiling until it is listed.
+    let tag = |target: &JoinTarget| match target {
+        JoinTarget::Id(_) => 0,
+        JoinTarget::Code(_) => 1,
+        JoinTarget::Ticket(_) => 2,
+    };
+    let from_code: BTreeSet<(u32, String)> = [
+        JoinTarget::Id(LobbyId(1)),
+        JoinTarget::Code("c".into()),
+        JoinTarget::Ticket(vec![1]),
+    ]
+    .into_iter()
+    .map(|target| {
+        let name = variant_name(&format!("{target:?}")).to_owned();
+        let expected = tag(&target);
+        let bytes = encode_client(&ClientMsg::JoinLobby(target)).unwrap();
+        assert_eq!(u32::from(bytes[1]), expected, "{name}");
+        (expected, name)
+    })
+    .collect();
     assert_eq!(numbered(&doc(), "join-target-tags"), from_code);
 }
 
@@ -683,6 +728,22 @@ fn constants_table_matches_the_code() {
         MAX_INPUTS_PER_MESSAGE as u64
     );
     assert_eq!(value("MAX_KINDS"), u64::from(MAX_KINDS));
+    assert_eq!(value("MAX_TICKET_BYTES"), MAX_TICKET_BYTES as u64);
+}
+
+/// The status line names the current version, and its changes are noted.
+#[test]
+fn the_doc_states_the_current_version() {
+    let doc = doc();
+    let status = format!("> **Status.** This is protocol version {PROTOCOL_VERSION}.");
+    assert!(doc.contains(&status), "the status line is not `{status}`");
+    let changes = format!("> **Changes in version {PROTOCOL_VERSION}.**");
+    assert!(doc.contains(&changes), "no `{changes}` note");
+    let refused = format!(
+        "> A version-{} client is refused with `VersionMismatch`.",
+        PROTOCOL_VERSION - 1
+    );
+    assert!(doc.contains(&refused), "no `{refused}`");
 }
 
 #[test]

@@ -1,4 +1,4 @@
-"""The Rallypoint wire envelope (protocol version 5), written from
+"""The Rallypoint wire envelope (protocol version 6), written from
 docs/PROTOCOL.md, not from the
 Rust code: these tests play clients written by someone other than the
 server's authors, so a misreading of the document shows up here as a
@@ -12,6 +12,9 @@ bincode primitives in `bincode`.
 
 Every client message is encoded; every server message is decoded strictly
 (a truncated message, trailing bytes or a bad tag raise WireError).
+Version 6 added joining across a fleet: `Redirect` (a node's URL and an
+opaque join ticket), `join_ticket` to present the ticket there, and
+`ErrorCode.TICKET_REJECTED`.
 `apply_roster` keeps a lobby's roster from `Roster` and `RosterUpdate`.
 """
 
@@ -24,8 +27,10 @@ from bincode import WireError, i32_wrap, u32_wrap, varint, zigzag  # noqa: F401 
 from records import Snapshot  # noqa: F401 (re-exported)
 from views import ApplyError, View, Views  # noqa: F401 (re-exported)
 
-PROTOCOL_VERSION = 5
+PROTOCOL_VERSION = 6
 MAX_CLIENT_MSG_BYTES = 512
+# The longest join ticket a server issues or accepts (Redirect.ticket).
+MAX_TICKET_BYTES = 192
 # Most inputs in one Inputs message; the server answers an empty or longer
 # batch with InvalidField.
 MAX_INPUTS_PER_MESSAGE = 8
@@ -49,6 +54,11 @@ class ErrorCode:
     RATE_LIMITED = 10
     RESUME_REJECTED = 11
     JOIN_REFUSED = 12
+    TICKET_REJECTED = 13
+
+
+# How many ErrorCodes there are: a code at or past it is refused.
+ERROR_CODES = 14
 
 
 # --- client messages (ClientMsg) ----------------------------------------------
@@ -74,6 +84,12 @@ def join_id(lobby: int) -> bytes:
 def join_code(code: str) -> bytes:
     # JoinLobby (tag 3) wrapping JoinTarget::Code (tag 1).
     return varint(3) + varint(1) + b.string(code)
+
+
+def join_ticket(ticket: bytes) -> bytes:
+    """JoinLobby (tag 3) wrapping JoinTarget::Ticket (tag 2): the opaque
+    ticket of a Redirect, as `bytes`, on the node it names."""
+    return varint(3) + varint(2) + b.blob(ticket)
 
 
 def quick_join(game: str) -> bytes:
@@ -216,6 +232,16 @@ class Event:
     payload: bytes  # one reliable game event: games_*.decode_event
 
 
+@dataclass
+class Redirect:
+    """The lobby is on another node of the fleet: close (1000), connect to
+    `url`, Hello with the same name, then `join_ticket(ticket)`."""
+
+    node: str
+    url: str
+    ticket: bytes  # opaque: sent back unchanged
+
+
 def _entity_ref(r: b.Reader) -> EntityRef:
     return EntityRef(r.u8(), r.u32(), r.u32())
 
@@ -263,12 +289,13 @@ _DECODERS = {
     2: _joined,
     3: _snapshot,
     4: lambda r: Pong(r.u64(), r.u32()),
-    5: lambda r: Error(r.u32(), r.string()),
+    5: lambda r: Error(r.tag(ERROR_CODES, "ErrorCode"), r.string()),
     6: lambda r: Left(),
     7: lambda r: Roster(r.items(lambda: _roster_entry(r))),
     8: lambda r: ShuttingDown(r.string(), r.u16()),
     9: lambda r: RosterUpdate(r.items(lambda: _roster_entry(r)), r.items(r.u64)),
     10: lambda r: Event(r.blob()),
+    11: lambda r: Redirect(r.string(), r.string(), r.blob()),
 }
 
 

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 
 import {
   CodecError, MAX_CLIENT_MSG_BYTES, MAX_INPUTS_PER_MESSAGE, MAX_SERVER_MSG_BYTES,
-  PROTOCOL_VERSION, decodeServer, encodeClient,
+  MAX_TICKET_BYTES, PROTOCOL_VERSION, decodeServer, encodeClient,
 } from '../../assets/web/js/codec.js';
 import { fromHex, golden, toHex } from './golden.mjs';
 
@@ -28,6 +28,7 @@ test('constants match Rust', () => {
   assert.equal(MAX_CLIENT_MSG_BYTES, golden.constants.MAX_CLIENT_MSG_BYTES);
   assert.equal(MAX_SERVER_MSG_BYTES, golden.constants.MAX_SERVER_MSG_BYTES);
   assert.equal(MAX_INPUTS_PER_MESSAGE, golden.constants.MAX_INPUTS_PER_MESSAGE);
+  assert.equal(MAX_TICKET_BYTES, golden.constants.MAX_TICKET_BYTES);
 });
 
 describe('decodeServer: every server vector, field by field', () => {
@@ -58,7 +59,7 @@ test('decodeServer reads from an ArrayBuffer and from a view into a larger buffe
 });
 
 test('decoded tokens, payloads and records are copies, not views of the message buffer', () => {
-  for (const type of ['Welcome', 'Joined', 'Snapshot', 'Event']) {
+  for (const type of ['Welcome', 'Joined', 'Snapshot', 'Event', 'Redirect']) {
     const v = golden.server.find((x) => x.msg.type === type && fromHex(x.hex).length > 20);
     const bytes = fromHex(v.hex);
     const msg = decodeServer(bytes);
@@ -197,6 +198,9 @@ test('encodeClient: values the wire cannot carry throw CodecError', () => {
     { type: 'JoinLobby' },
     { type: 'JoinLobby', target: 'K7PQ' },
     { type: 'JoinLobby', target: { Code: 7 } },
+    { type: 'JoinLobby', target: { Ticket: [1, 2] } },
+    { type: 'JoinLobby', target: { Ticket: 'c0ffee' } },
+    { type: 'JoinLobby', target: { Ticket: null } },
     { ...input, seq: -1 },
     { ...input, ack_tick: 2 ** 32 },
     { ...input, payload: [0, 1] },
@@ -228,4 +232,22 @@ test('encodeClient: a huge Inputs array is refused before any frame is written',
   const start = performance.now();
   throwsCodecError(() => encodeClient({ type: 'Inputs', inputs }), 'TooLarge', 'ten million');
   assert.ok(performance.now() - start < 100);
+});
+
+test('a Redirect\'s ticket goes back in JoinLobby byte for byte', () => {
+  // The ticket is opaque: what the decoder gives is what the encoder takes.
+  const redirects = golden.server.filter((x) => x.msg.type === 'Redirect');
+  assert.ok(redirects.length > 0);
+  for (const v of redirects) {
+    const { ticket } = decodeServer(fromHex(v.hex));
+    const join = () => encodeClient({ type: 'JoinLobby', target: { Ticket: ticket } });
+    if (ticket.length > MAX_CLIENT_MSG_BYTES - 5) {
+      throwsCodecError(join, 'TooLarge', v.name);
+      continue;
+    }
+    const bytes = join();
+    const wide = ticket.length > 250 ? 'fb' + toHex(Uint8Array.of(ticket.length & 0xff, ticket.length >> 8)) : '';
+    const length = wide || ticket.length.toString(16).padStart(2, '0');
+    assert.equal(toHex(bytes), `0302${length}${toHex(ticket)}`, v.name);
+  }
 });

@@ -1,8 +1,8 @@
 // Loads golden.json (written by shared/tests/golden_vectors.rs) and turns
 // its JSON stand-ins back into what the JS modules produce: u64 decimal
-// strings into BigInts, hex resume tokens and payloads into Uint8Arrays,
-// "NaN" and "Infinity" coordinates into numbers, a view's entity list and
-// [key, value] row pairs into Maps. Plus the f32 bit-pattern helpers the
+// strings into BigInts, hex resume tokens, payloads and join tickets into
+// Uint8Arrays, "NaN" and "Infinity" coordinates into numbers, a view's
+// entity list and [key, value] row pairs into Maps. Plus the f32 bit-pattern helpers the
 // bit-exact tests compare with, and the game modules by name.
 
 import { readFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import * as four from '../../games/four/web/protocol.js';
 export const GAMES = { arena, four };
 
 const BIGINT_KEYS = new Set(['player', 'client_time']);
-const BYTES_KEYS = new Set(['resume_token', 'token', 'info', 'payload', 'records']);
+const BYTES_KEYS = new Set(['resume_token', 'token', 'info', 'payload', 'records', 'ticket', 'Ticket']);
 const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
 
 /** @param {string} hex @returns {Uint8Array} */

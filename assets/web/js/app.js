@@ -39,6 +39,10 @@ const net = new Net(`${scheme}://${location.host}/ws`, {
   resumeFailed: onResumeFailed,
   ended: onEnded,
   unreachable: () => showError(CLIENT_TEXT.cannotConnect, true),
+  redirectFailed: ({ node, reason }) => {
+    console.warn(`rallypoint: redirect to node ${node} failed: ${reason}`);
+    showError(CLIENT_TEXT.redirectFailed(node, reason));
+  },
   decodeError: (err) => {
     console.warn('rallypoint: undecodable server message', err);
     showError(CLIENT_TEXT.decode);
@@ -98,7 +102,10 @@ function clearError() {
   app.errorIsConnection = false;
 }
 
-function onWelcome(msg, resumed) {
+/** `redirected`: the Welcome of the node a Redirect sent us to, still
+ *  in the menu: net.js has sent the ticket, and Joined (or an Error)
+ *  follows as after any join. */
+function onWelcome(msg, resumed, redirected) {
   app.tickHz = msg.tick_hz;
   app.snapshotHz = msg.snapshot_hz;
   app.games = msg.games;
@@ -109,7 +116,7 @@ function onWelcome(msg, resumed) {
     clearError();
     // Joined follows if the seat was held; LobbyClosed if it was not.
     if (!app.game) setPhase('menu');
-  } else {
+  } else if (!redirected) {
     leaveGame();
     setPhase('menu');
     net.send({ type: 'ListLobbies' });

@@ -4,7 +4,9 @@
 // snake_case. u64s (PlayerId, client_time) are BigInts. A game's payloads
 // (Input.payload, Game.payload, Joined.info, Event.payload) and a
 // snapshot's records stay bytes here (Uint8Array): the game's module reads
-// the payloads, records.js the records.
+// the payloads, records.js the records. A join ticket (Redirect.ticket,
+// JoinLobby's {Ticket}) is bytes too, opaque: net.js hands it back as it
+// came.
 //
 // Decoding is strict like the server's: a truncated message, trailing
 // bytes, a tag/bool/Option byte out of range, a varint too wide for its
@@ -16,13 +18,19 @@ import { CodecError, Reader, Writer } from './wire.js';
 export { CodecError };
 
 /** Sent in Hello and Resume; the server refuses any other. */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 /** The largest client message in bytes: encodeClient refuses longer. */
 export const MAX_CLIENT_MSG_BYTES = 512;
 
 /** The largest server message in bytes: decodeServer refuses longer. */
 export const MAX_SERVER_MSG_BYTES = 256 * 1024;
+
+/**
+ * The longest join ticket a server issues or accepts, in bytes. The
+ * encoder carries longer ones (the server refuses them), as Rust's does.
+ */
+export const MAX_TICKET_BYTES = 192;
 
 /**
  * The most inputs one `Inputs` message may carry; the server answers an
@@ -34,12 +42,12 @@ export const MAX_INPUTS_PER_MESSAGE = 8;
 // Variant names in wire order: a name's index is its tag. Append only, as
 // in the Rust enums.
 const SERVER_TYPES = ['Welcome', 'LobbyList', 'Joined', 'Snapshot', 'Pong', 'Error', 'Left',
-  'Roster', 'ShuttingDown', 'RosterUpdate', 'Event'];
+  'Roster', 'ShuttingDown', 'RosterUpdate', 'Event', 'Redirect'];
 const CLIENT_TYPES = ['Hello', 'ListLobbies', 'CreateLobby', 'JoinLobby', 'QuickJoin',
   'LeaveLobby', 'Input', 'Ping', 'Resume', 'Inputs', 'Game', 'Ack'];
 export const ERROR_CODES = ['BadMessage', 'VersionMismatch', 'UnexpectedMessage', 'InvalidField',
   'LobbyNotFound', 'LobbyFull', 'TooManyLobbies', 'ServerFull', 'ShuttingDown', 'LobbyClosed',
-  'RateLimited', 'ResumeRejected', 'JoinRefused'];
+  'RateLimited', 'ResumeRejected', 'JoinRefused', 'TicketRejected'];
 
 function entityRef(r) {
   return { kind: r.u8('entity kind'), index: r.u32('entity index'), generation: r.u32('entity generation') };
@@ -116,8 +124,10 @@ function readServerMsg(r) {
         added: r.list('added', () => rosterEntry(r)),
         removed: r.list('removed', () => r.u64('player')),
       };
-    default: // Event
+    case 'Event':
       return { type, payload: r.payload('payload') };
+    default: // Redirect
+      return { type, node: r.string('node'), url: r.string('url'), ticket: r.payload('ticket') };
   }
 }
 
@@ -177,8 +187,11 @@ function writeClientMsg(w, msg) {
       } else if ('Code' in target) {
         w.varint(1);
         w.string(target.Code, 'target.Code');
+      } else if ('Ticket' in target) {
+        w.varint(2);
+        w.payload(target.Ticket, 'target.Ticket');
       } else {
-        throw invalid('JoinLobby target is neither {Id} nor {Code}');
+        throw invalid('JoinLobby target is none of {Id}, {Code}, {Ticket}');
       }
       break;
     }

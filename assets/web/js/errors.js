@@ -17,6 +17,7 @@ const TEXT = {
   RateLimited: 'This page sent too many messages and the server closed the connection.',
   ResumeRejected: 'The connection was lost for too long and your seat is gone. You are back in the menu.',
   JoinRefused: 'The game refused to let you join.',
+  TicketRejected: 'The seat held for you on another server of this game could not be taken. Try joining again.',
 };
 
 /** The text for a server `Error { code, message }`. */
@@ -26,6 +27,8 @@ export function errorText(code, message) {
   if (code === 'VersionMismatch' || code === 'InvalidField') return message ? `${text} (${message})` : text;
   // The game's reason is the whole point of a refusal.
   if (code === 'JoinRefused' && message) return `The game refused to let you join: ${message}`;
+  // Which of expired, used, forged ... helps a person retry or report.
+  if (code === 'TicketRejected' && message) return `${text} (${message})`;
   return text;
 }
 
@@ -42,4 +45,5 @@ export const CLIENT_TEXT = {
   noGame: 'Pick a game first (the list fills once connected).',
   cannotPlay: (game) => `This page cannot play ${game}: its browser module did not load.`,
   decode: 'The server sent something this page cannot read. Reload the page.',
+  redirectFailed: (node, reason) => `The lobby is on another server (${node || 'unnamed'}), which this page could not join (${reason}). Try again.`,
 };

@@ -54,6 +54,7 @@ export function pageState(app, net, now) {
     bytesUp: net.bytesUp,
     drops: net.drops,
     resumes: net.resumes,
+    redirects: net.redirects,
     players: [],
     ...(app.game && app.phase !== 'menu' ? app.game.state() : {}),
   };

@@ -11,7 +11,14 @@
 // - a close after an Error that ends the session (VersionMismatch,
 //   BadMessage, RateLimited, a bad Hello name), a shutdown (1001) or a
 //   superseded connection is final: no resume;
-// - ResumeRejected (or the grace running out) starts over with Hello.
+// - ResumeRejected (or the grace running out) starts over with Hello;
+// - a Redirect (PROTOCOL 6.12: the lobby is on another node of the fleet)
+//   is followed here, unseen by the page: close this socket with 1000,
+//   open the node's URL (ws:// or wss:// only), Hello with the same name,
+//   then JoinLobby with the ticket, so the page gets the usual Joined. From
+//   then on the session, and its resume token, are that node's; a new
+//   session (start) goes back to the page's own server. A redirect that
+//   cannot be followed is reported with redirectFailed.
 
 import { encodeClient, decodeServer, PROTOCOL_VERSION } from './codec.js';
 
@@ -20,18 +27,43 @@ const ENDING_ERRORS = new Set(['VersionMismatch', 'BadMessage', 'RateLimited', '
 /** Back-off between reconnect attempts, in ms: doubles up to the cap. */
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 2000;
+/** WebSocket's readyState when open (the standard constant). */
+const OPEN = 1;
+
+/**
+ * The URL a Redirect names, if the page may follow it: ws:// or wss://
+ * only, so a server (or anyone who could forge its messages) cannot send
+ * the page, or the ticket, anywhere else.
+ * @param {string} url
+ * @returns {string|null} the URL to open, or null
+ */
+export function redirectTarget(url) {
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  return parsed.protocol === 'ws:' || parsed.protocol === 'wss:' ? parsed.href : null;
+}
 
 export class Net {
   /**
-   * @param {string} url  ws(s)://host/ws
-   * @param {object} on   callbacks: welcome(msg, resumed), message(msg),
-   *   lost() (the socket dropped, resuming), resumeFailed() (seat gone,
-   *   starting over), ended({error, code, reason}) (final, no retry),
-   *   unreachable() (could not connect, retrying), decodeError(err)
+   * @param {string} url  ws(s)://host/ws: the page's own server
+   * @param {object} on   callbacks: welcome(msg, resumed, redirected),
+   *   message(msg), lost() (the socket dropped, resuming), resumeFailed()
+   *   (seat gone, starting over), ended({error, code, reason}) (final, no
+   *   retry), unreachable() (could not connect, retrying), decodeError(err),
+   *   redirectFailed({node, url, reason}) (a Redirect not followed, or its
+   *   node not reached: the session starts over at the page's server)
+   * @param {object} [deps] for tests: `WebSocket`, the class to open
+   *   sockets with (default: the global one)
    */
-  constructor(url, on) {
-    this.url = url;
+  constructor(url, on, { WebSocket: Socket = globalThis.WebSocket } = {}) {
+    this.homeUrl = url;
+    this.url = url; // the node the session is on: home, or where a Redirect sent it
     this.on = on;
+    this.Socket = Socket;
     this.ws = null;
     this.gen = 0;
     this.name = null;
@@ -46,14 +78,18 @@ export class Net {
     this.bytesUp = 0;
     this.drops = 0; // sockets lost while a session was up
     this.resumes = 0; // sessions taken back with Resume
+    this.redirects = 0; // Redirects followed
+    this.redirect = null; // {node, url, ticket} while following one, until its Welcome
   }
 
-  /** A new session as `name`: ends any current one with a close frame. */
+  /** A new session as `name`, at the page's own server: ends any current
+   *  one with a close frame. */
   start(name) {
     this.stop();
     this.name = name;
     this.token = null;
     this.lostAt = null;
+    this.url = this.homeUrl;
     this.open({ type: 'Hello', protocol_version: PROTOCOL_VERSION, name });
   }
 
@@ -67,11 +103,12 @@ export class Net {
     }
     this.ws = null;
     this.welcomed = false;
+    this.redirect = null;
   }
 
   /** Sends a message if the session is up; false if it is not. */
   send(msg) {
-    if (!this.welcomed || !this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    if (!this.welcomed || !this.ws || this.ws.readyState !== OPEN) return false;
     const bytes = encodeClient(msg);
     this.bytesUp += bytes.length;
     this.ws.send(bytes);
@@ -82,7 +119,7 @@ export class Net {
     const gen = ++this.gen;
     this.welcomed = false;
     this.lastError = null;
-    const ws = new WebSocket(this.url);
+    const ws = new this.Socket(this.url);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     let opened = false;
@@ -121,17 +158,60 @@ export class Net {
       this.lostAt = null;
       this.welcomed = true;
       this.retryMs = RETRY_MIN_MS;
-      this.on.welcome(msg, resumed);
+      const redirect = this.redirect;
+      this.redirect = null;
+      // The ticket first: it lasts seconds, and the page may send more.
+      if (redirect) this.send({ type: 'JoinLobby', target: { Ticket: redirect.ticket } });
+      this.on.welcome(msg, resumed, redirect !== null);
+      return;
+    }
+    if (msg.type === 'Redirect') {
+      this.follow(msg);
       return;
     }
     if (msg.type === 'Error') this.lastError = msg;
     this.on.message(msg);
   }
 
+  /** Moves the session to the node a Redirect names (PROTOCOL 6.12). */
+  follow(msg) {
+    const url = redirectTarget(msg.url);
+    if (!url) {
+      // Stay where we are: the session here is intact.
+      this.on.redirectFailed?.({ node: msg.node, url: msg.url, reason: 'not a ws:// or wss:// URL' });
+      return;
+    }
+    const old = this.ws;
+    this.gen++; // the old socket's events are ignored from now on
+    this.ws = null;
+    this.welcomed = false;
+    try { old?.close(1000, 'redirected'); } catch { /* already closing */ }
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    // The old node's session ends with the close: its token is void.
+    this.token = null;
+    this.lostAt = null;
+    this.url = url;
+    this.redirect = { node: msg.node, url, ticket: msg.ticket };
+    this.redirects++;
+    this.open({ type: 'Hello', protocol_version: PROTOCOL_VERSION, name: this.name });
+  }
+
   closed(ev, opened, wasResume) {
     const wasWelcomed = this.welcomed;
     this.welcomed = false;
     const err = this.lastError;
+    if (this.redirect) {
+      // The node a Redirect named closed before its Welcome: back home.
+      const { node, url } = this.redirect;
+      this.redirect = null;
+      this.url = this.homeUrl;
+      const reason = err ? `${err.code}: ${err.message}`
+        : opened ? `closed (${ev.code})` : 'could not connect';
+      this.on.redirectFailed?.({ node, url, reason });
+      this.restart();
+      return;
+    }
     if (err && err.code === 'ResumeRejected') {
       this.on.resumeFailed();
       this.restart();

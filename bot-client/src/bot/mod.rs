@@ -1,7 +1,8 @@
 //! One bot: waits for its ramp slot, has its [`session`] driver connect
 //! (which starts the reader), drives the session (or, with `--idle`, idles
 //! in the menu) under a hard deadline, and turns what both halves measured
-//! into a [`BotResult`]. The timeouts every bot lives by are named here.
+//! into a [`BotResult`]. The timeouts (and the redirect limit) every bot
+//! lives by are named here.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,9 +13,9 @@ use tracing::{debug, instrument};
 
 use crate::games::BotGame;
 use crate::link::LinkOptions;
-use crate::options::Target;
 use crate::outcome::{BotResult, FailReason, Stage};
 use crate::progress::Counters;
+use crate::target::{Node, Nodes};
 
 mod session;
 
@@ -48,6 +49,12 @@ const EVENT_QUEUE: usize = 16;
 /// its play time, so each resume has time to finish (and be judged) before
 /// the bot leaves. Default: 500 ms; a resume on loopback takes a few ms.
 pub(crate) const CHAOS_QUIET_END: Duration = Duration::from_millis(500);
+/// The most `Redirect`s one join follows in a row; the next one fails the
+/// bot (`redirect:too_many`). Default: 3: a fleet answers with one (the
+/// node the ticket names seats the bot itself), a lobby that moved in
+/// between may add a second, and beyond a few, two nodes that disagree
+/// would bounce the bot forever.
+pub const MAX_REDIRECTS: u32 = 3;
 
 /// How a bot gets into its lobby, with its link to the rest of its group.
 pub(crate) enum LobbyAction {
@@ -65,8 +72,11 @@ pub(crate) enum LobbyAction {
 
 /// What every bot of a run shares.
 pub(crate) struct RunCtx {
-    pub addr: std::net::SocketAddr,
-    pub target: Target,
+    /// `--url`'s node, where every bot connects first.
+    pub home: Arc<Node>,
+    /// Every node known so far (the home node and those redirected to),
+    /// under the loopback rule of `--allow-remote`.
+    pub nodes: Nodes,
     pub epoch: Instant,
     pub seed: u64,
     /// Chaos drops per bot per minute, if chaos is on.
@@ -162,6 +172,10 @@ async fn connect_and_play<B: BotGame>(spec: BotSpec, ctx: &RunCtx) -> BotResult 
     result.resumes_attempted = session.resumes_attempted;
     result.resumes_succeeded = session.resumes_succeeded;
     std::mem::swap(&mut result.resume_us, &mut session.resume_us);
+    result.redirects_followed = session.redirects_followed;
+    result.redirects_failed = session.redirects_failed;
+    std::mem::swap(&mut result.redirect_us, &mut session.redirect_us);
+    result.node = session.on_node.clone();
     if let Ok(mut game) = session.game.lock() {
         let prediction = game.take_prediction();
         result.prediction_error = prediction.error;

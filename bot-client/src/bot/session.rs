@@ -4,8 +4,10 @@
 //! With chaos on it also drops the connection now and then and resumes the
 //! session ([`resume`]); the event handling shared by every phase is in
 //! [`events`], sampling and sending inputs in [`inputs`], and the idle
-//! session of `--idle` (no lobby, no inputs) in [`idle`], and getting
-//! into a lobby in [`join`]. What it sends
+//! session of `--idle` (no lobby, no inputs) in [`idle`], getting
+//! into a lobby in [`join`], and following a `Redirect` to the node of the
+//! fleet that serves the lobby in [`redirect`]: from then on the session
+//! lives on that node (inputs, pings, and a chaos resume). What it sends
 //! each tick, its game's policy (`games`) says: a per-tick input (arena),
 //! or an `Ack` of the newest view for a game without one (four), and now
 //! and then a reliable game message (four's moves).
@@ -40,11 +42,13 @@ use crate::games::BotGame;
 use crate::outcome::{FailReason, ResumeFail, Stage};
 use crate::progress::Counters;
 use crate::reader::{Event, ReaderHandle, RecvStats, micros_histogram};
+use crate::target::Node;
 
 mod events;
 mod idle;
 mod inputs;
 mod join;
+mod redirect;
 mod resume;
 
 /// The driver's state across every connection of the session; the fields
@@ -55,6 +59,11 @@ pub(super) struct Session<'a, B> {
     /// The bot's connect slot: the link conditioner's stalls count from it.
     stall_epoch: Instant,
     ctx: &'a RunCtx,
+    /// The node the session connects (and resumes) to: `--url`'s, until a
+    /// `Redirect` names another.
+    node: Arc<Node>,
+    /// The URL of the node of the latest connection made.
+    pub(super) on_node: Option<Arc<str>>,
     pub(super) sender: Sender,
     /// Events of the current connection's reader.
     events: mpsc::Receiver<Event>,
@@ -117,6 +126,13 @@ pub(super) struct Session<'a, B> {
     pub(super) resumes_succeeded: u32,
     /// Drop to first snapshot after the resume, µs.
     pub(super) resume_us: Histogram<u32>,
+    /// `Redirect`s that got the bot to the next node, and those that did
+    /// not (each fails the bot).
+    pub(super) redirects_followed: u32,
+    pub(super) redirects_failed: u32,
+    /// Per redirected join: from the request to `Joined` on the node
+    /// that seated the bot, µs.
+    pub(super) redirect_us: Histogram<u32>,
     /// Total time from drops to the resumed `Joined`.
     pub(super) offline: Duration,
     /// Idle mode: the bot stayed in the menu to the end of its duration.
@@ -131,6 +147,8 @@ impl<'a, B: BotGame> Session<'a, B> {
             stall_epoch: spec.start_at,
             play_end: spec.play_end,
             ctx,
+            node: Arc::clone(&ctx.home),
+            on_node: None,
             sender: Sender::new(),
             events: closed_events(),
             reader: None,
@@ -166,12 +184,16 @@ impl<'a, B: BotGame> Session<'a, B> {
             resumes_attempted: 0,
             resumes_succeeded: 0,
             resume_us: micros_histogram(),
+            redirects_followed: 0,
+            redirects_failed: 0,
+            redirect_us: micros_histogram(),
             offline: Duration::ZERO,
             idle_to_end: false,
         }
     }
 
-    /// Whether `Welcome` arrived (on the first connection).
+    /// Whether `Welcome` arrived (on the first connection; a redirect's
+    /// node welcomes the bot again).
     pub(super) fn welcomed(&self) -> bool {
         self.player.is_some()
     }
@@ -182,6 +204,8 @@ impl<'a, B: BotGame> Session<'a, B> {
         let tick_hz = self.hello().await?;
         self.stage = Stage::Join;
         self.join(lobby).await?;
+        // A redirect's node welcomed the bot with its own rate.
+        let tick_hz = self.tick_hz.unwrap_or(tick_hz);
         self.stage = Stage::Play;
         let play_start = Instant::now();
         let played = self.play(tick_hz).await;
@@ -198,7 +222,9 @@ impl<'a, B: BotGame> Session<'a, B> {
         Ok(())
     }
 
-    /// Says `Hello` and waits for `Welcome`; returns the tick rate.
+    /// Says `Hello` (with the bot's name: the same on every node) and
+    /// waits for `Welcome`, which starts a new session; returns the tick
+    /// rate.
     async fn hello(&mut self) -> Result<u16, FailReason> {
         self.stage = Stage::Welcome;
         let name = format!("bot-{}", self.index);
@@ -207,13 +233,17 @@ impl<'a, B: BotGame> Session<'a, B> {
             name,
         })
         .await?;
-        self.welcome(self.stage_deadline()).await
+        self.welcome(self.stage_deadline(), None).await
     }
 
-    /// Waits for `Welcome` and keeps its resume token and rates. On a
-    /// resume, the player id must be the dropped session's. Returns the
-    /// tick rate.
-    async fn welcome(&mut self, deadline: Instant) -> Result<u16, FailReason> {
+    /// Waits for `Welcome` and keeps its player id, resume token and
+    /// rates. On a resume (`same_as`), the player id must be the dropped
+    /// session's. Returns the tick rate.
+    async fn welcome(
+        &mut self,
+        deadline: Instant,
+        same_as: Option<PlayerId>,
+    ) -> Result<u16, FailReason> {
         let (player, version, (tick_hz, snapshot_hz), token) = self
             .expect(deadline, |ev| match ev {
                 Event::Welcome {
@@ -234,7 +264,7 @@ impl<'a, B: BotGame> Session<'a, B> {
         if version != PROTOCOL_VERSION {
             return Err(FailReason::ProtocolMismatch);
         }
-        if self.player.is_some_and(|before| before != player) {
+        if same_as.is_some_and(|before| before != player) {
             return Err(FailReason::Resume(ResumeFail::PlayerChanged));
         }
         self.player = Some(player);

@@ -10,11 +10,11 @@
 use std::fmt;
 
 use hyper::StatusCode;
-use rallypoint_shared::ErrorCode;
+use rallypoint_shared::{ErrorCode, MAX_TICKET_BYTES};
 use serde::Serialize;
 
-use super::{FailReason, HandshakeFail, ResumeFail, Stage, TcpFail};
-use crate::bot::{STAGE_TIMEOUT, STALL_LIMIT};
+use super::{FailReason, HandshakeFail, RedirectFail, ResumeFail, Stage, TcpFail};
+use crate::bot::{MAX_REDIRECTS, STAGE_TIMEOUT, STALL_LIMIT};
 
 /// The server's `max_connections_per_ip` default (`--max-connections-per-ip`).
 const SERVER_MAX_CONNECTIONS_PER_IP: usize = 128;
@@ -26,6 +26,8 @@ const SERVER_MAX_LOBBIES: usize = 256;
 const SERVER_RATE_LIMIT_PER_SEC: u32 = 150;
 /// The server's `resume_grace_secs` default (`--resume-grace-secs`).
 const SERVER_RESUME_GRACE_SECS: u16 = 20;
+/// The server's `ticket_secs` default: how long a join ticket lasts.
+const SERVER_TICKET_SECS: u64 = 10;
 
 /// Remedy for anything the server's log explains better than the bot can.
 const SEE_SERVER_LOG: &str = "the server's log says why";
@@ -37,6 +39,9 @@ const RESUME_BUG: &str =
     "a bug in the server's resume: report it with the --seed and --chaos of this run";
 /// Remedy for bots and a server that do not speak the same protocol.
 const SAME_BUILD: &str = "build the bots and the server from the same commit";
+/// Remedy for a node advertising a URL the bots cannot reach.
+const CHECK_PUBLIC_URL: &str = "each node of the fleet must advertise a ws:// URL it listens \
+                                at (--public-url; GET /fleet lists them)";
 
 /// A failure reason in plain words. `Display` joins the two with `; `.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -109,6 +114,7 @@ impl FailReason {
                 "let the run finish before stopping the server",
             ),
             FailReason::Resume(fail) => resume(fail, url),
+            FailReason::Redirect(fail) => redirect(fail),
             FailReason::ScoreLost => words(
                 "after a resume the bot's score (arena: kills or deaths; four: wins or the \
                  game number) was lower than before the drop (or missing from the snapshot)",
@@ -278,6 +284,14 @@ fn server_error(code: ErrorCode) -> Explanation {
                 .to_owned(),
             "with --join, run no more --bots than the game has free seats",
         ),
+        ErrorCode::TicketRejected => (
+            format!(
+                "the node refused the join ticket of a redirect: forged, for another node or \
+                 player, expired (a ticket lasts {SERVER_TICKET_SECS} s by default) or already used"
+            ),
+            "give every node of the fleet the same --fleet-secret and keep their clocks in step; \
+             the node's log says which",
+        ),
     };
     words(format!("server error {code:?}: {cause}"), remedy)
 }
@@ -300,6 +314,57 @@ fn resume(fail: ResumeFail, url: &str) -> Explanation {
     };
     words(
         format!("resume after a chaos drop failed: {}", inner.cause),
+        inner.remedy,
+    )
+}
+
+fn redirect(fail: RedirectFail) -> Explanation {
+    let inner = match fail {
+        RedirectFail::RemoteHost => words(
+            "the Redirect named a node that is not on this machine, and load tests target \
+             loopback addresses or localhost only",
+            "pass --allow-remote to follow it, or give every node of the fleet a loopback \
+             --public-url",
+        ),
+        RedirectFail::BadUrl => words(
+            "the Redirect's URL is not a ws://host[:port]/path the bots can use \
+             (wss:// is not supported)",
+            CHECK_PUBLIC_URL,
+        ),
+        RedirectFail::Resolve => words("the Redirect's host did not resolve", CHECK_PUBLIC_URL),
+        RedirectFail::TooMany => words(
+            format!("the nodes answered one join with over {MAX_REDIRECTS} Redirects in a row"),
+            "the fleet's nodes disagree about which one serves the lobby: \
+             compare their GET /fleet and see their logs",
+        ),
+        RedirectFail::TicketTooLong => words(
+            format!("the Redirect's join ticket was over {MAX_TICKET_BYTES} bytes"),
+            SAME_BUILD,
+        ),
+        RedirectFail::Connect(TcpFail::Refused) => words(
+            "connect refused: nothing listens at the URL the Redirect named",
+            CHECK_PUBLIC_URL,
+        ),
+        RedirectFail::Connect(TcpFail::Other) => words(
+            "the TCP connect to the URL the Redirect named failed \
+             (RUST_LOG=rallypoint_bot_client=debug shows the OS error)",
+            CHECK_PUBLIC_URL,
+        ),
+        RedirectFail::Handshake(handshake) => self::handshake(handshake),
+        RedirectFail::Timeout(stage) => timeout(stage),
+        RedirectFail::TicketRejected => server_error(ErrorCode::TicketRejected),
+        RedirectFail::ServerError(code) => server_error(code),
+        RedirectFail::Closed => words(
+            "the node the Redirect named closed the connection before the bot joined",
+            SEE_SERVER_LOG,
+        ),
+        RedirectFail::ProtocolMismatch => FailReason::ProtocolMismatch.explain(""),
+    };
+    words(
+        format!(
+            "following a Redirect to another node of the fleet failed: {}",
+            inner.cause
+        ),
         inner.remedy,
     )
 }

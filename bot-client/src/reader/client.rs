@@ -112,6 +112,9 @@ impl<B: BotGame> Client<B> {
                 }
                 None
             }
+            ServerMsg::Redirect { node, url, ticket } => {
+                Some(Event::Redirect { node, url, ticket })
+            }
             ServerMsg::Left => Some(Event::Left),
             ServerMsg::Error { code, message } => {
                 debug!(?code, message, "server error");

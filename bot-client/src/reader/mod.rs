@@ -79,6 +79,13 @@ pub(crate) enum Event {
         at_us: u64,
         score: Option<Score>,
     },
+    /// Another node of the fleet serves the join: go there with `ticket`.
+    Redirect {
+        /// The node's id in the fleet, for the log.
+        node: String,
+        url: String,
+        ticket: Vec<u8>,
+    },
     Left,
     Error(ErrorCode),
     /// The server is draining and will close the connection.

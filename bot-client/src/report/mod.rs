@@ -9,7 +9,9 @@
 //! resumed `Joined`) counts neither as connected nor as in the lobby, so
 //! the rates and the delivery ratio describe the time the server could
 //! actually deliver; `offline_secs_per_bot` shows how much was left out.
-//! What delta snapshots cost and save is its own part ([`DeltaReport`]).
+//! What delta snapshots cost and save is its own part ([`DeltaReport`]),
+//! and so are the redirects to other nodes of a fleet
+//! ([`RedirectReport`], with `bots_per_node`).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -23,12 +25,14 @@ pub use crate::outcome::Explanation;
 
 mod deltas;
 mod histograms;
+mod redirects;
 mod server;
 mod text;
 
 use histograms::{latency, prediction_error};
 
 pub use deltas::DeltaReport;
+pub use redirects::RedirectReport;
 pub use server::{Bound, Quantiles, ServerCounts, ServerGauges, ServerReport};
 
 /// Shortest time in a lobby for a bot to count in the per-bot rate
@@ -131,8 +135,9 @@ pub struct Report {
     /// connection cap), `handshake` (no HTTP answer), `timeout:<stage>`,
     /// `server_error:<ErrorCode>`, `server_shutdown`, `closed_early`,
     /// `left_early`, `no_snapshots`, `snapshots_stalled`,
-    /// `protocol_mismatch`, `no_join_code`, `panic`, and with chaos
-    /// `resume:<reason>` and `score_lost`.
+    /// `protocol_mismatch`, `no_join_code`, `panic`, `wrong_game`, with
+    /// chaos `resume:<reason>` and `score_lost`, and against a fleet
+    /// `redirect:<reason>` (see `redirects.failures`).
     pub failures: BTreeMap<String, u32>,
     /// Each reason in `failures`, in words: its cause (with the HTTP
     /// status, the server's cap and its default) and the remedy (the flag
@@ -209,6 +214,12 @@ pub struct Report {
     pub resumes_failed: u64,
     /// From a chaos drop to the first snapshot after the resume.
     pub resume_ms: Latency,
+    /// `Redirect`s to other nodes of a fleet: followed, failed (by
+    /// reason), and the latency of a redirected join.
+    pub redirects: RedirectReport,
+    /// Bots by the URL of the node they ended on (their last connection;
+    /// `--url` unless redirected). Bots that never connected are left out.
+    pub bots_per_node: BTreeMap<String, u32>,
     /// Mean seconds per bot spent offline between chaos drops and resumed
     /// `Joined`s (left out of the rates above).
     pub offline_secs_per_bot: f64,
@@ -326,6 +337,8 @@ impl Report {
             resumes_succeeded,
             resumes_failed: resumes_attempted.saturating_sub(resumes_succeeded),
             resume_ms: latency(results.iter().map(|r| &r.resume_us)),
+            redirects: RedirectReport::build(results),
+            bots_per_node: redirects::bots_per_node(results),
             offline_secs_per_bot: mean_min(&all, |r| r.offline_secs).mean,
             prediction_error: prediction_error(results),
             game: counts,
@@ -335,8 +348,8 @@ impl Report {
     }
 
     /// Playing: true when every bot connected, joined, received
-    /// snapshots, resumed every session it dropped, and ended without
-    /// failing. Idle: true when every bot got its `Welcome` and none
+    /// snapshots, resumed every session it dropped, followed every
+    /// redirect, and ended without failing. Idle: true when every bot got its `Welcome` and none
     /// failed (was dropped, refused or timed out). The binary exits
     /// non-zero otherwise. Deltas refused for a missing baseline fail
     /// nothing by themselves: the protocol heals them. The `server`
@@ -350,6 +363,7 @@ impl Report {
         self.bots > 0
             && self.bots_failed == 0
             && self.resumes_failed == 0
+            && self.redirects.failed == 0
             && all(self.bots_connected)
             && reached
     }

@@ -296,6 +296,8 @@ fn json_has_the_agreed_keys() {
         "hitscan_shots",
         "hitscan_shots_per_bot_per_sec",
         "deltas",
+        "redirects",
+        "bots_per_node",
     ] {
         assert!(json.get(key).is_some(), "missing {key}");
     }

@@ -1,5 +1,6 @@
-//! The report as text for a terminal: one line per aspect, failures and
-//! anomalies only when there are any, and a last line saying PASS or FAIL.
+//! The report as text for a terminal: one line per aspect, failures,
+//! redirects and anomalies only when there are any, and a last line
+//! saying PASS or FAIL.
 //! Idle runs show only what applies to bots that never join a lobby.
 
 use std::fmt;
@@ -43,6 +44,8 @@ impl fmt::Display for Report {
             }
             label = "";
         }
+        self.redirects.line(f)?;
+        super::redirects::nodes_line(&self.bots_per_node, f)?;
         match self.mode {
             RunMode::Play => self.play_lines(f)?,
             RunMode::Idle => writeln!(

@@ -1,4 +1,4 @@
-//! A scripted stand-in for the Rallypoint server (protocol v5, hosting
+//! A scripted stand-in for the Rallypoint server (protocol v6, hosting
 //! arena only), to drive
 //! the bot client through the cases the real server rarely produces on
 //! demand: refusals, silence, kicks, shutdowns, unknown messages, a missing
@@ -29,13 +29,23 @@
 //! pings every [`PING_EVERY`] and closes (1008) a connection that leaves a
 //! ping unanswered for a second or sends over 150 frames a second beyond a
 //! burst of 300. [`FakeStats`] counts what happened, for the tests to check.
+//!
+//! A fake can also play a node of a fleet ([`start_routed`]): with
+//! [`Route::To`] it answers every `JoinLobby` by code or id and every
+//! `QuickJoin` with a `Redirect` to another fake (creates stay local, as
+//! on a real node), with [`Route::Loop`] it redirects every join, tickets
+//! included, to itself. Every fake seats a ticket any fake issued, once,
+//! for the name it was issued to (so the bot must say `Hello` with the
+//! same name on the new node), unless [`Script::RejectTickets`] has it
+//! refuse them all with `TicketRejected` (the connection stays open).
 
+mod fleet;
 mod liveness;
 mod stats;
 mod wire;
 mod world;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -56,6 +66,7 @@ use rallypoint_shared::{
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
+pub use fleet::Route;
 pub use liveness::PING_EVERY;
 use liveness::{Liveness, pinger};
 pub use stats::FakeStats;
@@ -97,11 +108,15 @@ pub enum Script {
     /// Plays, but sends snapshots at 15 a second (`Welcome.snapshot_hz`),
     /// after every other tick.
     HalfRate,
+    /// Plays, but refuses every join ticket with `TicketRejected`.
+    RejectTickets,
 }
 
 /// A running fake.
 pub struct Fake {
     pub addr: SocketAddr,
+    /// Its WebSocket URL, `ws://{addr}/ws`.
+    pub url: String,
     pub stats: Arc<FakeStats>,
 }
 
@@ -138,13 +153,31 @@ struct Server {
     shutdown_scheduled: AtomicBool,
     draining: AtomicBool,
     closing: AtomicBool,
+    /// Where joins by code or id and quick-joins are redirected.
+    redirect_to: Option<String>,
+    /// Tickets are redirected too ([`Route::Loop`]).
+    redirect_tickets: bool,
+    /// Tickets seated here already.
+    used_tickets: Mutex<HashSet<Vec<u8>>>,
 }
 
 /// Starts the fake on a free loopback port.
 pub async fn start(script: Script) -> Fake {
+    start_routed(script, Route::Local).await
+}
+
+/// Starts the fake on a free loopback port as a node that redirects some
+/// joins (see [`Route`]).
+pub async fn start_routed(script: Script, route: Route) -> Fake {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let url = format!("ws://{addr}/ws");
     let stats = Arc::new(FakeStats::default());
+    let (redirect_to, redirect_tickets) = match route {
+        Route::Local => (None, false),
+        Route::To(url) => (Some(url), false),
+        Route::Loop => (Some(url.clone()), true),
+    };
     let server = Arc::new(Server {
         script,
         stats: Arc::clone(&stats),
@@ -153,13 +186,16 @@ pub async fn start(script: Script) -> Fake {
         shutdown_scheduled: AtomicBool::new(false),
         draining: AtomicBool::new(false),
         closing: AtomicBool::new(false),
+        redirect_to,
+        redirect_tickets,
+        used_tickets: Mutex::new(HashSet::new()),
     });
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
             tokio::spawn(serve_http(stream, Arc::clone(&server)));
         }
     });
-    Fake { addr, stats }
+    Fake { addr, url, stats }
 }
 
 async fn serve_http(stream: TcpStream, server: Arc<Server>) {
@@ -185,6 +221,10 @@ struct Conn {
     player: Option<Arc<Player>>,
     /// This connection's id, set at `Welcome`.
     id: u64,
+    /// The name `Hello` gave.
+    name: String,
+    /// A `Redirect` was sent on this connection.
+    redirected: bool,
 }
 
 async fn connection(upgraded: UpgradeFut, server: Arc<Server>) {
@@ -202,6 +242,8 @@ async fn connection(upgraded: UpgradeFut, server: Arc<Server>) {
         out,
         player: None,
         id: 0,
+        name: String::new(),
+        redirected: false,
     };
     let mut no_writes = |_: Frame<'_>| std::future::ready(Ok::<(), std::convert::Infallible>(()));
     while let Ok(frame) = rx.read_frame(&mut no_writes).await {
@@ -211,6 +253,13 @@ async fn connection(upgraded: UpgradeFut, server: Arc<Server>) {
         }
         match frame.opcode {
             OpCode::Close => {
+                let code = frame
+                    .payload
+                    .get(..2)
+                    .map(|b| u16::from_be_bytes([b[0], b[1]]));
+                if conn.redirected && code == Some(1000) {
+                    (conn.server.stats.redirected_closes).fetch_add(1, Ordering::Relaxed);
+                }
                 let _ = conn.out.send(Out::Close(1000));
                 return;
             }
@@ -281,12 +330,23 @@ impl Conn {
                 let _ = self.out.send(Out::Close(1002));
             }
             ClientMsg::Hello { .. } if script == Script::Silent => {}
-            ClientMsg::Hello { .. } => self.hello(),
+            ClientMsg::Hello { name, .. } => {
+                self.name = name;
+                self.hello();
+            }
             ClientMsg::Resume { token, .. } => self.resume(token),
             ClientMsg::CreateLobby { ref game, .. } | ClientMsg::QuickJoin { ref game }
                 if game != "arena" =>
             {
                 self.refuse("no game named that; this server hosts: arena");
+            }
+            ClientMsg::JoinLobby(JoinTarget::Ticket(ticket)) if !self.server.redirect_tickets => {
+                self.ticket(ticket);
+            }
+            ClientMsg::JoinLobby(_) | ClientMsg::QuickJoin { .. }
+                if self.server.redirect_to.is_some() =>
+            {
+                self.redirect();
             }
             ClientMsg::CreateLobby { .. }
             | ClientMsg::JoinLobby(_)

@@ -46,4 +46,13 @@ pub struct FakeStats {
     /// Messages refused: another game's lobby asked for, a `Game` or `Ack`
     /// message, an input payload that is not arena's.
     pub refused: AtomicU64,
+    /// Joins answered with a `Redirect`.
+    pub redirects_sent: AtomicU64,
+    /// Close frames with 1000 received on a connection after its
+    /// `Redirect`.
+    pub redirected_closes: AtomicU64,
+    /// Tickets seated.
+    pub tickets_ok: AtomicU64,
+    /// Tickets refused with `TicketRejected`.
+    pub tickets_rejected: AtomicU64,
 }

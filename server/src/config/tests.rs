@@ -63,17 +63,37 @@ fn a_node_joins_a_fleet_by_flag_or_file() {
         "game-1",
         "--public-url",
         "ws://game-1.example.com:7000/ws",
+        "--fleet-secret",
+        "sixteen bytes at least",
     ];
     let node = Cli::parse_from(flags).into_config().unwrap();
     assert_eq!(node.redis_url.as_deref(), Some("redis://127.0.0.1:6379"));
     assert_eq!(node.node_id.as_deref(), Some("game-1"));
     assert_eq!(node.public_url(), "ws://game-1.example.com:7000/ws");
-    let file = "redis_url = \"redis://r:6379\"\nnode_ttl_secs = 3\n";
+    let file =
+        "redis_url = \"redis://r:6379\"\nnode_ttl_secs = 3\nfleet_secret = \"0123456789abcdef\"\n";
     let node = Config::from_toml_str(file, Path::new("x.toml")).unwrap();
     assert_eq!(
         (node.redis_url.as_deref(), node.node_ttl_secs),
         (Some("redis://r:6379"), 3)
     );
     let zero = Config::from_toml_str("node_ttl_secs = 0", Path::new("x.toml"));
+    assert!(matches!(zero, Err(ConfigError::Invalid(_))));
+}
+
+#[test]
+fn a_fleet_needs_a_secret_long_enough() {
+    let no_secret = Config::from_toml_str("redis_url = \"redis://r:6379\"", Path::new("x.toml"));
+    assert!(
+        matches!(&no_secret, Err(ConfigError::Invalid(m)) if m.contains("fleet_secret")),
+        "{no_secret:?}"
+    );
+    let short = "redis_url = \"redis://r:6379\"\nfleet_secret = \"short\"";
+    let short = Config::from_toml_str(short, Path::new("x.toml"));
+    assert!(
+        matches!(&short, Err(ConfigError::Invalid(m)) if m.contains("at least 16")),
+        "{short:?}"
+    );
+    let zero = Config::from_toml_str("ticket_secs = 0", Path::new("x.toml"));
     assert!(matches!(zero, Err(ConfigError::Invalid(_))));
 }

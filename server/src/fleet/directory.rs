@@ -29,6 +29,7 @@ use redis::aio::ConnectionManager;
 use redis::{RedisResult, pipe};
 use serde::Serialize;
 
+use super::seats::Place;
 use crate::lobby::{LOCAL_ID_BITS, Published};
 
 /// Node numbers fit above a lobby id's local bits: 4096 of them.
@@ -38,15 +39,15 @@ const SEQ: &str = "rp:seq";
 const NODES: &str = "rp:nodes";
 const PUBLIC: &str = "rp:public";
 
-fn node_key(id: &str) -> String {
+pub(super) fn node_key(id: &str) -> String {
     format!("rp:node:{id}")
 }
 
-fn lobby_key(id: u32) -> String {
+pub(super) fn lobby_key(id: u32) -> String {
     format!("rp:lobby:{id}")
 }
 
-fn open_key(game: &str) -> String {
+pub(super) fn open_key(game: &str) -> String {
     format!("rp:open:{game}")
 }
 
@@ -54,7 +55,7 @@ fn code_key(code: &str) -> String {
     format!("rp:code:{code}")
 }
 
-fn count(commands: usize) {
+pub(super) fn count(commands: usize) {
     crate::metrics::metrics()
         .fleet_redis_commands
         .inc_by(commands as u64);
@@ -206,6 +207,10 @@ pub(super) async fn list(mut conn: ConnectionManager) -> RedisResult<Vec<Listed>
         .arg(super::MAX_LISTED as i64 - 1)
         .query_async(&mut conn)
         .await?;
+    if ids.is_empty() {
+        count(1);
+        return Ok(Vec::new());
+    }
     let mut p = pipe();
     for &id in &ids {
         p.hgetall(lobby_key(id));
@@ -243,12 +248,13 @@ pub(super) async fn list(mut conn: ConnectionManager) -> RedisResult<Vec<Listed>
     Ok(listed)
 }
 
-/// The node of the lobby `target` names: by id, or by join code (which
-/// the directory keeps with the code as the client typed it, upper-cased).
+/// The lobby `target` names, wherever it is in the fleet: by id (public
+/// lobbies only), or by join code (which the directory keeps as the
+/// client typed it, upper-cased).
 pub(super) async fn locate(
     mut conn: ConnectionManager,
     target: &JoinTarget,
-) -> RedisResult<Option<super::Member>> {
+) -> RedisResult<Option<Place>> {
     let id: Option<u32> = match target {
         JoinTarget::Id(id) => Some(id.0),
         JoinTarget::Code(code) => {
@@ -256,18 +262,43 @@ pub(super) async fn locate(
             let key = code_key(&code.trim().to_ascii_uppercase());
             redis::cmd("GET").arg(key).query_async(&mut conn).await?
         }
+        JoinTarget::Ticket(_) => None,
     };
     let Some(id) = id else {
         return Ok(None);
     };
     count(1);
-    let (node, url): (Option<String>, Option<String>) = redis::cmd("HMGET")
+    type Row = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<u8>,
+        Option<u32>,
+    );
+    let (node, url, game, private, players): Row = redis::cmd("HMGET")
         .arg(lobby_key(id))
         .arg("node")
         .arg("url")
+        .arg("game")
+        .arg("private")
+        .arg("players")
         .query_async(&mut conn)
         .await?;
-    Ok(node.zip(url).map(|(id, url)| super::Member { id, url }))
+    let (Some(node), Some(url), Some(game), Some(private)) = (node, url, game, private) else {
+        return Ok(None);
+    };
+    let private = private == 1;
+    if private && matches!(target, JoinTarget::Id(_)) {
+        return Ok(None);
+    }
+    Ok(Some(Place {
+        lobby: id,
+        node,
+        url,
+        game,
+        private,
+        players: players.unwrap_or(0),
+    }))
 }
 
 /// The live nodes; ids whose hash is gone are pruned.
@@ -277,6 +308,10 @@ pub(super) async fn nodes(mut conn: ConnectionManager) -> RedisResult<Vec<NodeIn
         .query_async(&mut conn)
         .await?;
     ids.sort();
+    if ids.is_empty() {
+        count(1);
+        return Ok(Vec::new());
+    }
     let mut p = pipe();
     for id in &ids {
         p.hgetall(node_key(id));

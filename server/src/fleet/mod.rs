@@ -16,11 +16,15 @@
 //! after Redis comes back. The key layout is in [`directory`].
 
 mod directory;
+mod joins;
+mod seats;
+pub mod ticket;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rallypoint_shared::ServerMsg;
 use redis::aio::ConnectionManager;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
@@ -28,7 +32,9 @@ use tracing::{info, warn};
 
 use crate::lobby::Registry;
 pub use directory::{Listed, NodeInfo};
-use rallypoint_shared::JoinTarget;
+pub use joins::Here;
+pub use seats::{Place, Reserved};
+use ticket::Used;
 
 /// How long a node's keys live without a heartbeat. Default: 5 s: a dead
 /// node's lobbies leave every listing within 5 s, and a node refreshes its
@@ -44,6 +50,36 @@ pub const MAX_LISTED: usize = 256;
 /// carries on alone. Default: 500 ms, far above a loopback or in-zone round
 /// trip, far below a client's patience.
 pub const REDIS_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// How long a join ticket, and the seat it holds, lasts. Default: 10 s:
+/// a reconnect across a continent takes well under a second, and a seat
+/// nobody claims is free again soon.
+pub const DEFAULT_TICKET_SECS: u64 = 10;
+
+/// How many of the fullest open lobbies a quick-join tries before it
+/// makes a new one. Default: 8: each try that finds a lobby filled
+/// meanwhile costs one round trip to Redis.
+pub const QUICK_JOIN_CANDIDATES: usize = 8;
+
+/// The shortest time between two publications of this node: a burst of
+/// new lobbies publishes at most this often. Default: 100 ms.
+pub const MIN_PUBLISH_INTERVAL: Duration = Duration::from_millis(100);
+
+/// What a node needs to join a fleet.
+pub struct Settings {
+    /// The directory, `redis://host:port`.
+    pub redis_url: String,
+    /// This node's id in the fleet.
+    pub id: String,
+    /// Where players reach this node.
+    pub url: String,
+    /// How long this node's keys live without a heartbeat.
+    pub ttl: Duration,
+    /// The key the fleet signs join tickets with.
+    pub secret: Vec<u8>,
+    /// How long a ticket lasts.
+    pub ticket_ttl: Duration,
+}
 
 /// Why a fleet could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +103,20 @@ struct Node {
     conn: Mutex<Option<ConnectionManager>>,
     /// Whether the last call to Redis succeeded.
     up: AtomicBool,
+    secret: Vec<u8>,
+    ticket_ttl: Duration,
+    /// The tickets this node has taken.
+    used: Used,
+    /// Asks the heartbeat to publish now (a new lobby).
+    poke: tokio::sync::Notify,
+}
+
+/// Where a quick-join goes.
+pub enum QuickPick {
+    /// This node's own quick-join.
+    Here,
+    /// Another node: the `Redirect` to send.
+    There(ServerMsg),
 }
 
 /// A node of the fleet, as `GET /fleet` lists it.
@@ -82,24 +132,22 @@ impl Fleet {
         Fleet::default()
     }
 
-    /// A node of the fleet whose directory is at `redis_url`, known to the
-    /// others by `id` and reached by players at `url`. Redis need not be up
-    /// yet: the heartbeat connects when it can.
-    pub fn new(
-        redis_url: &str,
-        id: String,
-        url: String,
-        ttl: Duration,
-    ) -> Result<Fleet, FleetError> {
-        let client = redis::Client::open(redis_url)?;
+    /// A node of the fleet `settings` describe. Redis need not be up yet:
+    /// the heartbeat connects when it can.
+    pub fn new(settings: Settings) -> Result<Fleet, FleetError> {
+        let client = redis::Client::open(settings.redis_url.as_str())?;
         Ok(Fleet {
             node: Some(Arc::new(Node {
-                id,
-                url,
-                ttl,
+                id: settings.id,
+                url: settings.url,
+                ttl: settings.ttl,
                 client,
                 conn: Mutex::new(None),
                 up: AtomicBool::new(false),
+                secret: settings.secret,
+                ticket_ttl: settings.ticket_ttl,
+                used: Used::default(),
+                poke: tokio::sync::Notify::new(),
             })),
         })
     }
@@ -168,6 +216,9 @@ impl Fleet {
             }
             tokio::select! {
                 _ = tokio::time::sleep(period) => {}
+                _ = node.poke.notified() => {
+                    tokio::time::sleep(MIN_PUBLISH_INTERVAL).await;
+                }
                 _ = draining.cancelled(), if !drain_seen => drain_seen = true,
                 _ = closing.cancelled() => break,
             }
@@ -200,19 +251,10 @@ impl Fleet {
         let Some(node) = &self.node else {
             return local();
         };
-        match node.call(directory::list).await {
+        match node.ask(directory::list).await {
             Some(listed) => listed,
             None => local(),
         }
-    }
-
-    /// The node that holds the lobby `target` names, if the directory
-    /// knows one (`None` alone, without Redis, or if nobody has it).
-    pub async fn locate(&self, target: &JoinTarget) -> Option<Member> {
-        let node = self.node.as_ref()?;
-        let found = node.call(|c| directory::locate(c, target)).await??;
-        // This node's own lobby that has just closed is not "elsewhere".
-        (found.id != node.id).then_some(found)
     }
 
     /// The live nodes, or `None` for a node alone or without Redis.
@@ -222,6 +264,20 @@ impl Fleet {
 }
 
 impl Node {
+    /// [`Node::call`] on a player's request path: while the directory is
+    /// known to be down (the heartbeat keeps probing it), `None` at once
+    /// rather than after [`REDIS_TIMEOUT`].
+    pub(super) async fn ask<'a, T, F, Fut>(&'a self, f: F) -> Option<T>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: std::future::Future<Output = redis::RedisResult<T>> + 'a,
+    {
+        if !self.up.load(Ordering::Relaxed) {
+            return None;
+        }
+        self.call(f).await
+    }
+
     /// Runs one call against the directory, within [`REDIS_TIMEOUT`];
     /// `None` when Redis could not be reached or refused (logged on the
     /// change, counted always).

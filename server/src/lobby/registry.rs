@@ -106,11 +106,24 @@ pub struct Seat {
     registry: Arc<Registry>,
     lobby: LobbyHandle,
     join_code: Option<String>,
+    game: &'static str,
+    /// The lobby's seats taken, this one included, when it was taken.
+    taken: u8,
 }
 
 impl Seat {
     pub fn lobby(&self) -> &LobbyHandle {
         &self.lobby
+    }
+
+    /// The game the lobby plays.
+    pub fn game(&self) -> &'static str {
+        self.game
+    }
+
+    /// The lobby's seats taken when this one was, this one included.
+    pub fn taken(&self) -> u8 {
+        self.taken
     }
 
     pub fn join_code(&self) -> Option<&str> {
@@ -254,7 +267,16 @@ impl Registry {
                 .codes
                 .get(&code.trim().to_ascii_uppercase())
                 .ok_or(JoinError::NotFound)?,
+            JoinTarget::Ticket(_) => return Err(JoinError::NotFound),
         };
+        self.take_seat(&mut inner, id)
+    }
+
+    /// Takes a seat in a lobby by id, public or private: for a join ticket
+    /// another node of the fleet issued.
+    pub fn join_ticketed(self: &Arc<Self>, id: LobbyId) -> Result<Seat, JoinError> {
+        let mut inner = self.lock();
+        self.check_open()?;
         self.take_seat(&mut inner, id)
     }
 
@@ -264,14 +286,7 @@ impl Registry {
     pub fn quick_join(self: &Arc<Self>, game: &Arc<dyn GameHost>) -> Result<Seat, JoinError> {
         let mut inner = self.lock();
         self.check_open()?;
-        let best = inner
-            .lobbies
-            .values()
-            .filter(|e| {
-                e.game == game.name() && e.spec.join_code.is_none() && e.seats < e.spec.max_players
-            })
-            .max_by_key(|e| (e.seats, std::cmp::Reverse(e.spec.id)))
-            .map(|e| e.spec.id);
+        let best = fullest_open(&inner, game.name()).map(|e| e.spec.id);
         let id = match best {
             Some(id) => id,
             None => {
@@ -281,6 +296,12 @@ impl Registry {
             }
         };
         self.take_seat(&mut inner, id)
+    }
+
+    /// The players of this node's fullest public lobby of `game` with a
+    /// free seat, the one a quick-join here would take.
+    pub fn fullest_open(&self, game: &str) -> Option<u8> {
+        fullest_open(&self.lock(), game).map(|e| e.seats)
     }
 
     fn check_open(&self) -> Result<(), JoinError> {
@@ -350,6 +371,8 @@ impl Registry {
             registry: self.clone(),
             lobby: entry.handle.clone(),
             join_code: entry.spec.join_code.clone(),
+            game: entry.game,
+            taken: entry.seats,
         })
     }
 
@@ -377,6 +400,16 @@ impl Registry {
             None => true,
         }
     }
+}
+
+/// The fullest public lobby of `game` with a free seat (the oldest on a
+/// tie).
+fn fullest_open<'a>(inner: &'a Inner, game: &str) -> Option<&'a Entry> {
+    inner
+        .lobbies
+        .values()
+        .filter(|e| e.game == game && e.spec.join_code.is_none() && e.seats < e.spec.max_players)
+        .max_by_key(|e| (e.seats, std::cmp::Reverse(e.spec.id)))
 }
 
 fn new_join_code(taken: &HashMap<String, LobbyId>) -> String {

@@ -4,12 +4,14 @@
 
 use std::sync::Arc;
 
-use rallypoint_shared::{ErrorCode, Input, JoinTarget, MAX_INPUTS_PER_MESSAGE, ServerMsg};
+use rallypoint_shared::{ErrorCode, Input, JoinTarget, LobbyId, MAX_INPUTS_PER_MESSAGE, ServerMsg};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tracing::debug;
 
 use super::{Ending, Flow, Phase, Session};
+use crate::fleet::ticket::Ticket;
+use crate::fleet::{Here, QuickPick};
 use crate::lobby::{GameHost, JoinError, LobbyCmd, Offer, Seat};
 
 impl Session {
@@ -29,19 +31,75 @@ impl Session {
     }
 
     /// A lobby this node does not have: if the fleet's directory knows it
-    /// on another node, the error says where (joining across nodes is not
-    /// done for the client yet: it reconnects there itself).
-    pub(super) async fn not_found(&mut self, target: &JoinTarget) -> Flow {
-        let elsewhere = self.ctx.registry.fleet().locate(target).await;
-        let message = match (target, elsewhere) {
-            (_, Some(node)) => format!(
-                "that lobby is on node {} of this fleet: connect to {} to join it",
-                node.id, node.url
-            ),
-            (JoinTarget::Code(_), None) => "no lobby has that join code".into(),
-            (JoinTarget::Id(_), None) => JoinError::NotFound.to_string(),
+    /// on another node, a seat is held there and the client redirected
+    /// with a join ticket.
+    pub(super) async fn elsewhere(&mut self, target: &JoinTarget) -> Flow {
+        let fleet = self.ctx.registry.fleet();
+        let Some(place) = fleet.locate(target).await else {
+            let message = match target {
+                JoinTarget::Code(_) => "no lobby has that join code".into(),
+                _ => JoinError::NotFound.to_string(),
+            };
+            return self.error(ErrorCode::LobbyNotFound, message, Flow::Continue);
         };
-        self.error(ErrorCode::LobbyNotFound, message, Flow::Continue)
+        match fleet.redirect(&place, &self.name).await {
+            Ok(redirect) => self.redirect(redirect),
+            Err((code, message)) => self.error(code, message, Flow::Continue),
+        }
+    }
+
+    /// Quick-join across the fleet: the fullest open lobby of the game on
+    /// any live node, else a new lobby on the least-loaded one.
+    pub(super) async fn quick_join(&mut self, game: &str) -> Flow {
+        let Some(game) = self.game_named(game) else {
+            return self.unknown_game(game);
+        };
+        let fleet = self.ctx.registry.fleet();
+        let here = Here {
+            players: self.ctx.registry.player_count(),
+            open: self.ctx.registry.fullest_open(game.name()),
+        };
+        match fleet.quick_join(game.name(), &self.name, here).await {
+            QuickPick::There(redirect) => self.redirect(redirect),
+            QuickPick::Here => {
+                let seat = self.ctx.registry.quick_join(&game);
+                fleet.poke();
+                self.enter(seat, None).await
+            }
+        }
+    }
+
+    fn redirect(&mut self, redirect: ServerMsg) -> Flow {
+        crate::metrics::metrics().fleet_redirects.inc();
+        if let ServerMsg::Redirect { node, .. } = &redirect {
+            debug!(player = self.player.0, node, "redirected");
+        }
+        self.send(&redirect)
+    }
+
+    /// A join ticket another node of the fleet issued for this one.
+    pub(super) async fn join_ticketed(&mut self, bytes: &[u8]) -> Flow {
+        let m = crate::metrics::metrics();
+        let ticket = match self.ctx.registry.fleet().claim(bytes, &self.name) {
+            Ok(ticket) => ticket,
+            Err(e) => {
+                m.ticket(e.label());
+                return self.error(ErrorCode::TicketRejected, e.to_string(), Flow::Continue);
+            }
+        };
+        m.ticket("taken");
+        let seat = match ticket.lobby {
+            Some(id) => self.ctx.registry.join_ticketed(LobbyId(id)),
+            None => match self.game_named(&ticket.game) {
+                Some(game) => {
+                    let seat = self.ctx.registry.quick_join(&game);
+                    self.ctx.registry.fleet().poke();
+                    seat
+                }
+                None => return self.unknown_game(&ticket.game.clone()),
+            },
+        };
+        self.enter(seat, Some(&ticket)).await
     }
 
     /// The public lobbies of the fleet (this node's alone, without one).
@@ -52,11 +110,27 @@ impl Session {
         self.send(&ServerMsg::LobbyList { lobbies })
     }
 
-    pub(super) async fn enter(&mut self, seat: Result<Seat, JoinError>) -> Flow {
+    /// Takes the seat, once the fleet's directory confirms that the seats
+    /// other nodes hold for their players leave room for it (`ticket`: the
+    /// one this player came with, whose seat it takes over).
+    pub(super) async fn enter(
+        &mut self,
+        seat: Result<Seat, JoinError>,
+        ticket: Option<&Ticket>,
+    ) -> Flow {
         let seat = match seat {
             Ok(seat) => seat,
             Err(e) => return self.error(e.code(), e.to_string(), Flow::Continue),
         };
+        let fleet = self.ctx.registry.fleet();
+        if !fleet
+            .confirm_seat(seat.lobby().id.0, seat.game(), seat.taken(), ticket)
+            .await
+        {
+            let message =
+                "lobby is full (its last seats are held for players coming from other nodes)";
+            return self.error(ErrorCode::LobbyFull, message.into(), Flow::Continue);
+        }
         let lobby = seat.lobby().clone();
         let (admitted, answer) = oneshot::channel();
         let join = LobbyCmd::Join {

@@ -12,7 +12,9 @@ mod lobby;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use rallypoint_shared::{ClientMsg, ErrorCode, PlayerId, ResumeToken, ServerMsg, encode_server};
+use rallypoint_shared::{
+    ClientMsg, ErrorCode, JoinTarget, PlayerId, ResumeToken, ServerMsg, encode_server,
+};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
@@ -192,7 +194,8 @@ impl Session {
                         return self.unknown_game(&game);
                     };
                     let seat = self.ctx.registry.create(&game, name, max_players, private);
-                    self.enter(seat).await
+                    self.ctx.registry.fleet().poke();
+                    self.enter(seat, None).await
                 }
                 Err(e) => self.error(
                     ErrorCode::InvalidField,
@@ -200,20 +203,15 @@ impl Session {
                     Flow::Continue,
                 ),
             },
+            ClientMsg::JoinLobby(JoinTarget::Ticket(ticket)) => self.join_ticketed(&ticket).await,
             ClientMsg::JoinLobby(target) => {
                 let seat = self.ctx.registry.join(&target);
                 if let Err(JoinError::NotFound) = seat {
-                    return self.not_found(&target).await;
+                    return self.elsewhere(&target).await;
                 }
-                self.enter(seat).await
+                self.enter(seat, None).await
             }
-            ClientMsg::QuickJoin { game } => {
-                let Some(game) = self.game_named(&game) else {
-                    return self.unknown_game(&game);
-                };
-                let seat = self.ctx.registry.quick_join(&game);
-                self.enter(seat).await
-            }
+            ClientMsg::QuickJoin { game } => self.quick_join(&game).await,
             ClientMsg::LeaveLobby => {
                 self.leave(true).await;
                 Flow::Continue

@@ -12,14 +12,14 @@ use glam::{IVec2, Vec2};
 use rallypoint_shared::snapshot::{Record, Track, write_record};
 use rallypoint_shared::{
     ClientMsg, EntityRef, ErrorCode, Input, JoinTarget, LobbyId, LobbyInfo, MAX_INPUTS_PER_MESSAGE,
-    Payload, PlayerId, Rect, ResumeToken, RosterEntry, ServerMsg, Snapshot, encode_payload,
-    encode_value_into,
+    MAX_TICKET_BYTES, Payload, PlayerId, Rect, ResumeToken, RosterEntry, ServerMsg, Snapshot,
+    encode_payload, encode_value_into,
 };
 
 /// How many `ClientMsg` variants there are; tags are `0..CLIENT_VARIANTS`.
 pub const CLIENT_VARIANTS: u32 = 12;
 /// How many `ServerMsg` variants there are; tags are `0..SERVER_VARIANTS`.
-pub const SERVER_VARIANTS: u32 = 11;
+pub const SERVER_VARIANTS: u32 = 12;
 
 /// The wire tag of a client message, as `docs/PROTOCOL.md` lists it.
 pub fn client_tag(msg: &ClientMsg) -> u32 {
@@ -53,6 +53,7 @@ pub fn server_tag(msg: &ServerMsg) -> u32 {
         ServerMsg::ShuttingDown { .. } => 8,
         ServerMsg::RosterUpdate { .. } => 9,
         ServerMsg::Event(_) => 10,
+        ServerMsg::Redirect { .. } => 11,
     }
 }
 
@@ -99,11 +100,12 @@ pub fn error_code_number(code: ErrorCode) -> u32 {
         ErrorCode::RateLimited => 10,
         ErrorCode::ResumeRejected => 11,
         ErrorCode::JoinRefused => 12,
+        ErrorCode::TicketRejected => 13,
     }
 }
 
 /// Every error code, in wire order.
-pub const ALL_ERROR_CODES: [ErrorCode; 13] = [
+pub const ALL_ERROR_CODES: [ErrorCode; 14] = [
     ErrorCode::BadMessage,
     ErrorCode::VersionMismatch,
     ErrorCode::UnexpectedMessage,
@@ -117,6 +119,7 @@ pub const ALL_ERROR_CODES: [ErrorCode; 13] = [
     ErrorCode::RateLimited,
     ErrorCode::ResumeRejected,
     ErrorCode::JoinRefused,
+    ErrorCode::TicketRejected,
 ];
 
 /// The name of the outermost variant in a `Debug` rendering, e.g. `Hello`
@@ -353,6 +356,16 @@ pub fn token() -> ResumeToken {
     ])
 }
 
+/// A join ticket of `len` bytes: opaque to a client, so any bytes, here
+/// including 0, varint markers (251 to 255) and ASCII, none of which may
+/// be read as anything but one raw byte.
+pub fn ticket(len: usize) -> Vec<u8> {
+    let pattern = token().0;
+    (0..len)
+        .map(|i| pattern[i % pattern.len()] ^ (i / pattern.len()) as u8)
+        .collect()
+}
+
 /// An arena-like join info: a map's name, bounds and walls.
 pub fn map() -> Payload {
     let bounds = Rect {
@@ -376,7 +389,8 @@ pub fn map() -> Payload {
 /// thresholds, non-ASCII text, resume tokens full of varint markers,
 /// payloads empty, short and past 250 bytes, and `Inputs` batches of one,
 /// of the most the server takes, and of what it refuses (none, one too
-/// many): the codec carries any length.
+/// many), and join tickets likewise (empty, the longest the server takes,
+/// and one past it with a wide length): the codec carries any length.
 pub fn every_client_msg() -> Vec<ClientMsg> {
     vec![
         ClientMsg::Hello {
@@ -403,6 +417,10 @@ pub fn every_client_msg() -> Vec<ClientMsg> {
         ClientMsg::JoinLobby(JoinTarget::Id(LobbyId(7))),
         ClientMsg::JoinLobby(JoinTarget::Id(LobbyId(u32::MAX))),
         ClientMsg::JoinLobby(JoinTarget::Code("K7PQ3M".into())),
+        ClientMsg::JoinLobby(JoinTarget::Ticket(ticket(96))),
+        ClientMsg::JoinLobby(JoinTarget::Ticket(ticket(MAX_TICKET_BYTES))),
+        ClientMsg::JoinLobby(JoinTarget::Ticket(Vec::new())),
+        ClientMsg::JoinLobby(JoinTarget::Ticket(ticket(300))),
         ClientMsg::QuickJoin {
             game: "four".into(),
         },
@@ -463,8 +481,9 @@ fn roster_entry(player: u64, name: &str, avatar: Option<EntityRef>) -> RosterEnt
 /// At least one of every server message, including `Joined` with and
 /// without a join code and an avatar, empty and non-empty lists, every
 /// error code added since protocol 1, full and delta snapshots with every
-/// kind of record, events, and roster updates that add, remove, both, or
-/// (harmlessly) neither.
+/// kind of record, events, roster updates that add, remove, both, or
+/// (harmlessly) neither, and redirects with tickets short, the longest a
+/// server issues, and past a one-byte length.
 pub fn every_server_msg() -> Vec<ServerMsg> {
     vec![
         ServerMsg::Welcome {
@@ -542,7 +561,7 @@ pub fn every_server_msg() -> Vec<ServerMsg> {
         },
         ServerMsg::Error {
             code: ErrorCode::VersionMismatch,
-            message: "protocol version mismatch: client speaks 4, server speaks 5".into(),
+            message: "protocol version mismatch: client speaks 5, server speaks 6".into(),
         },
         ServerMsg::Error {
             code: ErrorCode::RateLimited,
@@ -551,6 +570,10 @@ pub fn every_server_msg() -> Vec<ServerMsg> {
         ServerMsg::Error {
             code: ErrorCode::JoinRefused,
             message: "the game has started".into(),
+        },
+        ServerMsg::Error {
+            code: ErrorCode::TicketRejected,
+            message: "the ticket expired".into(),
         },
         ServerMsg::Left,
         ServerMsg::Roster { players: vec![] },
@@ -589,6 +612,21 @@ pub fn every_server_msg() -> Vec<ServerMsg> {
         },
         ServerMsg::Event(Payload(vec![0, 1, 2])),
         ServerMsg::Event(Payload(vec![])),
+        ServerMsg::Redirect {
+            node: "node-b".into(),
+            url: "wss://b.example.net/ws".into(),
+            ticket: ticket(96),
+        },
+        ServerMsg::Redirect {
+            node: "nœud-3 🦀".into(),
+            url: "ws://10.0.0.3:7000/ws".into(),
+            ticket: ticket(MAX_TICKET_BYTES),
+        },
+        ServerMsg::Redirect {
+            node: String::new(),
+            url: String::new(),
+            ticket: ticket(300),
+        },
     ]
 }
 

@@ -44,7 +44,7 @@ fn more_client_msgs() -> Vec<(String, ClientMsg)> {
         out.push((
             format!("Hello {name:?}"),
             ClientMsg::Hello {
-                protocol_version: [5, 250, 251, 65_535][i],
+                protocol_version: [PROTOCOL_VERSION, 250, 251, 65_535][i],
                 name: name.into(),
             },
         ));
@@ -52,7 +52,7 @@ fn more_client_msgs() -> Vec<(String, ClientMsg)> {
     out.push((
         "Hello of exactly MAX_CLIENT_MSG_BYTES".into(),
         ClientMsg::Hello {
-            protocol_version: 5,
+            protocol_version: PROTOCOL_VERSION,
             name: "x".repeat(MAX_CLIENT_MSG_BYTES - 5),
         },
     ));
@@ -75,6 +75,12 @@ fn more_client_msgs() -> Vec<(String, ClientMsg)> {
         "JoinLobby Code of 300 bytes".into(),
         ClientMsg::JoinLobby(JoinTarget::Code("é".repeat(150))),
     ));
+    for len in [1, MAX_TICKET_BYTES, 250, 251] {
+        out.push((
+            format!("JoinLobby Ticket of {len} bytes"),
+            ClientMsg::JoinLobby(JoinTarget::Ticket(common::ticket(len))),
+        ));
+    }
     for len in [1, 250, 251] {
         out.push((
             format!("Game of {len} bytes"),
@@ -103,7 +109,7 @@ pub fn client_vectors() -> Value {
 /// Client messages too large to send: the encoder refuses them.
 pub fn client_refused() -> Value {
     let hello = |name| ClientMsg::Hello {
-        protocol_version: 5,
+        protocol_version: PROTOCOL_VERSION,
         name,
     };
     let vectors = [
@@ -117,6 +123,10 @@ pub fn client_refused() -> Value {
             ClientMsg::Inputs(common::inputs(1, 30)),
         ),
         ("Game of 510 bytes", ClientMsg::Game(Payload(vec![0; 510]))),
+        (
+            "JoinLobby Ticket of 508 bytes",
+            ClientMsg::JoinLobby(JoinTarget::Ticket(vec![0xfb; 508])),
+        ),
     ]
     .into_iter()
     .map(|(name, msg)| {

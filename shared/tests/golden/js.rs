@@ -206,6 +206,9 @@ pub fn server_msg(m: &ServerMsg) -> Value {
             "removed": removed.iter().map(|p| big(p.0)).collect::<Vec<_>>(),
         }),
         ServerMsg::Event(p) => json!({ "type": "Event", "payload": payload(p) }),
+        ServerMsg::Redirect { node, url, ticket } => {
+            json!({ "type": "Redirect", "node": node, "url": url, "ticket": hex(ticket) })
+        }
     }
 }
 
@@ -232,6 +235,7 @@ pub fn client_msg(m: &ClientMsg) -> Value {
             let target = match target {
                 JoinTarget::Id(id) => json!({ "Id": id.0 }),
                 JoinTarget::Code(code) => json!({ "Code": code }),
+                JoinTarget::Ticket(ticket) => json!({ "Ticket": hex(ticket) }),
             };
             json!({ "type": "JoinLobby", "target": target })
         }

@@ -15,7 +15,7 @@ mod wire;
 use rallypoint_arena::movement::{PLAYER_RADIUS, PLAYER_SPEED};
 use rallypoint_shared::codec::{MAX_CLIENT_MSG_BYTES, MAX_SERVER_MSG_BYTES};
 use rallypoint_shared::snapshot::{BASELINE_WINDOW, FIXED_SCALE, MAX_KINDS, POSITION_TOLERANCE};
-use rallypoint_shared::{MAX_INPUTS_PER_MESSAGE, PROTOCOL_VERSION};
+use rallypoint_shared::{MAX_INPUTS_PER_MESSAGE, MAX_TICKET_BYTES, PROTOCOL_VERSION};
 use serde_json::{Value, json};
 
 const ABOUT: &str = "Golden vectors for the browser client's JS modules \
@@ -37,6 +37,7 @@ pub fn all() -> Value {
             "MAX_CLIENT_MSG_BYTES": MAX_CLIENT_MSG_BYTES,
             "MAX_SERVER_MSG_BYTES": MAX_SERVER_MSG_BYTES,
             "MAX_INPUTS_PER_MESSAGE": MAX_INPUTS_PER_MESSAGE,
+            "MAX_TICKET_BYTES": MAX_TICKET_BYTES,
             "FIXED_SCALE": FIXED_SCALE,
             "BASELINE_WINDOW": BASELINE_WINDOW,
             "POSITION_TOLERANCE": POSITION_TOLERANCE,

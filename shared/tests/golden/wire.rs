@@ -153,6 +153,16 @@ fn more_server_msgs() -> Vec<(String, ServerMsg)> {
             ServerMsg::Event(Payload((0..len).map(|i| (i % 256) as u8).collect())),
         ));
     }
+    for len in [0, 1, MAX_TICKET_BYTES, 250, 251, 65_536] {
+        out.push((
+            format!("Redirect with a ticket of {len} bytes"),
+            ServerMsg::Redirect {
+                node: ["node-b", "", "\u{feff}nœud"][len % 3].into(),
+                url: format!("wss://node-{len}.example.net:7443/ws"),
+                ticket: common::ticket(len),
+            },
+        ));
+    }
     out.push((
         "Snapshot crossing every varint threshold".into(),
         ServerMsg::Snapshot(thresholds_snapshot()),
@@ -198,7 +208,7 @@ fn from_hex(text: &str) -> Vec<u8> {
 
 /// Longer varint forms than needed, which decoders accept (PROTOCOL.md
 /// 2.1): the decoder must read the marker, not assume the shortest form.
-const LENIENT: [(&str, &str); 7] = [
+const LENIENT: [(&str, &str); 8] = [
     ("tag in the u16 form", "fb 06 00"),
     (
         "Welcome: every varint in a longer form",
@@ -222,6 +232,10 @@ const LENIENT: [(&str, &str); 7] = [
         "09 fb 00 00 fc 01 00 00 00 fd 03 00 00 00 00 00 00 00",
     ),
     ("Event: payload length in the u16 form", "0a fb 02 00 01 02"),
+    (
+        "Redirect: node, url and ticket lengths in longer forms",
+        "0b fb 01 00 62 fc 01 00 00 00 75 fd 02 00 00 00 00 00 00 00 fb 00",
+    ),
 ];
 
 pub fn lenient_vectors() -> Value {
@@ -241,9 +255,9 @@ pub fn lenient_vectors() -> Value {
 }
 
 /// Bytes a server message decoder must refuse, each for one reason.
-const MALFORMED: [(&str, &str); 25] = [
+const MALFORMED: [(&str, &str); 28] = [
     ("empty", ""),
-    ("unknown message tag 11", "0b"),
+    ("unknown message tag 12", "0c"),
     ("tag in the u64 form", "fd 06 00 00 00 00 00 00 00"),
     ("reserved varint marker 255 as a tag", "ff"),
     ("Left with a trailing byte", "06 00"),
@@ -260,7 +274,7 @@ const MALFORMED: [(&str, &str); 25] = [
         "u64 field in the u128 form",
         "04 fe 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00",
     ),
-    ("unknown ErrorCode 13", "05 0d 00"),
+    ("unknown ErrorCode 14", "05 0e 00"),
     ("string of invalid UTF-8", "05 00 02 c3 28"),
     ("string of a UTF-8 surrogate", "05 00 03 ed a0 80"),
     ("string longer than the message", "05 00 05 61 64 61"),
@@ -296,6 +310,15 @@ const MALFORMED: [(&str, &str); 25] = [
         "08 00 fc 1e 00 00 00",
     ),
     ("Event payload longer than the message", "0a 05 01 02"),
+    (
+        "Redirect ticket longer than the message",
+        "0b 01 62 00 05 01 02",
+    ),
+    (
+        "Redirect without its ticket (node and url only)",
+        "0b 01 62 01 75",
+    ),
+    ("Redirect url of invalid UTF-8", "0b 00 01 ff 00"),
 ];
 
 pub(super) fn error_kind(e: &CodecError) -> &'static str {

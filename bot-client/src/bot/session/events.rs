@@ -1,8 +1,8 @@
 //! How the driver handles what its reader forwards, in every phase: waiting
 //! for one particular event while answering the rest, WebSocket pings
 //! (every one gets a pong with its payload, or the server drops the bot),
-//! errors, `ShuttingDown` and the close; and which failure a closed
-//! connection is blamed on.
+//! errors, `ShuttingDown`, an unasked-for `Redirect` and the close; and
+//! which failure a closed connection is blamed on.
 
 use rallypoint_shared::{ClientMsg, ErrorCode};
 use tokio::time::{Instant, timeout_at};
@@ -68,6 +68,11 @@ impl<B: BotGame> Session<'_, B> {
                 return Err(FailReason::LeftEarly);
             }
             Event::FirstSnapshot { .. } => self.snapshot_seen = true,
+            // Only the answer to a join is followed (`join`); one that
+            // comes at any other time is not the bot's to act on.
+            Event::Redirect { node, url, .. } => {
+                debug!(node, url, stage = %self.stage, "unasked-for Redirect ignored");
+            }
             Event::Left | Event::Welcome { .. } | Event::Joined { .. } => {}
         }
         Ok(())

@@ -1,7 +1,8 @@
 //! Getting into a lobby of the bot's game: creating a private one (and
 //! handing its join code to the group), following the group's creator by
-//! code, joining a given code, or quick-joining; then `Joined`, which must
-//! name the bot's game.
+//! code, joining a given code, or quick-joining; then `Joined` (on this
+//! node, or on the one a `Redirect` sent the bot to: see `redirect`),
+//! which must name the bot's game.
 
 use rallypoint_game::Game;
 use rallypoint_shared::{ClientMsg, JoinTarget};
@@ -10,10 +11,10 @@ use tokio::time::{Instant, sleep_until};
 use tracing::debug;
 
 use super::Session;
+use super::redirect::Joined;
 use crate::bot::LobbyAction;
 use crate::games::BotGame;
 use crate::outcome::{FailReason, Stage};
-use crate::reader::Event;
 
 impl<B: BotGame> Session<'_, B> {
     pub(super) async fn join(&mut self, lobby: LobbyAction) -> Result<(), FailReason> {
@@ -47,19 +48,14 @@ impl<B: BotGame> Session<'_, B> {
                 None,
             ),
         };
+        let asked_at = Instant::now();
         self.send(&request).await?;
-        let deadline = self.stage_deadline();
-        let (lobby, joined_game, avatar, join_code) = self
-            .expect(deadline, |ev| match ev {
-                Event::Joined {
-                    lobby,
-                    game,
-                    avatar,
-                    join_code,
-                } => Ok((lobby, game, avatar, join_code)),
-                other => Err(other),
-            })
-            .await?;
+        let Joined {
+            lobby,
+            game: joined_game,
+            avatar,
+            join_code,
+        } = self.await_joined(asked_at).await?;
         if joined_game != game {
             debug!(joined_game, "the lobby plays another game");
             return Err(FailReason::WrongGame);

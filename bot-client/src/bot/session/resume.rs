@@ -1,5 +1,6 @@
-//! The session's connections: the first connect, and for `--chaos` the
-//! abrupt drop and the resume that must follow it.
+//! The session's connections: the first connect (to the session's node:
+//! `--url`'s, or the one a `Redirect` named), and for `--chaos` the abrupt
+//! drop and the resume that must follow it, on the same node.
 //!
 //! A resume is judged end to end: reconnect at once, `Resume` with the
 //! latest token, `Welcome` for the same player, `Joined` for the same lobby
@@ -10,6 +11,8 @@
 //! Each step has [`STAGE_TIMEOUT`], but all must end by the play end plus
 //! [`LEAVE_TIMEOUT`], before the bot's hard deadline, so a hung resume is
 //! reported as a resume failure, not as a generic timeout.
+
+use std::sync::Arc;
 
 use rallypoint_shared::{ClientMsg, PROTOCOL_VERSION};
 use tokio::sync::mpsc;
@@ -29,7 +32,7 @@ impl<B: BotGame> Session<'_, B> {
     /// Opens a connection and starts its reader, which carries on the
     /// session's statistics.
     pub(in crate::bot) async fn connect(&mut self) -> Result<(), FailReason> {
-        let (ws_read, writer) = conn::connect(self.ctx.addr, &self.ctx.target)
+        let (ws_read, writer) = conn::connect(self.node.addr, &self.node.target)
             .await
             .map_err(|err| {
                 debug!(%err, "connect failed");
@@ -53,6 +56,7 @@ impl<B: BotGame> Session<'_, B> {
                 .then(|| Delays::new(link, self.ctx.seed, self.index, dir, epoch))
         };
         self.sender.attach(writer, delays(Direction::Up));
+        self.on_node = Some(Arc::clone(&self.node.url));
         let (events_tx, events) = mpsc::channel(EVENT_QUEUE);
         self.events = events;
         self.last_error = None;
@@ -127,7 +131,7 @@ impl<B: BotGame> Session<'_, B> {
             token,
         })
         .await?;
-        self.welcome(self.resume_deadline()).await?;
+        self.welcome(self.resume_deadline(), self.player).await?;
 
         self.stage = Stage::Join;
         let joined = self

@@ -71,6 +71,33 @@ fn a_resume_says_so_and_keeps_the_inner_words() {
 }
 
 #[test]
+fn a_redirect_says_so_and_names_its_remedy() {
+    let words = FailReason::Redirect(RedirectFail::RemoteHost).explain(URL);
+    assert!(
+        words
+            .cause
+            .starts_with("following a Redirect to another node of the fleet failed: "),
+        "{words}"
+    );
+    assert!(words.remedy.starts_with("pass --allow-remote"), "{words}");
+    let words = FailReason::ServerError(ErrorCode::TicketRejected)
+        .during_redirect()
+        .explain(URL);
+    assert!(
+        words.cause.contains(
+            "server error TicketRejected: the node refused the join ticket of a redirect"
+        ),
+        "{words}"
+    );
+    assert!(words.remedy.contains("--fleet-secret"), "{words}");
+    let words = FailReason::Redirect(RedirectFail::TooMany).explain(URL);
+    assert!(
+        words.cause.ends_with("over 3 Redirects in a row"),
+        "{words}"
+    );
+}
+
+#[test]
 fn the_server_defaults_named_are_the_servers() {
     let config = Config::default();
     assert_eq!(config.max_connections_per_ip, SERVER_MAX_CONNECTIONS_PER_IP);
@@ -78,6 +105,7 @@ fn the_server_defaults_named_are_the_servers() {
     assert_eq!(config.max_lobbies, SERVER_MAX_LOBBIES);
     assert_eq!(config.rate_limit_per_sec, SERVER_RATE_LIMIT_PER_SEC);
     assert_eq!(config.resume_grace_secs, SERVER_RESUME_GRACE_SECS);
+    assert_eq!(config.ticket_secs, SERVER_TICKET_SECS);
 }
 
 /// Every reason the bots can report, with the statuses the words tell apart.
@@ -107,6 +135,7 @@ fn every_reason() -> Vec<FailReason> {
         ErrorCode::RateLimited,
         ErrorCode::ResumeRejected,
         ErrorCode::JoinRefused,
+        ErrorCode::TicketRejected,
     ];
     let mut reasons = vec![
         FailReason::Connect(TcpFail::Refused),
@@ -129,7 +158,18 @@ fn every_reason() -> Vec<FailReason> {
     reasons.extend(stages.map(FailReason::Timeout));
     reasons.extend(codes.map(FailReason::ServerError));
     let resumes: Vec<FailReason> = reasons.iter().map(|r| r.during_resume()).collect();
+    let redirects: Vec<FailReason> = reasons.iter().map(|r| r.during_redirect()).collect();
     reasons.extend(resumes);
+    reasons.extend(redirects);
+    for fail in [
+        RedirectFail::RemoteHost,
+        RedirectFail::BadUrl,
+        RedirectFail::Resolve,
+        RedirectFail::TooMany,
+        RedirectFail::TicketTooLong,
+    ] {
+        reasons.push(FailReason::Redirect(fail));
+    }
     for fail in [
         ResumeFail::PlayerChanged,
         ResumeFail::LobbyChanged,
@@ -167,6 +207,7 @@ fn every_flag_named_is_a_real_flag() {
         "--seed",
         "--chaos",
         "--game",
+        "--allow-remote",
     ];
     let mut named = 0;
     for reason in every_reason() {

@@ -251,6 +251,26 @@ fn pongs_measure_rtt_and_ignore_future_times() {
 }
 
 #[test]
+fn a_redirect_reaches_the_driver_whole() {
+    let mut t = T::new();
+    let redirect = ServerMsg::Redirect {
+        node: "b".into(),
+        url: "ws://127.0.0.1:7001/ws".into(),
+        ticket: vec![1, 2, 3],
+    };
+    match t.msg(1_000, redirect) {
+        Some(Event::Redirect { node, url, ticket }) => {
+            assert_eq!(
+                (node.as_str(), url.as_str(), ticket),
+                ("b", "ws://127.0.0.1:7001/ws", vec![1, 2, 3])
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(t.stats.undecodable, 0);
+}
+
+#[test]
 fn rosters_are_just_bytes_and_game_events_reach_the_game() {
     let mut t = T::new();
     t.joined(0);
