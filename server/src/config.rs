@@ -113,6 +113,15 @@ pub struct Config {
     /// Seconds a join ticket, and the seat it holds, lasts. Default: 10
     /// (`fleet::DEFAULT_TICKET_SECS`).
     pub ticket_secs: u64,
+    /// Run as an Agones GameServer: `Ready` once listening, health pings
+    /// while the ticks run on time, the `players` and `lobbies` Counters,
+    /// a label per lobby, and `Shutdown` after the drain (see `agones`).
+    /// Needs a server built with `--features agones`. Default: false.
+    pub agones: bool,
+    /// The Agones SDK server's gRPC port. Default: unset, meaning
+    /// `AGONES_SDK_GRPC_PORT` (Agones sets it in the pod), else 9357, as
+    /// the `agones` crate does.
+    pub agones_sdk_port: Option<u16>,
 }
 
 /// The shortest fleet secret a node accepts. Default: 16 bytes (128 bits
@@ -147,6 +156,8 @@ impl Default for Config {
             node_ttl_secs: crate::fleet::DEFAULT_NODE_TTL_SECS,
             fleet_secret: None,
             ticket_secs: crate::fleet::DEFAULT_TICKET_SECS,
+            agones: false,
+            agones_sdk_port: None,
         }
     }
 }
@@ -229,6 +240,9 @@ impl Config {
                 }
                 Some(_) => {}
             }
+        }
+        if self.agones && !cfg!(feature = "agones") {
+            return invalid("agones needs a server built with `--features agones`".into());
         }
         if self.ping_interval_secs >= self.peer_timeout_secs {
             return invalid("ping_interval_secs must be below peer_timeout_secs".into());
@@ -368,6 +382,12 @@ pub struct Cli {
         hide_env_values = true
     )]
     pub fleet_secret: Option<String>,
+    /// Run as an Agones GameServer (needs a build with --features agones) [default: off]
+    #[arg(long)]
+    pub agones: bool,
+    /// The Agones SDK server's gRPC port [default: AGONES_SDK_GRPC_PORT, else 9357]
+    #[arg(long, value_name = "PORT")]
+    pub agones_sdk_port: Option<u16>,
 }
 
 impl Cli {
@@ -422,6 +442,11 @@ impl Cli {
             if flag.is_some() {
                 *field = flag;
             }
+        }
+        // Agones: the flag turns it on; it never turns the file's off.
+        config.agones |= self.agones;
+        if self.agones_sdk_port.is_some() {
+            config.agones_sdk_port = self.agones_sdk_port;
         }
         config.validate()
     }

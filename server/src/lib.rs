@@ -10,6 +10,8 @@
 //! # Layout
 //! - [`config`]: defaults, the TOML file and the flags.
 //! - [`fleet`]: the lobby directory a fleet of nodes shares in Redis.
+//! - [`agones`]: the node as an Agones GameServer (feature `agones`), and
+//!   the tick liveness its health pings follow.
 //! - [`server`]: the listener, the connection cap and shutdown.
 //! - [`http`]: hyper routes: `/ws` (upgrade), `/healthz`, `/lobbies`, and
 //!   the browser client's files.
@@ -31,6 +33,7 @@
 //!   management; pure, generic over the game, driven by each lobby's tick.
 //! - [`close`]: the WebSocket close codes the server uses.
 
+pub mod agones;
 pub mod assemble;
 pub mod caps;
 pub mod close;

@@ -178,6 +178,8 @@ impl Metrics {
             "Join tickets presented to this node, by outcome (taken, or why refused)",
             m.fleet_tickets.clone(),
         );
+        #[cfg(feature = "agones")]
+        crate::agones::register_metrics(&mut registry);
         Metrics { registry, ..m }
     }
 

@@ -101,6 +101,11 @@ pub async fn serve(
         tasks.spawn(fleet.heartbeat(registry.clone(), shared.draining.clone(), closing.clone()));
     }
     info!(addr = %listener.local_addr()?, tick_hz = config.tick_hz, "listening");
+    // Agones (src/agones/): Ready now that the node listens.
+    #[cfg(feature = "agones")]
+    let agones = config
+        .agones
+        .then(|| crate::agones::Agones::start(&config, registry.clone()));
 
     tokio::pin!(shutdown);
     loop {
@@ -145,6 +150,11 @@ pub async fn serve(
         .is_err()
     {
         warn!("some connections did not close in time");
+    }
+    // Agones: Shutdown once the drain is over.
+    #[cfg(feature = "agones")]
+    if let Some(agones) = agones {
+        agones.shutdown().await;
     }
     info!("stopped");
     Ok(())

@@ -121,6 +121,9 @@ impl<G: Game> Lobby<G> {
         }
         let mut empty_since = Some(Instant::now());
         let mut last_tick = Instant::now();
+        // Tick liveness (crate::agones::ticks): stamped after every tick.
+        let beat =
+            crate::agones::ticks::TickBoard::of(&self.registry).join(self.spec.id, last_tick);
         info!(name = %self.spec.name, max_players = self.spec.max_players, "lobby open");
         loop {
             tokio::select! {
@@ -143,6 +146,7 @@ impl<G: Game> Lobby<G> {
                         self.incoming(player, incoming);
                     }
                     self.step(elapsed);
+                    beat.ticked(started);
                     crate::metrics::metrics().tick(started.elapsed(), late);
                     self.expire_detached(detach_limit);
                     match (self.members.is_empty(), empty_since) {
