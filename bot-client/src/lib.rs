@@ -69,6 +69,7 @@
 //! most of it fastwebsockets' 8 KiB read buffer and the two tasks.
 
 mod acks;
+pub mod auth;
 mod bot;
 pub mod chaos;
 mod conn;

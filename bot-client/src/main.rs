@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
+use rallypoint_bot_client::auth::{BotAuth, MIN_SECRET_BYTES};
 use rallypoint_bot_client::link::{LinkOptions, Stall};
 use rallypoint_bot_client::options::{MAX_BOTS, MAX_CHAOS_PER_MIN, MAX_DURATION};
 use rallypoint_bot_client::{GameName, LobbyMode, Report, RunOptions, ServerMetrics, run};
@@ -119,6 +120,24 @@ struct Cli {
     /// Do not scrape the server's metrics (no server section).
     #[arg(long)]
     no_server_metrics: bool,
+    /// For a server with authentication on: the HS256 secret it shares
+    /// with the game's backend (at least 32 bytes); each bot mints its own
+    /// session token (account and name bot-INDEX).
+    #[arg(long, value_name = "SECRET", env = "RALLYPOINT_AUTH_SECRET",
+          hide_env_values = true, value_parser = parse_auth_secret)]
+    auth_secret: Option<String>,
+    /// The audience to put in the bots' tokens (the server's auth audience).
+    #[arg(long, value_name = "AUD", requires = "auth_secret")]
+    auth_audience: Option<String>,
+}
+
+fn parse_auth_secret(secret: &str) -> Result<String, String> {
+    if secret.len() < MIN_SECRET_BYTES {
+        return Err(format!(
+            "at least {MIN_SECRET_BYTES} bytes, like the server's"
+        ));
+    }
+    Ok(secret.to_owned())
 }
 
 /// `options::DEFAULT_CHAOS_PER_MIN` as the flag's text (a test checks they
@@ -196,6 +215,10 @@ impl Cli {
                 (Some(url), false) => ServerMetrics::Url(url.clone()),
                 (None, false) => ServerMetrics::Auto,
             },
+            auth: self
+                .auth_secret
+                .as_deref()
+                .and_then(|secret| BotAuth::new(secret, self.auth_audience.clone()).ok()),
         }
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use rallypoint_shared::MAX_INPUTS_PER_MESSAGE;
 
+use crate::auth::BotAuth;
 pub use crate::games::GameName;
 use crate::link::{LinkError, LinkOptions};
 pub use crate::server_metrics::ServerMetrics;
@@ -76,6 +77,9 @@ pub struct RunOptions {
     /// `server` section. Default: [`ServerMetrics::Auto`] (`/metrics` on
     /// the game server's host and port, when that is loopback).
     pub server_metrics: ServerMetrics,
+    /// Session tokens for a server with authentication on: each bot mints
+    /// its own (see [`crate::auth`]). Default: `None`, no token.
+    pub auth: Option<BotAuth>,
 }
 
 /// The ramp per bot when none is given: 2 ms, i.e. 500 connects a second,
@@ -118,6 +122,7 @@ impl Default for RunOptions {
             input_batch: 1,
             idle: false,
             server_metrics: ServerMetrics::Auto,
+            auth: None,
         }
     }
 }

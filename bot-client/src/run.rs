@@ -70,6 +70,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
         link: opts.link,
         input_batch: usize::from(opts.input_batch),
         idle: opts.idle,
+        auth: opts.auth.clone(),
         counters,
     });
     if let Some(scraper) = &mut scraper {

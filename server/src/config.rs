@@ -10,6 +10,8 @@ use std::time::Duration;
 use clap::Parser;
 use serde::Deserialize;
 
+use crate::auth::AuthConfig;
+
 /// Lowest and highest accepted tick rates.
 pub const TICK_HZ_RANGE: std::ops::RangeInclusive<u16> = 1..=128;
 
@@ -122,6 +124,10 @@ pub struct Config {
     /// `AGONES_SDK_GRPC_PORT` (Agones sets it in the pod), else 9357, as
     /// the `agones` crate does.
     pub agones_sdk_port: Option<u16>,
+    /// Player authentication: `Hello` must carry a session token (a JWT)
+    /// from the game's backend; see [`crate::auth`]. Default: none, every
+    /// player is welcome under the name it gives.
+    pub auth: Option<AuthConfig>,
 }
 
 /// The shortest fleet secret a node accepts. Default: 16 bytes (128 bits
@@ -158,6 +164,7 @@ impl Default for Config {
             ticket_secs: crate::fleet::DEFAULT_TICKET_SECS,
             agones: false,
             agones_sdk_port: None,
+            auth: None,
         }
     }
 }
@@ -388,6 +395,23 @@ pub struct Cli {
     /// The Agones SDK server's gRPC port [default: AGONES_SDK_GRPC_PORT, else 9357]
     #[arg(long, value_name = "PORT")]
     pub agones_sdk_port: Option<u16>,
+    /// Turn authentication on with this HS256 secret (at least 32 bytes) shared with the game's backend
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "RALLYPOINT_AUTH_SECRET",
+        hide_env_values = true
+    )]
+    pub auth_secret: Option<String>,
+    /// Turn authentication on with the backend's public key (PEM), for EdDSA or RS256 tokens
+    #[arg(long, value_name = "PATH")]
+    pub auth_public_key: Option<PathBuf>,
+    /// The algorithm of the tokens: HS256, EdDSA or RS256 [default: HS256 with a secret, EdDSA with a key]
+    #[arg(long, value_name = "ALG")]
+    pub auth_algorithm: Option<String>,
+    /// Refuse tokens whose `aud` does not contain this [default: aud not checked]
+    #[arg(long, value_name = "AUD")]
+    pub auth_audience: Option<String>,
 }
 
 impl Cli {
@@ -447,6 +471,27 @@ impl Cli {
         config.agones |= self.agones;
         if self.agones_sdk_port.is_some() {
             config.agones_sdk_port = self.agones_sdk_port;
+        }
+        // Auth: any auth flag turns it on; each one given replaces the
+        // file's value. A secret from the flags replaces a file's key.
+        let flags = (
+            self.auth_secret,
+            self.auth_public_key,
+            self.auth_algorithm,
+            self.auth_audience,
+        );
+        if flags != (None, None, None, None) {
+            let auth = config.auth.get_or_insert_with(AuthConfig::default);
+            let (secret, public_key, algorithm, audience) = flags;
+            if secret.is_some() {
+                auth.secret = secret;
+                auth.public_key = None;
+            } else if public_key.is_some() {
+                auth.public_key = public_key;
+                auth.secret = None;
+            }
+            auth.algorithm = algorithm.or(auth.algorithm.take());
+            auth.audience = audience.or(auth.audience.take());
         }
         config.validate()
     }

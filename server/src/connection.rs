@@ -17,6 +17,7 @@ use tracing::{debug, info, instrument, warn};
 
 use crate::close;
 use crate::config::Config;
+use crate::kick::{Kick, KickReason};
 use crate::liveness::{Liveness, Verdict};
 use crate::outbox::{OutFrame, Outbox, REPLY_HEADROOM};
 use crate::server::Shared;
@@ -92,10 +93,11 @@ pub async fn run(ws: WebSocket<Upgraded>, shared: Arc<Shared>, player: PlayerId,
     // A child of `closing`, so one future in the select below hears both a
     // kick (a resume elsewhere) and the server closing: every branch is
     // polled at every wake, and this task wakes for every input.
-    let kick = shared.closing.child_token();
+    let kick = Kick::child_of(&shared.closing);
     let ctx = SessionCtx {
         registry: shared.registry.clone(),
         sessions: shared.sessions.clone(),
+        auth: shared.auth.clone(),
     };
     let mut session = Session::new(player, ctx, outbox.clone(), kick.clone());
     debug!("connected");
@@ -133,17 +135,17 @@ pub async fn run(ws: WebSocket<Upgraded>, shared: Arc<Shared>, player: PlayerId,
                     let _ = tokio::time::timeout(CLOSE_GRACE, &mut writing).await;
                     break End::Lost(reason.to_owned());
                 }
-                _ = kick.cancelled() => {
+                _ = kick.fired() => {
                     if shared.closing.is_cancelled() {
                         let reason = "server shutting down";
                         outbox.close(close::GOING_AWAY, reason);
                         let _ = tokio::time::timeout(CLOSE_GRACE, &mut writing).await;
                         break End::Closed { code: close::GOING_AWAY, reason };
                     }
-                    let reason = "session resumed on another connection";
-                    outbox.close(close::POLICY, reason);
+                    let (end, code, reason) = kicked(kick.reason(), &outbox);
+                    outbox.close(code, reason);
                     let _ = tokio::time::timeout(CLOSE_GRACE, &mut writing).await;
-                    break End::Superseded;
+                    break end;
                 }
                 _ = shared.draining.cancelled(), if !notified => {
                     notified = true;
@@ -164,6 +166,54 @@ pub async fn run(ws: WebSocket<Upgraded>, shared: Arc<Shared>, player: PlayerId,
         End::Closed { code, reason } => info!(code, reason, "closed by server"),
         End::Lost(reason) => info!(reason, "connection lost"),
         End::Superseded => info!("superseded by a resumed connection"),
+    }
+}
+
+/// Tells a kicked client why (an `Error` it can show, except for a plain
+/// resume, which the client itself asked for) and says how to close.
+fn kicked(why: Option<&KickReason>, outbox: &Outbox) -> (End, u16, &'static str) {
+    let tell = |code, message: &str| {
+        let _ = session::send(
+            outbox,
+            &ServerMsg::Error {
+                code,
+                message: message.to_owned(),
+            },
+        );
+    };
+    match why {
+        Some(KickReason::Replaced) => {
+            tell(
+                ErrorCode::SessionReplaced,
+                "your account logged in on another connection, which took over this session",
+            );
+            (
+                End::Superseded,
+                close::POLICY,
+                "session replaced by a new login",
+            )
+        }
+        Some(KickReason::Kicked(reason)) => {
+            tell(ErrorCode::Kicked, reason);
+            let end = End::Closed {
+                code: close::POLICY,
+                reason: "kicked",
+            };
+            (end, close::POLICY, "kicked")
+        }
+        Some(KickReason::Banned(until)) => {
+            tell(ErrorCode::Banned, until);
+            let end = End::Closed {
+                code: close::POLICY,
+                reason: "banned",
+            };
+            (end, close::POLICY, "banned")
+        }
+        Some(KickReason::Resumed) | None => (
+            End::Superseded,
+            close::POLICY,
+            "session resumed on another connection",
+        ),
     }
 }
 

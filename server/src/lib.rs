@@ -26,7 +26,11 @@
 //! - [`connection`]: one game client: transport, watchdog and session together.
 //! - [`outbox`]: a client's bounded outbound queue, latest-wins for snapshots.
 //! - [`session`]: one client's protocol phases and message handlers.
-//! - [`resume`]: resume tokens and the sessions they take back.
+//! - [`resume`]: resume tokens and the sessions they take back; the
+//!   account index that lets a second login take a session over.
+//! - [`auth`]: player authentication: session tokens (JWTs) from the
+//!   game's backend, checked at `Hello`.
+//! - [`kick`]: ending a connection from outside it, with a reason.
 //! - [`lobby`]: the games hosted, the lobby registry (codes, seats,
 //!   quick-join) and each lobby's tick task, which owns its game.
 //! - [`replication`]: per-client delta snapshots, fixed point, interest
@@ -35,6 +39,7 @@
 
 pub mod agones;
 pub mod assemble;
+pub mod auth;
 pub mod caps;
 pub mod close;
 pub mod config;
@@ -42,6 +47,7 @@ pub mod connection;
 pub mod fleet;
 pub mod frame_source;
 pub mod http;
+pub mod kick;
 pub mod liveness;
 pub mod lobby;
 pub mod mask_check;

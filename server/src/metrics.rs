@@ -57,6 +57,10 @@ pub struct Metrics {
     pub fleet_redirects: Counter,
     /// Join tickets this node took, and refused (by reason).
     pub fleet_tickets: Family<Reason, Counter>,
+    /// Logins whose session token was good (authentication on).
+    pub auth_logins: Counter,
+    /// Session tokens refused, by reason (authentication on).
+    pub auth_failures: Family<Reason, Counter>,
 }
 
 /// Bucket upper bounds, in seconds: 50 µs to half a second, with the
@@ -94,6 +98,8 @@ impl Metrics {
             fleet_redis_commands: Counter::default(),
             fleet_redis_errors: Counter::default(),
             fleet_redirects: Counter::default(),
+            auth_logins: Counter::default(),
+            auth_failures: Family::default(),
             fleet_tickets: Family::default(),
             registry: Registry::default(),
         };
@@ -178,6 +184,16 @@ impl Metrics {
             "Join tickets presented to this node, by outcome (taken, or why refused)",
             m.fleet_tickets.clone(),
         );
+        registry.register(
+            "auth_logins",
+            "Logins whose session token was good",
+            m.auth_logins.clone(),
+        );
+        registry.register(
+            "auth_failures",
+            "Session tokens refused at Hello, by reason",
+            m.auth_failures.clone(),
+        );
         #[cfg(feature = "agones")]
         crate::agones::register_metrics(&mut registry);
         Metrics { registry, ..m }
@@ -189,6 +205,10 @@ impl Metrics {
 
     pub fn ticket(&self, reason: &'static str) {
         self.fleet_tickets.get_or_create(&Reason { reason }).inc();
+    }
+
+    pub fn auth_failure(&self, reason: &'static str) {
+        self.auth_failures.get_or_create(&Reason { reason }).inc();
     }
 
     pub fn reject_input(&self, reason: &'static str) {

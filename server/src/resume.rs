@@ -7,8 +7,15 @@
 //! period ends. A resume consumes the token and issues a new one, so every
 //! token works at most once. Tokens are 16 bytes from the OS-seeded CSPRNG.
 //!
+//! With authentication on, a session also belongs to an account, and the
+//! table keeps an index by account: a second login of the same account
+//! takes the session over ([`SessionTable::take_over`]) as a resume would,
+//! and the first connection is told why and closed. An index by player
+//! lets an operator kick a player.
+//!
 //! Bounded: live entries are at most the connection cap; detached entries
-//! are capped at [`Config::max_connections`] too, evicting the oldest.
+//! are capped at [`Config::max_connections`] too, evicting the oldest. The
+//! indexes hold one key per entry.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -17,8 +24,8 @@ use std::time::Duration;
 use rallypoint_shared::{PlayerId, ResumeToken};
 use rand::Rng;
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
+use crate::kick::{Kick, KickReason};
 use crate::lobby::LobbyHandle;
 
 /// What a token takes back.
@@ -28,11 +35,13 @@ pub struct SessionInfo {
     pub name: String,
     /// The lobby the session was in, if any.
     pub lobby: Option<LobbyHandle>,
+    /// The account it belongs to, with authentication on.
+    pub account: Option<String>,
 }
 
 enum State {
-    /// The connection is open; cancelling the token closes it.
-    Live(CancellationToken),
+    /// The connection is open; firing the kick closes it.
+    Live(Kick),
     Detached {
         until: Instant,
     },
@@ -49,6 +58,46 @@ struct Inner {
     /// Detached tokens in detach order, which is also expiry order. May hold
     /// tokens already resumed; those are skipped.
     detached: VecDeque<(Instant, ResumeToken)>,
+    /// The token of each account's session.
+    accounts: HashMap<String, ResumeToken>,
+    /// The token of each player's session.
+    players: HashMap<PlayerId, ResumeToken>,
+}
+
+impl Inner {
+    fn insert(&mut self, token: ResumeToken, entry: Entry) {
+        if let Some(account) = &entry.info.account {
+            self.accounts.insert(account.clone(), token);
+        }
+        self.players.insert(entry.info.player, token);
+        self.entries.insert(token, entry);
+    }
+
+    fn remove(&mut self, token: &ResumeToken) -> Option<Entry> {
+        let entry = self.entries.remove(token)?;
+        if let Some(account) = &entry.info.account
+            && self.accounts.get(account) == Some(token)
+        {
+            self.accounts.remove(account);
+        }
+        if self.players.get(&entry.info.player) == Some(token) {
+            self.players.remove(&entry.info.player);
+        }
+        Some(entry)
+    }
+}
+
+/// What [`SessionTable::kick_player`] did.
+pub enum Kicked {
+    /// The player's connection was told why and is closing; it releases
+    /// its seat itself.
+    Connection,
+    /// The player had no connection (it dropped and was waiting for a
+    /// resume): the session is gone, and its seat, if it had one, is in
+    /// this lobby for the caller to release.
+    Detached(Option<LobbyHandle>),
+    /// No session has this player.
+    Unknown,
 }
 
 /// Why a resume was refused.
@@ -79,9 +128,9 @@ impl SessionTable {
     }
 
     /// Registers a live session; returns its token.
-    pub fn insert(&self, info: SessionInfo, kick: CancellationToken) -> ResumeToken {
+    pub fn insert(&self, info: SessionInfo, kick: Kick) -> ResumeToken {
         let token = new_token();
-        self.lock().entries.insert(
+        self.lock().insert(
             token,
             Entry {
                 info,
@@ -95,6 +144,14 @@ impl SessionTable {
     pub fn set_lobby(&self, token: &ResumeToken, lobby: Option<LobbyHandle>) {
         if let Some(e) = self.lock().entries.get_mut(token) {
             e.info.lobby = lobby;
+        }
+    }
+
+    /// Renames the session (a login that took it over brings the token's
+    /// newest name).
+    pub fn rename(&self, token: &ResumeToken, name: &str) {
+        if let Some(e) = self.lock().entries.get_mut(token) {
+            e.info.name = name.to_owned();
         }
     }
 
@@ -117,7 +174,7 @@ impl SessionTable {
 
     /// The session ended for good (a voluntary close, a kick, shutdown).
     pub fn remove(&self, token: &ResumeToken) {
-        self.lock().entries.remove(token);
+        self.lock().remove(token);
     }
 
     /// Takes a session back: consumes `token`, kicks the old connection if
@@ -125,25 +182,65 @@ impl SessionTable {
     pub fn resume(
         &self,
         token: &ResumeToken,
-        kick: CancellationToken,
+        kick: Kick,
         now: Instant,
     ) -> Result<(SessionInfo, ResumeToken), Rejected> {
         let mut inner = self.lock();
-        let entry = inner.entries.remove(token).ok_or(Rejected)?;
-        match entry.state {
-            State::Detached { until } if until <= now => return Err(Rejected),
-            State::Detached { .. } => {}
-            State::Live(old) => old.cancel(),
+        match inner.entries.get(token).map(|e| &e.state) {
+            None => return Err(Rejected),
+            Some(State::Detached { until }) if *until <= now => return Err(Rejected),
+            Some(_) => {}
         }
-        let fresh = new_token();
-        inner.entries.insert(
-            fresh,
-            Entry {
-                info: entry.info.clone(),
-                state: State::Live(kick),
-            },
-        );
-        Ok((entry.info, fresh))
+        Ok(move_session(&mut inner, token, kick, KickReason::Resumed))
+    }
+
+    /// A login of `account`: if the account has a session (connected, or
+    /// dropped within its grace), the new connection takes it over like a
+    /// resume, and the old connection, if open, is closed as replaced.
+    /// `None`: no session to take over.
+    pub fn take_over(
+        &self,
+        account: &str,
+        kick: Kick,
+        now: Instant,
+    ) -> Option<(SessionInfo, ResumeToken)> {
+        let mut inner = self.lock();
+        let token = *inner.accounts.get(account)?;
+        if let Some(State::Detached { until }) = inner.entries.get(&token).map(|e| &e.state)
+            && *until <= now
+        {
+            inner.remove(&token);
+            return None;
+        }
+        Some(move_session(&mut inner, &token, kick, KickReason::Replaced))
+    }
+
+    /// Ends `player`'s session for `why` (an operator's kick or ban).
+    pub fn kick_player(&self, player: PlayerId, why: KickReason) -> Kicked {
+        let mut inner = self.lock();
+        let Some(token) = inner.players.get(&player).copied() else {
+            return Kicked::Unknown;
+        };
+        match inner.entries.get(&token).map(|e| &e.state) {
+            Some(State::Live(kick)) => {
+                kick.fire(why);
+                Kicked::Connection
+            }
+            Some(State::Detached { .. }) => {
+                let lobby = inner.remove(&token).and_then(|e| e.info.lobby);
+                Kicked::Detached(lobby)
+            }
+            None => Kicked::Unknown,
+        }
+    }
+
+    /// The session of `player`, if any: its info, and whether its
+    /// connection is open.
+    pub fn player(&self, player: PlayerId) -> Option<(SessionInfo, bool)> {
+        let inner = self.lock();
+        let token = inner.players.get(&player)?;
+        let entry = inner.entries.get(token)?;
+        Some((entry.info.clone(), matches!(entry.state, State::Live(_))))
     }
 
     /// Drops detached entries whose grace has ended.
@@ -173,8 +270,32 @@ fn remove_if_detached(inner: &mut Inner, token: &ResumeToken) {
         inner.entries.get(token).map(|e| &e.state),
         Some(State::Detached { .. })
     ) {
-        inner.entries.remove(token);
+        inner.remove(token);
     }
+}
+
+/// Moves the session under `token` (which must be there) to a fresh token
+/// and the connection of `kick`, closing its old connection, if open, for
+/// `why`.
+fn move_session(
+    inner: &mut Inner,
+    token: &ResumeToken,
+    kick: Kick,
+    why: KickReason,
+) -> (SessionInfo, ResumeToken) {
+    let entry = inner.remove(token).expect("the caller found the entry");
+    if let State::Live(old) = entry.state {
+        old.fire(why);
+    }
+    let fresh = new_token();
+    inner.insert(
+        fresh,
+        Entry {
+            info: entry.info.clone(),
+            state: State::Live(kick),
+        },
+    );
+    (entry.info, fresh)
 }
 
 fn new_token() -> ResumeToken {
@@ -192,6 +313,7 @@ mod tests {
             player: PlayerId(n),
             name: format!("p{n}"),
             lobby: None,
+            account: None,
         }
     }
 
@@ -201,44 +323,35 @@ mod tests {
     fn a_token_resumes_once_and_is_renewed() {
         let t = SessionTable::new(GRACE, 10);
         let now = Instant::now();
-        let old = CancellationToken::new();
+        let old = Kick::new();
         let t1 = t.insert(info(1), old.clone());
         t.detach(&t1, now);
-        let (got, t2) = t.resume(&t1, CancellationToken::new(), now).unwrap();
+        let (got, t2) = t.resume(&t1, Kick::new(), now).unwrap();
         assert_eq!(got.player, PlayerId(1));
         assert_ne!(t1, t2);
-        assert_eq!(
-            t.resume(&t1, CancellationToken::new(), now).err(),
-            Some(Rejected)
-        );
-        assert!(t.resume(&t2, CancellationToken::new(), now).is_ok());
+        assert_eq!(t.resume(&t1, Kick::new(), now).err(), Some(Rejected));
+        assert!(t.resume(&t2, Kick::new(), now).is_ok());
     }
 
     #[test]
     fn resuming_a_live_session_kicks_the_old_connection() {
         let t = SessionTable::new(GRACE, 10);
-        let old = CancellationToken::new();
+        let old = Kick::new();
         let t1 = t.insert(info(1), old.clone());
-        t.resume(&t1, CancellationToken::new(), Instant::now())
-            .unwrap();
-        assert!(old.is_cancelled());
+        t.resume(&t1, Kick::new(), Instant::now()).unwrap();
+        assert!(old.is_fired());
+        assert_eq!(old.reason(), Some(&KickReason::Resumed));
     }
 
     #[test]
     fn grace_expires_and_forged_tokens_fail() {
         let t = SessionTable::new(GRACE, 10);
         let now = Instant::now();
-        let t1 = t.insert(info(1), CancellationToken::new());
+        let t1 = t.insert(info(1), Kick::new());
         t.detach(&t1, now);
-        assert!(
-            t.resume(&ResumeToken([7; 16]), CancellationToken::new(), now)
-                .is_err()
-        );
-        assert!(
-            t.resume(&t1, CancellationToken::new(), now + GRACE)
-                .is_err()
-        );
-        let t2 = t.insert(info(2), CancellationToken::new());
+        assert!(t.resume(&ResumeToken([7; 16]), Kick::new(), now).is_err());
+        assert!(t.resume(&t1, Kick::new(), now + GRACE).is_err());
+        let t2 = t.insert(info(2), Kick::new());
         t.detach(&t2, now);
         t.sweep(now + GRACE);
         assert!(t.is_empty());
@@ -250,13 +363,66 @@ mod tests {
         let now = Instant::now();
         let tokens: Vec<_> = (0..3)
             .map(|i| {
-                let tok = t.insert(info(i), CancellationToken::new());
+                let tok = t.insert(info(i), Kick::new());
                 t.detach(&tok, now);
                 tok
             })
             .collect();
         assert_eq!(t.len(), 2);
-        assert!(t.resume(&tokens[0], CancellationToken::new(), now).is_err());
-        assert!(t.resume(&tokens[2], CancellationToken::new(), now).is_ok());
+        assert!(t.resume(&tokens[0], Kick::new(), now).is_err());
+        assert!(t.resume(&tokens[2], Kick::new(), now).is_ok());
+    }
+
+    #[test]
+    fn a_second_login_of_an_account_takes_its_session_over() {
+        let t = SessionTable::new(GRACE, 10);
+        let now = Instant::now();
+        let first = Kick::new();
+        let mut ada = info(1 << 63 | 7);
+        ada.account = Some("ada".into());
+        t.insert(ada, first.clone());
+        assert!(t.take_over("bob", Kick::new(), now).is_none());
+        let second = Kick::new();
+        let (got, token) = t.take_over("ada", second.clone(), now).unwrap();
+        assert_eq!(got.player, PlayerId(1 << 63 | 7));
+        assert_eq!(first.reason(), Some(&KickReason::Replaced));
+        assert!(!second.is_fired());
+        // The index follows the session to its new token: a third login
+        // replaces the second, and a dropped session is taken over too,
+        // but not after its grace.
+        let third = Kick::new();
+        let (_, token3) = t.take_over("ada", third, now).unwrap();
+        assert_ne!(token, token3);
+        assert_eq!(second.reason(), Some(&KickReason::Replaced));
+        t.detach(&token3, now);
+        assert!(t.take_over("ada", Kick::new(), now).is_some());
+        let (_, token5) = t.take_over("ada", Kick::new(), now).unwrap();
+        t.detach(&token5, now);
+        assert!(t.take_over("ada", Kick::new(), now + GRACE).is_none());
+        assert!(t.is_empty());
+    }
+
+    #[test]
+    fn kicking_a_player_fires_its_connection_or_drops_its_detached_session() {
+        let t = SessionTable::new(GRACE, 10);
+        let now = Instant::now();
+        let live = Kick::new();
+        t.insert(info(1), live.clone());
+        let t2 = t.insert(info(2), Kick::new());
+        t.detach(&t2, now);
+        let why = KickReason::Kicked("spamming".into());
+        assert!(matches!(
+            t.kick_player(PlayerId(1), why.clone()),
+            Kicked::Connection
+        ));
+        assert_eq!(live.reason(), Some(&why));
+        assert!(matches!(
+            t.kick_player(PlayerId(2), why.clone()),
+            Kicked::Detached(None)
+        ));
+        assert!(t.resume(&t2, Kick::new(), now).is_err());
+        assert!(matches!(t.kick_player(PlayerId(3), why), Kicked::Unknown));
+        assert!(t.player(PlayerId(1)).is_some_and(|(_, live)| live));
+        assert!(t.player(PlayerId(2)).is_none());
     }
 }

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
+use crate::auth::{AuthConfigError, Verifier};
 use crate::caps::{CapError, Caps};
 use crate::config::Config;
 use crate::fleet::Fleet;
@@ -33,6 +34,8 @@ pub enum ServerError {
     Io(#[from] std::io::Error),
     #[error("cannot join the fleet: {0}")]
     Fleet(#[from] crate::fleet::FleetError),
+    #[error("cannot turn authentication on: {0}")]
+    Auth(#[from] AuthConfigError),
 }
 
 /// How often the resume table drops expired sessions, and the drain checks
@@ -45,6 +48,8 @@ pub struct Shared {
     pub registry: Arc<Registry>,
     pub sessions: Arc<SessionTable>,
     pub next_player: AtomicU64,
+    /// The session-token check, when authentication is on (`[auth]`).
+    pub auth: Option<Arc<Verifier>>,
     /// Cancelled when shutdown starts: players get a notice, joins stop.
     pub draining: CancellationToken,
     /// Cancelled when the drain ends: every connection closes with 1001.
@@ -64,6 +69,10 @@ pub async fn serve(
     games: Games,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    let auth = match &config.auth {
+        Some(auth) => Some(Arc::new(Verifier::new(auth)?)),
+        None => None,
+    };
     let config = Arc::new(config);
     let closing = CancellationToken::new();
     let tasks = TaskTracker::new();
@@ -77,6 +86,7 @@ pub async fn serve(
         registry: registry.clone(),
         sessions: sessions.clone(),
         next_player: AtomicU64::new(1),
+        auth,
         draining: CancellationToken::new(),
         closing: closing.clone(),
         tasks: tasks.clone(),

@@ -46,6 +46,7 @@ fn phase_rules() {
     let hello = ClientMsg::Hello {
         protocol_version: 1,
         name: "a".into(),
+        token: None,
     };
     assert!(allowed(Phase::AwaitingHello, &hello));
     assert!(!allowed(Phase::AwaitingHello, &ClientMsg::ListLobbies));

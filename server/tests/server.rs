@@ -154,6 +154,7 @@ async fn version_mismatch_names_both_versions_then_closes() {
     c.send(&ClientMsg::Hello {
         protocol_version: PROTOCOL_VERSION + 1,
         name: "ada".into(),
+        token: None,
     })
     .await;
     match c.recv().await {

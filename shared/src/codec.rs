@@ -15,12 +15,13 @@ use serde::de::DeserializeOwned;
 use crate::msg::{ClientMsg, Payload, ServerMsg};
 use crate::snapshot::Snapshot;
 
-/// The largest `ClientMsg` in bytes. Default: 512. The biggest legitimate
-/// client message today is a full `Inputs` batch of arena's inputs (8 of
-/// about 28 bytes: 234); 512 leaves room for a game's larger payloads while
-/// keeping a hostile client's cost per message tiny. The server sets its WebSocket message
-/// cap from this.
-pub const MAX_CLIENT_MSG_BYTES: usize = 512;
+/// The largest `ClientMsg` in bytes. Default: 1024 (1 KiB). The biggest
+/// legitimate client message is a `Hello` carrying a session token (up to
+/// [`crate::MAX_TOKEN_BYTES`], 900: an RS256 JWT); in play, a full `Inputs`
+/// batch of arena's inputs (8 of about 28 bytes: 234). 1 KiB leaves room
+/// for a game's larger payloads while keeping a hostile client's cost per
+/// message tiny. The server sets its WebSocket message cap from this.
+pub const MAX_CLIENT_MSG_BYTES: usize = 1024;
 
 /// The largest `ServerMsg` in bytes a client will decode. Default: 256 KiB,
 /// enough for a full snapshot of a 256-player lobby in a firefight (256

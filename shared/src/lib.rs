@@ -34,4 +34,4 @@ pub use msg::*;
 /// The protocol version. A client states it in `Hello`; the server refuses a
 /// different one with [`msg::ErrorCode::VersionMismatch`] and closes.
 /// Bump it on any change to the message types or their order.
-pub const PROTOCOL_VERSION: u16 = 6;
+pub const PROTOCOL_VERSION: u16 = 7;

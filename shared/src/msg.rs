@@ -67,6 +67,11 @@ where
     Payload::deserialize(deserializer).map(|payload| payload.0)
 }
 
+/// The longest session token `Hello` may carry, in bytes. Default: 900,
+/// room for a JWT signed with RS256 and a 4096-bit key (a 683-character
+/// signature) and a few claims, inside [`crate::codec::MAX_CLIENT_MSG_BYTES`].
+pub const MAX_TOKEN_BYTES: usize = 900;
+
 /// The longest join ticket a server issues or accepts, in bytes. Default:
 /// 192, room for the ticket's fields with a 24-character name and the
 /// node's and game's names, well inside a client message.
@@ -140,6 +145,11 @@ pub enum ClientMsg {
     Hello {
         protocol_version: u16,
         name: String,
+        /// The player's session token from the game's own backend (a JWT),
+        /// required when the server has authentication on; the player's
+        /// account and name then come from it, not from `name`. At most
+        /// [`MAX_TOKEN_BYTES`]. New in version 7.
+        token: Option<String>,
     },
     ListLobbies,
     /// Create a lobby of `game` (one of `Welcome::games`) and join it.
@@ -289,6 +299,23 @@ pub enum ErrorCode {
     /// node or player, expired, or already used; the message says which.
     /// The connection stays open. New in version 6.
     TicketRejected,
+    /// Authentication is on and `Hello` carried no valid session token:
+    /// missing, malformed, wrongly signed, expired, for another audience,
+    /// or too long; the message says which. The connection is closed. New
+    /// in version 7.
+    AuthFailed,
+    /// An operator removed this player; the message is their reason. The
+    /// connection is closed. New in version 7.
+    Kicked,
+    /// This account or address is banned; the message says until when. The
+    /// connection is closed. New in version 7.
+    Banned,
+    /// The lobby is locked by an operator and takes no new players. The
+    /// connection stays open. New in version 7.
+    LobbyLocked,
+    /// The same account logged in on another connection, which took over
+    /// this session's seat. The connection is closed. New in version 7.
+    SessionReplaced,
 }
 
 /// Messages the server sends to a client.
@@ -375,5 +402,11 @@ pub enum ServerMsg {
         url: String,
         #[serde(deserialize_with = "bounded_bytes")]
         ticket: Vec<u8>,
+    },
+    /// A notice from the server's operators to show the player ("the
+    /// server restarts in 5 minutes"), to one lobby or to everyone. New in
+    /// version 7.
+    Notice {
+        text: String,
     },
 }

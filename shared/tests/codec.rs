@@ -423,9 +423,9 @@ fn the_longest_ticket_fits_a_join_with_room_to_spare() {
     assert_eq!(long[..5], [3, 2, 251, 0x2c, 0x01]);
     assert_eq!(long.len(), 5 + 300);
     // A version-5 decoder knew no JoinTarget 2 nor ServerMsg 11; this one
-    // knows no JoinTarget 3 nor ServerMsg 12.
+    // knows no JoinTarget 3 nor ServerMsg 13 (12, Notice, is version 7's).
     let e = malformed(decode_client(&[3, 3, 0]));
     assert!(matches!(e, DecodeError::OtherString(_)), "{e:?}");
-    let e = malformed(decode_server(&[12, 0, 0, 0]));
+    let e = malformed(decode_server(&[13, 0, 0, 0]));
     assert!(matches!(e, DecodeError::OtherString(_)), "{e:?}");
 }

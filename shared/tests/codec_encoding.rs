@@ -62,10 +62,11 @@ fn unsigned_varints_switch_width_at_the_documented_thresholds() {
         client_bytes(&ClientMsg::Hello {
             protocol_version,
             name: String::new(),
+            token: None,
         })
     };
-    assert_eq!(hello(250), [0, 250, 0]);
-    assert_eq!(hello(0x1234), [0, 251, 0x34, 0x12, 0]);
+    assert_eq!(hello(250), [0, 250, 0, 0]);
+    assert_eq!(hello(0x1234), [0, 251, 0x34, 0x12, 0, 0]);
 }
 
 #[test]
@@ -103,10 +104,11 @@ fn non_canonical_varints_are_accepted() {
     // The doc tells encoders to write the shortest form but decoders (this
     // one included) to accept a wider one: protocol_version 1 as 251 01 00.
     assert_eq!(
-        decode_client(&[0, 251, 1, 0, 0]).unwrap(),
+        decode_client(&[0, 251, 1, 0, 0, 0]).unwrap(),
         ClientMsg::Hello {
             protocol_version: 1,
-            name: String::new()
+            name: String::new(),
+            token: None,
         }
     );
     // A payload's length too: two bytes declared as 251 02 00.
@@ -153,10 +155,11 @@ fn oversized_input_is_refused_before_decoding() {
 #[test]
 fn a_message_of_exactly_the_limit_round_trips() {
     // tag + version + 3-byte length + name = 512.
-    let name = "n".repeat(MAX_CLIENT_MSG_BYTES - 5);
+    let name = "n".repeat(MAX_CLIENT_MSG_BYTES - 6);
     let msg = ClientMsg::Hello {
         protocol_version: 1,
         name,
+        token: None,
     };
     let bytes = client_bytes(&msg);
     assert_eq!(bytes.len(), MAX_CLIENT_MSG_BYTES);
@@ -225,6 +228,7 @@ fn encoding_over_the_limit_fails_and_leaves_the_buffer_alone() {
     let msg = ClientMsg::Hello {
         protocol_version: 1,
         name: "n".repeat(MAX_CLIENT_MSG_BYTES),
+        token: None,
     };
     let mut out = vec![0xaa; 3];
     assert!(matches!(

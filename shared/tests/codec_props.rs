@@ -106,10 +106,13 @@ fn ticket() -> impl Strategy<Value = Vec<u8>> {
 
 fn client_msg() -> impl Strategy<Value = ClientMsg> {
     prop_oneof![
-        (any::<u16>(), name()).prop_map(|(protocol_version, name)| ClientMsg::Hello {
-            protocol_version,
-            name
-        }),
+        (any::<u16>(), name(), proptest::option::of(name())).prop_map(
+            |(protocol_version, name, token)| ClientMsg::Hello {
+                protocol_version,
+                name,
+                token,
+            }
+        ),
         Just(ClientMsg::ListLobbies),
         (name(), name(), any::<u8>(), any::<bool>()).prop_map(
             |(game, name, max_players, private)| ClientMsg::CreateLobby {
@@ -339,6 +342,7 @@ fn server_msg() -> impl Strategy<Value = ServerMsg> {
             url,
             ticket
         }),
+        name().prop_map(|text| ServerMsg::Notice { text }),
     ]
 }
 

@@ -169,6 +169,15 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
             Client(ClientMsg::Hello {
                 protocol_version: PROTOCOL_VERSION,
                 name: "ada".into(),
+                token: None,
+            }),
+        ),
+        (
+            "client/hello-token",
+            Client(ClientMsg::Hello {
+                protocol_version: PROTOCOL_VERSION,
+                name: String::new(),
+                token: Some("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2ln".into()),
             }),
         ),
         (
@@ -245,7 +254,7 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
                 protocol_version: PROTOCOL_VERSION,
                 tick_hz: 30,
                 snapshot_hz: 15,
-                max_message_bytes: 512,
+                max_message_bytes: MAX_CLIENT_MSG_BYTES as u32,
                 resume_token: DOC_TOKEN,
                 resume_grace_secs: 20,
                 games: vec!["arena".into(), "four".into()],
@@ -361,6 +370,12 @@ fn expected_dumps() -> Vec<(&'static str, Msg)> {
                 node: "node-b".into(),
                 url: "wss://b.example.net/ws".into(),
                 ticket: DOC_TICKET.to_vec(),
+            }),
+        ),
+        (
+            "server/notice",
+            Server(ServerMsg::Notice {
+                text: "Restart in 5 min".into(),
             }),
         ),
     ]
@@ -729,6 +744,7 @@ fn constants_table_matches_the_code() {
     );
     assert_eq!(value("MAX_KINDS"), u64::from(MAX_KINDS));
     assert_eq!(value("MAX_TICKET_BYTES"), MAX_TICKET_BYTES as u64);
+    assert_eq!(value("MAX_TOKEN_BYTES"), MAX_TOKEN_BYTES as u64);
 }
 
 /// The status line names the current version, and its changes are noted.

@@ -228,9 +228,18 @@ impl<'a, B: BotGame> Session<'a, B> {
     async fn hello(&mut self) -> Result<u16, FailReason> {
         self.stage = Stage::Welcome;
         let name = format!("bot-{}", self.index);
+        // With --auth-secret, a token of its own (the server then takes the
+        // name from it); a token that cannot be made is left out, and the
+        // server's AuthFailed says so.
+        let token = self
+            .ctx
+            .auth
+            .as_ref()
+            .and_then(|a| a.token(self.index).ok());
         self.send(&ClientMsg::Hello {
             protocol_version: PROTOCOL_VERSION,
             name,
+            token,
         })
         .await?;
         self.welcome(self.stage_deadline(), None).await

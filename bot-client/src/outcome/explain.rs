@@ -292,6 +292,30 @@ fn server_error(code: ErrorCode) -> Explanation {
             "give every node of the fleet the same --fleet-secret and keep their clocks in step; \
              the node's log says which",
         ),
+        ErrorCode::AuthFailed => (
+            "the server has authentication on and refused the bot's session token \
+             (none, expired, wrongly signed or for another audience)"
+                .to_owned(),
+            "give the bots the server's HS256 secret with --auth-secret (and --auth-audience \
+             if the server checks one); the server's log says which",
+        ),
+        ErrorCode::Kicked => (
+            "an operator kicked the bot".to_owned(),
+            "the server's log names who and why",
+        ),
+        ErrorCode::Banned => (
+            "the bot's account or address is banned on the server".to_owned(),
+            "lift the ban in the admin API, or run the bots from another address",
+        ),
+        ErrorCode::LobbyLocked => (
+            "an operator locked the lobby the bot tried to join".to_owned(),
+            "unlock it in the admin API, or join another lobby",
+        ),
+        ErrorCode::SessionReplaced => (
+            "another connection logged in with the bot's account and took over its seat".to_owned(),
+            "give each bot its own account (two runs with the same --auth-secret and \
+             names share accounts)",
+        ),
     };
     words(format!("server error {code:?}: {cause}"), remedy)
 }

@@ -124,6 +124,10 @@ impl<B: BotGame> Client<B> {
                 debug!(%reason, drain_secs, "server shutting down");
                 Some(Event::ShuttingDown { drain_secs })
             }
+            ServerMsg::Notice { text } => {
+                debug!(%text, "notice from the server's operators");
+                None
+            }
             ServerMsg::LobbyList { .. }
             | ServerMsg::Roster { .. }
             | ServerMsg::RosterUpdate { .. } => None,

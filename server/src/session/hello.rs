@@ -26,24 +26,72 @@ impl Session {
         ))
     }
 
-    pub(super) fn hello(&mut self, version: u16, name: String) -> Flow {
+    pub(super) async fn hello(
+        &mut self,
+        version: u16,
+        name: String,
+        token: Option<String>,
+    ) -> Flow {
         if let Err(flow) = self.check_version(version) {
             return flow;
         }
-        match valid_name(&name, MAX_PLAYER_NAME_CHARS) {
-            Ok(name) => self.name = name,
-            Err(e) => {
-                return self.error(
+        let Some(auth) = self.ctx.auth.clone() else {
+            return match valid_name(&name, MAX_PLAYER_NAME_CHARS) {
+                Ok(name) => {
+                    self.name = name;
+                    self.open(None)
+                }
+                Err(e) => self.error(
                     ErrorCode::InvalidField,
                     format!("player {e}"),
                     close_policy("invalid name"),
+                ),
+            };
+        };
+        // The token names the player: its account, id and name. It is
+        // checked here, once per connection, never per message.
+        let identity = match auth.verify(token.as_deref()) {
+            Ok(identity) => identity,
+            Err(e) => {
+                crate::metrics::metrics().auth_failure(e.label());
+                info!(reason = e.label(), "session token refused");
+                return self.error(
+                    ErrorCode::AuthFailed,
+                    e.to_string(),
+                    close_policy("auth failed"),
                 );
             }
+        };
+        crate::metrics::metrics().auth_logins.inc();
+        self.player = identity.player();
+        self.name = identity.name;
+        self.account = Some(identity.account.clone());
+        let now = Instant::now();
+        match self
+            .ctx
+            .sessions
+            .take_over(&identity.account, self.kick.clone(), now)
+        {
+            Some((info, fresh)) => {
+                info!(player = info.player.0, account = %identity.account, "took the account's session over");
+                // The seat and entity stay the player's. The session takes
+                // the token's newest name for later joins; the lobby's
+                // roster keeps the name the seat was taken with.
+                self.ctx.sessions.rename(&fresh, &self.name);
+                self.reattach(info, fresh).await
+            }
+            None => self.open(Some(identity.account)),
         }
+    }
+
+    /// Registers a new session (with its account, under auth) and
+    /// welcomes it.
+    fn open(&mut self, account: Option<String>) -> Flow {
         let info = SessionInfo {
             player: self.player,
             name: self.name.clone(),
             lobby: None,
+            account,
         };
         let token = self.ctx.sessions.insert(info, self.kick.clone());
         self.welcome(token)
@@ -70,8 +118,16 @@ impl Session {
             }
         };
         info!(player = info.player.0, "resumed");
+        self.name = info.name.clone();
+        self.account = info.account.clone();
+        self.reattach(info, fresh).await
+    }
+
+    /// Makes a session taken over (by a resume or a login of its account)
+    /// this connection's: welcomes it under `fresh`, and moves its seat,
+    /// if it had one, to this connection.
+    async fn reattach(&mut self, info: SessionInfo, fresh: ResumeToken) -> Flow {
         self.player = info.player;
-        self.name = info.name;
         let flow = self.welcome(fresh);
         if let Some(lobby) = info.lobby {
             let (found, reply) = oneshot::channel();

@@ -15,10 +15,11 @@ use bytes::Bytes;
 use rallypoint_shared::{
     ClientMsg, ErrorCode, JoinTarget, PlayerId, ResumeToken, ServerMsg, encode_server,
 };
-use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
+use crate::auth::Verifier;
 use crate::close;
+use crate::kick::Kick;
 use crate::lobby::{JoinError, LobbyHandle, Registry};
 use crate::outbox::{OutFrame, Outbox};
 use crate::resume::SessionTable;
@@ -84,33 +85,34 @@ pub enum Ending {
 pub struct SessionCtx {
     pub registry: Arc<Registry>,
     pub sessions: Arc<SessionTable>,
+    /// The session-token check, when authentication is on.
+    pub auth: Option<Arc<Verifier>>,
 }
 
 /// See the module docs.
 pub struct Session {
     player: PlayerId,
     name: String,
+    /// The account the session token named, with authentication on.
+    account: Option<String>,
     phase: Phase,
     lobby: Option<LobbyHandle>,
     token: Option<ResumeToken>,
     ctx: SessionCtx,
     outbox: Arc<Outbox>,
-    /// Cancelled when another connection resumes this session.
-    kick: CancellationToken,
+    /// Fired when another connection takes this session over (a resume,
+    /// or a second login of its account), or an operator kicks it.
+    kick: Kick,
     /// Inputs dropped because the lobby's channel was full.
     dropped_inputs: u64,
 }
 
 impl Session {
-    pub fn new(
-        player: PlayerId,
-        ctx: SessionCtx,
-        outbox: Arc<Outbox>,
-        kick: CancellationToken,
-    ) -> Self {
+    pub fn new(player: PlayerId, ctx: SessionCtx, outbox: Arc<Outbox>, kick: Kick) -> Self {
         Self {
             player,
             name: String::new(),
+            account: None,
             phase: Phase::AwaitingHello,
             lobby: None,
             token: None,
@@ -177,7 +179,8 @@ impl Session {
             ClientMsg::Hello {
                 protocol_version,
                 name,
-            } => self.hello(protocol_version, name),
+                token,
+            } => self.hello(protocol_version, name, token).await,
             ClientMsg::Resume {
                 protocol_version,
                 token,
@@ -261,7 +264,7 @@ fn close_policy(reason: &'static str) -> Flow {
 
 /// Trims a name and checks it: 1 to `max` characters, none of them control
 /// characters.
-fn valid_name(name: &str, max: usize) -> Result<String, String> {
+pub(crate) fn valid_name(name: &str, max: usize) -> Result<String, String> {
     let name = name.trim();
     let chars = name.chars().count();
     if chars == 0 || chars > max {

@@ -96,6 +96,7 @@ impl Player {
             .send(&ClientMsg::Hello {
                 protocol_version: PROTOCOL_VERSION,
                 name: format!("{game} player"),
+                token: None,
             })
             .await;
         player

@@ -149,6 +149,7 @@ impl Client {
         c.send(&ClientMsg::Hello {
             protocol_version: PROTOCOL_VERSION,
             name: name.into(),
+            token: None,
         })
         .await;
         match c.recv().await {

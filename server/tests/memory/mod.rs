@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use rallypoint_arena::{Arena, ArenaConfig};
 use rallypoint_server::Config;
+use rallypoint_server::kick::Kick;
 use rallypoint_server::lobby::{Games, Registry, host};
 use rallypoint_server::outbox::{OutFrame, Outbox};
 use rallypoint_server::resume::SessionTable;
@@ -67,6 +68,7 @@ impl Harness {
         c.send(ClientMsg::Hello {
             protocol_version: PROTOCOL_VERSION,
             name: format!("p{}", self.next_player),
+            token: None,
         })
         .await;
         match c.pop() {
@@ -83,13 +85,9 @@ impl Harness {
         let ctx = SessionCtx {
             registry: self.registry.clone(),
             sessions: self.sessions.clone(),
+            auth: None,
         };
-        let session = Session::new(
-            PlayerId(self.next_player),
-            ctx,
-            outbox.clone(),
-            CancellationToken::new(),
-        );
+        let session = Session::new(PlayerId(self.next_player), ctx, outbox.clone(), Kick::new());
         TestClient {
             session,
             outbox,

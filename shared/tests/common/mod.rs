@@ -19,7 +19,7 @@ use rallypoint_shared::{
 /// How many `ClientMsg` variants there are; tags are `0..CLIENT_VARIANTS`.
 pub const CLIENT_VARIANTS: u32 = 12;
 /// How many `ServerMsg` variants there are; tags are `0..SERVER_VARIANTS`.
-pub const SERVER_VARIANTS: u32 = 12;
+pub const SERVER_VARIANTS: u32 = 13;
 
 /// The wire tag of a client message, as `docs/PROTOCOL.md` lists it.
 pub fn client_tag(msg: &ClientMsg) -> u32 {
@@ -54,6 +54,7 @@ pub fn server_tag(msg: &ServerMsg) -> u32 {
         ServerMsg::RosterUpdate { .. } => 9,
         ServerMsg::Event(_) => 10,
         ServerMsg::Redirect { .. } => 11,
+        ServerMsg::Notice { .. } => 12,
     }
 }
 
@@ -101,11 +102,16 @@ pub fn error_code_number(code: ErrorCode) -> u32 {
         ErrorCode::ResumeRejected => 11,
         ErrorCode::JoinRefused => 12,
         ErrorCode::TicketRejected => 13,
+        ErrorCode::AuthFailed => 14,
+        ErrorCode::Kicked => 15,
+        ErrorCode::Banned => 16,
+        ErrorCode::LobbyLocked => 17,
+        ErrorCode::SessionReplaced => 18,
     }
 }
 
 /// Every error code, in wire order.
-pub const ALL_ERROR_CODES: [ErrorCode; 14] = [
+pub const ALL_ERROR_CODES: [ErrorCode; 19] = [
     ErrorCode::BadMessage,
     ErrorCode::VersionMismatch,
     ErrorCode::UnexpectedMessage,
@@ -120,6 +126,11 @@ pub const ALL_ERROR_CODES: [ErrorCode; 14] = [
     ErrorCode::ResumeRejected,
     ErrorCode::JoinRefused,
     ErrorCode::TicketRejected,
+    ErrorCode::AuthFailed,
+    ErrorCode::Kicked,
+    ErrorCode::Banned,
+    ErrorCode::LobbyLocked,
+    ErrorCode::SessionReplaced,
 ];
 
 /// The name of the outermost variant in a `Debug` rendering, e.g. `Hello`
@@ -396,10 +407,22 @@ pub fn every_client_msg() -> Vec<ClientMsg> {
         ClientMsg::Hello {
             protocol_version: rallypoint_shared::PROTOCOL_VERSION,
             name: "ada".into(),
+            token: None,
+        },
+        ClientMsg::Hello {
+            protocol_version: rallypoint_shared::PROTOCOL_VERSION,
+            name: String::new(),
+            token: Some("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2ln".into()),
+        },
+        ClientMsg::Hello {
+            protocol_version: rallypoint_shared::PROTOCOL_VERSION,
+            name: "x".into(),
+            token: Some("t".repeat(rallypoint_shared::MAX_TOKEN_BYTES)),
         },
         ClientMsg::Hello {
             protocol_version: u16::MAX,
             name: "Zoë 🦀".into(),
+            token: None,
         },
         ClientMsg::ListLobbies,
         ClientMsg::CreateLobby {
@@ -626,6 +649,12 @@ pub fn every_server_msg() -> Vec<ServerMsg> {
             node: String::new(),
             url: String::new(),
             ticket: ticket(300),
+        },
+        ServerMsg::Notice {
+            text: "The server restarts in 5 minutes 🦀".into(),
+        },
+        ServerMsg::Notice {
+            text: String::new(),
         },
     ]
 }

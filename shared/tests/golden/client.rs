@@ -46,6 +46,7 @@ fn more_client_msgs() -> Vec<(String, ClientMsg)> {
             ClientMsg::Hello {
                 protocol_version: [PROTOCOL_VERSION, 250, 251, 65_535][i],
                 name: name.into(),
+                token: None,
             },
         ));
     }
@@ -53,7 +54,8 @@ fn more_client_msgs() -> Vec<(String, ClientMsg)> {
         "Hello of exactly MAX_CLIENT_MSG_BYTES".into(),
         ClientMsg::Hello {
             protocol_version: PROTOCOL_VERSION,
-            name: "x".repeat(MAX_CLIENT_MSG_BYTES - 5),
+            name: "x".repeat(MAX_CLIENT_MSG_BYTES - 6),
+            token: None,
         },
     ));
     out.push((
@@ -111,21 +113,25 @@ pub fn client_refused() -> Value {
     let hello = |name| ClientMsg::Hello {
         protocol_version: PROTOCOL_VERSION,
         name,
+        token: None,
     };
     let vectors = [
         (
             "Hello one byte over",
-            hello("x".repeat(MAX_CLIENT_MSG_BYTES - 4)),
+            hello("x".repeat(MAX_CLIENT_MSG_BYTES - 5)),
         ),
-        ("Hello of 1000 bytes", hello("é".repeat(500))),
+        ("Hello of 2000 bytes", hello("é".repeat(1000))),
         (
-            "Inputs of 30 inputs",
-            ClientMsg::Inputs(common::inputs(1, 30)),
+            "Inputs of 60 inputs",
+            ClientMsg::Inputs(common::inputs(1, 60)),
         ),
-        ("Game of 510 bytes", ClientMsg::Game(Payload(vec![0; 510]))),
         (
-            "JoinLobby Ticket of 508 bytes",
-            ClientMsg::JoinLobby(JoinTarget::Ticket(vec![0xfb; 508])),
+            "Game of MAX_CLIENT_MSG_BYTES - 2 bytes",
+            ClientMsg::Game(Payload(vec![0; MAX_CLIENT_MSG_BYTES - 2])),
+        ),
+        (
+            "JoinLobby Ticket of MAX_CLIENT_MSG_BYTES - 4 bytes",
+            ClientMsg::JoinLobby(JoinTarget::Ticket(vec![0xfb; MAX_CLIENT_MSG_BYTES - 4])),
         ),
     ]
     .into_iter()

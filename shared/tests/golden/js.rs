@@ -209,6 +209,7 @@ pub fn server_msg(m: &ServerMsg) -> Value {
         ServerMsg::Redirect { node, url, ticket } => {
             json!({ "type": "Redirect", "node": node, "url": url, "ticket": hex(ticket) })
         }
+        ServerMsg::Notice { text } => json!({ "type": "Notice", "text": text }),
     }
 }
 
@@ -217,7 +218,10 @@ pub fn client_msg(m: &ClientMsg) -> Value {
         ClientMsg::Hello {
             protocol_version,
             name,
-        } => json!({ "type": "Hello", "protocol_version": protocol_version, "name": name }),
+            token,
+        } => {
+            json!({ "type": "Hello", "protocol_version": protocol_version, "name": name, "token": token })
+        }
         ClientMsg::ListLobbies => json!({ "type": "ListLobbies" }),
         ClientMsg::CreateLobby {
             game,

@@ -257,7 +257,7 @@ pub fn lenient_vectors() -> Value {
 /// Bytes a server message decoder must refuse, each for one reason.
 const MALFORMED: [(&str, &str); 28] = [
     ("empty", ""),
-    ("unknown message tag 12", "0c"),
+    ("unknown message tag 13", "0d"),
     ("tag in the u64 form", "fd 06 00 00 00 00 00 00 00"),
     ("reserved varint marker 255 as a tag", "ff"),
     ("Left with a trailing byte", "06 00"),
@@ -274,7 +274,7 @@ const MALFORMED: [(&str, &str); 28] = [
         "u64 field in the u128 form",
         "04 fe 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00",
     ),
-    ("unknown ErrorCode 14", "05 0e 00"),
+    ("unknown ErrorCode 19", "05 13 00"),
     ("string of invalid UTF-8", "05 00 02 c3 28"),
     ("string of a UTF-8 surrogate", "05 00 03 ed a0 80"),
     ("string longer than the message", "05 00 05 61 64 61"),
