@@ -1,4 +1,4 @@
-"""The Rallypoint wire envelope (protocol version 6), written from
+"""The Rallypoint wire envelope (protocol version 7), written from
 docs/PROTOCOL.md, not from the
 Rust code: these tests play clients written by someone other than the
 server's authors, so a misreading of the document shows up here as a
@@ -14,7 +14,10 @@ Every client message is encoded; every server message is decoded strictly
 (a truncated message, trailing bytes or a bad tag raise WireError).
 Version 6 added joining across a fleet: `Redirect` (a node's URL and an
 opaque join ticket), `join_ticket` to present the ticket there, and
-`ErrorCode.TICKET_REJECTED`.
+`ErrorCode.TICKET_REJECTED`. Version 7 added player authentication and
+operators: `hello` takes an optional session token (a JWT), a client
+message may be 1024 bytes, `Notice` carries the operators' text, and five
+error codes (AUTH_FAILED to SESSION_REPLACED) are new.
 `apply_roster` keeps a lobby's roster from `Roster` and `RosterUpdate`.
 """
 
@@ -27,8 +30,10 @@ from bincode import WireError, i32_wrap, u32_wrap, varint, zigzag  # noqa: F401 
 from records import Snapshot  # noqa: F401 (re-exported)
 from views import ApplyError, View, Views  # noqa: F401 (re-exported)
 
-PROTOCOL_VERSION = 6
-MAX_CLIENT_MSG_BYTES = 512
+PROTOCOL_VERSION = 7
+MAX_CLIENT_MSG_BYTES = 1024
+# The longest session token (Hello.token) a server accepts.
+MAX_TOKEN_BYTES = 900
 # The longest join ticket a server issues or accepts (Redirect.ticket).
 MAX_TICKET_BYTES = 192
 # Most inputs in one Inputs message; the server answers an empty or longer
@@ -55,17 +60,24 @@ class ErrorCode:
     RESUME_REJECTED = 11
     JOIN_REFUSED = 12
     TICKET_REJECTED = 13
+    AUTH_FAILED = 14
+    KICKED = 15
+    BANNED = 16
+    LOBBY_LOCKED = 17
+    SESSION_REPLACED = 18
 
 
 # How many ErrorCodes there are: a code at or past it is refused.
-ERROR_CODES = 14
+ERROR_CODES = 19
 
 
 # --- client messages (ClientMsg) ----------------------------------------------
 
 
-def hello(name: str, version: int = PROTOCOL_VERSION) -> bytes:
-    return varint(0) + varint(version) + b.string(name)
+def hello(name: str, version: int = PROTOCOL_VERSION, token: str | None = None) -> bytes:
+    """Hello (tag 0). `token`: the session token (a JWT) a server with
+    authentication on requires; an Option, so `00` when None."""
+    return varint(0) + varint(version) + b.string(name) + b.option(token, b.string)
 
 
 def list_lobbies() -> bytes:
@@ -242,6 +254,13 @@ class Redirect:
     ticket: bytes  # opaque: sent back unchanged
 
 
+@dataclass
+class Notice:
+    """A notice from the server's operators to show the player."""
+
+    text: str
+
+
 def _entity_ref(r: b.Reader) -> EntityRef:
     return EntityRef(r.u8(), r.u32(), r.u32())
 
@@ -296,6 +315,7 @@ _DECODERS = {
     9: lambda r: RosterUpdate(r.items(lambda: _roster_entry(r)), r.items(r.u64)),
     10: lambda r: Event(r.blob()),
     11: lambda r: Redirect(r.string(), r.string(), r.blob()),
+    12: lambda r: Notice(r.string()),
 }
 
 

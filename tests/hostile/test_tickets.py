@@ -18,7 +18,7 @@ TICKETS = (
     b"",
     b"\x01" * 90,  # the length of a real ticket, all wrong
     os.urandom(192),  # MAX_TICKET_BYTES
-    os.urandom(400),  # over it, still inside a 512-byte message
+    os.urandom(400),  # over it, still well inside MAX_CLIENT_MSG_BYTES
 )
 
 

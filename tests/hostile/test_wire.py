@@ -36,7 +36,11 @@ def test_signed_integers_are_zigzag_varints():
 
 
 def test_the_envelope_client_messages():
-    assert wire.hello("ada") == h("00 06 03 616461")
+    # Hello: version, name, then the session token, an Option (00: none).
+    assert wire.hello("ada") == h("00 07 03 616461 00")
+    assert wire.hello("", token="a.b.c") == h("00 07 00 01 05 612e622e63")
+    jwt = "t" * wire.MAX_TOKEN_BYTES
+    assert wire.hello("x", token=jwt) == h("00 07 01 78 01 fb8403") + jwt.encode()
     assert wire.list_lobbies() == h("01")
     # CreateLobby: game, name, max_players (u8), private.
     assert wire.create_lobby("four", "duel", 2, True) == h("02 04 666f7572 04 6475656c 02 01")
@@ -50,7 +54,7 @@ def test_the_envelope_client_messages():
     # Input { seq, ack_tick, payload: bytes }.
     assert wire.input_msg(300, 1000, h("aabb")) == h("06 fb2c01 fbe803 02 aabb")
     assert wire.ping(5_000_000_000) == h("07 fd00f2052a01000000")
-    assert wire.resume(bytes(range(16))) == h("08 06") + bytes(range(16))
+    assert wire.resume(bytes(range(16))) == h("08 07") + bytes(range(16))
     batch = [wire.input_record(1, 0, h("01")), wire.input_record(2, 7, b"")]
     assert wire.inputs(batch) == h("09 02 01 00 01 01 02 07 00")
     assert wire.inputs([]) == h("09 00")
@@ -85,9 +89,10 @@ TOKEN = h("9c4e21f7 08b35ad0 661efb92 c407e83d")
 
 def test_server_messages_decode():
     welcome = wire.decode_server(
-        h("00 2a 06 1e 0f fb0002") + TOKEN + h("14 02 05 6172656e61 04 666f7572")
+        h("00 2a 07 1e 0f fb0004") + TOKEN + h("14 02 05 6172656e61 04 666f7572")
     )
-    assert welcome == wire.Welcome(42, 6, 30, 15, 512, TOKEN, 20, ["arena", "four"])
+    assert welcome == wire.Welcome(42, 7, 30, 15, 1024, TOKEN, 20, ["arena", "four"])
+    assert welcome.max_message_bytes == wire.MAX_CLIENT_MSG_BYTES
     # A v4 Welcome, without the games, is too short.
     with pytest.raises(wire.WireError):
         wire.decode_server(h("00 2a 04 1e 0f fb0002") + TOKEN + h("14"))
@@ -112,6 +117,14 @@ def test_server_messages_decode():
     assert wire.decode_server(h("04 fd00f2052a01000000 fbe803")) == wire.Pong(5_000_000_000, 1000)
     assert wire.decode_server(h("05 0c 02 6869")) == wire.Error(wire.ErrorCode.JOIN_REFUSED, "hi")
     assert wire.decode_server(h("05 0d 00")) == wire.Error(wire.ErrorCode.TICKET_REJECTED, "")
+    # Version 7's codes: AuthFailed 14 to SessionReplaced 18.
+    for number, code in [(14, wire.ErrorCode.AUTH_FAILED), (15, wire.ErrorCode.KICKED),
+                         (16, wire.ErrorCode.BANNED), (17, wire.ErrorCode.LOBBY_LOCKED),
+                         (18, wire.ErrorCode.SESSION_REPLACED)]:
+        assert wire.decode_server(bytes([5, number]) + h("02 6869")) == wire.Error(code, "hi")
+    # Notice { text: "Restart in 5 min" }, tag 12.
+    notice = wire.decode_server(h("0c 10 5265737461727420696e2035206d696e"))
+    assert notice == wire.Notice("Restart in 5 min")
     # Redirect { node: "b", url: "ws://b/ws", ticket }: the ticket as raw bytes.
     redirect = wire.decode_server(h("0b 01 62 09 77733a2f2f622f7773 03 fb00ff"))
     assert redirect == wire.Redirect("b", "ws://b/ws", h("fb00ff"))
@@ -325,13 +338,14 @@ def test_views_refuse_what_they_cannot_apply():
     "data",
     [h("05 01"), h("06 00"), h("00 2a 02 1e fc00020000"), h("ff"),
      snapshot_bytes(1, 0, 0, h("00 00 00"))[:-1], snapshot_bytes(1, 0, 0, b"") + h("00"),
-     h("03 00 00 00 fc00000001"), h("0a 05 00"), h("0c"),
+     h("03 00 00 00 fc00000001"), h("0a 05 00"), h("0d"), h("0c"), h("0c 02 61"),
      h("02 03 05 6172656e61 00 08 02"), h("09 00 01 07 00"),
-     h("09 00 fcffffffff"), h("07 01 2a 03616461 02"), h("05 0e 00"),
+     h("09 00 fcffffffff"), h("07 01 2a 03616461 02"), h("05 13 00"),
      h("0b 01 62 00 05 0102"), h("0b 01 62 01 75")],
     ids=["truncated", "trailing", "varint-too-wide", "bad-tag",
          "snapshot-truncated", "snapshot-trailing", "huge-records-length",
-         "event-truncated", "tag-after-the-last", "joined-bad-option",
+         "event-truncated", "tag-after-the-last", "notice-without-text",
+         "notice-truncated", "joined-bad-option",
          "roster-update-trailing", "roster-update-huge-count", "roster-bad-option",
          "error-code-after-the-last", "redirect-ticket-truncated", "redirect-without-ticket"],
 )

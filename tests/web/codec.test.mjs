@@ -187,6 +187,8 @@ test('encodeClient: values the wire cannot carry throw CodecError', () => {
     { type: 'Hello', protocol_version: 65536, name: 'ada' },
     { type: 'Hello', protocol_version: 5 },
     { type: 'Hello', protocol_version: 4.5, name: 'ada' },
+    { type: 'Hello', protocol_version: 7, name: 'ada', token: 5 },
+    { type: 'Hello', protocol_version: 7, name: 'ada', token: new Uint8Array(3) },
     { type: 'CreateLobby', game: 'arena', name: 'x', max_players: 256, private: false },
     { type: 'CreateLobby', game: 'arena', name: 'x', max_players: 2, private: 1 },
     { type: 'CreateLobby', name: 'x', max_players: 2, private: false },

@@ -1,7 +1,7 @@
 // Loads golden.json (written by shared/tests/golden_vectors.rs) and turns
 // its JSON stand-ins back into what the JS modules produce: u64 decimal
 // strings into BigInts, hex resume tokens, payloads and join tickets into
-// Uint8Arrays, "NaN" and "Infinity" coordinates into numbers, a view's
+// Uint8Arrays (but not a Hello's session token, which is a string), "NaN" and "Infinity" coordinates into numbers, a view's
 // entity list and [key, value] row pairs into Maps. Plus the f32 bit-pattern helpers the
 // bit-exact tests compare with, and the game modules by name.
 
@@ -31,10 +31,13 @@ export function toHex(bytes) {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+// `this` is the object holding `key`: a Hello's `token` is the session
+// token, a string, not a Resume's bytes.
 function revive(key, value) {
   if (key === 'removed' && Array.isArray(value)) return value.map(BigInt);
   if (typeof value !== 'string') return value;
   if (BIGINT_KEYS.has(key)) return BigInt(value);
+  if (key === 'token' && this.type === 'Hello') return value;
   if (BYTES_KEYS.has(key)) return fromHex(value);
   if ((key === 'x' || key === 'y') && NON_FINITE.has(value)) return Number(value);
   return value;

@@ -1,13 +1,16 @@
-// assets/web/js/net.js with a fake WebSocket: the handshake, following a
-// Redirect (PROTOCOL 6.12) to another node of a fleet without the page
-// seeing it, resuming on that node afterwards, and what happens when a
-// redirect cannot be followed. Server messages are the golden vectors'
+// assets/web/js/net.js with a fake WebSocket: the handshake (with a
+// session token or without), following a Redirect (PROTOCOL 6.12) to
+// another node of a fleet without the page seeing it, resuming on that
+// node afterwards, what happens when a redirect cannot be followed, and
+// the errors that end a session for good. Server messages are the golden vectors'
 // bytes where one fits, or written here with wire.js's Writer.
 
 import { afterEach, beforeEach, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { PROTOCOL_VERSION, decodeServer, encodeClient } from '../../assets/web/js/codec.js';
+import {
+  MAX_CLIENT_MSG_BYTES, PROTOCOL_VERSION, decodeServer, encodeClient,
+} from '../../assets/web/js/codec.js';
 import { Net, redirectTarget } from '../../assets/web/js/net.js';
 import { encodeWhole } from '../../assets/web/js/wire.js';
 import { fromHex, golden, toHex } from './golden.mjs';
@@ -81,7 +84,7 @@ function welcome(player, token) {
     w.u16(PROTOCOL_VERSION, 'protocol_version');
     w.u16(30, 'tick_hz');
     w.u16(30, 'snapshot_hz');
-    w.u32(512, 'max_message_bytes');
+    w.u32(MAX_CLIENT_MSG_BYTES, 'max_message_bytes');
     w.token(token, 'token');
     w.u16(20, 'resume_grace_secs');
     w.varint(1);
@@ -94,7 +97,8 @@ const TOKEN_A = new Uint8Array(16).fill(0xa1);
 const TOKEN_B = new Uint8Array(16).fill(0xb2);
 
 const hex = (msg) => toHex(encodeClient(msg));
-const hello = (name) => hex({ type: 'Hello', protocol_version: PROTOCOL_VERSION, name });
+const hello = (name, token = null) => hex({ type: 'Hello', protocol_version: PROTOCOL_VERSION, name, token });
+const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2ln';
 
 /** A Net on the fake socket, its callbacks recorded in `calls`. */
 function makeNet() {
@@ -141,6 +145,78 @@ test('only ws:// and wss:// URLs are followed', () => {
     'javascript:alert(1)', 'data:text/plain,hi', 'file:///etc/passwd', 'ws//b/ws']) {
     assert.equal(redirectTarget(bad), null, bad);
   }
+});
+
+test('Hello carries no session token unless start() was given one', () => {
+  const { net } = makeNet();
+  net.start('ada');
+  const plain = FakeSocket.made.at(-1);
+  plain.accept();
+  assert.deepEqual(plain.sent, [hello('ada')]);
+  assert.match(plain.sent[0], /00$/, 'Option None: a trailing 00');
+
+  net.start('ada', { token: JWT });
+  const withToken = FakeSocket.made.at(-1);
+  withToken.accept();
+  assert.deepEqual(withToken.sent, [hello('ada', JWT)]);
+  // The same golden bytes Rust writes for a Hello with this token.
+  const v = golden.client.find((x) => x.msg.type === 'Hello' && x.msg.token === JWT);
+  assert.ok(v, 'no golden Hello with a token');
+  assert.equal(hello(v.msg.name, JWT), v.hex);
+
+  // A new session without a token forgets the old one.
+  net.start('ada');
+  const again = FakeSocket.made.at(-1);
+  again.accept();
+  assert.deepEqual(again.sent, [hello('ada')]);
+});
+
+test('the session token goes in the Hello on the node a Redirect names, and after a lost resume', () => {
+  const { net } = makeNet();
+  net.start('ada', { token: JWT });
+  const home = FakeSocket.made.at(-1);
+  home.accept();
+  home.deliver(welcome(7, TOKEN_A));
+  home.deliver(redirect('node-b', NODE_B, TICKET));
+  const b = FakeSocket.made.at(-1);
+  b.accept();
+  assert.deepEqual(b.sent, [hello('ada', JWT)]);
+  b.deliver(welcome(9, TOKEN_B));
+  b.drop(1006);
+  mock.timers.tick(1000);
+  const resume = FakeSocket.made.at(-1);
+  resume.accept();
+  assert.deepEqual(resume.sent, [hex({ type: 'Resume', protocol_version: PROTOCOL_VERSION, token: TOKEN_B })]);
+  resume.deliver(vector('Error', (m) => m.code === 'ResumeRejected'));
+  resume.drop(1008, 'resume rejected');
+  mock.timers.tick(5000);
+  const fresh = FakeSocket.made.at(-1);
+  assert.notEqual(fresh, resume);
+  fresh.accept();
+  assert.deepEqual(fresh.sent, [hello('ada', JWT)]);
+  assert.equal(net.authToken, JWT);
+});
+
+for (const code of ['AuthFailed', 'Kicked', 'Banned', 'SessionReplaced']) {
+  test(`${code} ends the session for good: no resume, no new Hello`, () => {
+    const { calls, home } = welcomedAtHome();
+    const error = vector('Error', (m) => m.code === code);
+    home.deliver(error);
+    home.drop(1008, 'closed');
+    mock.timers.tick(10_000);
+    assert.equal(FakeSocket.made.length, 1, 'no reconnect');
+    assert.deepEqual(calls.at(-1), ['ended', { error: decodeServer(error), code: 1008, reason: 'closed' }]);
+  });
+}
+
+test('LobbyLocked and Notice reach the page, and the session stays up', () => {
+  const { net, calls, home } = welcomedAtHome();
+  for (const bytes of [vector('Error', (m) => m.code === 'LobbyLocked'), vector('Notice')]) {
+    home.deliver(bytes);
+    assert.deepEqual(calls.at(-1), ['message', decodeServer(bytes)]);
+  }
+  assert.ok(net.send({ type: 'ListLobbies' }));
+  assert.equal(FakeSocket.made.length, 1);
 });
 
 test('a Redirect is followed: close 1000, Hello there with the same name, then the ticket', () => {

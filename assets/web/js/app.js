@@ -17,6 +17,10 @@ const LOBBY_REFRESH_MS = 2000;
 const PING_INTERVAL_MS = 1000;
 const NAME_KEY = 'rallypoint.name';
 const GAME_KEY = 'rallypoint.game';
+/** Where the game's own site leaves the player's session token (a JWT) for
+ *  a server with authentication on. Never a URL parameter: URLs end up in
+ *  logs and histories. */
+const TOKEN_KEY = 'rallypoint.token';
 /** What a game's name must look like to be loaded as a module path. */
 const GAME_NAME = /^[a-z0-9_-]{1,32}$/;
 /** Messages for the lobby that wait while its game's module loads. */
@@ -24,7 +28,7 @@ const LOBBY_MESSAGES = new Set(['Roster', 'RosterUpdate', 'Snapshot', 'Event']);
 
 const $ = (id) => document.getElementById(id);
 const el = {
-  status: $('status'), error: $('error'), name: $('name'), lobbies: $('lobbies'), game: $('game-select'),
+  status: $('status'), error: $('error'), notice: $('notice'), name: $('name'), lobbies: $('lobbies'), game: $('game-select'),
   lobbyName: $('lobby-name'), maxPlayers: $('max-players'), private: $('private'),
   createForm: $('create-form'), code: $('code'), codeForm: $('code-form'),
   quickJoin: $('quick-join'), leave: $('leave'), stage: $('stage'), gameHud: $('game-hud'),
@@ -102,6 +106,25 @@ function clearError() {
   app.errorIsConnection = false;
 }
 
+/** The operators' latest `Notice`, shown until the next one replaces it. */
+function showNotice(text) {
+  el.notice.textContent = text ? CLIENT_TEXT.notice(text) : '';
+}
+
+/** The session token for Hello, if the game's site left one. */
+function sessionToken() {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null; // storage disabled: no token
+  }
+}
+
+/** A new session as `name`, with the session token if there is one. */
+function startSession(name) {
+  net.start(name, { token: sessionToken() });
+}
+
 /** `redirected`: the Welcome of the node a Redirect sent us to, still
  *  in the menu: net.js has sent the ticket, and Joined (or an Error)
  *  follows as after any join. */
@@ -171,6 +194,9 @@ function onMessage(msg) {
       break;
     case 'ShuttingDown':
       showError(CLIENT_TEXT.shutdown(msg.drain_secs));
+      break;
+    case 'Notice':
+      showNotice(msg.text);
       break;
     default:
       break;
@@ -302,7 +328,7 @@ function withSession(action) {
   if (net.name !== name || app.ended) {
     app.pending = action;
     app.ended = false;
-    net.start(name);
+    startSession(name);
     updateStatus();
   } else if (net.welcomed) {
     action();
@@ -367,7 +393,7 @@ el.leave.addEventListener('click', () => {
   if (app.phase === 'game' && net.send({ type: 'LeaveLobby' })) return;
   // Reconnecting: give the seat up and start over.
   leaveGame();
-  net.start(net.name);
+  startSession(net.name);
   setPhase('menu');
 });
 
@@ -438,5 +464,5 @@ el.name.value = localStorage.getItem(NAME_KEY) || `player-${Math.floor(1000 + Ma
 el.lobbyName.placeholder = 'defaults to "<name>\'s lobby"';
 setPhase('menu');
 hud.update(null, app);
-net.start(currentName() ?? 'player');
+startSession(currentName() ?? 'player');
 requestAnimationFrame(frame);

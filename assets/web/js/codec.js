@@ -18,10 +18,13 @@ import { CodecError, Reader, Writer } from './wire.js';
 export { CodecError };
 
 /** Sent in Hello and Resume; the server refuses any other. */
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 
-/** The largest client message in bytes: encodeClient refuses longer. */
-export const MAX_CLIENT_MSG_BYTES = 512;
+/**
+ * The largest client message in bytes: encodeClient refuses longer. 1 KiB:
+ * room for a Hello carrying a session token of MAX_TOKEN_BYTES.
+ */
+export const MAX_CLIENT_MSG_BYTES = 1024;
 
 /** The largest server message in bytes: decodeServer refuses longer. */
 export const MAX_SERVER_MSG_BYTES = 256 * 1024;
@@ -33,6 +36,13 @@ export const MAX_SERVER_MSG_BYTES = 256 * 1024;
 export const MAX_TICKET_BYTES = 192;
 
 /**
+ * The longest session token (a JWT from the game's backend) Hello may
+ * carry, in bytes. The encoder carries longer ones (the server refuses
+ * them with AuthFailed), as Rust's does.
+ */
+export const MAX_TOKEN_BYTES = 900;
+
+/**
  * The most inputs one `Inputs` message may carry; the server answers an
  * empty or longer batch with Error InvalidField. encodeClient, like the
  * Rust encoder, writes any length that fits in MAX_CLIENT_MSG_BYTES.
@@ -42,12 +52,13 @@ export const MAX_INPUTS_PER_MESSAGE = 8;
 // Variant names in wire order: a name's index is its tag. Append only, as
 // in the Rust enums.
 const SERVER_TYPES = ['Welcome', 'LobbyList', 'Joined', 'Snapshot', 'Pong', 'Error', 'Left',
-  'Roster', 'ShuttingDown', 'RosterUpdate', 'Event', 'Redirect'];
+  'Roster', 'ShuttingDown', 'RosterUpdate', 'Event', 'Redirect', 'Notice'];
 const CLIENT_TYPES = ['Hello', 'ListLobbies', 'CreateLobby', 'JoinLobby', 'QuickJoin',
   'LeaveLobby', 'Input', 'Ping', 'Resume', 'Inputs', 'Game', 'Ack'];
 export const ERROR_CODES = ['BadMessage', 'VersionMismatch', 'UnexpectedMessage', 'InvalidField',
   'LobbyNotFound', 'LobbyFull', 'TooManyLobbies', 'ServerFull', 'ShuttingDown', 'LobbyClosed',
-  'RateLimited', 'ResumeRejected', 'JoinRefused', 'TicketRejected'];
+  'RateLimited', 'ResumeRejected', 'JoinRefused', 'TicketRejected', 'AuthFailed', 'Kicked',
+  'Banned', 'LobbyLocked', 'SessionReplaced'];
 
 function entityRef(r) {
   return { kind: r.u8('entity kind'), index: r.u32('entity index'), generation: r.u32('entity generation') };
@@ -126,8 +137,10 @@ function readServerMsg(r) {
       };
     case 'Event':
       return { type, payload: r.payload('payload') };
-    default: // Redirect
+    case 'Redirect':
       return { type, node: r.string('node'), url: r.string('url'), ticket: r.payload('ticket') };
+    default: // Notice
+      return { type, text: r.string('text') };
   }
 }
 
@@ -172,6 +185,8 @@ function writeClientMsg(w, msg) {
     case 'Hello':
       w.u16(msg.protocol_version, 'protocol_version');
       w.string(msg.name, 'name');
+      // A session token (a string), or none when absent or null.
+      w.option(msg.token, (token) => w.string(token, 'token'));
       break;
     case 'CreateLobby':
       w.string(msg.game, 'game');

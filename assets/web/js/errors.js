@@ -18,17 +18,26 @@ const TEXT = {
   ResumeRejected: 'The connection was lost for too long and your seat is gone. You are back in the menu.',
   JoinRefused: 'The game refused to let you join.',
   TicketRejected: 'The seat held for you on another server of this game could not be taken. Try joining again.',
+  AuthFailed: 'The server could not confirm who you are. Sign in to the game again, then reload the page.',
+  Kicked: 'An operator removed you from the server.',
+  Banned: 'You are banned from this server.',
+  LobbyLocked: 'That lobby is locked and takes no new players.',
+  SessionReplaced: 'Your account logged in somewhere else, which took over this session.',
 };
+
+/** Codes whose `message` a person needs: why auth failed, the operator's
+ *  reason for a kick, until when a ban lasts. */
+const WITH_MESSAGE = new Set(['VersionMismatch', 'InvalidField', 'TicketRejected', 'AuthFailed', 'Kicked',
+  'Banned']);
 
 /** The text for a server `Error { code, message }`. */
 export function errorText(code, message) {
   const text = TEXT[code] ?? `The server refused the request (${code}).`;
-  // Detail only where it adds something a person can act on.
-  if (code === 'VersionMismatch' || code === 'InvalidField') return message ? `${text} (${message})` : text;
   // The game's reason is the whole point of a refusal.
   if (code === 'JoinRefused' && message) return `The game refused to let you join: ${message}`;
-  // Which of expired, used, forged ... helps a person retry or report.
-  if (code === 'TicketRejected' && message) return `${text} (${message})`;
+  // Detail only where it adds something a person can act on (which of
+  // expired, used, forged ... helps a person retry or report).
+  if (WITH_MESSAGE.has(code) && message) return `${text} (${message})`;
   return text;
 }
 
@@ -37,6 +46,7 @@ export const CLIENT_TEXT = {
   lost: 'Connection lost. Reconnecting…',
   lostForGood: 'The connection was lost for too long: starting a new session.',
   shutdown: (secs) => `The server is shutting down (in at most ${secs} s).`,
+  notice: (text) => `Notice from the server: ${text}`,
   closedByServer: (code, reason) => `The server closed the connection (${code}${reason ? `: ${reason}` : ''}).`,
   badName: 'Enter a name of 1 to 24 characters.',
   badLobbyName: 'A lobby name must be 1 to 32 characters.',

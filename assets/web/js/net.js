@@ -9,13 +9,17 @@
 //   may have left the session held: Resume on a new socket, retrying with
 //   a back-off, until resume_grace_secs after the drop;
 // - a close after an Error that ends the session (VersionMismatch,
-//   BadMessage, RateLimited, a bad Hello name), a shutdown (1001) or a
-//   superseded connection is final: no resume;
+//   BadMessage, RateLimited, a bad Hello name, AuthFailed, Kicked, Banned,
+//   SessionReplaced), a shutdown (1001) or a superseded connection is
+//   final: no resume;
+// - every Hello carries the session token start() was given (a JWT from
+//   the game's backend, for a server with authentication on), or none;
 // - ResumeRejected (or the grace running out) starts over with Hello;
 // - a Redirect (PROTOCOL 6.12: the lobby is on another node of the fleet)
 //   is followed here, unseen by the page: close this socket with 1000,
-//   open the node's URL (ws:// or wss:// only), Hello with the same name,
-//   then JoinLobby with the ticket, so the page gets the usual Joined. From
+//   open the node's URL (ws:// or wss:// only), Hello with the same name
+//   and session token, then JoinLobby with the ticket, so the page gets
+//   the usual Joined. From
 //   then on the session, and its resume token, are that node's; a new
 //   session (start) goes back to the page's own server. A redirect that
 //   cannot be followed is reported with redirectFailed.
@@ -23,7 +27,8 @@
 import { encodeClient, decodeServer, PROTOCOL_VERSION } from './codec.js';
 
 /** Errors after which the server closes and the session is over. */
-const ENDING_ERRORS = new Set(['VersionMismatch', 'BadMessage', 'RateLimited', 'ServerFull']);
+const ENDING_ERRORS = new Set(['VersionMismatch', 'BadMessage', 'RateLimited', 'ServerFull',
+  'AuthFailed', 'Kicked', 'Banned', 'SessionReplaced']);
 /** Back-off between reconnect attempts, in ms: doubles up to the cap. */
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 2000;
@@ -67,7 +72,8 @@ export class Net {
     this.ws = null;
     this.gen = 0;
     this.name = null;
-    this.token = null;
+    this.authToken = null; // the session token every Hello carries, or null
+    this.token = null; // the newest resume token
     this.graceMs = 0;
     this.lostAt = null; // when the session's socket dropped (resume deadline base)
     this.welcomed = false;
@@ -83,14 +89,23 @@ export class Net {
   }
 
   /** A new session as `name`, at the page's own server: ends any current
-   *  one with a close frame. */
-  start(name) {
+   *  one with a close frame. `token`: the player's session token from the
+   *  game's backend, sent in every Hello of this session (a server with
+   *  authentication on takes the account and name from it); none if
+   *  absent. */
+  start(name, { token = null } = {}) {
     this.stop();
     this.name = name;
+    this.authToken = token || null;
     this.token = null;
     this.lostAt = null;
     this.url = this.homeUrl;
-    this.open({ type: 'Hello', protocol_version: PROTOCOL_VERSION, name });
+    this.open(this.hello());
+  }
+
+  /** The Hello of this session: its name, and its session token if any. */
+  hello() {
+    return { type: 'Hello', protocol_version: PROTOCOL_VERSION, name: this.name, token: this.authToken };
   }
 
   /** Ends the session (close frame: the server frees the seat at once). */
@@ -194,7 +209,7 @@ export class Net {
     this.url = url;
     this.redirect = { node: msg.node, url, ticket: msg.ticket };
     this.redirects++;
-    this.open({ type: 'Hello', protocol_version: PROTOCOL_VERSION, name: this.name });
+    this.open(this.hello());
   }
 
   closed(ev, opened, wasResume) {
@@ -242,14 +257,14 @@ export class Net {
     }
     // Never got a session: keep trying to say Hello.
     if (!opened) this.on.unreachable();
-    this.retry(() => this.open({ type: 'Hello', protocol_version: PROTOCOL_VERSION, name: this.name }));
+    this.retry(() => this.open(this.hello()));
   }
 
   /** Starts over with Hello after a lost session. */
   restart() {
     this.token = null;
     this.lostAt = null;
-    this.retry(() => this.open({ type: 'Hello', protocol_version: PROTOCOL_VERSION, name: this.name }));
+    this.retry(() => this.open(this.hello()));
   }
 
   retry(fn) {
