@@ -11,6 +11,7 @@ use clap::Parser;
 use serde::Deserialize;
 
 use crate::auth::AuthConfig;
+use crate::proxy::TrustedProxies;
 
 /// Lowest and highest accepted tick rates.
 pub const TICK_HZ_RANGE: std::ops::RangeInclusive<u16> = 1..=128;
@@ -128,6 +129,18 @@ pub struct Config {
     /// from the game's backend; see [`crate::auth`]. Default: none, every
     /// player is welcome under the name it gives.
     pub auth: Option<AuthConfig>,
+    /// The proxies and load balancers allowed to say who their clients
+    /// are: IP addresses or CIDR networks. A connection from one of them
+    /// is known by the client its PROXY header (with `proxy_protocol`) or
+    /// its requests' `Forwarded` / `X-Forwarded-For` headers name, and the
+    /// per-IP cap counts that client (see `proxy`). Default: empty, no one:
+    /// every connection is its TCP peer and such headers are ignored.
+    pub trusted_proxies: TrustedProxies,
+    /// Read a PROXY protocol v2 header at the start of every connection
+    /// from a trusted proxy (and require it: such a connection without one
+    /// is closed). Connections from other peers never may send one.
+    /// Default: false.
+    pub proxy_protocol: bool,
 }
 
 /// The shortest fleet secret a node accepts. Default: 16 bytes (128 bits
@@ -165,6 +178,8 @@ impl Default for Config {
             agones: false,
             agones_sdk_port: None,
             auth: None,
+            trusted_proxies: TrustedProxies::default(),
+            proxy_protocol: false,
         }
     }
 }
@@ -250,6 +265,12 @@ impl Config {
         }
         if self.agones && !cfg!(feature = "agones") {
             return invalid("agones needs a server built with `--features agones`".into());
+        }
+        if self.proxy_protocol && self.trusted_proxies.is_empty() {
+            return invalid(
+                "proxy_protocol needs trusted_proxies: only a trusted proxy may send the header"
+                    .into(),
+            );
         }
         if self.ping_interval_secs >= self.peer_timeout_secs {
             return invalid("ping_interval_secs must be below peer_timeout_secs".into());
@@ -412,6 +433,12 @@ pub struct Cli {
     /// Refuse tokens whose `aud` does not contain this [default: aud not checked]
     #[arg(long, value_name = "AUD")]
     pub auth_audience: Option<String>,
+    /// Trust this proxy's word on who its clients are: an IP or a CIDR network (repeatable) [default: none]
+    #[arg(long = "trusted-proxy", value_name = "CIDR", value_parser = crate::proxy::parse_net)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Read a PROXY protocol v2 header from trusted proxies [default: off]
+    #[arg(long)]
+    pub proxy_protocol: bool,
 }
 
 impl Cli {
@@ -469,6 +496,10 @@ impl Cli {
         }
         // Agones: the flag turns it on; it never turns the file's off.
         config.agones |= self.agones;
+        if !self.trusted_proxies.is_empty() {
+            config.trusted_proxies = TrustedProxies::new(self.trusted_proxies);
+        }
+        config.proxy_protocol |= self.proxy_protocol;
         if self.agones_sdk_port.is_some() {
             config.agones_sdk_port = self.agones_sdk_port;
         }

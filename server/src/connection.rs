@@ -4,7 +4,6 @@
 //! ([`Ending`]): a drop holds the seat for a resume, anything deliberate
 //! frees it. A connection's error ends that connection only, logged once.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +19,7 @@ use crate::config::Config;
 use crate::kick::{Kick, KickReason};
 use crate::liveness::{Liveness, Verdict};
 use crate::outbox::{OutFrame, Outbox, REPLY_HEADROOM};
+use crate::proxy::ClientAddr;
 use crate::server::Shared;
 use crate::session::{self, Ending, Flow, Phase, Session, SessionCtx};
 use crate::ws::{self, Message, ReadEnd, Upgraded, WsLimits, WsReader};
@@ -78,8 +78,13 @@ pub fn game_limits(config: &Config) -> WsLimits {
 }
 
 /// Serves one upgraded WebSocket until it closes.
-#[instrument(skip_all, fields(conn = player.0, peer = %peer))]
-pub async fn run(ws: WebSocket<Upgraded>, shared: Arc<Shared>, player: PlayerId, peer: SocketAddr) {
+/// `peer` is the client as resolved through trusted proxies (see
+/// [`crate::proxy`]); the proxy, if any, is logged beside it as `via`.
+#[instrument(skip_all, fields(conn = player.0, peer = %peer, via = tracing::field::Empty))]
+pub async fn run(ws: WebSocket<Upgraded>, shared: Arc<Shared>, player: PlayerId, peer: ClientAddr) {
+    if let Some(via) = peer.via {
+        tracing::Span::current().record("via", tracing::field::display(via));
+    }
     let config = &shared.config;
     let outbox = Arc::new(Outbox::new());
     let liveness = Arc::new(Liveness::new(Instant::now()));

@@ -1,6 +1,10 @@
 //! HTTP/1.1 on hyper: the WebSocket upgrade at `GET /ws`, `GET /healthz`,
-//! `GET /lobbies`, `GET /metrics` (Prometheus), and the browser client's files at `GET /` and below. Each TCP connection holds one permit of the
-//! connection cap for as long as it, or the WebSocket it became, lives.
+//! `GET /lobbies`, `GET /metrics` (Prometheus), and the browser client's
+//! files at `GET /` and below, over a TCP or a TLS stream. Each connection
+//! holds its [`Slot`] of the connection caps for as long as it, or the
+//! WebSocket it became, lives. On a connection from a trusted proxy each
+//! upgrade is admitted by the client its forwarding headers name: that
+//! client takes a per-IP place for as long as its WebSocket lives.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,11 +19,12 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use rallypoint_shared::PlayerId;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tracing::debug;
 
-use crate::caps::Slot;
+use crate::caps::{CapError, IpPlace, Slot};
 use crate::connection;
+use crate::proxy::{ClientAddr, forwarded};
 use crate::server::Shared;
 
 /// Time a client has to send its request headers. Default: 10 s; a client
@@ -28,8 +33,33 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 type Body = Full<Bytes>;
 
-/// Serves one accepted TCP connection.
-pub async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, slot: Slot) {
+/// Who is at the other end of an HTTP connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer {
+    /// The connection's TCP peer, or the client its PROXY header named.
+    pub addr: SocketAddr,
+    /// The trusted proxy that sent a PROXY header naming `addr`.
+    pub via: Option<SocketAddr>,
+    /// Whether `addr` is a trusted proxy, whose requests' forwarding
+    /// headers say who their clients are.
+    pub proxy: bool,
+}
+
+impl Peer {
+    /// The connection's own client (before any forwarding header).
+    fn client(&self) -> ClientAddr {
+        ClientAddr {
+            via: self.via,
+            ..ClientAddr::direct(self.addr)
+        }
+    }
+}
+
+/// Serves one accepted connection, plain or TLS.
+pub async fn serve<S>(stream: S, peer: Peer, shared: Arc<Shared>, slot: Slot)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let permit = Arc::new(slot);
     let shutdown = shared.closing.clone();
     let service = service_fn(move |req| {
@@ -50,14 +80,14 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, slo
         }
     };
     if let Err(e) = result {
-        debug!(%peer, error = %e, "http connection ended with an error");
+        debug!(peer = %peer.client(), error = %e, "http connection ended with an error");
     }
 }
 
 async fn route(
     mut req: Request<Incoming>,
     shared: Arc<Shared>,
-    peer: SocketAddr,
+    peer: Peer,
     permit: Arc<Slot>,
 ) -> Response<Body> {
     match (req.method(), req.uri().path()) {
@@ -102,7 +132,7 @@ async fn route(
 fn upgrade(
     req: &mut Request<Incoming>,
     shared: Arc<Shared>,
-    peer: SocketAddr,
+    peer: Peer,
     permit: Arc<Slot>,
 ) -> Response<Body> {
     if !fastwebsockets::upgrade::is_upgrade_request(req) {
@@ -114,6 +144,12 @@ fn upgrade(
     if !origin_allowed(req, &shared.config.allowed_origins) {
         return text(StatusCode::FORBIDDEN, "origin not allowed\n");
     }
+    let Ok((client, place)) = admit(req, &shared, peer) else {
+        return text(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many connections from here\n",
+        );
+    };
     let (response, upgrade) = match fastwebsockets::upgrade::upgrade(req) {
         Ok(pair) => pair,
         Err(e) => return text(StatusCode::BAD_REQUEST, &format!("{e}\n")),
@@ -121,14 +157,40 @@ fn upgrade(
     let player = PlayerId(shared.next_player.fetch_add(1, Ordering::Relaxed));
     let tasks = shared.tasks.clone();
     tasks.spawn(async move {
-        let _permit = permit;
+        let _permit = (permit, place);
         match upgrade.await {
-            Ok(ws) => connection::run(ws, shared, player, peer).await,
-            Err(e) => debug!(%peer, error = %e, "upgrade failed"),
+            Ok(ws) => connection::run(ws, shared, player, client).await,
+            Err(e) => debug!(peer = %client, error = %e, "upgrade failed"),
         }
     });
     let (parts, _) = response.into_parts();
     Response::from_parts(parts, Body::default())
+}
+
+/// Who a WebSocket's client is, and on a trusted proxy's connection its
+/// place under the per-IP cap (over it: `429`, as at accept). Forwarding
+/// headers that name no client leave the proxy's address, logged at debug.
+fn admit(
+    req: &Request<Incoming>,
+    shared: &Shared,
+    peer: Peer,
+) -> Result<(ClientAddr, Option<IpPlace>), CapError> {
+    if !peer.proxy {
+        return Ok((peer.client(), None));
+    }
+    let trusted = &shared.config.trusted_proxies;
+    let client = forwarded::client_from_headers(req.headers(), peer.addr, trusted)
+        .unwrap_or_else(|e| {
+            debug!(peer = %peer.client(), error = %e, "forwarding headers name no client: the proxy's address is used");
+            peer.client()
+        });
+    match shared.caps.try_place(client.ip) {
+        Ok(place) => Ok((client, Some(place))),
+        Err(e) => {
+            debug!(peer = %client, via = %peer.addr, reason = %e, "connection refused");
+            Err(e)
+        }
+    }
 }
 
 /// Browsers always send `Origin` on a WebSocket handshake; native clients

@@ -13,6 +13,10 @@
 //! - [`agones`]: the node as an Agones GameServer (feature `agones`), and
 //!   the tick liveness its health pings follow.
 //! - [`server`]: the listener, the connection cap and shutdown.
+//! - [`admit`]: a connection between accept and HTTP: the PROXY header,
+//!   the client's per-IP place.
+//! - [`proxy`]: who a client is behind trusted proxies: `Forwarded`,
+//!   `X-Forwarded-For`, the PROXY protocol v2.
 //! - [`http`]: hyper routes: `/ws` (upgrade), `/healthz`, `/lobbies`, and
 //!   the browser client's files.
 //! - [`metrics`]: the Prometheus metrics behind `GET /metrics`.
@@ -37,6 +41,7 @@
 //!   management; pure, generic over the game, driven by each lobby's tick.
 //! - [`close`]: the WebSocket close codes the server uses.
 
+pub mod admit;
 pub mod agones;
 pub mod assemble;
 pub mod auth;
@@ -53,6 +58,7 @@ pub mod lobby;
 pub mod mask_check;
 pub mod metrics;
 pub mod outbox;
+pub mod proxy;
 pub mod rate;
 pub mod replication;
 pub mod resume;

@@ -55,6 +55,8 @@ pub struct Shared {
     /// Cancelled when the drain ends: every connection closes with 1001.
     pub closing: CancellationToken,
     pub tasks: TaskTracker,
+    /// The global and per-IP connection caps.
+    pub caps: Caps,
 }
 
 /// Runs the server on `listener`, hosting `games`, until `shutdown`
@@ -90,8 +92,8 @@ pub async fn serve(
         draining: CancellationToken::new(),
         closing: closing.clone(),
         tasks: tasks.clone(),
+        caps: Caps::new(config.max_connections, config.max_connections_per_ip),
     });
-    let caps = Caps::new(config.max_connections, config.max_connections_per_ip);
     tasks.spawn(sweep_sessions(sessions, closing.clone()));
     if let Some(url) = &config.redis_url {
         let id = config
@@ -122,13 +124,24 @@ pub async fn serve(
         tokio::select! {
             _ = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => match caps.try_acquire(peer.ip()) {
-                    Ok(slot) => {
-                        let _ = stream.set_nodelay(true);
-                        tasks.spawn(crate::http::serve(stream, peer, shared.clone(), slot));
+                Ok((stream, peer)) => {
+                    // A trusted proxy's clients are counted per IP once
+                    // known (see `admit`); everyone else at once.
+                    let proxy = config.trusted_proxies.contains(peer.ip());
+                    let slot = if proxy {
+                        shared.caps.try_acquire_global()
+                    } else {
+                        shared.caps.try_acquire(peer.ip())
+                    };
+                    match slot {
+                        Ok(slot) => {
+                            let _ = stream.set_nodelay(true);
+                            let conn = crate::admit::connection(stream, peer, proxy, shared.clone(), slot);
+                            tasks.spawn(conn);
+                        }
+                        Err(e) => refuse(&stream, &peer, e),
                     }
-                    Err(e) => refuse(stream, peer, e),
-                },
+                }
                 Err(e) => {
                     warn!(error = %e, "accept failed");
                     tokio::time::sleep(ACCEPT_BACKOFF).await;
@@ -171,14 +184,14 @@ pub async fn serve(
 }
 
 /// Answers a connection over a cap (503 for the global one, 429 per IP)
-/// without waiting, best effort, and drops it.
-fn refuse(stream: tokio::net::TcpStream, peer: std::net::SocketAddr, why: CapError) {
+/// without waiting, best effort; the caller then drops it.
+pub(crate) fn refuse(stream: &tokio::net::TcpStream, peer: &dyn std::fmt::Display, why: CapError) {
     let response: &[u8] = match why {
         CapError::Global => b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 12\r\nConnection: close\r\n\r\nserver full\n",
         CapError::PerIp => b"HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain\r\nContent-Length: 32\r\nConnection: close\r\n\r\ntoo many connections from here\n\n",
     };
     let _ = stream.try_write(response);
-    debug!(%peer, reason = %why, "connection refused");
+    debug!(peer = %peer, reason = %why, "connection refused");
 }
 
 /// Drops expired resumable sessions until the server closes.

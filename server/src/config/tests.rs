@@ -97,3 +97,38 @@ fn a_fleet_needs_a_secret_long_enough() {
     let zero = Config::from_toml_str("ticket_secs = 0", Path::new("x.toml"));
     assert!(matches!(zero, Err(ConfigError::Invalid(_))));
 }
+
+#[test]
+fn trusted_proxies_come_from_the_file_or_the_flags() {
+    let file = "trusted_proxies = [\"10.0.0.0/8\", \"192.168.1.7\"]\nproxy_protocol = true\n";
+    let config = Config::from_toml_str(file, Path::new("x.toml")).unwrap();
+    let nets: Vec<String> = config
+        .trusted_proxies
+        .nets()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(nets, ["10.0.0.0/8", "192.168.1.7/32"]);
+    assert!(config.proxy_protocol);
+    let bad = Config::from_toml_str("trusted_proxies = [\"proxy\"]", Path::new("x.toml"));
+    assert!(matches!(bad, Err(ConfigError::Parse { .. })), "{bad:?}");
+    // The PROXY header only ever comes from a trusted proxy.
+    let alone = Config::from_toml_str("proxy_protocol = true", Path::new("x.toml"));
+    assert!(
+        matches!(&alone, Err(ConfigError::Invalid(m)) if m.contains("trusted_proxies")),
+        "{alone:?}"
+    );
+    let cli = Cli::parse_from([
+        "x",
+        "--trusted-proxy",
+        "127.0.0.1/32",
+        "--trusted-proxy",
+        "::1",
+        "--proxy-protocol",
+    ]);
+    let config = cli.into_config().unwrap();
+    assert_eq!(config.trusted_proxies.nets().len(), 2);
+    assert!(config.trusted_proxies.contains("::1".parse().unwrap()));
+    assert!(config.proxy_protocol);
+    assert!(Cli::try_parse_from(["x", "--trusted-proxy", "10.0.0.0/99"]).is_err());
+}

@@ -125,6 +125,11 @@ pub enum Closed {
 impl Client {
     pub async fn connect(server: &TestServer) -> Client {
         let (ws, _) = connect_async(server.url()).await.unwrap();
+        Client::from_ws(ws)
+    }
+
+    /// A client on a WebSocket opened by the test itself.
+    pub fn from_ws(ws: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Client {
         Client {
             ws,
             welcome: None,
@@ -145,7 +150,12 @@ impl Client {
 
     /// Connects and completes `Hello`.
     pub async fn welcomed(server: &TestServer, name: &str) -> Client {
-        let mut c = Client::connect(server).await;
+        Client::connect(server).await.hello(name).await
+    }
+
+    /// Completes `Hello` on a connected client.
+    pub async fn hello(self, name: &str) -> Client {
+        let mut c = self;
         c.send(&ClientMsg::Hello {
             protocol_version: PROTOCOL_VERSION,
             name: name.into(),
