@@ -62,12 +62,13 @@ class Canary:
         code: str | None = None,
         max_players: int = 8,
         fire: bool = False,
+        token: str | None = None,
     ) -> "Canary":
         """Joins the private lobby `code`, or creates one of its own, and
         waits for its first snapshot. `fire`: shoot every tick it can, aiming
         round the clock, so that snapshots carry projectiles."""
         ws = await harness.connect(server)
-        welcome = await harness.say_hello(ws, name)
+        welcome = await harness.say_hello(ws, name, token)
         if code is None:
             await ws.send(wire.create_lobby(arena.NAME, name, max_players, private=True))
         else:
@@ -249,11 +250,12 @@ class Canary:
         await self.ws.close()
 
 
-async def survives(server: harness.Server, attack_fn):
+async def survives(server: harness.Server, attack_fn, token: str | None = None):
     """The frame of every attack test: start a canary, run
     `attack_fn()` while measuring it, measure it again after, and check the
-    server process is still alive. Returns whatever the attack returned."""
-    canary = await Canary.start(server)
+    server process is still alive. Returns whatever the attack returned.
+    `token`: the canary's session token, for a server with auth on."""
+    canary = await Canary.start(server, token=token)
     result = await canary.measure_while(attack_fn())
     await canary.check_rate()
     assert server.alive(), "the server process died"

@@ -93,6 +93,12 @@ class Server:
                 return int(line.split()[1])
         raise AssertionError("no VmRSS line")
 
+    def metrics_text(self) -> str:
+        """The server's /metrics page."""
+        url = f"http://127.0.0.1:{self.port}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            return answer.read().decode()
+
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
@@ -152,8 +158,10 @@ async def recv_until(ws: ClientConnection, kind, timeout: float = 3.0):
                 return msg
 
 
-async def say_hello(ws: ClientConnection, name: str = "player") -> wire.Welcome:
-    await ws.send(wire.hello(name))
+async def say_hello(
+    ws: ClientConnection, name: str = "player", token: str | None = None
+) -> wire.Welcome:
+    await ws.send(wire.hello(name, token=token))
     welcome = await recv(ws)
     assert isinstance(welcome, wire.Welcome), welcome
     assert welcome.protocol_version == wire.PROTOCOL_VERSION
