@@ -132,3 +132,25 @@ fn trusted_proxies_come_from_the_file_or_the_flags() {
     assert!(config.proxy_protocol);
     assert!(Cli::try_parse_from(["x", "--trusted-proxy", "10.0.0.0/99"]).is_err());
 }
+
+#[test]
+fn auth_is_off_by_default_and_on_by_file_or_flag() {
+    assert_eq!(Config::default().auth, None);
+    let path = Path::new("auth.toml");
+    let text = "[auth]\npublic_key = \"backend.pem\"\nalgorithm = \"RS256\"\naudience = \"g\"\n";
+    let config = Config::from_toml_str(text, path).unwrap();
+    let auth = config.auth.unwrap();
+    assert_eq!(auth.public_key.as_deref(), Some(Path::new("backend.pem")));
+    assert_eq!(auth.algorithm.as_deref(), Some("RS256"));
+    assert_eq!(auth.leeway_secs, crate::auth::DEFAULT_LEEWAY_SECS);
+    // An unknown key in the section is refused, like anywhere else.
+    assert!(Config::from_toml_str("[auth]\nsecrte = \"x\"\n", path).is_err());
+
+    // A flag turns it on; a secret from the flags replaces a file's key.
+    let cli = Cli::parse_from(["x", "--auth-secret", "s".repeat(32).as_str()]);
+    let auth = cli.into_config().unwrap().auth.unwrap();
+    assert_eq!(auth.secret, Some("s".repeat(32)));
+    assert_eq!(auth.public_key, None);
+    let cli = Cli::parse_from(["x", "--auth-audience", "g"]);
+    assert_eq!(cli.into_config().unwrap().auth.unwrap().audience.as_deref(), Some("g"));
+}
