@@ -61,7 +61,11 @@ async fn bots_with_another_secret_are_refused_and_told_why() {
     .await;
     assert_eq!(report.bots_joined, 0, "{report}");
     assert_eq!(report.bots_failed, 3, "{report}");
-    let failures: Vec<_> = report.failures.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let failures: Vec<_> = report
+        .failures
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
     assert_eq!(failures.len(), 1, "{report}");
     assert!(failures[0].0.contains("AuthFailed"), "{report}");
     assert!(!report.passed(), "{report}");

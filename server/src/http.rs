@@ -83,6 +83,9 @@ async fn route(
                 nodes: fleet.nodes().await,
             })
         }
+        (_, path) if path == "/admin" || path.starts_with("/admin/") => {
+            crate::admin::route(req, shared, peer, crate::admin::Via::GamePort).await
+        }
         (_, "/ws" | "/healthz" | "/lobbies" | "/fleet" | "/metrics") => {
             text(StatusCode::METHOD_NOT_ALLOWED, "use GET\n")
         }
@@ -113,6 +116,13 @@ fn upgrade(
     }
     if !origin_allowed(req, &shared.config.allowed_origins) {
         return text(StatusCode::FORBIDDEN, "origin not allowed\n");
+    }
+    if let Some(ban) = shared
+        .admin
+        .bans()
+        .ip(peer.ip(), std::time::SystemTime::now())
+    {
+        return text(StatusCode::FORBIDDEN, &format!("{}\n", ban.message()));
     }
     let (response, upgrade) = match fastwebsockets::upgrade::upgrade(req) {
         Ok(pair) => pair,
