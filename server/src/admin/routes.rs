@@ -127,19 +127,20 @@ fn authenticate(
 ) -> Result<Caller, ApiError> {
     let admin = &shared.admin;
     let m = crate::metrics::metrics();
-    let now = Instant::now();
-    if admin.throttle.blocked(peer.ip(), now) {
-        m.admin_throttled.inc();
-        return Err(ApiError::Throttled);
-    }
     let presented = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| bearer(v.as_bytes()));
-    match presented.and_then(|t| admin.tokens.check(t)) {
-        Some(caller) => Ok(caller.clone()),
+    let attempt = admin.throttle.attempt(peer.ip(), Instant::now(), || {
+        presented.and_then(|t| admin.tokens.check(t)).cloned()
+    });
+    match attempt {
         None => {
-            admin.throttle.failed(peer.ip(), now);
+            m.admin_throttled.inc();
+            Err(ApiError::Throttled)
+        }
+        Some(Some(caller)) => Ok(caller),
+        Some(None) => {
             m.admin_unauthorized.inc();
             info!(%peer, path = req.uri().path(), token = presented.is_some(), "admin request refused: bad or no token");
             Err(ApiError::Unauthorized)

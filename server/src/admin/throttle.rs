@@ -60,14 +60,41 @@ impl Throttle {
 
     /// Whether `ip` is throttled at `now`.
     pub fn blocked(&self, ip: IpAddr, now: Instant) -> bool {
-        self.lock()
+        self.is_blocked(&self.lock(), ip, now)
+    }
+
+    fn is_blocked(&self, windows: &HashMap<IpAddr, Window>, ip: IpAddr, now: Instant) -> bool {
+        windows
             .get(&ip)
             .is_some_and(|w| now < w.start + FAILURE_WINDOW && w.failures >= self.limit)
     }
 
+    /// A login from `ip` at `now`: `None` if throttled (`check` is not
+    /// run), else what `check` found, a failure counted. One lock around
+    /// both, so concurrent guesses cannot slip past the limit.
+    pub fn attempt<T>(
+        &self,
+        ip: IpAddr,
+        now: Instant,
+        check: impl FnOnce() -> Option<T>,
+    ) -> Option<Option<T>> {
+        let mut windows = self.lock();
+        if self.is_blocked(&windows, ip, now) {
+            return None;
+        }
+        let found = check();
+        if found.is_none() {
+            self.count(&mut windows, ip, now);
+        }
+        Some(found)
+    }
+
     /// `ip` presented a bad or no token at `now`.
     pub fn failed(&self, ip: IpAddr, now: Instant) {
-        let mut windows = self.lock();
+        self.count(&mut self.lock(), ip, now);
+    }
+
+    fn count(&self, windows: &mut HashMap<IpAddr, Window>, ip: IpAddr, now: Instant) {
         if let Some(w) = windows.get_mut(&ip) {
             if now >= w.start + FAILURE_WINDOW {
                 *w = Window {
@@ -131,6 +158,22 @@ mod tests {
         // A new window starts counting from one.
         t.failed(ip(1), t0 + FAILURE_WINDOW);
         assert!(!t.blocked(ip(1), t0 + FAILURE_WINDOW));
+    }
+
+    #[test]
+    fn an_attempt_checks_only_while_not_throttled() {
+        let t = Throttle::new(2, 16);
+        let t0 = Instant::now();
+        assert_eq!(t.attempt(ip(1), t0, || Some("ops")), Some(Some("ops")));
+        assert_eq!(t.attempt(ip(1), t0, || None::<&str>), Some(None));
+        assert_eq!(t.attempt(ip(1), t0, || None::<&str>), Some(None));
+        let mut checked = false;
+        let throttled = t.attempt(ip(1), t0, || {
+            checked = true;
+            Some("ops")
+        });
+        assert_eq!(throttled, None);
+        assert!(!checked, "a throttled address's token is not looked at");
     }
 
     #[test]
