@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
+use crate::admin::{AdminConfig, AdminToken};
 use crate::auth::AuthConfig;
 use crate::proxy::TrustedProxies;
 
@@ -24,8 +25,9 @@ pub const TICK_HZ_RANGE: std::ops::RangeInclusive<u16> = 1..=128;
 /// with a view distance that is small next to the map (like `large`).
 pub const MAX_PLAYERS_LIMIT: u8 = 255;
 
-/// Validated server settings.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// Validated server settings. Serialized (for `GET /admin/api/node`) with
+/// every secret redacted (see `admin::redact`).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Address to listen on. Default: 127.0.0.1:7000 (loopback only; use
@@ -99,6 +101,7 @@ pub struct Config {
     pub precise_timer: bool,
     /// The fleet's Redis directory (`redis://host:port`). Default: none: the
     /// node runs alone. See `fleet`.
+    #[serde(serialize_with = "crate::admin::redact::url")]
     pub redis_url: Option<String>,
     /// The WebSocket URL players reach this node at, published to the
     /// fleet. Default: `ws://{bind}/ws`.
@@ -112,6 +115,7 @@ pub struct Config {
     /// with `redis_url`, at least [`MIN_FLEET_SECRET_BYTES`] bytes; the
     /// same on every node. Also read from `RALLYPOINT_FLEET_SECRET`, which
     /// keeps it off the command line. Default: none.
+    #[serde(serialize_with = "crate::admin::redact::secret")]
     pub fleet_secret: Option<String>,
     /// Seconds a join ticket, and the seat it holds, lasts. Default: 10
     /// (`fleet::DEFAULT_TICKET_SECS`).
@@ -141,6 +145,9 @@ pub struct Config {
     /// is closed). Connections from other peers never may send one.
     /// Default: false.
     pub proxy_protocol: bool,
+    /// The admin API (`[admin]`: tokens, and optionally its own `bind`);
+    /// see [`crate::admin`]. Default: none, no admin API.
+    pub admin: Option<AdminConfig>,
 }
 
 /// The shortest fleet secret a node accepts. Default: 16 bytes (128 bits
@@ -180,6 +187,7 @@ impl Default for Config {
             auth: None,
             trusted_proxies: TrustedProxies::default(),
             proxy_protocol: false,
+            admin: None,
         }
     }
 }
@@ -279,6 +287,9 @@ impl Config {
             return invalid(format!(
                 "games.{name} must be a table of that game's settings"
             ));
+        }
+        if let Some(admin) = &self.admin {
+            admin.validate().map_err(ConfigError::Invalid)?;
         }
         if self.rate_limit_per_sec < u32::from(self.tick_hz) + 2 {
             return invalid(format!(
@@ -439,6 +450,21 @@ pub struct Cli {
     /// Read a PROXY protocol v2 header from trusted proxies [default: off]
     #[arg(long)]
     pub proxy_protocol: bool,
+    /// Turn the admin API on with this token, NAME:ROLE:TOKEN, ROLE read or full, TOKEN at least 32 bytes (repeatable)
+    #[arg(
+        long = "admin-token",
+        value_name = "NAME:ROLE:TOKEN",
+        env = "RALLYPOINT_ADMIN_TOKENS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub admin_tokens: Vec<String>,
+    /// Serve the admin API on this address only, not on the game port [default: on the game port]
+    #[arg(long, value_name = "ADDR")]
+    pub admin_bind: Option<SocketAddr>,
+    /// The URL other nodes reach this node's admin API at [default: http://ADMIN_BIND or http://BIND]
+    #[arg(long, value_name = "URL")]
+    pub admin_url: Option<String>,
 }
 
 impl Cli {
@@ -523,6 +549,18 @@ impl Cli {
             }
             auth.algorithm = algorithm.or(auth.algorithm.take());
             auth.audience = audience.or(auth.audience.take());
+        }
+        // Admin: any admin flag turns it on; flag tokens come after the
+        // file's.
+        if !self.admin_tokens.is_empty() || self.admin_bind.is_some() || self.admin_url.is_some() {
+            let admin = config.admin.get_or_insert_with(AdminConfig::default);
+            for flag in &self.admin_tokens {
+                admin
+                    .tokens
+                    .push(AdminToken::parse_flag(flag).map_err(ConfigError::Invalid)?);
+            }
+            admin.bind = self.admin_bind.or(admin.bind);
+            admin.url = self.admin_url.or(admin.url.take());
         }
         config.validate()
     }

@@ -98,13 +98,18 @@ pub async fn run(ws: WebSocket<Upgraded>, shared: Arc<Shared>, player: PlayerId,
     // A child of `closing`, so one future in the select below hears both a
     // kick (a resume elsewhere) and the server closing: every branch is
     // polled at every wake, and this task wakes for every input.
-    let kick = Kick::child_of(&shared.closing);
+    let link = crate::kick::Link::new(peer.ip, liveness.clone());
+    let kick = Kick::child_of(&shared.closing).with_link(link);
     let ctx = SessionCtx {
         registry: shared.registry.clone(),
         sessions: shared.sessions.clone(),
         auth: shared.auth.clone(),
+        bans: shared.admin.bans().clone(),
     };
+    // An operator's notices to every player (the newest wins).
+    let mut notices = shared.admin.notices();
     let mut session = Session::new(player, ctx, outbox.clone(), kick.clone());
+    let welcomed = session.welcomed();
     debug!("connected");
     let metrics = crate::metrics::metrics();
     metrics.connections.inc();
@@ -151,6 +156,12 @@ pub async fn run(ws: WebSocket<Upgraded>, shared: Arc<Shared>, player: PlayerId,
                     outbox.close(code, reason);
                     let _ = tokio::time::timeout(CLOSE_GRACE, &mut writing).await;
                     break end;
+                }
+                Ok(()) = notices.changed() => {
+                    let text = notices.borrow_and_update().to_string();
+                    if welcomed.load(std::sync::atomic::Ordering::Relaxed) {
+                        let _ = session::send(&outbox, &ServerMsg::Notice { text });
+                    }
                 }
                 _ = shared.draining.cancelled(), if !notified => {
                     notified = true;

@@ -113,6 +113,12 @@ async fn route(
                 nodes: fleet.nodes().await,
             })
         }
+        (_, path) if path == "/admin" || path.starts_with("/admin/") => {
+            // Throttled and logged by the client's address, as resolved
+            // through a trusted proxy.
+            let client = client_addr(&req, &shared, peer);
+            crate::admin::route(req, shared, client, crate::admin::Via::GamePort).await
+        }
         (_, "/ws" | "/healthz" | "/lobbies" | "/fleet" | "/metrics") => {
             text(StatusCode::METHOD_NOT_ALLOWED, "use GET\n")
         }
@@ -150,6 +156,13 @@ fn upgrade(
             "too many connections from here\n",
         );
     };
+    if let Some(ban) = shared
+        .admin
+        .bans()
+        .ip(client.ip, std::time::SystemTime::now())
+    {
+        return text(StatusCode::FORBIDDEN, &format!("{}\n", ban.message()));
+    }
     let (response, upgrade) = match fastwebsockets::upgrade::upgrade(req) {
         Ok(pair) => pair,
         Err(e) => return text(StatusCode::BAD_REQUEST, &format!("{e}\n")),
@@ -191,6 +204,19 @@ fn admit(
             Err(e)
         }
     }
+}
+
+/// The address of the client behind a plain HTTP request: its forwarding
+/// headers' client when the peer is a trusted proxy, else the peer (a port
+/// the headers do not give is 0).
+fn client_addr(req: &Request<Incoming>, shared: &Shared, peer: Peer) -> SocketAddr {
+    let client = if peer.proxy {
+        forwarded::client_from_headers(req.headers(), peer.addr, &shared.config.trusted_proxies)
+            .unwrap_or_else(|_| peer.client())
+    } else {
+        peer.client()
+    };
+    SocketAddr::new(client.ip, client.port.unwrap_or(0))
 }
 
 /// Browsers always send `Origin` on a WebSocket handshake; native clients

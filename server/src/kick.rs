@@ -5,10 +5,54 @@
 //!
 //! A `Kick` is a child of the server's `closing` token, so the same wait
 //! also hears the server close; [`Kick::reason`] is `None` then.
+//!
+//! A kick also carries the [`Link`] it ends: the client's address, since
+//! when it is connected and its liveness (RTT), which the session table
+//! keeps beside each session for the admin API and for bans by address.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, OnceLock};
+use std::time::SystemTime;
 
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+
+use crate::liveness::Liveness;
+
+/// One client connection as an operator sees it.
+#[derive(Debug)]
+pub struct Link {
+    /// The client's address (the TCP peer's; a trusted proxy's client's
+    /// once those are resolved).
+    pub ip: IpAddr,
+    /// When it connected, by the wall clock (for display).
+    pub connected_at: SystemTime,
+    /// When it connected, for its age.
+    pub opened: Instant,
+    /// Its pings and pongs (the round trip).
+    pub liveness: Arc<Liveness>,
+}
+
+impl Link {
+    pub fn new(ip: IpAddr, liveness: Arc<Liveness>) -> Self {
+        Self {
+            ip,
+            connected_at: SystemTime::now(),
+            opened: Instant::now(),
+            liveness,
+        }
+    }
+}
+
+impl Default for Link {
+    /// A link to nowhere (0.0.0.0), for in-memory sessions.
+    fn default() -> Self {
+        Self::new(
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            Arc::new(Liveness::new(Instant::now())),
+        )
+    }
+}
 
 /// Why a connection was ended from outside.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +81,7 @@ impl KickReason {
 pub struct Kick {
     token: CancellationToken,
     why: Arc<OnceLock<KickReason>>,
+    link: Arc<Link>,
 }
 
 impl Kick {
@@ -45,7 +90,21 @@ impl Kick {
         Self {
             token: closing.child_token(),
             why: Arc::default(),
+            link: Arc::default(),
         }
+    }
+
+    /// The same kick, for the connection `link`.
+    pub fn with_link(self, link: Link) -> Self {
+        Self {
+            link: Arc::new(link),
+            ..self
+        }
+    }
+
+    /// The connection this kick ends.
+    pub fn link(&self) -> &Arc<Link> {
+        &self.link
     }
 
     /// A kick of its own, for tests and in-memory sessions.

@@ -40,7 +40,10 @@
 //! - [`replication`]: per-client delta snapshots, fixed point, interest
 //!   management; pure, generic over the game, driven by each lobby's tick.
 //! - [`close`]: the WebSocket close codes the server uses.
+//! - [`admin`]: the operators' API under `/admin/api/` (tokens, lobbies,
+//!   kicks, bans, locks, notices, the drain), on the game port or its own.
 
+pub mod admin;
 pub mod admit;
 pub mod agones;
 pub mod assemble;

@@ -7,6 +7,11 @@
 //! timeout of its last frame; a deaf one within the ping interval plus the
 //! peer timeout. Time is passed in.
 //!
+//! The round trip of the last answered ping is kept too, for the admin
+//! API: the time from queuing a ping to reading a pong, so it includes
+//! what was queued before the ping. A client may send a pong unasked; the
+//! RTT is informational and never decides anything.
+//!
 //! Shared between the two halves of one connection, which run in one task;
 //! atomics make it `Sync` without a lock.
 
@@ -28,6 +33,7 @@ pub enum Verdict {
 }
 
 /// See the module docs.
+#[derive(Debug)]
 pub struct Liveness {
     epoch: Instant,
     /// Milliseconds since `epoch` of the last frame received.
@@ -36,6 +42,10 @@ pub struct Liveness {
     ping_outstanding: AtomicU64,
     /// When the last ping was sent.
     last_ping: AtomicU64,
+    /// When the outstanding ping was sent, in microseconds since `epoch`.
+    ping_sent_us: AtomicU64,
+    /// The last measured round trip, in microseconds, or `NONE`.
+    rtt_us: AtomicU64,
 }
 
 impl Liveness {
@@ -45,6 +55,8 @@ impl Liveness {
             last_heard: AtomicU64::new(0),
             ping_outstanding: AtomicU64::new(NONE),
             last_ping: AtomicU64::new(0),
+            ping_sent_us: AtomicU64::new(0),
+            rtt_us: AtomicU64::new(NONE),
         }
     }
 
@@ -60,7 +72,23 @@ impl Liveness {
     /// A pong arrived: the peer has read everything up to our ping.
     pub fn pong(&self, now: Instant) {
         self.heard(now);
-        self.ping_outstanding.store(NONE, Ordering::Relaxed);
+        if self.ping_outstanding.swap(NONE, Ordering::Relaxed) != NONE {
+            let sent = self.ping_sent_us.load(Ordering::Relaxed);
+            let rtt = self.us(now).saturating_sub(sent);
+            self.rtt_us.store(rtt, Ordering::Relaxed);
+        }
+    }
+
+    /// The round trip of the last answered ping; `None` before one.
+    pub fn rtt(&self) -> Option<Duration> {
+        match self.rtt_us.load(Ordering::Relaxed) {
+            NONE => None,
+            us => Some(Duration::from_micros(us)),
+        }
+    }
+
+    fn us(&self, now: Instant) -> u64 {
+        now.saturating_duration_since(self.epoch).as_micros() as u64
     }
 
     /// Decides, at `now`, whether to ping, wait, or give up.
@@ -81,6 +109,7 @@ impl Liveness {
             >= ping_interval.as_millis() as u64
         {
             self.last_ping.store(now_ms, Ordering::Relaxed);
+            self.ping_sent_us.store(self.us(now), Ordering::Relaxed);
             self.ping_outstanding.store(now_ms, Ordering::Relaxed);
             return Verdict::Ping;
         }
@@ -116,6 +145,19 @@ mod tests {
         }
         // One every 3 s after the first 3 s: 3, 6, ... 57 s.
         assert_eq!(pings, 19);
+    }
+
+    #[test]
+    fn the_round_trip_of_an_answered_ping_is_kept() {
+        let t0 = Instant::now();
+        let l = Liveness::new(t0);
+        l.pong(at(t0, 10)); // unasked: nothing measured
+        assert_eq!(l.rtt(), None);
+        assert_eq!(l.check(at(t0, 3_000), PING, TIMEOUT), Verdict::Ping);
+        l.pong(at(t0, 3_042));
+        assert_eq!(l.rtt(), Some(Duration::from_millis(42)));
+        l.pong(at(t0, 3_500)); // a second pong for the same ping
+        assert_eq!(l.rtt(), Some(Duration::from_millis(42)));
     }
 
     #[test]

@@ -61,6 +61,18 @@ pub struct Metrics {
     pub auth_logins: Counter,
     /// Session tokens refused, by reason (authentication on).
     pub auth_failures: Family<Reason, Counter>,
+    /// Admin API requests with a bad or no token.
+    pub admin_unauthorized: Counter,
+    /// Admin API requests refused unread: too many failures from the address.
+    pub admin_throttled: Counter,
+    /// Admin actions taken, by action.
+    pub admin_actions: Family<Action, Counter>,
+}
+
+/// An `action` label: one of the admin API's actions.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Action {
+    pub action: &'static str,
 }
 
 /// Bucket upper bounds, in seconds: 50 µs to half a second, with the
@@ -101,6 +113,9 @@ impl Metrics {
             auth_logins: Counter::default(),
             auth_failures: Family::default(),
             fleet_tickets: Family::default(),
+            admin_unauthorized: Counter::default(),
+            admin_throttled: Counter::default(),
+            admin_actions: Family::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -194,6 +209,21 @@ impl Metrics {
             "Session tokens refused at Hello, by reason",
             m.auth_failures.clone(),
         );
+        registry.register(
+            "admin_unauthorized",
+            "Admin API requests with a bad or no token",
+            m.admin_unauthorized.clone(),
+        );
+        registry.register(
+            "admin_throttled",
+            "Admin API requests refused with 429: too many failed logins from the address",
+            m.admin_throttled.clone(),
+        );
+        registry.register(
+            "admin_actions",
+            "Admin actions taken, by action",
+            m.admin_actions.clone(),
+        );
         #[cfg(feature = "agones")]
         crate::agones::register_metrics(&mut registry);
         Metrics { registry, ..m }
@@ -209,6 +239,10 @@ impl Metrics {
 
     pub fn auth_failure(&self, reason: &'static str) {
         self.auth_failures.get_or_create(&Reason { reason }).inc();
+    }
+
+    pub fn admin_action(&self, action: &'static str) {
+        self.admin_actions.get_or_create(&Action { action }).inc();
     }
 
     pub fn reject_input(&self, reason: &'static str) {

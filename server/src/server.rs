@@ -50,6 +50,8 @@ pub struct Shared {
     pub next_player: AtomicU64,
     /// The session-token check, when authentication is on (`[auth]`).
     pub auth: Option<Arc<Verifier>>,
+    /// The admin API's state: tokens, throttle, bans, notices, the drain.
+    pub admin: Arc<crate::admin::Admin>,
     /// Cancelled when shutdown starts: players get a notice, joins stop.
     pub draining: CancellationToken,
     /// Cancelled when the drain ends: every connection closes with 1001.
@@ -89,6 +91,7 @@ pub async fn serve(
         sessions: sessions.clone(),
         next_player: AtomicU64::new(1),
         auth,
+        admin: Arc::new(crate::admin::Admin::new(config.admin.as_ref())),
         draining: CancellationToken::new(),
         closing: closing.clone(),
         tasks: tasks.clone(),
@@ -107,11 +110,13 @@ pub async fn serve(
             ttl: Duration::from_secs(config.node_ttl_secs),
             secret: config.fleet_secret.clone().unwrap_or_default().into_bytes(),
             ticket_ttl: Duration::from_secs(config.ticket_secs),
+            admin_url: config.admin.as_ref().map(|a| a.url(config.bind)),
         })?;
         fleet.register(&registry).await;
         registry.set_fleet(fleet.clone());
         tasks.spawn(fleet.heartbeat(registry.clone(), shared.draining.clone(), closing.clone()));
     }
+    crate::admin::start(&shared).await?;
     info!(addr = %listener.local_addr()?, tick_hz = config.tick_hz, "listening");
     // Agones (src/agones/): Ready now that the node listens.
     #[cfg(feature = "agones")]
@@ -123,6 +128,7 @@ pub async fn serve(
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
+            _ = shared.admin.drain_requested() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     // A trusted proxy's clients are counted per IP once

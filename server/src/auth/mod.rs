@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use rallypoint_shared::{MAX_TOKEN_BYTES, PlayerId};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::session::{MAX_PLAYER_NAME_CHARS, valid_name};
@@ -44,7 +44,7 @@ pub const DEFAULT_LEEWAY_SECS: u64 = 30;
 
 /// The `[auth]` section. Exactly one of `secret` (HS256) and `public_key`
 /// (EdDSA or RS256, as `algorithm` says) must be given.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthConfig {
     /// `HS256`, `EdDSA` or `RS256`. Default: `HS256` with `secret`,
@@ -52,6 +52,7 @@ pub struct AuthConfig {
     pub algorithm: Option<String>,
     /// The HS256 secret shared with the game's backend, at least
     /// [`MIN_HS256_SECRET_BYTES`]. Also read from `RALLYPOINT_AUTH_SECRET`.
+    #[serde(serialize_with = "crate::admin::redact::secret")]
     pub secret: Option<String>,
     /// A PEM file with the backend's public key, for EdDSA or RS256.
     pub public_key: Option<PathBuf>,

@@ -152,5 +152,48 @@ fn auth_is_off_by_default_and_on_by_file_or_flag() {
     assert_eq!(auth.secret, Some("s".repeat(32)));
     assert_eq!(auth.public_key, None);
     let cli = Cli::parse_from(["x", "--auth-audience", "g"]);
-    assert_eq!(cli.into_config().unwrap().auth.unwrap().audience.as_deref(), Some("g"));
+    assert_eq!(
+        cli.into_config().unwrap().auth.unwrap().audience.as_deref(),
+        Some("g")
+    );
+}
+
+#[test]
+fn admin_tokens_come_from_the_file_and_the_flags_and_are_checked() {
+    use crate::admin::Role;
+    let long = "0123456789abcdef0123456789abcdef";
+    let text = format!(
+        "[admin]\nbind = \"127.0.0.1:7100\"\n[[admin.tokens]]\nname = \"ops\"\nrole = \"full\"\ntoken = \"{long}\"\n"
+    );
+    let file = Config::from_toml_str(&text, Path::new("x.toml")).unwrap();
+    let admin = file.admin.unwrap();
+    assert_eq!(admin.tokens[0].role, Role::Full);
+    assert_eq!(
+        admin.url("127.0.0.1:7000".parse().unwrap()),
+        "http://127.0.0.1:7100"
+    );
+    let flag = format!("dash:read:{long}");
+    let cli = Cli::parse_from(["x", "--admin-token", &flag])
+        .into_config()
+        .unwrap();
+    assert_eq!(cli.admin.unwrap().tokens[0].name, "dash");
+    for bad in [
+        "dash:read:short",
+        "dash:root:0123456789abcdef0123456789abcdef",
+        "nocolons",
+    ] {
+        assert!(
+            Cli::parse_from(["x", "--admin-token", bad])
+                .into_config()
+                .is_err(),
+            "{bad} accepted"
+        );
+    }
+    let unknown = "[admin]\ntokenz = []\n";
+    assert!(Config::from_toml_str(unknown, Path::new("x.toml")).is_err());
+    let empty = "[admin]\nbind = \"127.0.0.1:7100\"\n";
+    assert!(
+        Config::from_toml_str(empty, Path::new("x.toml")).is_err(),
+        "no token"
+    );
 }

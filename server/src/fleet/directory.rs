@@ -6,15 +6,16 @@
 //! - `rp:nodes`: the set of node ids (a dead node's id is pruned by the
 //!   first reader that finds its hash gone).
 //! - `rp:node:{id}`: a hash: `url`, `games`, `players`, `lobbies`,
-//!   `draining` (0 or 1).
+//!   `draining` (0 or 1), and `admin_url` when its admin API is on.
 //! - `rp:lobby:{lobby id}`: a hash per lobby: `node`, `url`, `game`,
-//!   `name`, `players`, `max_players`, `label`, `private`. Lobby ids are
+//!   `name`, `players`, `max_players`, `label`, `private`, `locked`. Lobby ids are
 //!   unique in the fleet (the node's number is in their high bits).
 //! - `rp:public`: a sorted set of public lobby ids (score: the id), what a
 //!   listing reads, at most [`super::MAX_LISTED`] at a time.
 //! - `rp:open:{game}`: a sorted set of the public lobbies of a game with a
 //!   free seat on a node that is not draining (score: players), for
-//!   quick-join to take the fullest without reading every lobby.
+//!   quick-join to take the fullest without reading every lobby (a lobby
+//!   an operator locked is left out).
 //! - `rp:code:{code}`: a private lobby's id by its join code.
 //!
 //! A heartbeat writes all of a node's keys in one `MULTI`. Sorted-set
@@ -82,12 +83,16 @@ pub struct NodeInfo {
     pub players: u64,
     pub lobbies: u64,
     pub draining: bool,
+    /// Where its admin API answers (not shown by the public `GET /fleet`).
+    #[serde(skip)]
+    pub admin_url: Option<String>,
 }
 
 /// What one heartbeat publishes.
 pub(super) struct Beat<'a> {
     pub id: &'a str,
     pub url: &'a str,
+    pub admin_url: Option<&'a str>,
     pub ttl: Duration,
     pub draining: bool,
     pub games: Vec<&'static str>,
@@ -121,9 +126,12 @@ pub(super) async fn publish(mut conn: ConnectionManager, beat: &Beat<'_>) -> Red
         ],
     )
     .ignore();
+    if let Some(admin) = beat.admin_url {
+        p.hset(&node, "admin_url", admin).ignore();
+    }
     p.expire(&node, ttl as i64).ignore();
     p.sadd(NODES, beat.id).ignore();
-    let mut commands = 3;
+    let mut commands = 3 + usize::from(beat.admin_url.is_some());
     for l in beat.lobbies {
         let i = &l.info;
         let key = lobby_key(i.id.0);
@@ -138,6 +146,7 @@ pub(super) async fn publish(mut conn: ConnectionManager, beat: &Beat<'_>) -> Red
                 ("max_players", i.max_players.to_string()),
                 ("label", i.label.clone()),
                 ("private", u8::from(l.join_code.is_some()).to_string()),
+                ("locked", u8::from(l.locked).to_string()),
             ],
         )
         .ignore();
@@ -150,7 +159,7 @@ pub(super) async fn publish(mut conn: ConnectionManager, beat: &Beat<'_>) -> Red
             None => {
                 p.zadd(PUBLIC, i.id.0, i.id.0).ignore();
                 let open = open_key(&i.game);
-                if i.players < i.max_players && !beat.draining {
+                if i.players < i.max_players && !beat.draining && !l.locked {
                     p.zadd(&open, i.id.0, i.players).ignore();
                 } else {
                     p.zrem(&open, i.id.0).ignore();
@@ -301,6 +310,29 @@ pub(super) async fn locate(
     }))
 }
 
+/// The node of lobby `id` (public or private), and that node's admin
+/// URL if it publishes one.
+pub(super) async fn lobby_admin_url(
+    mut conn: ConnectionManager,
+    id: u32,
+) -> RedisResult<Option<(String, Option<String>)>> {
+    count(2);
+    let node: Option<String> = redis::cmd("HGET")
+        .arg(lobby_key(id))
+        .arg("node")
+        .query_async(&mut conn)
+        .await?;
+    let Some(node) = node else {
+        return Ok(None);
+    };
+    let url: Option<String> = redis::cmd("HGET")
+        .arg(node_key(&node))
+        .arg("admin_url")
+        .query_async(&mut conn)
+        .await?;
+    Ok(Some((node, url)))
+}
+
 /// The live nodes; ids whose hash is gone are pruned.
 pub(super) async fn nodes(mut conn: ConnectionManager) -> RedisResult<Vec<NodeInfo>> {
     let mut ids: Vec<String> = redis::cmd("SMEMBERS")
@@ -336,6 +368,7 @@ pub(super) async fn nodes(mut conn: ConnectionManager) -> RedisResult<Vec<NodeIn
             players: field(&h, "players"),
             lobbies: field(&h, "lobbies"),
             draining: field::<u8>(&h, "draining") == 1,
+            admin_url: h.get("admin_url").cloned(),
             id,
         });
     }

@@ -73,6 +73,8 @@ pub struct Settings {
     pub id: String,
     /// Where players reach this node.
     pub url: String,
+    /// Where this node's admin API answers, if it is on.
+    pub admin_url: Option<String>,
     /// How long this node's keys live without a heartbeat.
     pub ttl: Duration,
     /// The key the fleet signs join tickets with.
@@ -97,6 +99,7 @@ pub struct Fleet {
 struct Node {
     id: String,
     url: String,
+    admin_url: Option<String>,
     ttl: Duration,
     client: redis::Client,
     /// The connection, once made; the manager reconnects by itself after.
@@ -140,6 +143,7 @@ impl Fleet {
             node: Some(Arc::new(Node {
                 id: settings.id,
                 url: settings.url,
+                admin_url: settings.admin_url,
                 ttl: settings.ttl,
                 client,
                 conn: Mutex::new(None),
@@ -204,6 +208,7 @@ impl Fleet {
             let beat = directory::Beat {
                 id: &node.id,
                 url: &node.url,
+                admin_url: node.admin_url.as_deref(),
                 ttl: node.ttl,
                 draining: draining_now,
                 games: registry.games().names().collect(),
@@ -255,6 +260,15 @@ impl Fleet {
             Some(listed) => listed,
             None => local(),
         }
+    }
+
+    /// The node of lobby `id` and its admin URL (if published), from the
+    /// directory; `None` if unknown, alone, or Redis is unreachable.
+    pub async fn lobby_admin_url(&self, id: u32) -> Option<(String, Option<String>)> {
+        self.node
+            .as_ref()?
+            .ask(|c| directory::lobby_admin_url(c, id))
+            .await?
     }
 
     /// The live nodes, or `None` for a node alone or without Redis.

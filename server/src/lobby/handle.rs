@@ -13,6 +13,7 @@ use rallypoint_shared::{LobbyId, PlayerId, decode_payload};
 use tokio::sync::{mpsc, oneshot};
 
 use super::Seat;
+use super::admin::AdminCmd;
 use crate::outbox::Outbox;
 
 /// A request to a lobby. Commands about a player carry the outbox of the
@@ -51,6 +52,8 @@ pub enum LobbyCmd {
         outbox: Arc<Outbox>,
         found: oneshot::Sender<bool>,
     },
+    /// An operator's request (the admin API).
+    Admin(AdminCmd),
 }
 
 /// An input as a lobby queues it: the engine's sequence number and
@@ -163,6 +166,15 @@ pub struct LobbyHandle {
 #[error("lobby closed")]
 pub struct LobbyClosed;
 
+/// Why [`LobbyHandle::try_send`] did not send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LobbyBusy {
+    #[error("the lobby's command queue is full")]
+    Full,
+    #[error("the lobby closed")]
+    Closed,
+}
+
 impl LobbyHandle {
     /// Sends a command; waits for room in the channel (the connection
     /// waits, never the tick).
@@ -185,6 +197,21 @@ impl LobbyHandle {
     /// Tells the lobby the newest snapshot tick the player holds.
     pub fn offer_ack(&self, player: PlayerId, tick: u32) -> Offer {
         self.inbound.ack(player, tick)
+    }
+
+    /// Sends a command if the channel has room now: the admin API never
+    /// waits on a busy lobby.
+    pub fn try_send(&self, cmd: LobbyCmd) -> Result<(), LobbyBusy> {
+        self.tx.try_send(cmd).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => LobbyBusy::Full,
+            mpsc::error::TrySendError::Closed(_) => LobbyBusy::Closed,
+        })
+    }
+
+    /// Whether the lobby's task has ended (closed by an operator, or the
+    /// server is closing).
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
     }
 
     /// The last tick the lobby simulated.

@@ -46,6 +46,8 @@ pub(super) struct Member<I> {
     pub last_accepted: u32,
     /// What recent snapshots gave this member, and its newest ack.
     pub replica: Replica,
+    /// Snapshots produced for it (for the admin API).
+    pub snapshots: u64,
 }
 
 impl<I> Member<I> {
@@ -115,6 +117,7 @@ impl<G: Game> Lobby<G> {
             last_applied: 0,
             last_accepted: 0,
             replica: Replica::new(),
+            snapshots: 0,
         });
         let i = self.members.len() - 1;
         let joined = self.joined_msg(i);

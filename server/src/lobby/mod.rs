@@ -26,6 +26,7 @@
 //! the last input of theirs applied.
 //!
 //! # Layout
+//! - `admin`: an operator's commands, and the stats that answer them.
 //! - `handle`: the type-erased [`LobbyHandle`] and [`LobbyCmd`].
 //! - `host`: [`GameHost`] and [`Games`], the games a server hosts.
 //! - `registry`: lobby ids, join codes, seats and quick-join.
@@ -34,6 +35,7 @@
 //! - `inputs`: pending inputs and how many a tick applies.
 //! - `timer`: the precise tick timer.
 
+mod admin;
 mod handle;
 mod host;
 mod inputs;
@@ -42,7 +44,8 @@ mod registry;
 mod task;
 mod timer;
 
-pub use handle::{LobbyClosed, LobbyCmd, LobbyHandle, Offer, Queued};
+pub use admin::{AdminCmd, LATENESS_WINDOW, Lateness, LobbyReport, MemberReport};
+pub use handle::{LobbyBusy, LobbyClosed, LobbyCmd, LobbyHandle, Offer, Queued};
 pub use host::{GameHost, Games, GamesError, host};
 pub use inputs::{MAX_INPUTS_PER_TICK, MAX_PENDING_INPUTS, STEADY_PENDING_INPUTS};
 pub use members::{DETACH_MARGIN, MAX_ROSTER_CHANGES};

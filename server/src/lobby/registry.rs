@@ -42,6 +42,8 @@ pub enum JoinError {
     BadMaxPlayers,
     #[error("the server is shutting down")]
     ShuttingDown,
+    #[error("the lobby is locked by an operator")]
+    Locked,
 }
 
 impl JoinError {
@@ -52,6 +54,7 @@ impl JoinError {
             JoinError::TooManyLobbies => ErrorCode::TooManyLobbies,
             JoinError::BadMaxPlayers => ErrorCode::InvalidField,
             JoinError::ShuttingDown => ErrorCode::ShuttingDown,
+            JoinError::Locked => ErrorCode::LobbyLocked,
         }
     }
 }
@@ -64,6 +67,8 @@ struct Entry {
     /// The game's label, for listings (arena: the map's name).
     label: String,
     seats: u8,
+    /// Locked by an operator: no new seat (a held one can still resume).
+    locked: bool,
 }
 
 #[derive(Default)]
@@ -87,6 +92,8 @@ pub const LOCAL_ID_BITS: u32 = 20;
 pub struct Published {
     pub info: LobbyInfo,
     pub join_code: Option<String>,
+    /// Locked by an operator: out of the open sets, joins refused.
+    pub locked: bool,
 }
 
 /// See the module docs.
@@ -189,6 +196,7 @@ impl Registry {
             .map(|e| Published {
                 info: self.info(e),
                 join_code: e.spec.join_code.clone(),
+                locked: e.locked,
             })
             .collect()
     }
@@ -356,6 +364,7 @@ impl Registry {
                 game: game.name(),
                 label,
                 seats: 0,
+                locked: false,
             },
         );
         Ok(id)
@@ -363,6 +372,9 @@ impl Registry {
 
     fn take_seat(self: &Arc<Self>, inner: &mut Inner, id: LobbyId) -> Result<Seat, JoinError> {
         let entry = inner.lobbies.get_mut(&id).ok_or(JoinError::NotFound)?;
+        if entry.locked {
+            return Err(JoinError::Locked);
+        }
         if entry.seats >= entry.spec.max_players {
             return Err(JoinError::Full);
         }
@@ -379,6 +391,34 @@ impl Registry {
     fn release(&self, id: LobbyId) {
         if let Some(e) = self.lock().lobbies.get_mut(&id) {
             e.seats = e.seats.saturating_sub(1);
+        }
+    }
+
+    /// The handle of lobby `id`, public or private.
+    pub fn handle(&self, id: LobbyId) -> Option<LobbyHandle> {
+        self.lock().lobbies.get(&id).map(|e| e.handle.clone())
+    }
+
+    /// Locks or unlocks lobby `id`; false if there is no such lobby.
+    pub fn set_locked(&self, id: LobbyId, locked: bool) -> bool {
+        match self.lock().lobbies.get_mut(&id) {
+            Some(e) => {
+                e.locked = locked;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes lobby `id` whoever holds seats in it: an operator closed it
+    /// (its task drops every member next, and the seats still out come
+    /// back to no entry).
+    pub(super) fn remove_closed(&self, id: LobbyId) {
+        let mut inner = self.lock();
+        if let Some(e) = inner.lobbies.remove(&id)
+            && let Some(code) = &e.spec.join_code
+        {
+            inner.codes.remove(code);
         }
     }
 
@@ -408,7 +448,12 @@ fn fullest_open<'a>(inner: &'a Inner, game: &str) -> Option<&'a Entry> {
     inner
         .lobbies
         .values()
-        .filter(|e| e.game == game && e.spec.join_code.is_none() && e.seats < e.spec.max_players)
+        .filter(|e| {
+            e.game == game
+                && e.spec.join_code.is_none()
+                && !e.locked
+                && e.seats < e.spec.max_players
+        })
         .max_by_key(|e| (e.seats, std::cmp::Reverse(e.spec.id)))
 }
 

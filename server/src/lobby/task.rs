@@ -2,6 +2,7 @@
 //! inputs and the tick loop around the game it owns (see the parent module
 //! for the policies).
 
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -14,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, instrument, warn};
 
 use super::Registry;
+use super::admin::LobbyStats;
 use super::handle::{Inbox, LobbyCmd, LobbyHandle, Sink};
 use super::inputs::{snapshot_due, ticks_elapsed};
 use super::members::{DETACH_MARGIN, Member};
@@ -37,7 +39,9 @@ pub(super) struct Lobby<G: Game> {
     /// The last tick stepped; 0 before the first.
     pub tick: u32,
     pub members: Vec<Member<G::Input>>,
-    registry: Arc<Registry>,
+    pub registry: Arc<Registry>,
+    /// Lateness and bytes out, for the admin API.
+    pub stats: LobbyStats,
     /// `tick`, for the handles.
     shared_tick: Arc<AtomicU32>,
     // Buffers reused every tick so a tick allocates only the frames it sends.
@@ -86,6 +90,7 @@ pub(super) fn spawn<G: Game>(
         game,
         tick: 0,
         members: Vec::new(),
+        stats: LobbyStats::new(Instant::now()),
         registry,
         shared_tick,
         inputs: Vec::new(),
@@ -147,6 +152,7 @@ impl<G: Game> Lobby<G> {
                     }
                     self.step(elapsed);
                     beat.ticked(started);
+                    self.stats.ticked(late, started);
                     crate::metrics::metrics().tick(started.elapsed(), late);
                     self.expire_detached(detach_limit);
                     match (self.members.is_empty(), empty_since) {
@@ -158,7 +164,7 @@ impl<G: Game> Lobby<G> {
                     }
                 }
                 cmd = rx.recv() => match cmd {
-                    Some(cmd) => self.handle(cmd),
+                    Some(cmd) => if self.handle(cmd).is_break() { break },
                     None => break,
                 },
             }
@@ -167,8 +173,9 @@ impl<G: Game> Lobby<G> {
         info!("lobby closed");
     }
 
-    fn handle(&mut self, cmd: LobbyCmd) {
+    fn handle(&mut self, cmd: LobbyCmd) -> ControlFlow<()> {
         match cmd {
+            LobbyCmd::Admin(cmd) => return self.admin(cmd),
             LobbyCmd::Join {
                 player,
                 name,
@@ -204,6 +211,7 @@ impl<G: Game> Lobby<G> {
                 let _ = found.send(self.reattach(player, outbox));
             }
         }
+        ControlFlow::Continue(())
     }
 
     /// One simulation tick:
@@ -290,6 +298,8 @@ impl<G: Game> Lobby<G> {
             );
             match encoded {
                 Ok(Some(_)) => {
+                    m.snapshots += 1;
+                    self.stats.queued(self.encode_buf.len());
                     if outbox.push_snapshot(&self.encode_buf) {
                         crate::metrics::metrics().snapshots_replaced.inc();
                     }
@@ -320,6 +330,7 @@ impl<G: Game> Lobby<G> {
         let Some(outbox) = &m.outbox else {
             return;
         };
+        self.stats.queued(bytes.len());
         if outbox.push(OutFrame::Message(bytes)).is_err() {
             warn!(
                 player = m.player.0,

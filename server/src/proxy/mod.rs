@@ -25,6 +25,14 @@ use ipnet::IpNet;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrustedProxies(Vec<IpNet>);
 
+/// Shown as its networks (`["10.0.0.0/8"]`), as the admin API's
+/// configuration view lists it.
+impl serde::Serialize for TrustedProxies {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|net| net.to_string()))
+    }
+}
+
 impl TrustedProxies {
     pub fn new(nets: Vec<IpNet>) -> Self {
         Self(nets)

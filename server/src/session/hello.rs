@@ -1,6 +1,8 @@
 //! Opening a session: the protocol version check, `Hello` and `Welcome`,
 //! and `Resume`, which takes back a dropped session with its token.
 
+use std::time::SystemTime;
+
 use rallypoint_shared::codec::MAX_CLIENT_MSG_BYTES;
 use rallypoint_shared::{ErrorCode, PROTOCOL_VERSION, ResumeToken, ServerMsg};
 use tokio::sync::oneshot;
@@ -62,6 +64,11 @@ impl Session {
                 );
             }
         };
+        if let Some(ban) = self.ctx.bans.account(&identity.account, SystemTime::now()) {
+            info!(account = %identity.account, until = %crate::admin::rfc3339(ban.until), "banned account refused");
+            crate::metrics::metrics().auth_failure("banned");
+            return self.error(ErrorCode::Banned, ban.message(), close_policy("banned"));
+        }
         crate::metrics::metrics().auth_logins.inc();
         self.player = identity.player();
         self.name = identity.name;
@@ -149,6 +156,8 @@ impl Session {
     }
 
     pub(super) fn welcome(&mut self, token: ResumeToken) -> Flow {
+        self.welcomed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         self.token = Some(token);
         self.phase = Phase::Lobbyless;
         let config = self.ctx.registry.config();

@@ -10,6 +10,7 @@ mod hello;
 mod lobby;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use bytes::Bytes;
 use rallypoint_shared::{
@@ -87,6 +88,8 @@ pub struct SessionCtx {
     pub sessions: Arc<SessionTable>,
     /// The session-token check, when authentication is on.
     pub auth: Option<Arc<Verifier>>,
+    /// Bans (an operator's): a banned account is refused at `Hello`.
+    pub bans: Arc<crate::admin::Bans>,
 }
 
 /// See the module docs.
@@ -105,6 +108,8 @@ pub struct Session {
     kick: Kick,
     /// Inputs dropped because the lobby's channel was full.
     dropped_inputs: u64,
+    /// Set once welcomed: the connection then passes notices on.
+    welcomed: Arc<AtomicBool>,
 }
 
 impl Session {
@@ -120,6 +125,7 @@ impl Session {
             outbox,
             kick,
             dropped_inputs: 0,
+            welcomed: Arc::default(),
         }
     }
 
@@ -131,10 +137,17 @@ impl Session {
         self.phase
     }
 
+    /// A flag set once the session is welcomed, readable while the
+    /// connection's reader holds the session.
+    pub fn welcomed(&self) -> Arc<AtomicBool> {
+        self.welcomed.clone()
+    }
+
     /// Handles a message that needs no waiting (inputs and pings: the hot
     /// path, or one not allowed now) and returns its flow; gives back any
     /// other, for [`Session::handle`].
     pub fn handle_now(&mut self, msg: ClientMsg) -> Result<Flow, ClientMsg> {
+        self.notice_closed_lobby();
         if !allowed(self.phase, &msg) {
             return Ok(self.refuse(&msg));
         }
@@ -145,6 +158,18 @@ impl Session {
             ClientMsg::Ack { tick } => Ok(self.ack(tick)),
             ClientMsg::Ping { client_time } => Ok(self.pong(client_time)),
             other => Err(other),
+        }
+    }
+
+    /// An operator closed the lobby (its task ended, the member was told
+    /// `Left`): the session is outside it from now on. One atomic load.
+    fn notice_closed_lobby(&mut self) {
+        if self.lobby.as_ref().is_some_and(|l| l.is_closed()) {
+            self.lobby = None;
+            self.phase = Phase::Lobbyless;
+            if let Some(token) = &self.token {
+                self.ctx.sessions.set_lobby(token, None);
+            }
         }
     }
 
@@ -172,6 +197,7 @@ impl Session {
 
     /// Handles one decoded message.
     pub async fn handle(&mut self, msg: ClientMsg) -> Flow {
+        self.notice_closed_lobby();
         if !allowed(self.phase, &msg) {
             return self.refuse(&msg);
         }

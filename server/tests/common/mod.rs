@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod admin_http;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;

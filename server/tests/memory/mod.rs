@@ -86,6 +86,7 @@ impl Harness {
             registry: self.registry.clone(),
             sessions: self.sessions.clone(),
             auth: None,
+            bans: Default::default(),
         };
         let session = Session::new(PlayerId(self.next_player), ctx, outbox.clone(), Kick::new());
         TestClient {

@@ -18,14 +18,15 @@
 //! indexes hold one key per entry.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rallypoint_shared::{PlayerId, ResumeToken};
 use rand::Rng;
 use tokio::time::Instant;
 
-use crate::kick::{Kick, KickReason};
+use crate::kick::{Kick, KickReason, Link};
 use crate::lobby::LobbyHandle;
 
 /// What a token takes back.
@@ -50,6 +51,8 @@ enum State {
 struct Entry {
     info: SessionInfo,
     state: State,
+    /// Its current (or last) connection.
+    link: Arc<Link>,
 }
 
 #[derive(Default)]
@@ -100,6 +103,15 @@ pub enum Kicked {
     Unknown,
 }
 
+/// A session as [`SessionTable::player`] shows it.
+pub struct SessionView {
+    pub info: SessionInfo,
+    /// Whether its connection is open (else it awaits a resume).
+    pub live: bool,
+    /// Its current connection, or the last one.
+    pub link: Arc<Link>,
+}
+
 /// Why a resume was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("unknown, used or expired resume token")]
@@ -130,11 +142,13 @@ impl SessionTable {
     /// Registers a live session; returns its token.
     pub fn insert(&self, info: SessionInfo, kick: Kick) -> ResumeToken {
         let token = new_token();
+        let link = kick.link().clone();
         self.lock().insert(
             token,
             Entry {
                 info,
                 state: State::Live(kick),
+                link,
             },
         );
         token
@@ -218,29 +232,48 @@ impl SessionTable {
     /// Ends `player`'s session for `why` (an operator's kick or ban).
     pub fn kick_player(&self, player: PlayerId, why: KickReason) -> Kicked {
         let mut inner = self.lock();
-        let Some(token) = inner.players.get(&player).copied() else {
-            return Kicked::Unknown;
-        };
-        match inner.entries.get(&token).map(|e| &e.state) {
-            Some(State::Live(kick)) => {
-                kick.fire(why);
-                Kicked::Connection
-            }
-            Some(State::Detached { .. }) => {
-                let lobby = inner.remove(&token).and_then(|e| e.info.lobby);
-                Kicked::Detached(lobby)
-            }
+        match inner.players.get(&player).copied() {
+            Some(token) => kick_token(&mut inner, &token, why),
             None => Kicked::Unknown,
         }
     }
 
-    /// The session of `player`, if any: its info, and whether its
-    /// connection is open.
-    pub fn player(&self, player: PlayerId) -> Option<(SessionInfo, bool)> {
+    /// Ends the session of `account`, if any, for `why` (a ban).
+    pub fn kick_account(&self, account: &str, why: KickReason) -> (Option<PlayerId>, Kicked) {
+        let mut inner = self.lock();
+        let Some(token) = inner.accounts.get(account).copied() else {
+            return (None, Kicked::Unknown);
+        };
+        let player = inner.entries.get(&token).map(|e| e.info.player);
+        (player, kick_token(&mut inner, &token, why))
+    }
+
+    /// Ends every session whose connection (or last connection) came from
+    /// `ip`, for `why` (a ban of the address).
+    pub fn kick_ip(&self, ip: IpAddr, why: &KickReason) -> Vec<(PlayerId, Kicked)> {
+        let mut inner = self.lock();
+        let tokens: Vec<(ResumeToken, PlayerId)> = inner
+            .entries
+            .iter()
+            .filter(|(_, e)| e.link.ip == ip)
+            .map(|(t, e)| (*t, e.info.player))
+            .collect();
+        tokens
+            .into_iter()
+            .map(|(token, player)| (player, kick_token(&mut inner, &token, why.clone())))
+            .collect()
+    }
+
+    /// The session of `player`, if any.
+    pub fn player(&self, player: PlayerId) -> Option<SessionView> {
         let inner = self.lock();
         let token = inner.players.get(&player)?;
         let entry = inner.entries.get(token)?;
-        Some((entry.info.clone(), matches!(entry.state, State::Live(_))))
+        Some(SessionView {
+            info: entry.info.clone(),
+            live: matches!(entry.state, State::Live(_)),
+            link: entry.link.clone(),
+        })
     }
 
     /// Drops detached entries whose grace has ended.
@@ -262,6 +295,22 @@ impl SessionTable {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// Fires the session's connection, or drops it if detached (its lobby
+/// then goes back to the caller).
+fn kick_token(inner: &mut Inner, token: &ResumeToken, why: KickReason) -> Kicked {
+    match inner.entries.get(token).map(|e| &e.state) {
+        Some(State::Live(kick)) => {
+            kick.fire(why);
+            Kicked::Connection
+        }
+        Some(State::Detached { .. }) => {
+            let lobby = inner.remove(token).and_then(|e| e.info.lobby);
+            Kicked::Detached(lobby)
+        }
+        None => Kicked::Unknown,
     }
 }
 
@@ -288,11 +337,13 @@ fn move_session(
         old.fire(why);
     }
     let fresh = new_token();
+    let link = kick.link().clone();
     inner.insert(
         fresh,
         Entry {
             info: entry.info.clone(),
             state: State::Live(kick),
+            link,
         },
     );
     (entry.info, fresh)
@@ -305,124 +356,4 @@ fn new_token() -> ResumeToken {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn info(n: u64) -> SessionInfo {
-        SessionInfo {
-            player: PlayerId(n),
-            name: format!("p{n}"),
-            lobby: None,
-            account: None,
-        }
-    }
-
-    const GRACE: Duration = Duration::from_secs(20);
-
-    #[test]
-    fn a_token_resumes_once_and_is_renewed() {
-        let t = SessionTable::new(GRACE, 10);
-        let now = Instant::now();
-        let old = Kick::new();
-        let t1 = t.insert(info(1), old.clone());
-        t.detach(&t1, now);
-        let (got, t2) = t.resume(&t1, Kick::new(), now).unwrap();
-        assert_eq!(got.player, PlayerId(1));
-        assert_ne!(t1, t2);
-        assert_eq!(t.resume(&t1, Kick::new(), now).err(), Some(Rejected));
-        assert!(t.resume(&t2, Kick::new(), now).is_ok());
-    }
-
-    #[test]
-    fn resuming_a_live_session_kicks_the_old_connection() {
-        let t = SessionTable::new(GRACE, 10);
-        let old = Kick::new();
-        let t1 = t.insert(info(1), old.clone());
-        t.resume(&t1, Kick::new(), Instant::now()).unwrap();
-        assert!(old.is_fired());
-        assert_eq!(old.reason(), Some(&KickReason::Resumed));
-    }
-
-    #[test]
-    fn grace_expires_and_forged_tokens_fail() {
-        let t = SessionTable::new(GRACE, 10);
-        let now = Instant::now();
-        let t1 = t.insert(info(1), Kick::new());
-        t.detach(&t1, now);
-        assert!(t.resume(&ResumeToken([7; 16]), Kick::new(), now).is_err());
-        assert!(t.resume(&t1, Kick::new(), now + GRACE).is_err());
-        let t2 = t.insert(info(2), Kick::new());
-        t.detach(&t2, now);
-        t.sweep(now + GRACE);
-        assert!(t.is_empty());
-    }
-
-    #[test]
-    fn detached_sessions_are_capped_oldest_first() {
-        let t = SessionTable::new(GRACE, 2);
-        let now = Instant::now();
-        let tokens: Vec<_> = (0..3)
-            .map(|i| {
-                let tok = t.insert(info(i), Kick::new());
-                t.detach(&tok, now);
-                tok
-            })
-            .collect();
-        assert_eq!(t.len(), 2);
-        assert!(t.resume(&tokens[0], Kick::new(), now).is_err());
-        assert!(t.resume(&tokens[2], Kick::new(), now).is_ok());
-    }
-
-    #[test]
-    fn a_second_login_of_an_account_takes_its_session_over() {
-        let t = SessionTable::new(GRACE, 10);
-        let now = Instant::now();
-        let first = Kick::new();
-        let mut ada = info(1 << 63 | 7);
-        ada.account = Some("ada".into());
-        t.insert(ada, first.clone());
-        assert!(t.take_over("bob", Kick::new(), now).is_none());
-        let second = Kick::new();
-        let (got, token) = t.take_over("ada", second.clone(), now).unwrap();
-        assert_eq!(got.player, PlayerId(1 << 63 | 7));
-        assert_eq!(first.reason(), Some(&KickReason::Replaced));
-        assert!(!second.is_fired());
-        // The index follows the session to its new token: a third login
-        // replaces the second, and a dropped session is taken over too,
-        // but not after its grace.
-        let third = Kick::new();
-        let (_, token3) = t.take_over("ada", third, now).unwrap();
-        assert_ne!(token, token3);
-        assert_eq!(second.reason(), Some(&KickReason::Replaced));
-        t.detach(&token3, now);
-        assert!(t.take_over("ada", Kick::new(), now).is_some());
-        let (_, token5) = t.take_over("ada", Kick::new(), now).unwrap();
-        t.detach(&token5, now);
-        assert!(t.take_over("ada", Kick::new(), now + GRACE).is_none());
-        assert!(t.is_empty());
-    }
-
-    #[test]
-    fn kicking_a_player_fires_its_connection_or_drops_its_detached_session() {
-        let t = SessionTable::new(GRACE, 10);
-        let now = Instant::now();
-        let live = Kick::new();
-        t.insert(info(1), live.clone());
-        let t2 = t.insert(info(2), Kick::new());
-        t.detach(&t2, now);
-        let why = KickReason::Kicked("spamming".into());
-        assert!(matches!(
-            t.kick_player(PlayerId(1), why.clone()),
-            Kicked::Connection
-        ));
-        assert_eq!(live.reason(), Some(&why));
-        assert!(matches!(
-            t.kick_player(PlayerId(2), why.clone()),
-            Kicked::Detached(None)
-        ));
-        assert!(t.resume(&t2, Kick::new(), now).is_err());
-        assert!(matches!(t.kick_player(PlayerId(3), why), Kicked::Unknown));
-        assert!(t.player(PlayerId(1)).is_some_and(|(_, live)| live));
-        assert!(t.player(PlayerId(2)).is_none());
-    }
-}
+mod tests;
