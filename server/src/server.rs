@@ -36,6 +36,8 @@ pub enum ServerError {
     Fleet(#[from] crate::fleet::FleetError),
     #[error("cannot turn authentication on: {0}")]
     Auth(#[from] AuthConfigError),
+    #[error("cannot serve TLS: {0}")]
+    Tls(#[from] crate::tls::TlsConfigError),
 }
 
 /// How often the resume table drops expired sessions, and the drain checks
@@ -50,6 +52,8 @@ pub struct Shared {
     pub next_player: AtomicU64,
     /// The session-token check, when authentication is on (`[auth]`).
     pub auth: Option<Arc<Verifier>>,
+    /// The TLS handshake's settings, when TLS is on (`[tls]`).
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
     /// Cancelled when shutdown starts: players get a notice, joins stop.
     pub draining: CancellationToken,
     /// Cancelled when the drain ends: every connection closes with 1001.
@@ -75,6 +79,7 @@ pub async fn serve(
         Some(auth) => Some(Arc::new(Verifier::new(auth)?)),
         None => None,
     };
+    let tls = config.tls.as_ref().map(crate::tls::acceptor).transpose()?;
     let config = Arc::new(config);
     let closing = CancellationToken::new();
     let tasks = TaskTracker::new();
@@ -89,6 +94,7 @@ pub async fn serve(
         sessions: sessions.clone(),
         next_player: AtomicU64::new(1),
         auth,
+        tls,
         draining: CancellationToken::new(),
         closing: closing.clone(),
         tasks: tasks.clone(),
@@ -112,7 +118,7 @@ pub async fn serve(
         registry.set_fleet(fleet.clone());
         tasks.spawn(fleet.heartbeat(registry.clone(), shared.draining.clone(), closing.clone()));
     }
-    info!(addr = %listener.local_addr()?, tick_hz = config.tick_hz, "listening");
+    info!(addr = %listener.local_addr()?, tick_hz = config.tick_hz, tls = shared.tls.is_some(), "listening");
     // Agones (src/agones/): Ready now that the node listens.
     #[cfg(feature = "agones")]
     let agones = config
