@@ -1,12 +1,14 @@
-//! The only code that touches a socket: the TCP connect, the WebSocket
-//! opening handshake (`handshake`, by hand, so a refusal's HTTP status is
-//! always read), the split into a read and a write half, framing client
-//! messages onto the write half, and dropping a connection abruptly (for
-//! `--chaos`).
+//! The only code that touches a socket: the TCP connect, for `wss://` the
+//! TLS handshake (trusting [`crate::tls`]'s roots), the WebSocket opening
+//! handshake (`handshake`, by hand, so a refusal's HTTP status is always
+//! read), the split into a read and a write half ([`stream`]), framing
+//! client messages onto the write half, and dropping a connection abruptly
+//! (for `--chaos`).
 //!
-//! The `TcpStream` splits into owned halves without a lock; any bytes read
-//! past the HTTP response are replayed in front of the read half, so
-//! nothing the server sent early is lost.
+//! A plain `TcpStream` splits into owned halves without a lock; any bytes
+//! read past the HTTP response are replayed in front of the read half, so
+//! nothing the server sent early is lost. Every frame written is flushed,
+//! which sends what TLS buffered and costs nothing on plain TCP.
 
 use std::io::Cursor;
 use std::net::SocketAddr;
@@ -20,20 +22,23 @@ use rallypoint_shared::codec::MAX_SERVER_MSG_BYTES;
 use rallypoint_shared::{ClientMsg, CodecError, encode_client_into};
 use tokio::io::{AsyncReadExt, Chain};
 use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls::pki_types::ServerName;
 
 use crate::link::{Delays, Outgoing, WriterLine, spawn_writer};
 use crate::options::Target;
+use stream::{BotRead, BotWrite};
 
 mod handshake;
+mod stream;
 
 /// The read side: the bytes read past the handshake's response, then the
 /// socket.
-pub(crate) type ReadStream = Chain<Cursor<Bytes>, OwnedReadHalf>;
+pub(crate) type ReadStream = Chain<Cursor<Bytes>, BotRead>;
 /// A bot's WebSocket read half, reassembling fragmented messages.
 pub(crate) type WsReader = FragmentCollectorRead<ReadStream>;
 /// A bot's WebSocket write half, before it is attached to its [`Sender`].
-pub(crate) type WsWriter = WebSocketWrite<OwnedWriteHalf>;
+pub(crate) type WsWriter = WebSocketWrite<BotWrite>;
 
 /// Why a connection could not be set up. A refusal at the TCP level and
 /// an HTTP answer other than 101 are variants of their own, because each
@@ -44,6 +49,8 @@ pub(crate) enum ConnectError {
     Refused(#[source] std::io::Error),
     #[error("tcp connect: {0}")]
     Tcp(#[source] std::io::Error),
+    #[error("tls handshake: {0}")]
+    Tls(#[source] std::io::Error),
     #[error("websocket handshake: the server answered HTTP {0} instead of 101")]
     Status(u16),
     #[error("websocket handshake: {0}")]
@@ -74,11 +81,13 @@ pub(crate) enum SendError {
     LineClosed,
 }
 
-/// Connects to `addr`, upgrades to a WebSocket at `target.path` and splits
-/// the connection.
+/// Connects to `addr` (through TLS with `tls` when `target` says
+/// `wss://`), upgrades to a WebSocket at `target.path` and splits the
+/// connection.
 pub(crate) async fn connect(
     addr: SocketAddr,
     target: &Target,
+    tls: &TlsConnector,
 ) -> Result<(WsReader, WsWriter), ConnectError> {
     let mut stream = TcpStream::connect(addr).await.map_err(|e| match e.kind() {
         std::io::ErrorKind::ConnectionRefused => ConnectError::Refused(e),
@@ -87,8 +96,16 @@ pub(crate) async fn connect(
     // Inputs are tiny and latency is what is measured: never let Nagle
     // hold one back waiting for an ACK.
     stream.set_nodelay(true).map_err(ConnectError::Tcp)?;
-    let leftover = handshake::client(&mut stream, target).await?;
-    let (read, write) = stream.into_split();
+    let (leftover, (read, write)) = if target.tls {
+        let name = ServerName::try_from(target.host.clone())
+            .map_err(|e| ConnectError::Tls(std::io::Error::other(e)))?;
+        let mut stream = tls.connect(name, stream).await.map_err(ConnectError::Tls)?;
+        let leftover = handshake::client(&mut stream, target).await?;
+        (leftover, stream::tls(stream).map_err(ConnectError::Tls)?)
+    } else {
+        let leftover = handshake::client(&mut stream, target).await?;
+        (leftover, stream::tcp(stream))
+    };
     let read = Cursor::new(leftover).chain(read);
     let (mut reader, writer) = after_handshake_split(read, write, Role::Client);
     // The reader never writes: pings and closes are handed to the driver,
@@ -159,6 +176,7 @@ impl Sender {
             Writer::Direct(ws) => {
                 let frame = Frame::binary(Payload::BorrowedMut(&mut self.buf));
                 ws.write_frame(frame).await?;
+                ws.flush().await?;
             }
             Writer::Delayed(line) => {
                 let bytes = Outgoing::Binary(self.buf.clone());
@@ -171,7 +189,10 @@ impl Sender {
     /// Answers a WebSocket ping with a pong carrying the same payload.
     pub(crate) async fn pong(&mut self, payload: Vec<u8>) -> Result<(), SendError> {
         match self.ws.as_mut().ok_or(SendError::Detached)? {
-            Writer::Direct(ws) => ws.write_frame(Frame::pong(payload.into())).await?,
+            Writer::Direct(ws) => {
+                ws.write_frame(Frame::pong(payload.into())).await?;
+                ws.flush().await?;
+            }
             Writer::Delayed(line) => {
                 (line.send(Outgoing::Pong(payload)).await).map_err(|_| SendError::LineClosed)?
             }
@@ -182,7 +203,10 @@ impl Sender {
     /// Sends a close frame with `code` (1000: normal closure).
     pub(crate) async fn close(&mut self, code: u16) -> Result<(), SendError> {
         match self.ws.as_mut().ok_or(SendError::Detached)? {
-            Writer::Direct(ws) => ws.write_frame(Frame::close(code, b"")).await?,
+            Writer::Direct(ws) => {
+                ws.write_frame(Frame::close(code, b"")).await?;
+                ws.flush().await?;
+            }
             Writer::Delayed(line) => {
                 (line.send(Outgoing::Close(code)).await).map_err(|_| SendError::LineClosed)?
             }

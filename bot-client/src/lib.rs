@@ -29,9 +29,10 @@
 //!   lines on a bot's send and receive paths.
 //! - `predict`: client-side prediction of an arena bot's own player with
 //!   arena's movement rules, and its error against the snapshots.
-//! - `conn`: the only code touching a socket: TCP, the HTTP upgrade
-//!   (written by hand in `conn::handshake`, so a refusal's status is kept),
-//!   framing.
+//! - `conn`: the only code touching a socket: TCP, TLS for `wss://`, the
+//!   HTTP upgrade (written by hand in `conn::handshake`, so a refusal's
+//!   status is kept), the plain or TLS halves (`conn::stream`), framing.
+//! - [`tls`]: the trust store of `wss://` URLs: `--ca` and webpki-roots.
 //! - `reader`: a bot's read half, generic over the game: decodes server
 //!   messages, rebuilds the game's views from delta snapshots
 //!   (`reader::deltas`), measures receive-side statistics, shows the game
@@ -87,6 +88,7 @@ pub mod server_metrics;
 pub mod target;
 #[cfg(test)]
 mod test_records;
+pub mod tls;
 
 pub use bot::MAX_REDIRECTS;
 pub use games::GameName;

@@ -28,9 +28,14 @@ use tracing_subscriber::EnvFilter;
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Cli {
-    /// The server's WebSocket endpoint (ws:// only).
+    /// The server's WebSocket endpoint: ws://, or wss:// for a server
+    /// serving TLS (default port 443).
     #[arg(long, default_value = "ws://127.0.0.1:7000/ws")]
     url: String,
+    /// Also trust the CA certificates in this PEM file for wss:// [default:
+    /// the Mozilla roots built into the bots (webpki-roots) only].
+    #[arg(long, value_name = "PATH")]
+    ca: Option<std::path::PathBuf>,
     /// Allow a host that is not loopback.
     ///
     /// Off by default: a load generator aimed at another machine is a
@@ -219,6 +224,7 @@ impl Cli {
                 .auth_secret
                 .as_deref()
                 .and_then(|secret| BotAuth::new(secret, self.auth_audience.clone()).ok()),
+            ca: self.ca.clone(),
         }
     }
 }

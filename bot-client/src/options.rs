@@ -80,6 +80,10 @@ pub struct RunOptions {
     /// Session tokens for a server with authentication on: each bot mints
     /// its own (see [`crate::auth`]). Default: `None`, no token.
     pub auth: Option<BotAuth>,
+    /// A PEM file of CA certificates trusted for `wss://` URLs, besides
+    /// the Mozilla roots of webpki-roots (see [`crate::tls`]). Default:
+    /// `None`, those roots only.
+    pub ca: Option<std::path::PathBuf>,
 }
 
 /// The ramp per bot when none is given: 2 ms, i.e. 500 connects a second,
@@ -123,6 +127,7 @@ impl Default for RunOptions {
             idle: false,
             server_metrics: ServerMetrics::Auto,
             auth: None,
+            ca: None,
         }
     }
 }
@@ -168,6 +173,8 @@ pub enum RunError {
     InputBatch(u8),
     #[error("idle bots never join a lobby, so chaos (which drops lobby sessions) cannot apply")]
     IdleChaos,
+    #[error("{0}")]
+    Ca(#[from] crate::tls::CaError),
 }
 
 impl RunOptions {

@@ -79,6 +79,9 @@ pub enum HandshakeFail {
     /// No usable HTTP answer: the connection closed or was reset, or the
     /// response was not a valid upgrade.
     Other,
+    /// The TLS handshake of a `wss://` URL failed (an untrusted or wrong
+    /// certificate, or a server that does not speak TLS).
+    Tls,
 }
 
 impl fmt::Display for TcpFail {
@@ -95,6 +98,7 @@ impl fmt::Display for HandshakeFail {
         match self {
             HandshakeFail::Status(status) => write!(f, ":http_{status}"),
             HandshakeFail::Other => Ok(()),
+            HandshakeFail::Tls => f.write_str(":tls"),
         }
     }
 }

@@ -40,6 +40,7 @@ pub const RUN_GRACE: Duration = LEAVE_TIMEOUT
 /// [`Report`].
 pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
     let target = opts.validate()?;
+    let tls = crate::tls::connector(opts.ca.as_deref())?;
     let addr = crate::target::resolve(&target, opts.allow_remote).await?;
     let metrics =
         server_metrics::target(&opts.server_metrics, &target, addr, opts.allow_remote).await?;
@@ -71,6 +72,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
         input_batch: usize::from(opts.input_batch),
         idle: opts.idle,
         auth: opts.auth.clone(),
+        tls,
         counters,
     });
     if let Some(scraper) = &mut scraper {

@@ -19,8 +19,8 @@ use hyper::Uri;
 
 use crate::options::RunError;
 
-/// Where to connect: the parts of a `ws://` (or, for metrics, `http://`)
-/// URL a client needs.
+/// Where to connect: the parts of a `ws://` or `wss://` (or, for metrics,
+/// `http://`) URL a client needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     /// Host name or IP literal, without IPv6 brackets.
@@ -30,10 +30,13 @@ pub struct Target {
     pub authority: String,
     /// The request target, e.g. `/ws`.
     pub path: String,
+    /// `wss://`: TLS, checked against the run's trust store (see
+    /// [`crate::tls`]).
+    pub tls: bool,
 }
 
-/// Parses a `ws://host[:port]/path` URL and applies the loopback rule.
-/// `wss://` is refused: the bots speak plain WebSocket only.
+/// Parses a `ws://` or `wss://host[:port]/path` URL (port 80 or 443 by
+/// default) and applies the loopback rule.
 pub fn parse_target(url: &str, allow_remote: bool) -> Result<Target, RunError> {
     parse_url(url, allow_remote, Scheme::Ws)
 }
@@ -58,9 +61,8 @@ fn parse_url(url: &str, allow_remote: bool, scheme: Scheme) -> Result<Target, Ru
     };
     let uri: Uri = url.parse().map_err(|_| invalid("not a URL"))?;
     match (scheme, uri.scheme_str()) {
-        (Scheme::Ws, Some("ws")) | (Scheme::Http, Some("http")) => {}
-        (Scheme::Ws, Some("wss")) => return Err(invalid("wss:// (TLS) is not supported")),
-        (Scheme::Ws, _) => return Err(invalid("the scheme must be ws://")),
+        (Scheme::Ws, Some("ws" | "wss")) | (Scheme::Http, Some("http")) => {}
+        (Scheme::Ws, _) => return Err(invalid("the scheme must be ws:// or wss://")),
         (Scheme::Http, Some("https")) => return Err(invalid("https:// (TLS) is not supported")),
         (Scheme::Http, _) => return Err(invalid("the scheme must be http://")),
     }
@@ -78,9 +80,11 @@ fn parse_url(url: &str, allow_remote: bool, scheme: Scheme) -> Result<Target, Ru
         });
     }
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let tls = uri.scheme_str() == Some("wss");
     Ok(Target {
         host: host.to_owned(),
-        port: uri.port_u16().unwrap_or(80),
+        port: uri.port_u16().unwrap_or(if tls { 443 } else { 80 }),
+        tls,
         authority: authority.as_str().to_owned(),
         path: if path.is_empty() { "/" } else { path }.to_owned(),
     })
@@ -201,9 +205,11 @@ mod tests {
             Err(RunError::RemoteHost { .. })
         ));
         assert!(matches!(
-            nodes.get("wss://127.0.0.1/ws").await,
+            nodes.get("http://127.0.0.1/ws").await,
             Err(RunError::InvalidUrl { .. })
         ));
+        let tls = nodes.get("wss://127.0.0.1:7443/ws").await.unwrap();
+        assert!(tls.target.tls);
         let remote = Nodes::new(true).get("ws://192.0.2.1:7000/ws").await;
         assert_eq!(remote.unwrap().target.host, "192.0.2.1");
     }
@@ -244,7 +250,15 @@ mod tests {
                 port: 7000,
                 authority: "127.0.0.1:7000".into(),
                 path: "/ws".into(),
+                tls: false,
             }
+        );
+        let t = parse_target("wss://localhost/ws", false).unwrap();
+        assert_eq!((t.port, t.tls), (443, true));
+        let t = parse_target("wss://127.0.0.1:7443/ws", false).unwrap();
+        assert_eq!(
+            (t.port, t.tls, t.authority.as_str()),
+            (7443, true, "127.0.0.1:7443")
         );
         let t = parse_target("ws://[::1]:9/ws?x=1", false).unwrap();
         assert_eq!((t.host.as_str(), t.port), ("::1", 9));
@@ -294,7 +308,7 @@ mod tests {
             "",
             "not a url",
             "http://127.0.0.1/ws",
-            "wss://127.0.0.1/ws",
+            "https://127.0.0.1/ws",
             "/ws",
         ] {
             assert!(

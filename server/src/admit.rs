@@ -1,7 +1,8 @@
 //! What a connection goes through between `accept` and HTTP, in its own
 //! task so that the accept loop never waits on a peer: from a trusted
 //! proxy with `proxy_protocol`, the PROXY v2 header and then the per-IP
-//! place of the client it names; then HTTP ([`crate::http`]).
+//! place of the client it names; then, with `[tls]`, the TLS handshake
+//! ([`crate::tls`]); then HTTP ([`crate::http`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -58,5 +59,11 @@ pub async fn connection(
             }
         }
     }
-    http::serve(stream, peer, shared, slot).await;
+    match &shared.tls {
+        None => http::serve(stream, peer, shared, slot).await,
+        Some(acceptor) => match crate::tls::handshake(acceptor, stream).await {
+            Ok(tls) => http::serve(tls, peer, shared, slot).await,
+            Err(e) => debug!(peer = %peer.addr, error = %e, "connection closed"),
+        },
+    }
 }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::admin::{AdminConfig, AdminToken};
 use crate::auth::AuthConfig;
 use crate::proxy::TrustedProxies;
+use crate::tls::TlsConfig;
 
 /// Lowest and highest accepted tick rates.
 pub const TICK_HZ_RANGE: std::ops::RangeInclusive<u16> = 1..=128;
@@ -104,7 +105,7 @@ pub struct Config {
     #[serde(serialize_with = "crate::admin::redact::url")]
     pub redis_url: Option<String>,
     /// The WebSocket URL players reach this node at, published to the
-    /// fleet. Default: `ws://{bind}/ws`.
+    /// fleet. Default: `ws://{bind}/ws` (`wss://` with `tls`).
     pub public_url: Option<String>,
     /// This node's id in the fleet. Default: a random one at each start.
     pub node_id: Option<String>,
@@ -148,6 +149,10 @@ pub struct Config {
     /// The admin API (`[admin]`: tokens, and optionally its own `bind`);
     /// see [`crate::admin`]. Default: none, no admin API.
     pub admin: Option<AdminConfig>,
+    /// Serve `https` and `wss` with this certificate and key (PEM files),
+    /// loaded at start; see [`crate::tls`]. Default: none, plain `http`
+    /// and `ws` (TLS at a proxy, or none).
+    pub tls: Option<TlsConfig>,
 }
 
 /// The shortest fleet secret a node accepts. Default: 16 bytes (128 bits
@@ -188,6 +193,7 @@ impl Default for Config {
             trusted_proxies: TrustedProxies::default(),
             proxy_protocol: false,
             admin: None,
+            tls: None,
         }
     }
 }
@@ -337,11 +343,13 @@ impl Config {
         Duration::from_secs(1) / u32::from(self.tick_hz)
     }
 
-    /// The URL players reach this node at: `public_url`, or `ws://{bind}/ws`.
+    /// The URL players reach this node at: `public_url`, or
+    /// `ws://{bind}/ws` (`wss://` with `[tls]`).
     pub fn public_url(&self) -> String {
+        let scheme = if self.tls.is_some() { "wss" } else { "ws" };
         self.public_url
             .clone()
-            .unwrap_or_else(|| format!("ws://{}/ws", self.bind))
+            .unwrap_or_else(|| format!("{scheme}://{}/ws", self.bind))
     }
 }
 
@@ -465,6 +473,12 @@ pub struct Cli {
     /// The URL other nodes reach this node's admin API at [default: http://ADMIN_BIND or http://BIND]
     #[arg(long, value_name = "URL")]
     pub admin_url: Option<String>,
+    /// Serve https and wss with this certificate chain (PEM; needs --tls-key) [default: no TLS]
+    #[arg(long, value_name = "PATH", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert
+    #[arg(long, value_name = "PATH", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Cli {
@@ -526,6 +540,9 @@ impl Cli {
             config.trusted_proxies = TrustedProxies::new(self.trusted_proxies);
         }
         config.proxy_protocol |= self.proxy_protocol;
+        if let (Some(cert), Some(key)) = (self.tls_cert, self.tls_key) {
+            config.tls = Some(TlsConfig { cert, key });
+        }
         if self.agones_sdk_port.is_some() {
             config.agones_sdk_port = self.agones_sdk_port;
         }

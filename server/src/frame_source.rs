@@ -14,19 +14,18 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
+use crate::mask_check::{MaskCheck, Progress};
+use crate::sock::ReadHalf;
 use bytes::Bytes;
 use fastwebsockets::{Role, WebSocketRead};
 use tokio::io::{AsyncRead, ReadBuf};
-use tokio::net::tcp::OwnedReadHalf;
-
-use crate::mask_check::{MaskCheck, Progress};
 
 /// The stream fastwebsockets reads: checked for masks, over the socket.
 pub type Io = MaskCheck<SharedRead>;
 
 /// See the module docs.
 pub struct FrameSource {
-    sock: Arc<Mutex<OwnedReadHalf>>,
+    sock: Arc<Mutex<ReadHalf>>,
     /// What hyper read past the HTTP request, for the first reader.
     prefix: Bytes,
     /// A reader whose prefix held bytes is never released: its buffer may
@@ -41,9 +40,9 @@ pub struct FrameSource {
 }
 
 impl FrameSource {
-    pub fn new(sock: OwnedReadHalf, prefix: Bytes, max_message_bytes: usize) -> Self {
+    pub fn new(sock: impl Into<ReadHalf>, prefix: Bytes, max_message_bytes: usize) -> Self {
         Self {
-            sock: Arc::new(Mutex::new(sock)),
+            sock: Arc::new(Mutex::new(sock.into())),
             releasable: prefix.is_empty(),
             prefix,
             rd: None,
@@ -105,10 +104,8 @@ impl FrameSource {
     /// Ready when the socket has a byte to read, or has ended. Peeks, so
     /// that a stale readiness flag cannot make it ready early.
     fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let mut one = [0u8; 1];
-        let mut buf = ReadBuf::new(&mut one);
         let mut sock = self.sock.lock().unwrap_or_else(|e| e.into_inner());
-        sock.poll_peek(cx, &mut buf).map_ok(|_| ())
+        sock.poll_readable(cx)
     }
 }
 
@@ -116,7 +113,7 @@ impl FrameSource {
 /// [`FrameSource`] (which outlives readers), behind the bytes hyper had
 /// already read. The lock is never contended: one task reads.
 pub struct SharedRead {
-    sock: Arc<Mutex<OwnedReadHalf>>,
+    sock: Arc<Mutex<ReadHalf>>,
     prefix: Bytes,
 }
 

@@ -22,7 +22,10 @@
 //! - [`metrics`]: the Prometheus metrics behind `GET /metrics`.
 //! - [`web`]: the browser client (`assets/web/`), embedded at build time.
 //! - [`caps`]: the global and per-IP connection caps.
+//! - [`tls`]: TLS served directly: the `[tls]` certificate, the handshake,
+//!   and a TLS connection as a non-blocking socket after the upgrade.
 //! - [`ws`]: the WebSocket transport: checked reader half, writer half.
+//! - [`sock`]: the upgraded socket's halves, plain TCP or TLS.
 //! - [`mask_check`]: refuses unmasked client frames.
 //! - [`assemble`]: fragment reassembly with a cap on the whole message.
 //! - [`rate`]: the per-connection token bucket.
@@ -67,6 +70,8 @@ pub mod replication;
 pub mod resume;
 pub mod server;
 pub mod session;
+pub mod sock;
+pub mod tls;
 pub mod web;
 pub mod ws;
 

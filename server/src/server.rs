@@ -36,6 +36,8 @@ pub enum ServerError {
     Fleet(#[from] crate::fleet::FleetError),
     #[error("cannot turn authentication on: {0}")]
     Auth(#[from] AuthConfigError),
+    #[error("cannot serve TLS: {0}")]
+    Tls(#[from] crate::tls::TlsConfigError),
 }
 
 /// How often the resume table drops expired sessions, and the drain checks
@@ -52,6 +54,8 @@ pub struct Shared {
     pub auth: Option<Arc<Verifier>>,
     /// The admin API's state: tokens, throttle, bans, notices, the drain.
     pub admin: Arc<crate::admin::Admin>,
+    /// The TLS handshake's settings, when TLS is on (`[tls]`).
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
     /// Cancelled when shutdown starts: players get a notice, joins stop.
     pub draining: CancellationToken,
     /// Cancelled when the drain ends: every connection closes with 1001.
@@ -77,6 +81,7 @@ pub async fn serve(
         Some(auth) => Some(Arc::new(Verifier::new(auth)?)),
         None => None,
     };
+    let tls = config.tls.as_ref().map(crate::tls::acceptor).transpose()?;
     let config = Arc::new(config);
     let closing = CancellationToken::new();
     let tasks = TaskTracker::new();
@@ -92,6 +97,7 @@ pub async fn serve(
         next_player: AtomicU64::new(1),
         auth,
         admin: Arc::new(crate::admin::Admin::new(config.admin.as_ref())),
+        tls,
         draining: CancellationToken::new(),
         closing: closing.clone(),
         tasks: tasks.clone(),
@@ -117,7 +123,7 @@ pub async fn serve(
         tasks.spawn(fleet.heartbeat(registry.clone(), shared.draining.clone(), closing.clone()));
     }
     crate::admin::start(&shared).await?;
-    info!(addr = %listener.local_addr()?, tick_hz = config.tick_hz, "listening");
+    info!(addr = %listener.local_addr()?, tick_hz = config.tick_hz, tls = shared.tls.is_some(), "listening");
     // Agones (src/agones/): Ready now that the node listens.
     #[cfg(feature = "agones")]
     let agones = config

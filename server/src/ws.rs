@@ -18,6 +18,7 @@ use fastwebsockets::{Frame, OpCode, WebSocket, WebSocketError};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
+use tokio_rustls::server::TlsStream;
 use tracing::debug;
 
 use crate::assemble::{AssembleError, Assembled, Assembler};
@@ -27,6 +28,8 @@ use crate::liveness::Liveness;
 use crate::mask_check::UNMASKED;
 use crate::outbox::Outbox;
 use crate::rate::TokenBucket;
+use crate::sock::{self, ReadHalf, WriteHalf};
+use crate::tls::sock::TlsSock;
 
 /// The largest payload of a control frame (RFC 6455 §5.5). fastwebsockets
 /// enforces it for pings only.
@@ -80,8 +83,9 @@ pub struct WsReader {
 }
 
 /// Splits an upgraded WebSocket into its checked read half, and attaches
-/// its write half to `outbox`. Fails only if the upgraded connection is not
-/// the TCP stream hyper was given (it always is: see [`crate::http`]).
+/// its write half to `outbox`. Fails only if the upgraded connection is
+/// neither of the streams hyper is given (a TCP or a TLS stream: see
+/// [`crate::admit`]).
 pub fn split(
     ws: WebSocket<Upgraded>,
     limits: &WsLimits,
@@ -90,17 +94,33 @@ pub fn split(
 ) -> std::io::Result<WsReader> {
     // Nothing has been read through fastwebsockets yet; what hyper read past
     // the HTTP request is in `read_buf` and is read first.
-    let parts = ws
+    let (rd, wr, read_buf) = match ws
         .into_inner()
         .into_inner()
         .downcast::<TokioIo<TcpStream>>()
-        .map_err(|_| std::io::Error::other("upgraded connection is not a TCP stream"))?;
-    let (rd, wr) = parts.io.into_inner().into_split();
+    {
+        Ok(parts) => {
+            let (rd, wr) = parts.io.into_inner().into_split();
+            (ReadHalf::from(rd), WriteHalf::from(wr), parts.read_buf)
+        }
+        Err(upgraded) => {
+            let parts = upgraded
+                .downcast::<TokioIo<TlsStream<TcpStream>>>()
+                .map_err(|_| {
+                    std::io::Error::other("upgraded connection is not a TCP or TLS stream")
+                })?;
+            // Plaintext rustls decrypted and hyper did not read stays in
+            // the connection, and is read first.
+            let (tcp, conn) = parts.io.into_inner().into_inner();
+            let (rd, wr) = sock::tls_halves(TlsSock::new(tcp, conn));
+            (rd, wr, parts.read_buf)
+        }
+    };
     outbox.attach(wr);
     // `read_buf` shares hyper's whole 8 KiB read buffer: keep a copy of
     // what it holds (usually nothing), so the buffer is freed now rather
     // than held for the connection's life.
-    let prefix = Bytes::copy_from_slice(&parts.read_buf);
+    let prefix = Bytes::copy_from_slice(&read_buf);
     let now = Instant::now();
     Ok(WsReader {
         source: FrameSource::new(rd, prefix, limits.max_message_bytes),

@@ -87,6 +87,8 @@ pub(crate) struct RunCtx {
     pub input_batch: usize,
     /// Idle bots (`--idle`): `Welcome`, then the menu until the end.
     pub idle: bool,
+    /// The trust store of `wss://` URLs (`--ca` and webpki-roots).
+    pub tls: tokio_rustls::TlsConnector,
     /// Mints each bot's session token (`--auth-secret`).
     pub auth: Option<crate::auth::BotAuth>,
     pub counters: Arc<Counters>,

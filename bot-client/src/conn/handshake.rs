@@ -12,8 +12,7 @@
 //! `Upgrade: websocket` and a `Connection: upgrade` header.
 
 use bytes::Bytes;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::ConnectError;
 use crate::options::Target;
@@ -28,7 +27,10 @@ const MAX_HEADERS: usize = 16;
 /// Sends the upgrade request for `target` on `stream` and reads the
 /// answer. On a 101, returns what the server sent after the response head
 /// (usually nothing; its first frames otherwise).
-pub(super) async fn client(stream: &mut TcpStream, target: &Target) -> Result<Bytes, ConnectError> {
+pub(super) async fn client<S>(stream: &mut S, target: &Target) -> Result<Bytes, ConnectError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let request = format!(
         "GET {path} HTTP/1.1\r\n\
          Host: {host}\r\n\
@@ -52,7 +54,7 @@ pub(super) async fn client(stream: &mut TcpStream, target: &Target) -> Result<By
 }
 
 /// Reads the response head and checks it is a WebSocket upgrade.
-async fn read_head(stream: &mut TcpStream) -> Result<Bytes, ConnectError> {
+async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Bytes, ConnectError> {
     let mut buf = Vec::with_capacity(512);
     loop {
         if stream

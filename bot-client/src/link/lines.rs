@@ -69,7 +69,12 @@ async fn write_delayed(mut ws: WsWriter, mut rx: mpsc::Receiver<(Instant, Outgoi
             Outgoing::Pong(payload) => Frame::pong(payload.into()),
             Outgoing::Close(code) => Frame::close(code, b""),
         };
-        if let Err(err) = ws.write_frame(frame).await {
+        // The flush sends what TLS buffered (a no-op on TCP).
+        let written = match ws.write_frame(frame).await {
+            Ok(()) => ws.flush().await,
+            Err(e) => Err(e),
+        };
+        if let Err(err) = written {
             debug!(%err, "delayed write failed");
             return;
         }

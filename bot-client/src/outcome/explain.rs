@@ -151,6 +151,15 @@ fn handshake(handshake: HandshakeFail) -> Explanation {
                 "check that --url is rallypoint-server's /ws; otherwise the server's log says why",
             );
         }
+        HandshakeFail::Tls => {
+            return words(
+                "the TLS handshake failed: the server's certificate is not trusted or not for \
+                 this host, or the server does not speak TLS on this port",
+                "pass --ca with the PEM of the CA that issued the server's certificate, use the \
+                 host name the certificate names, or use ws:// for a server without [tls] \
+                 (RUST_LOG=rallypoint_bot_client=debug shows rustls's error)",
+            );
+        }
     };
     let name = StatusCode::from_u16(status)
         .ok()
@@ -351,8 +360,7 @@ fn redirect(fail: RedirectFail) -> Explanation {
              --public-url",
         ),
         RedirectFail::BadUrl => words(
-            "the Redirect's URL is not a ws://host[:port]/path the bots can use \
-             (wss:// is not supported)",
+            "the Redirect's URL is not a ws:// or wss://host[:port]/path the bots can use",
             CHECK_PUBLIC_URL,
         ),
         RedirectFail::Resolve => words("the Redirect's host did not resolve", CHECK_PUBLIC_URL),

@@ -17,7 +17,7 @@ pub enum RedirectFail {
     /// The URL's host is not loopback and `--allow-remote` is off (also
     /// when a name resolves to a non-loopback address).
     RemoteHost,
-    /// Not a `ws://host[:port]/path` URL (`wss://` included).
+    /// Not a `ws://` or `wss://host[:port]/path` URL.
     BadUrl,
     /// The URL's host did not resolve.
     Resolve,

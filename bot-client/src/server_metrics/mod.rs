@@ -40,7 +40,7 @@ pub const DEFAULT_PATH: &str = "/metrics";
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum ServerMetrics {
     /// `http://<the --url's host:port>/metrics`, when that host is
-    /// loopback; no scrape otherwise.
+    /// loopback and the URL is not `wss://`; no scrape otherwise.
     #[default]
     Auto,
     /// This `http://` URL (loopback unless remote hosts are allowed).
@@ -74,9 +74,9 @@ pub(crate) async fn target(
 }
 
 /// The default target: `/metrics` beside the WebSocket endpoint, only on
-/// loopback.
+/// loopback, and not beside a `wss://` one (the scrape speaks plain HTTP).
 fn derived(ws: &Target, ws_addr: SocketAddr) -> Option<MetricsTarget> {
-    is_loopback_host(&ws.host).then(|| MetricsTarget {
+    (is_loopback_host(&ws.host) && !ws.tls).then(|| MetricsTarget {
         addr: ws_addr,
         authority: ws.authority.clone(),
         path: DEFAULT_PATH.to_owned(),

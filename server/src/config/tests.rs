@@ -197,3 +197,17 @@ fn admin_tokens_come_from_the_file_and_the_flags_and_are_checked() {
         "no token"
     );
 }
+
+#[test]
+fn tls_flags_come_together_and_make_the_public_url_wss() {
+    let config = Cli::parse_from(["x", "--tls-cert", "c.pem", "--tls-key", "k.pem"])
+        .into_config()
+        .unwrap();
+    let tls = config.tls.clone().unwrap();
+    assert_eq!((tls.cert, tls.key), ("c.pem".into(), "k.pem".into()));
+    assert_eq!(config.public_url(), "wss://127.0.0.1:7000/ws");
+    assert!(Cli::try_parse_from(["x", "--tls-cert", "c.pem"]).is_err());
+    assert!(Cli::try_parse_from(["x", "--tls-key", "k.pem"]).is_err());
+    let text = "[tls]\ncert = \"c.pem\"\n";
+    assert!(Config::from_toml_str(text, Path::new("t.toml")).is_err());
+}

@@ -17,18 +17,19 @@
 //! producer that may wait instead (the echo endpoint) awaits
 //! [`Outbox::room`] before pushing.
 
+mod state;
 mod wire;
 
-use std::collections::VecDeque;
 use std::io;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
 use fastwebsockets::OpCode;
-use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::Notify;
 
+use crate::sock::WriteHalf;
+use state::{Ended, State};
 use wire::{Head, Kind, Pending};
 
 /// Control frames a client may have queued and unsent. Default: 64, the same
@@ -69,15 +70,6 @@ pub enum OutFrame {
 #[error("outbound control queue is full ({CONTROL_QUEUE_CAPACITY} frames)")]
 pub struct Overflow;
 
-/// Why writing stopped for good.
-#[derive(Debug)]
-enum Ended {
-    /// The close frame is out.
-    Closed,
-    /// The socket failed (taken by the writer task, which reports it).
-    Failed(Option<io::Error>),
-}
-
 /// What a round of writing left behind.
 enum Flushed {
     /// Everything queued is written.
@@ -86,58 +78,6 @@ enum Flushed {
     Blocked,
     /// Nothing more will be written.
     Ended,
-}
-
-#[derive(Default)]
-struct State {
-    /// Control frames with the order number they were pushed at.
-    control: VecDeque<(u64, OutFrame)>,
-    /// The newest unsent snapshot, if any, with its order number.
-    snapshot: Option<(u64, Bytes)>,
-    next_order: u64,
-    /// Set once a close is queued: nothing may follow it.
-    closing: bool,
-    /// Snapshots replaced before they were sent.
-    replaced: u64,
-    /// The frame the socket has taken part of.
-    pending: Option<Pending>,
-    ended: Option<Ended>,
-}
-
-impl State {
-    /// The oldest queued frame, and whether it left the control queue.
-    fn take_next(&mut self) -> Option<(OutFrame, bool)> {
-        let control_order = self.control.front().map(|(o, _)| *o);
-        let snapshot_order = self.snapshot.as_ref().map(|(o, _)| *o);
-        match (control_order, snapshot_order) {
-            (Some(c), Some(n)) if n < c => self
-                .snapshot
-                .take()
-                .map(|(_, b)| (OutFrame::Message(b), false)),
-            (Some(_), _) => self.control.pop_front().map(|(_, f)| (f, true)),
-            (None, Some(_)) => self
-                .snapshot
-                .take()
-                .map(|(_, b)| (OutFrame::Message(b), false)),
-            (None, None) => None,
-        }
-    }
-
-    /// Nothing queued, nothing half-written, and the socket still usable.
-    fn idle(&self) -> bool {
-        self.pending.is_none()
-            && self.control.is_empty()
-            && self.snapshot.is_none()
-            && self.ended.is_none()
-    }
-
-    fn queue_snapshot(&mut self, bytes: Bytes) -> bool {
-        let order = self.next_order;
-        self.next_order += 1;
-        let replaced = self.snapshot.replace((order, bytes)).is_some();
-        self.replaced += u64::from(replaced);
-        replaced
-    }
 }
 
 /// A data frame is out: count it.
@@ -156,7 +96,7 @@ pub struct Outbox {
     state: Mutex<State>,
     /// The client's socket, once attached; without one, frames wait for
     /// [`Outbox::try_pop`] (the in-memory tests).
-    sock: OnceLock<Arc<OwnedWriteHalf>>,
+    sock: OnceLock<Arc<WriteHalf>>,
     /// Signalled when there is work for the writer task.
     ready: Notify,
     /// Signalled when a control frame leaves the queue.
@@ -176,12 +116,18 @@ impl Outbox {
 
     /// Gives the outbox its client's socket: from now on frames are written
     /// as they are pushed. Call it once, before anything is pushed.
-    pub fn attach(&self, sock: OwnedWriteHalf) {
+    pub fn attach(&self, sock: impl Into<WriteHalf>) {
+        let sock = sock.into();
+        // TLS records from before the upgrade may still wait.
+        let pending = sock.pending();
         let _ = self.sock.set(Arc::new(sock));
+        if pending {
+            self.ready.notify_one();
+        }
     }
 
     /// Writes what the socket takes now, in order, without waiting.
-    fn flush(&self, s: &mut State, sock: &OwnedWriteHalf) -> Flushed {
+    fn flush(&self, s: &mut State, sock: &WriteHalf) -> Flushed {
         let mut freed = false;
         let flushed = loop {
             if s.ended.is_some() {
@@ -193,6 +139,15 @@ impl Outbox {
                         freed |= control;
                         s.pending = Some(Pending::new(frame));
                     }
+                    // Every frame is out, but (TLS) not every byte yet.
+                    None if sock.pending() => match sock.flush() {
+                        Ok(true) => break Flushed::Idle,
+                        Ok(false) => break Flushed::Blocked,
+                        Err(e) => {
+                            s.ended = Some(Ended::Failed(Some(e)));
+                            continue;
+                        }
+                    },
                     None => break Flushed::Idle,
                 }
             }
@@ -203,6 +158,7 @@ impl Outbox {
                 Ok(true) => {
                     sent(p.kind, p.payload_len());
                     if p.kind == Kind::Close {
+                        sock.close();
                         s.ended = Some(Ended::Closed);
                     }
                     s.pending = None;
@@ -298,6 +254,10 @@ impl Outbox {
             match wire::write_some(sock, &head, payload, 0) {
                 Ok(n) if wire::complete(&head, payload, n) => {
                     sent(Kind::Data, payload.len());
+                    if sock.pending() {
+                        drop(s);
+                        self.ready.notify_one();
+                    }
                     return false;
                 }
                 Ok(n) => s.pending = Some(Pending::rest_of(head, payload, n, Kind::Data)),
@@ -351,12 +311,12 @@ impl Outbox {
                     }
                 }
                 Flushed::Ended => {
-                    return match self.lock().ended.as_mut() {
-                        Some(Ended::Failed(e)) => Err(e
+                    if let Some(Ended::Failed(e)) = self.lock().ended.as_mut() {
+                        return Err(e
                             .take()
-                            .unwrap_or_else(|| io::Error::other("socket failed"))),
-                        _ => Ok(()),
-                    };
+                            .unwrap_or_else(|| io::Error::other("socket failed")));
+                    }
+                    return finish(&sock, write_timeout).await;
                 }
             }
         }
@@ -389,6 +349,23 @@ impl Outbox {
     pub fn replaced_snapshots(&self) -> u64 {
         self.lock().replaced
     }
+}
+
+/// After the close frame: sends what still waits below the outbox (TLS
+/// records, close_notify last), as long as the socket keeps taking bytes.
+async fn finish(sock: &WriteHalf, write_timeout: Duration) -> io::Result<()> {
+    while !sock.flush()? {
+        match tokio::time::timeout(write_timeout, sock.writable()).await {
+            Ok(ready) => ready?,
+            Err(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "client stopped reading",
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The socket cannot take more now; the writer waits for it.

@@ -11,11 +11,10 @@
 
 use std::io::{self, IoSlice};
 
+use super::OutFrame;
+use crate::sock::WriteHalf;
 use bytes::Bytes;
 use fastwebsockets::{Frame, OpCode, Payload};
-use tokio::net::tcp::OwnedWriteHalf;
-
-use super::OutFrame;
 
 /// The longest header a server frame has: 2 bytes, plus 8 of extended length.
 const MAX_HEAD: usize = 10;
@@ -108,7 +107,7 @@ impl Pending {
     }
 
     /// Writes what the socket takes now. True once the whole frame is out.
-    pub fn write(&mut self, sock: &OwnedWriteHalf) -> io::Result<bool> {
+    pub fn write(&mut self, sock: &WriteHalf) -> io::Result<bool> {
         self.written += write_some(sock, &self.head, &self.payload, self.written)?;
         Ok(complete(&self.head, &self.payload, self.written))
     }
@@ -118,7 +117,7 @@ impl Pending {
 /// socket takes without blocking, in one `writev`. Returns the bytes taken;
 /// `WouldBlock` when the send buffer is full.
 pub fn write_some(
-    sock: &OwnedWriteHalf,
+    sock: &WriteHalf,
     head: &Head,
     payload: &[u8],
     written: usize,

@@ -32,13 +32,14 @@ impl<B: BotGame> Session<'_, B> {
     /// Opens a connection and starts its reader, which carries on the
     /// session's statistics.
     pub(in crate::bot) async fn connect(&mut self) -> Result<(), FailReason> {
-        let (ws_read, writer) = conn::connect(self.node.addr, &self.node.target)
+        let (ws_read, writer) = conn::connect(self.node.addr, &self.node.target, &self.ctx.tls)
             .await
             .map_err(|err| {
                 debug!(%err, "connect failed");
                 match err {
                     ConnectError::Refused(_) => FailReason::Connect(TcpFail::Refused),
                     ConnectError::Tcp(_) => FailReason::Connect(TcpFail::Other),
+                    ConnectError::Tls(_) => FailReason::Handshake(HandshakeFail::Tls),
                     ConnectError::Status(status) => {
                         FailReason::Handshake(HandshakeFail::Status(status))
                     }
