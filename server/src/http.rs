@@ -123,12 +123,7 @@ async fn route(
             text(StatusCode::METHOD_NOT_ALLOWED, "use GET\n")
         }
         (&Method::GET, path) => match crate::web::asset(path) {
-            Some((bytes, kind)) => Response::builder()
-                .header(header::CONTENT_TYPE, kind)
-                // Always revalidate: a new server build may bring new files.
-                .header(header::CACHE_CONTROL, "no-cache")
-                .body(Body::from(Bytes::from_static(bytes)))
-                .unwrap_or_default(),
+            Some((bytes, kind)) => crate::web::file_response(bytes, kind),
             None => text(StatusCode::NOT_FOUND, "not found\n"),
         },
         _ => text(StatusCode::NOT_FOUND, "not found\n"),

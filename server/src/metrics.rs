@@ -7,7 +7,8 @@
 //! one of a fixed set of static strings, so no label can grow without
 //! bound.
 
-use std::sync::LazyLock;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -67,7 +68,23 @@ pub struct Metrics {
     pub admin_throttled: Counter,
     /// Admin actions taken, by action.
     pub admin_actions: Family<Action, Counter>,
+    /// Ticks run, and those that started more than [`LATE_TICK`] after
+    /// their deadline, for the admin console's chart (`GET
+    /// /admin/api/stats`; `prometheus-client` does not read a histogram
+    /// back). Not exported: Prometheus has them as the lateness
+    /// histogram's count, less its `le="0.002"` bucket.
+    pub ticks: Counter,
+    pub ticks_late: Counter,
+    /// The reasons `disconnects` has seen, so that the admin API can list
+    /// the family's counts (`prometheus-client` does not iterate a family).
+    disconnect_reasons: Mutex<BTreeSet<&'static str>>,
 }
+
+/// A tick is late, for the console, when it starts more than this after
+/// its deadline. Default: 2 ms: tokio's timer alone rounds a deadline up
+/// to the next millisecond, so 1 ms is routine; past 2 ms the task was
+/// kept waiting.
+pub const LATE_TICK: Duration = Duration::from_millis(2);
 
 /// An `action` label: one of the admin API's actions.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -116,6 +133,9 @@ impl Metrics {
             admin_unauthorized: Counter::default(),
             admin_throttled: Counter::default(),
             admin_actions: Family::default(),
+            ticks: Counter::default(),
+            ticks_late: Counter::default(),
+            disconnect_reasons: Mutex::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -231,6 +251,24 @@ impl Metrics {
 
     pub fn disconnect(&self, reason: &'static str) {
         self.disconnects.get_or_create(&Reason { reason }).inc();
+        // Once per connection, never per tick: a lock is cheap enough.
+        if let Ok(mut seen) = self.disconnect_reasons.lock() {
+            seen.insert(reason);
+        }
+    }
+
+    /// Connections ended so far, by reason.
+    pub fn disconnects_by_reason(&self) -> BTreeMap<&'static str, u64> {
+        let seen = match self.disconnect_reasons.lock() {
+            Ok(seen) => seen.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        seen.into_iter()
+            .filter_map(|reason| {
+                let count = self.disconnects.get(&Reason { reason })?.get();
+                Some((reason, count))
+            })
+            .collect()
     }
 
     pub fn ticket(&self, reason: &'static str) {
@@ -252,6 +290,10 @@ impl Metrics {
     pub fn tick(&self, duration: Duration, lateness: Duration) {
         self.tick_duration.observe(duration.as_secs_f64());
         self.tick_lateness.observe(lateness.as_secs_f64());
+        self.ticks.inc();
+        if lateness > LATE_TICK {
+            self.ticks_late.inc();
+        }
     }
 
     /// The OpenMetrics text exposition.
@@ -298,5 +340,32 @@ mod tests {
             assert!(text.contains(name), "{name} missing from:\n{text}");
         }
         assert!(text.ends_with("# EOF\n"));
+    }
+
+    #[test]
+    fn late_ticks_and_disconnects_by_reason_are_counted() {
+        let m = metrics();
+        // Other tests in this process add to the same counters: compare
+        // before and after.
+        let late = m.ticks_late.get();
+        let before = m.disconnects_by_reason().get("counted").copied();
+        m.tick(Duration::from_micros(50), LATE_TICK);
+        m.tick(
+            Duration::from_micros(50),
+            LATE_TICK + Duration::from_micros(1),
+        );
+        m.disconnect("counted");
+        m.disconnect("counted");
+        assert!(m.ticks_late.get() > late);
+        assert_eq!(before, None);
+        assert_eq!(m.disconnects_by_reason().get("counted"), Some(&2));
+        // Late first: `tick` counts a tick before it counts it late.
+        let late_now = m.ticks_late.get();
+        assert!(m.ticks.get() > late_now, "the tick on time counts too");
+        let text = m.encode();
+        assert!(
+            !text.contains("ticks_late") && !text.contains("rallypoint_ticks"),
+            "not exported"
+        );
     }
 }

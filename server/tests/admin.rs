@@ -1,5 +1,6 @@
 //! The admin API against the real server, over HTTP: the lobby table with
-//! a private lobby, a lobby's members, kicks, bans (account and address),
+//! a private lobby, a lobby's members, the stats the console charts, the
+//! console's page, kicks, bans (account and address),
 //! locks, closes, notices, the drain, and every refusal: no or a wrong
 //! token (401), a read token on a write (403), a flood of bad tokens
 //! (429), bad input (4xx), and `/admin` on the game port when the API has
@@ -112,6 +113,105 @@ async fn the_lobby_table_lists_private_lobbies_and_a_lobby_its_members() {
     );
     assert_eq!(node["config"]["admin"]["tokens"][0]["token"], "<redacted>");
     assert!(!node.to_string().contains(FULL));
+}
+
+/// `GET /admin/api/stats` as JSON, with every null explained.
+async fn stats(server: &TestServer) -> Value {
+    let answer = get(server.addr, "/admin/api/stats", READ).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let json = answer.json();
+    assert_nulls_explained(&json);
+    json
+}
+
+fn kicked(stats: &Value) -> u64 {
+    stats["disconnects"]["kicked"].as_u64().unwrap_or(0)
+}
+
+#[tokio::test]
+async fn stats_count_players_ticks_bytes_and_disconnects() {
+    let (server, mut ada, mut bob, id, _) = lobby_of_two().await;
+    let first = stats(&server).await;
+    // Players and lobbies are this server's; the counters are the
+    // process's, which other tests here add to, so they are compared
+    // before and after, never to exact values.
+    assert_eq!(
+        (first["players"].as_u64(), first["lobbies"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert!(first["connections"].as_i64().unwrap() >= 2, "{first}");
+    assert_eq!(first["late_tick_ms"], 2.0);
+    assert!(first["disconnects"].is_object(), "{first}");
+    tokio::join!(
+        keep_reading(&mut ada, Duration::from_millis(1200)),
+        keep_reading(&mut bob, Duration::from_millis(1200))
+    );
+    let path = format!("/admin/api/lobbies/{id}/members/{}/kick", player_of(&bob));
+    assert_eq!(
+        post(server.addr, &path, r#"{"reason":"r"}"#).await.status,
+        200
+    );
+    assert_eq!(bob.closed().await, Closed::Code(1008));
+    ada.roster_until(|r| r.len() == 1).await;
+    let second = stats(&server).await;
+    let grew = |k: &str| second[k].as_u64().unwrap() > first[k].as_u64().unwrap();
+    assert!(
+        grew("ticks") && grew("bytes_in") && grew("bytes_out"),
+        "{first} then {second}"
+    );
+    assert!(second["ticks_late"].as_u64().unwrap() >= first["ticks_late"].as_u64().unwrap());
+    assert!(second["ticks"].as_u64().unwrap() >= second["ticks_late"].as_u64().unwrap());
+    assert!(kicked(&second) > kicked(&first), "{first} then {second}");
+    assert_eq!(second["players"], 1);
+    assert!(second["uptime_secs"].as_f64().unwrap() > first["uptime_secs"].as_f64().unwrap());
+    // Read-only, and it takes a token like the rest of the API.
+    let anon = request(server.addr, "GET", "/admin/api/stats", None, "").await;
+    assert_eq!(anon.status, 401);
+    let posted = post(server.addr, "/admin/api/stats", "").await;
+    assert_eq!(posted.status, 405);
+}
+
+#[tokio::test]
+async fn the_console_page_is_served_without_a_token_beside_the_api() {
+    let server = TestServer::start(config()).await;
+    for path in ["/admin", "/admin/"] {
+        let page = request(server.addr, "GET", path, None, "").await;
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        assert!(
+            page.head.contains("content-type: text/html"),
+            "{}",
+            page.head
+        );
+        assert!(
+            page.head
+                .contains("content-security-policy: default-src 'self'"),
+            "{}",
+            page.head
+        );
+        assert!(page.body.contains("/admin/admin.js"), "{}", page.body);
+    }
+    let script = request(server.addr, "GET", "/admin/admin.js", None, "").await;
+    assert_eq!(script.status, 200);
+    assert!(script.head.contains("content-type: text/javascript"));
+    assert_eq!(
+        request(server.addr, "GET", "/admin/nope.js", None, "")
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        request(server.addr, "POST", "/admin", None, "")
+            .await
+            .status,
+        405
+    );
+    // The page holds no data: the API still wants a token.
+    assert_eq!(
+        request(server.addr, "GET", "/admin/api/lobbies", None, "")
+            .await
+            .status,
+        401
+    );
 }
 
 #[tokio::test]
@@ -421,6 +521,12 @@ async fn with_its_own_port_the_api_is_not_on_the_game_port() {
         on_admin = get(port, "/admin/api/node", READ).await;
     }
     assert_eq!(on_admin.status, 200, "{}", on_admin.body);
+    // The console goes with the API.
+    assert_eq!(request(port, "GET", "/admin", None, "").await.status, 200);
+    assert_eq!(
+        request(server.addr, "GET", "/admin", None, "").await.status,
+        404
+    );
     // Without [admin] there is no admin API at all.
     let plain = TestServer::start(Config::default()).await;
     assert_eq!(get(plain.addr, "/admin/api/node", FULL).await.status, 404);

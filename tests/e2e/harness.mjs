@@ -116,6 +116,26 @@ export function run(bin, args, ms) {
   });
 }
 
+/** Starts a program in the background, for as long as a test needs it
+ *  (killed at exit in any case): `out()` is its output so far, `done`
+ *  resolves when it ends, `stop()` kills it and waits. */
+export function startProcess(bin, args) {
+  const child = spawn(bin, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const done = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal })));
+  return {
+    out: () => out.replace(ANSI, ''),
+    done,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      return done;
+    },
+  };
+}
+
 /** Chromium with the flags this closed network needs. Playwright gives it
  *  a fresh temporary profile (--user-data-dir) and removes it on close.
  *  Each page gets a context (a window) of its own: tabs sharing a window

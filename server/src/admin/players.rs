@@ -1,5 +1,5 @@
 //! The node and player endpoints: the node with its (redacted)
-//! configuration, bans (list, ban, lift), a notice to every player, and
+//! configuration, its stats for the console's charts, bans (list, ban, lift), a notice to every player, and
 //! the drain. A ban and a notice to all reach every node of a fleet
 //! (`forward::to_every_node`); the drain is this node's.
 
@@ -16,7 +16,7 @@ use super::forward;
 use super::lobbies::{NoticeBody, release};
 use super::reply::{ApiError, ApiResult, json, parse, text};
 use super::routes::Ctx;
-use super::views::{BanView, NodeAnswer, NodeView, WhyNull, secs};
+use super::views::{BanView, NodeAnswer, NodeView, StatsView, WhyNull, secs};
 use super::{MAX_BAN, MAX_NOTICE_CHARS, MAX_REASON_CHARS};
 use crate::kick::KickReason;
 use crate::resume::Kicked;
@@ -46,6 +46,26 @@ pub async fn node(ctx: &Ctx) -> ApiResult {
         games: registry.games().names().map(String::from).collect(),
         config,
         why_null: why,
+    })
+}
+
+/// `GET /admin/api/stats`: this node's only, also on a fleet (each node
+/// has its own counters; the console charts the node it is served by).
+pub fn stats(ctx: &Ctx) -> ApiResult {
+    let shared = &ctx.shared;
+    let m = crate::metrics::metrics();
+    json(&StatsView {
+        uptime_secs: secs(Instant::now().saturating_duration_since(shared.admin.started)),
+        connections: m.connections.get(),
+        players: shared.registry.player_count(),
+        lobbies: shared.registry.lobby_count(),
+        ticks: m.ticks.get(),
+        ticks_late: m.ticks_late.get(),
+        late_tick_ms: secs(crate::metrics::LATE_TICK) * 1000.0,
+        bytes_in: m.bytes_in.get(),
+        bytes_out: m.bytes_out.get(),
+        disconnects: m.disconnects_by_reason(),
+        why_null: WhyNull::new(),
     })
 }
 

@@ -1,10 +1,12 @@
-//! Who may call, and which handler answers: the throttle first (an
+//! Who may call, and which handler answers. A path under `/admin` outside
+//! `/admin/api` is the console's page (`web::console`), served to anyone.
+//! For the API: the throttle first (an
 //! address over its failures gets `429` before its token is looked at),
 //! then the bearer token (`401`, counted), then the role (`403` for a
 //! `read` token on anything but `GET`), then the path.
 //!
 //! Paths, under `/admin/api/`:
-//! `GET node`, `GET lobbies`, `GET lobbies/{id}`,
+//! `GET node`, `GET stats`, `GET lobbies`, `GET lobbies/{id}`,
 //! `POST lobbies/{id}/lock|unlock|close|notice`,
 //! `POST lobbies/{id}/members/{player}/kick`, `GET bans`, `POST bans`,
 //! `POST bans/lift`, `POST notice`, `POST drain`.
@@ -72,10 +74,30 @@ pub async fn route(
             .body(Body::from("not found\n"))
             .unwrap_or_default();
     }
+    let path = req.uri().path();
+    if path != "/admin/api" && !path.starts_with("/admin/api/") {
+        return console(req.method(), path);
+    }
     match handle(req, shared, peer).await {
         Ok(response) => response,
         Err(e) => e.response(),
     }
+}
+
+/// The console's page and files: no token needed to load them (they hold
+/// no data; every datum comes from the API, which checks the token).
+fn console(method: &Method, path: &str) -> Response<Body> {
+    let plain = |status: StatusCode, text: &'static str| {
+        Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+            .body(Body::from(text))
+            .unwrap_or_default()
+    };
+    if method != Method::GET {
+        return plain(StatusCode::METHOD_NOT_ALLOWED, "use GET\n");
+    }
+    crate::web::console(path).unwrap_or_else(|| plain(StatusCode::NOT_FOUND, "not found\n"))
 }
 
 async fn handle(req: Request<Incoming>, shared: Arc<Shared>, peer: SocketAddr) -> ApiResult {
@@ -152,6 +174,7 @@ async fn dispatch(ctx: &Ctx, method: &Method, path: &[&str]) -> ApiResult {
     use Method as M;
     match (method, path) {
         (&M::GET, ["node"]) => players::node(ctx).await,
+        (&M::GET, ["stats"]) => players::stats(ctx),
         (&M::GET, ["lobbies"]) => lobbies::list(ctx).await,
         (&M::GET, ["lobbies", id]) => lobbies::detail(ctx, id).await,
         (&M::POST, ["lobbies", id, "lock"]) => lobbies::lock(ctx, id, true).await,
@@ -166,7 +189,7 @@ async fn dispatch(ctx: &Ctx, method: &Method, path: &[&str]) -> ApiResult {
         (&M::POST, ["bans", "lift"]) => players::lift(ctx).await,
         (&M::POST, ["notice"]) => players::notice_all(ctx).await,
         (&M::POST, ["drain"]) => players::drain(ctx),
-        (_, ["node" | "lobbies" | "bans"] | ["lobbies", _]) => {
+        (_, ["node" | "stats" | "lobbies" | "bans"] | ["lobbies", _]) => {
             Err(ApiError::MethodNotAllowed("use GET (or POST for bans)"))
         }
         (

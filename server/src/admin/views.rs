@@ -39,6 +39,30 @@ pub struct NodeView {
     pub why_null: WhyNull,
 }
 
+/// `GET /admin/api/stats`: this node's counters and gauges, for the
+/// console's charts. Counters only grow (from the process's start); the
+/// console turns successive samples into rates.
+#[derive(Debug, Serialize)]
+pub struct StatsView {
+    /// Seconds since the node started, to the millisecond: the time base
+    /// of the rates.
+    pub uptime_secs: f64,
+    pub connections: i64,
+    pub players: usize,
+    pub lobbies: usize,
+    /// Ticks run, and those that started more than `late_tick_ms` late.
+    pub ticks: u64,
+    pub ticks_late: u64,
+    pub late_tick_ms: f64,
+    /// WebSocket payload bytes read from and written to clients.
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    /// Connections ended, by reason (a reason appears once it has
+    /// happened).
+    pub disconnects: BTreeMap<&'static str, u64>,
+    pub why_null: WhyNull,
+}
+
 /// A lobby in `GET /admin/api/lobbies`.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct LobbyView {

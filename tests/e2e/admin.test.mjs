@@ -1,0 +1,204 @@
+// End-to-end: the admin console (GET /admin, assets/admin/) in Debian's
+// headless Chromium, against the real server with admin tokens and a run
+// of bots (6 bots in private lobbies of 3).
+//
+// 1. A wrong token is refused on the login form ("wrong token"); the
+//    right one logs in.
+// 2. The table lists the bots' two lobbies, 3 of 3 players each; the
+//    search finds one by its code; the charts show the node's 6 players
+//    and per-second rates, and take a sample a second; nothing on the
+//    page reads "undefined".
+// 3. Opening a lobby shows its 3 members; kicking one (confirmed, with a
+//    reason) removes it from the members table, the API agrees, and the
+//    disconnects chart gets a "kicked" series.
+// 4. Locking that lobby (now with a free seat) makes a bot's join by code
+//    fail with LobbyLocked; once unlocked, the same join succeeds.
+// 5. A read-only token can look but not act: the lock says so (403).
+//
+// Screenshots land in target/e2e/admin-*.png. Run by scripts/e2e.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import {
+  BOTS_BIN, OUT, launchBrowser, openPage, run, startProcess, startServer, waitFor,
+} from './harness.mjs';
+
+const FULL = 'ops-e2e-console-0123456789abcdef0123456789abcdef';
+const READ = 'dash-e2e-console-0123456789abcdef0123456789abcdef';
+
+let server;
+let browser;
+let bots;
+let base;
+let page; // logged in with the full token
+const pages = [];
+
+before(async () => {
+  server = await startServer([
+    '--admin-token', `ops:full:${FULL}`, '--admin-token', `dash:read:${READ}`,
+    // The bots are killed at the end: do not wait long for their seats.
+    '--drain-secs', '2',
+  ]);
+  base = `http://127.0.0.1:${server.port}`;
+  browser = await launchBrowser();
+  bots = startProcess(BOTS_BIN, [
+    '--url', `ws://127.0.0.1:${server.port}/ws`, '--bots', '6', '--lobby-size', '3', '--duration', '300',
+    '--no-server-metrics',
+  ]);
+});
+
+after(async () => {
+  await bots?.stop();
+  await browser?.close();
+  await server?.stop('server-admin.log');
+});
+
+/** The admin API from the test itself (Node's fetch). */
+async function api(path) {
+  const r = await fetch(`${base}/admin/api/${path}`, { headers: { Authorization: `Bearer ${FULL}` } });
+  assert.equal(r.status, 200, `GET ${path}`);
+  return r.json();
+}
+
+async function newPage(label) {
+  const p = await openPage(browser, `${base}/admin`, label);
+  pages.push(p);
+  return p;
+}
+
+async function logIn(p, token) {
+  await p.fill('#token', token);
+  await p.click('#login-submit');
+}
+
+const rows = (p, table) => p.$$eval(`#${table} tbody tr`, (trs) => trs.map((tr) => ({
+  ...tr.dataset,
+  cells: [...tr.cells].map((td) => td.textContent),
+})));
+
+/** Confirms the open dialog, with a reason when given. */
+async function confirm(p, reason) {
+  await p.waitForSelector('#confirm[open]');
+  if (reason !== undefined) await p.fill('#confirm-reason', reason);
+  await p.click('#confirm-ok');
+  await p.waitForSelector('#confirm:not([open])', { state: 'attached' });
+}
+
+/** Chromium logs every 4xx fetch as a console error: the refusals this
+ *  test provokes (a wrong token, a read-only token acting) are expected. */
+const EXPECTED = /Failed to load resource: the server responded with a status of 40[13] /;
+
+function assertNoErrors() {
+  const errors = pages.flatMap((p) => p.errors).filter((e) => !EXPECTED.test(e));
+  assert.deepEqual(errors, [], 'no console errors or uncaught exceptions');
+}
+
+test('a wrong token is refused on the login form, the right one logs in', async () => {
+  page = await newPage('ops');
+  await logIn(page, 'not-the-token-0123456789abcdef0123456789');
+  await waitFor('the refusal', async () => (await page.textContent('#login-error')).includes('wrong token'));
+  assert.ok(await page.isVisible('#login'), 'still at the login form');
+  assert.ok(!(await page.isVisible('#app')), 'no console behind a wrong token');
+  await page.screenshot({ path: join(OUT, 'admin-login-refused.png') });
+  await logIn(page, FULL);
+  await page.waitForSelector('#app', { state: 'visible' });
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('rallypoint.admin-token')), FULL);
+  assertNoErrors();
+});
+
+test("the table lists the bots' lobbies and the charts show the load", async () => {
+  const lobbies = await waitFor('two full lobbies of bots', async () => {
+    const r = await rows(page, 'lobbies');
+    return r.length === 2 && r.every((l) => l.cells[5] === '3 / 3') && r;
+  }, 20_000);
+  const { lobbies: listed } = await api('lobbies');
+  assert.deepEqual(lobbies.map((l) => Number(l.id)).sort(), listed.map((l) => l.id).sort());
+  // Search by one lobby's join code.
+  const code = listed[0].code;
+  await page.fill('#search', code.toLowerCase());
+  await waitFor('the search', async () => {
+    const r = await rows(page, 'lobbies');
+    return r.length === 1 && Number(r[0].id) === listed[0].id;
+  });
+  await page.fill('#search', '');
+  await page.selectOption('#filter-locked', 'yes');
+  await waitFor('no locked lobby', async () => (await rows(page, 'lobbies')).length === 0);
+  await page.selectOption('#filter-locked', '');
+  // Charts: the node's players, and rates once two samples are in.
+  await waitFor('6 players charted', async () => (await page.textContent('#chart-load .readout')).includes('players 6'));
+  await waitFor('bytes per second charted', async () => /out \d/.test(await page.textContent('#chart-bytes .readout')));
+  assert.equal(await page.locator('#chart-load canvas').count() > 0, true, 'uPlot drew a canvas');
+  // A sample a second: 3 more within 5 s (the page keeps the last 300).
+  const samples = async () => Number(await page.getAttribute('.charts', 'data-samples'));
+  const before = await samples();
+  await waitFor('3 more samples', async () => (await samples()) >= before + 3, 5_000);
+  const text = await page.textContent('body');
+  assert.ok(!/undefined|NaN/.test(text), `nothing reads undefined or NaN: ${text}`);
+  await page.screenshot({ path: join(OUT, 'admin-lobbies.png'), fullPage: true });
+  assertNoErrors();
+});
+
+let lobby; // the lobby opened, kicked from and locked
+
+test('a lobby opens with its members; a kicked bot leaves it', async () => {
+  const [first] = await rows(page, 'lobbies');
+  await page.click(`#lobbies tbody tr[data-id="${first.id}"]`);
+  await page.waitForSelector('#detail-view', { state: 'visible' });
+  const members = await waitFor('3 members', async () => {
+    const r = await rows(page, 'members');
+    return r.length === 3 && r;
+  });
+  lobby = await api(`lobbies/${first.id}`);
+  // Every cell has a value or the API's reason (auth is off: no account).
+  for (const m of members) assert.ok(m.cells.every((c) => c.trim() !== ''), JSON.stringify(m));
+  assert.ok(members[0].cells[2].includes('authentication is off'), members[0].cells[2]);
+  const victim = members[0].player;
+  await page.click(`#members tbody tr[data-player="${victim}"] button[data-action="kick"]`);
+  await confirm(page, 'e2e: kicked from the console');
+  await waitFor('the kicked bot gone from the members', async () => {
+    const r = await rows(page, 'members');
+    return r.length === 2 && !r.some((m) => m.player === victim);
+  });
+  assert.match(await page.textContent('#status'), new RegExp(`kick player ${victim}`));
+  await waitFor('the kick charted as a disconnect', async () => (await page.textContent('#chart-disconnects .readout')).includes('kicked'));
+  const after = await api(`lobbies/${first.id}`);
+  assert.deepEqual(after.members.map((m) => String(m.player)).includes(victim), false, 'the API agrees');
+  assert.equal(after.players, 2);
+  await page.screenshot({ path: join(OUT, 'admin-lobby.png'), fullPage: true });
+  assertNoErrors();
+});
+
+test('a locked lobby refuses a join, and takes it once unlocked', async () => {
+  await page.click('[data-lobby-action="lock"]');
+  await confirm(page, 'e2e: tournament');
+  await waitFor('the lobby shown locked', async () => (await page.textContent('#detail-facts')).includes('Lockedyes'));
+  assert.equal((await api(`lobbies/${lobby.id}`)).locked, true);
+  await page.screenshot({ path: join(OUT, 'admin-locked.png'), fullPage: true });
+  const joinByCode = () => run(BOTS_BIN, [
+    '--url', `ws://127.0.0.1:${server.port}/ws`, '--join', lobby.code, '--bots', '1', '--duration', '2',
+    '--no-server-metrics',
+  ], 30_000);
+  const refused = await joinByCode();
+  assert.notEqual(refused.code, 0, `the join must fail:\n${refused.out}`);
+  assert.match(refused.out, /LobbyLocked/, refused.out);
+  await page.click('[data-lobby-action="unlock"]');
+  await confirm(page, '');
+  await waitFor('the lobby shown unlocked', async () => (await page.textContent('#detail-facts')).includes('Lockedno'));
+  const taken = await joinByCode();
+  assert.equal(taken.code, 0, `the join succeeds once unlocked:\n${taken.out}`);
+  assertNoErrors();
+});
+
+test('a read-only token may look but not act', async () => {
+  const reader = await newPage('dash');
+  await logIn(reader, READ);
+  await reader.waitForSelector('#app', { state: 'visible' });
+  await reader.click(`#lobbies tbody tr[data-id="${lobby.id}"]`);
+  await reader.waitForSelector('#members tbody tr');
+  await reader.click('[data-lobby-action="lock"]');
+  await confirm(reader, '');
+  await waitFor('the refusal', async () => (await reader.textContent('#status')).includes('read-only'));
+  assert.equal((await api(`lobbies/${lobby.id}`)).locked, false, 'nothing was done');
+  assertNoErrors();
+});
