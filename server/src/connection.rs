@@ -209,6 +209,23 @@ fn kicked(why: Option<&KickReason>, outbox: &Outbox) -> (End, u16, &'static str)
                 "session replaced by a new login",
             )
         }
+        Some(KickReason::ReplacedElsewhere(node)) => {
+            tell(
+                ErrorCode::SessionReplaced,
+                &format!(
+                    "your account logged in on another connection (on node {node}), which ended this session"
+                ),
+            );
+            let end = End::Closed {
+                code: close::POLICY,
+                reason: "replaced",
+            };
+            (
+                end,
+                close::POLICY,
+                "session replaced by a login on another node",
+            )
+        }
         Some(KickReason::Kicked(reason)) => {
             tell(ErrorCode::Kicked, reason);
             let end = End::Closed {

@@ -62,6 +62,9 @@ pub enum KickReason {
     /// The same account logged in on another connection, which took its
     /// session and seat over.
     Replaced,
+    /// The same account logged in on another node of the fleet (named):
+    /// the session ends here and its seat is freed.
+    ReplacedElsewhere(String),
     /// An operator kicked it; the reason is theirs and the client sees it.
     Kicked(String),
     /// An operator banned its account or address; the text says until when.
@@ -167,5 +170,6 @@ mod tests {
         assert!(KickReason::Replaced.superseded());
         assert!(!KickReason::Kicked(String::new()).superseded());
         assert!(!KickReason::Banned(String::new()).superseded());
+        assert!(!KickReason::ReplacedElsewhere(String::new()).superseded());
     }
 }

@@ -62,6 +62,9 @@ pub struct Metrics {
     pub auth_logins: Counter,
     /// Session tokens refused, by reason (authentication on).
     pub auth_failures: Family<Reason, Counter>,
+    /// Sessions ended here because their account logged in on another
+    /// node of the fleet.
+    pub auth_replaced_elsewhere: Counter,
     /// Admin API requests with a bad or no token.
     pub admin_unauthorized: Counter,
     /// Admin API requests refused unread: too many failures from the address.
@@ -129,6 +132,7 @@ impl Metrics {
             fleet_redirects: Counter::default(),
             auth_logins: Counter::default(),
             auth_failures: Family::default(),
+            auth_replaced_elsewhere: Counter::default(),
             fleet_tickets: Family::default(),
             admin_unauthorized: Counter::default(),
             admin_throttled: Counter::default(),
@@ -228,6 +232,11 @@ impl Metrics {
             "auth_failures",
             "Session tokens refused at Hello, by reason",
             m.auth_failures.clone(),
+        );
+        registry.register(
+            "auth_replaced_elsewhere",
+            "Sessions ended because their account logged in on another node",
+            m.auth_replaced_elsewhere.clone(),
         );
         registry.register(
             "admin_unauthorized",

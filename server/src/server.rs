@@ -120,7 +120,17 @@ pub async fn serve(
         })?;
         fleet.register(&registry).await;
         registry.set_fleet(fleet.clone());
-        tasks.spawn(fleet.heartbeat(registry.clone(), shared.draining.clone(), closing.clone()));
+        tasks.spawn(fleet.clone().heartbeat(
+            registry.clone(),
+            shared.sessions.clone(),
+            shared.admin.bans().clone(),
+            shared.draining.clone(),
+            closing.clone(),
+        ));
+        // One session per account across the fleet (fleet::accounts).
+        if shared.auth.is_some() {
+            tasks.spawn(fleet.listen_logins(shared.sessions.clone(), closing.clone()));
+        }
     }
     crate::admin::start(&shared).await?;
     info!(addr = %listener.local_addr()?, tick_hz = config.tick_hz, tls = shared.tls.is_some(), "listening");

@@ -8,15 +8,14 @@
 
 mod common;
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use common::admin_http::{FULL, READ, admin_config, assert_nulls_explained, get, post, request};
+use common::tokens::{self, hello};
 use common::{Client, Closed, TestServer};
-use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use rallypoint_server::admin::MAX_FAILURES_PER_MINUTE;
-use rallypoint_server::auth::AuthConfig;
 use rallypoint_server::config::Config;
-use rallypoint_shared::{ClientMsg, ErrorCode, PROTOCOL_VERSION, ServerMsg};
+use rallypoint_shared::{ClientMsg, ErrorCode, ServerMsg};
 use serde_json::{Value, json};
 
 fn config() -> Config {
@@ -311,41 +310,10 @@ async fn notices_reach_a_lobby_or_everyone_and_a_closed_lobby_lets_go() {
     ada.create_private(2).await;
 }
 
-const SECRET: &str = "the backend and the server share this secret";
-
-fn session_token(sub: &str) -> String {
-    let exp = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        + 300;
-    let key = EncodingKey::from_secret(SECRET.as_bytes()).unwrap();
-    encode(
-        &Header::new(Algorithm::HS256),
-        &json!({ "sub": sub, "exp": exp }),
-        &key,
-    )
-    .unwrap()
-}
-
-async fn hello(server: &TestServer, sub: &str) -> Client {
-    let mut c = Client::connect(server).await;
-    c.send(&ClientMsg::Hello {
-        protocol_version: PROTOCOL_VERSION,
-        name: "x".into(),
-        token: Some(session_token(sub)),
-    })
-    .await;
-    c
-}
-
 #[tokio::test]
 async fn a_banned_account_is_closed_and_refused_at_hello_until_lifted() {
     let server = TestServer::start(Config {
-        auth: Some(AuthConfig {
-            secret: Some(SECRET.into()),
-            ..AuthConfig::default()
-        }),
+        auth: Some(tokens::auth()),
         ..config()
     })
     .await;

@@ -12,9 +12,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::admin_http::{FULL, READ, admin_config, get, post};
-use common::{Client, Closed, TestServer};
+use common::{Client, Closed, TestServer, tokens};
 use rallypoint_server::config::Config;
-use rallypoint_shared::{ErrorCode, ServerMsg};
+use rallypoint_shared::{ClientMsg, ErrorCode, ServerMsg};
 
 struct Redis(Child);
 
@@ -33,6 +33,12 @@ fn free_addr() -> SocketAddr {
 }
 
 async fn node(id: &str, redis: SocketAddr) -> (TestServer, SocketAddr) {
+    node_of(id, redis, Config::default()).await
+}
+
+/// A node of the fleet at `redis` with its admin API on its own address,
+/// the rest from `base`.
+async fn node_of(id: &str, redis: SocketAddr, base: Config) -> (TestServer, SocketAddr) {
     let admin_addr = free_addr();
     let mut admin = admin_config();
     admin.bind = Some(admin_addr);
@@ -42,19 +48,19 @@ async fn node(id: &str, redis: SocketAddr) -> (TestServer, SocketAddr) {
         fleet_secret: Some("the fleet's shared ticket secret".into()),
         node_id: Some(id.into()),
         admin: Some(admin),
-        ..Config::default()
+        ..base
     })
     .await;
     (server, admin_addr)
 }
 
-#[tokio::test]
-async fn the_admin_api_of_one_node_sees_and_acts_on_another_nodes_lobby() {
-    let redis_addr = free_addr();
+/// A Redis of its own on a free port, stopped when dropped.
+async fn redis() -> (Redis, SocketAddr) {
+    let addr = free_addr();
     let child = Command::new("redis-server")
         .args([
             "--port",
-            &redis_addr.port().to_string(),
+            &addr.port().to_string(),
             "--save",
             "",
             "--appendonly",
@@ -63,8 +69,13 @@ async fn the_admin_api_of_one_node_sees_and_acts_on_another_nodes_lobby() {
         .stdout(Stdio::null())
         .spawn()
         .expect("redis-server on the PATH (scripts/install-redis installs it)");
-    let _redis = Redis(child);
     tokio::time::sleep(Duration::from_millis(300)).await;
+    (Redis(child), addr)
+}
+
+#[tokio::test]
+async fn the_admin_api_of_one_node_sees_and_acts_on_another_nodes_lobby() {
+    let (_redis, redis_addr) = redis().await;
     let (_a, admin_a) = node("a", redis_addr).await;
     let (b, _admin_b) = node("b", redis_addr).await;
     let mut ada = Client::welcomed(&b, "ada").await;
@@ -150,4 +161,84 @@ async fn the_admin_api_of_one_node_sees_and_acts_on_another_nodes_lobby() {
     // A lobby nobody has is a 404 from a, not a 5xx.
     let none = get(admin_a, "/admin/api/lobbies/4000000000", FULL).await;
     assert_eq!(none.status, 404, "{}", none.body);
+}
+
+/// The first message a connection gets after `Hello`: `Welcome`, or an
+/// error's code and message.
+async fn greeting(c: &mut Client) -> Result<(), (ErrorCode, String)> {
+    match c.recv().await {
+        ServerMsg::Welcome { .. } => Ok(()),
+        ServerMsg::Error { code, message } => Err((code, message)),
+        other => panic!("expected Welcome or Error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn bans_and_one_session_per_account_hold_across_the_fleet() {
+    let (_redis, redis_addr) = redis().await;
+    let with_auth = || Config {
+        auth: Some(tokens::auth()),
+        ..Config::default()
+    };
+    let (a, admin_a) = node_of("a", redis_addr, with_auth()).await;
+    let (b, _admin_b) = node_of("b", redis_addr, with_auth()).await;
+    // Both nodes listen to the fleet's logins once their heartbeat ran.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // One account, one session: a login on b ends the session on a.
+    let mut first = tokens::hello(&a, "ada").await;
+    assert_eq!(greeting(&mut first).await, Ok(()));
+    let (code, _) = first.create_private(4).await;
+    let mut second = tokens::hello(&b, "ada").await;
+    assert_eq!(greeting(&mut second).await, Ok(()));
+    let replaced = first.recv_until(|m| match m {
+        ServerMsg::Error { code, message } => Some((code, message)),
+        _ => None,
+    });
+    let (code_told, message) = tokio::time::timeout(Duration::from_secs(5), replaced)
+        .await
+        .expect("the session on a was not ended by the login on b within 5 s");
+    assert_eq!(code_told, ErrorCode::SessionReplaced);
+    assert!(message.contains("node b"), "{message}");
+    assert_eq!(first.closed().await, Closed::Code(1008));
+    // Its seat was freed: the lobby it made is empty, so the code finds
+    // nothing to join once the lobby closed, or a lobby without ada.
+    let mut cyd = tokens::hello(&a, "cyd").await;
+    assert_eq!(greeting(&mut cyd).await, Ok(()));
+    if let ServerMsg::Joined { .. } = cyd.join_code(&code).await {
+        let roster = cyd.roster_until(|r| r.len() == 1).await;
+        assert_eq!(roster.len(), 1, "ada's seat is still held: {roster:?}");
+    }
+    // The session on b lives on.
+    second.send(&ClientMsg::ListLobbies).await;
+    second
+        .recv_until(|m| matches!(m, ServerMsg::LobbyList { .. }).then_some(()))
+        .await;
+
+    // A ban made on a is kept in the directory: a node started after it
+    // enforces it too.
+    let ban = r#"{"account":"eve","secs":600,"reason":"aimbot"}"#;
+    let banned = post(admin_a, "/admin/api/bans", ban).await;
+    assert_eq!(banned.status, 200, "{}", banned.body);
+    let (c, admin_c) = node_of("c", redis_addr, with_auth()).await;
+    let mut refused = None;
+    for _ in 0..30 {
+        let mut eve = tokens::hello(&c, "eve").await;
+        if let Err(told) = greeting(&mut eve).await {
+            refused = Some(told);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (code_told, message) = refused.expect("node c never loaded the fleet's ban");
+    assert_eq!(code_told, ErrorCode::Banned);
+    assert!(message.ends_with(": aimbot"), "{message}");
+    let listed = get(admin_c, "/admin/api/bans", READ).await.json();
+    assert_eq!(listed["bans"][0]["account"], "eve", "{listed}");
+
+    // Lifted through c, it ends everywhere: a lets eve in again.
+    let lifted = post(admin_c, "/admin/api/bans/lift", r#"{"account":"eve"}"#).await;
+    assert_eq!(lifted.status, 200, "{}", lifted.body);
+    let mut eve = tokens::hello(&a, "eve").await;
+    assert_eq!(greeting(&mut eve).await, Ok(()));
 }

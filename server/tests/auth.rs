@@ -5,16 +5,13 @@
 
 mod common;
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use common::{Client, Closed, TestServer};
+use common::tokens::{SECRET, hello_with, now_secs, token};
+use common::{Closed, TestServer};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use rallypoint_server::auth::{AuthConfig, account_player};
 use rallypoint_server::config::Config;
-use rallypoint_shared::{ClientMsg, ErrorCode, PROTOCOL_VERSION, ServerMsg};
-use serde_json::{Value, json};
-
-const SECRET: &str = "the backend and the server share this secret";
+use rallypoint_shared::{ClientMsg, ErrorCode, ServerMsg};
+use serde_json::json;
 
 fn auth_config() -> Config {
     Config {
@@ -27,35 +24,15 @@ fn auth_config() -> Config {
     }
 }
 
-fn token(claims: Value) -> String {
-    let key = EncodingKey::from_secret(SECRET.as_bytes()).unwrap();
-    encode(&Header::new(Algorithm::HS256), &claims, &key).unwrap()
-}
-
 fn good(sub: &str, name: &str) -> String {
-    let exp = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        + 300;
+    let exp = now_secs() + 300;
     token(json!({ "sub": sub, "name": name, "exp": exp, "aud": "rallypoint" }))
-}
-
-async fn hello(server: &TestServer, name: &str, token: Option<String>) -> Client {
-    let mut c = Client::connect(server).await;
-    c.send(&ClientMsg::Hello {
-        protocol_version: PROTOCOL_VERSION,
-        name: name.into(),
-        token,
-    })
-    .await;
-    c
 }
 
 #[tokio::test]
 async fn a_good_token_names_the_player_and_the_client_cannot() {
     let server = TestServer::start(auth_config()).await;
-    let mut c = hello(&server, "Mallory the Admin", Some(good("acct-42", "Ada"))).await;
+    let mut c = hello_with(&server, "Mallory the Admin", Some(good("acct-42", "Ada"))).await;
     let player = match c.recv().await {
         ServerMsg::Welcome { player, .. } => player,
         other => panic!("expected Welcome, got {other:?}"),
@@ -69,10 +46,7 @@ async fn a_good_token_names_the_player_and_the_client_cannot() {
 #[tokio::test]
 async fn every_bad_token_is_refused_with_auth_failed_and_a_close() {
     let server = TestServer::start(auth_config()).await;
-    let exp = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let exp = now_secs();
     let wrong_key = encode(
         &Header::new(Algorithm::HS256),
         &json!({ "sub": "a", "exp": exp + 60, "aud": "rallypoint" }),
@@ -98,7 +72,7 @@ async fn every_bad_token_is_refused_with_auth_failed_and_a_close() {
         (Some("e".repeat(901)), "over 900 bytes"),
     ];
     for (token, why) in cases {
-        let mut c = hello(&server, "x", token.clone()).await;
+        let mut c = hello_with(&server, "x", token.clone()).await;
         match c.recv().await {
             ServerMsg::Error {
                 code: ErrorCode::AuthFailed,
@@ -109,22 +83,22 @@ async fn every_bad_token_is_refused_with_auth_failed_and_a_close() {
         assert_eq!(c.closed().await, Closed::Code(1008), "{token:?}");
     }
     // The server is none the worse.
-    let mut c = hello(&server, "x", Some(good("acct-1", "Ada"))).await;
+    let mut c = hello_with(&server, "x", Some(good("acct-1", "Ada"))).await;
     assert!(matches!(c.recv().await, ServerMsg::Welcome { .. }));
 }
 
 #[tokio::test]
 async fn a_second_login_takes_the_seat_over_and_the_first_is_told_why() {
     let server = TestServer::start(auth_config()).await;
-    let mut first = hello(&server, "", Some(good("acct-7", "Ada"))).await;
+    let mut first = hello_with(&server, "", Some(good("acct-7", "Ada"))).await;
     assert!(matches!(first.recv().await, ServerMsg::Welcome { .. }));
     let (code, _) = first.create_private(4).await;
-    let mut other = hello(&server, "", Some(good("acct-8", "Bob"))).await;
+    let mut other = hello_with(&server, "", Some(good("acct-8", "Bob"))).await;
     other.recv().await;
     other.join_code(&code).await;
 
     // The same account again, with a newer name.
-    let mut second = hello(&server, "", Some(good("acct-7", "Ada 2"))).await;
+    let mut second = hello_with(&server, "", Some(good("acct-7", "Ada 2"))).await;
     let player = match second.recv().await {
         ServerMsg::Welcome { player, .. } => player,
         other => panic!("expected Welcome, got {other:?}"),
@@ -151,7 +125,7 @@ async fn a_second_login_takes_the_seat_over_and_the_first_is_told_why() {
         .await;
     assert_eq!(roster.len(), 2);
     // Nothing to take over for a new account: a plain Welcome.
-    let mut third = hello(&server, "", Some(good("acct-9", "Cy"))).await;
+    let mut third = hello_with(&server, "", Some(good("acct-9", "Cy"))).await;
     assert!(matches!(third.recv().await, ServerMsg::Welcome { .. }));
     third.send(&ClientMsg::ListLobbies).await;
     assert!(matches!(
@@ -165,7 +139,7 @@ async fn a_second_login_takes_the_seat_over_and_the_first_is_told_why() {
 #[tokio::test]
 async fn without_auth_a_token_is_ignored() {
     let server = TestServer::start(Config::default()).await;
-    let mut c = hello(&server, "ada", Some("anything".into())).await;
+    let mut c = hello_with(&server, "ada", Some("anything".into())).await;
     match c.recv().await {
         ServerMsg::Welcome { player, .. } => assert!(player.0 < 1 << 63),
         other => panic!("expected Welcome, got {other:?}"),

@@ -1,10 +1,10 @@
 //! Bans: an account (the session token's `sub`, with authentication on) or
 //! a client address, refused until a time. A banned account is refused at
 //! `Hello` with `Error{Banned, "banned until <RFC 3339 time>: reason"}`; a
-//! banned address gets `403` at the WebSocket upgrade. The table is this
-//! node's, bounded by [`MAX_BANS`]; a ban ends by itself at its time, or
-//! when lifted. Time (the wall clock, since bans are shown as dates) is
-//! passed in.
+//! banned address gets `403` at the WebSocket upgrade. The table is
+//! bounded by [`MAX_BANS`]; in a fleet it mirrors the one kept in Redis
+//! (`fleet::accounts`). A ban ends by itself at its time, or when lifted.
+//! Time (the wall clock, since bans are shown as dates) is passed in.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -97,6 +97,23 @@ impl Bans {
         }
         bans.insert(ban.target.clone(), ban);
         Ok(())
+    }
+
+    /// Makes `bans` (the fleet's, loaded from its directory) the whole
+    /// table; the bans that are new to it, whose sessions are to end.
+    pub fn replace(&self, bans: Vec<Ban>) -> Vec<Ban> {
+        let mut table = self.lock();
+        let fresh: Vec<Ban> = bans
+            .iter()
+            .filter(|b| table.get(&b.target).is_none_or(|old| old.until < b.until))
+            .cloned()
+            .collect();
+        *table = bans
+            .into_iter()
+            .take(self.cap)
+            .map(|b| (b.target.clone(), b))
+            .collect();
+        fresh
     }
 
     /// Lifts the ban of `target`; whether there was one in force.
@@ -238,5 +255,27 @@ mod tests {
             .map(|b| b.target.to_string())
             .collect();
         assert_eq!(listed, ["account c", "account b"]);
+    }
+
+    #[test]
+    fn a_loaded_table_replaces_this_ones_and_names_its_new_bans() {
+        let bans = Bans::new(8);
+        bans.add(ban(Target::Account("lifted elsewhere".into()), 100), at(0))
+            .unwrap();
+        bans.add(ban(Target::Account("kept".into()), 100), at(0))
+            .unwrap();
+        let loaded = vec![
+            ban(Target::Account("kept".into()), 100),
+            ban(Target::Account("new".into()), 100),
+        ];
+        let fresh: Vec<String> = bans
+            .replace(loaded)
+            .iter()
+            .map(|b| b.target.to_string())
+            .collect();
+        assert_eq!(fresh, ["account new"]);
+        assert!(bans.account("lifted elsewhere", at(1)).is_none());
+        assert!(bans.account("new", at(1)).is_some());
+        assert_eq!(bans.list(at(1)).len(), 2);
     }
 }

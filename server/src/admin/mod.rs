@@ -48,6 +48,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use bans::{Ban, Bans, BansFull, MAX_BAN, MAX_BANS, Target, rfc3339};
 pub use listener::{MAX_ADMIN_CONNECTIONS, start};
+pub(crate) use players::{end_kicked, kick_banned};
 pub use routes::{Via, route};
 pub use throttle::{FAILURE_WINDOW, MAX_FAILURES_PER_MINUTE, MAX_THROTTLED_IPS, Throttle};
 pub use tokens::{AdminToken, Caller, MIN_ADMIN_TOKEN_BYTES, Role, Tokens};

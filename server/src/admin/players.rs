@@ -6,7 +6,7 @@
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
-use rallypoint_shared::PROTOCOL_VERSION;
+use rallypoint_shared::{PROTOCOL_VERSION, PlayerId};
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 use tracing::info;
@@ -19,7 +19,7 @@ use super::routes::Ctx;
 use super::views::{BanView, NodeAnswer, NodeView, StatsView, WhyNull, secs};
 use super::{MAX_BAN, MAX_NOTICE_CHARS, MAX_REASON_CHARS};
 use crate::kick::KickReason;
-use crate::resume::Kicked;
+use crate::resume::{Kicked, SessionTable};
 
 /// `GET /admin/api/node`.
 pub async fn node(ctx: &Ctx) -> ApiResult {
@@ -150,11 +150,19 @@ pub async fn ban(ctx: &Ctx) -> ApiResult {
         since: now,
     };
     let admin = &ctx.shared.admin;
+    let before = admin.bans.get(&target, now);
     admin
         .bans
         .add(ban.clone(), now)
         .map_err(|e| ApiError::Conflict(e.to_string()))?;
-    let kicked = kick_banned(ctx, &ban);
+    if !ctx.forwarded && !ctx.shared.registry.fleet().store_ban(&ban).await {
+        match before {
+            Some(before) => drop(admin.bans.add(before, now)),
+            None => drop(admin.bans.lift(&target, now)),
+        }
+        return Err(unstored("ban"));
+    }
+    let kicked = kick_banned(&ctx.shared.sessions, &ban);
     info!(admin = %ctx.caller.name, action = "ban", target = %target, secs, %reason, kicked, "admin action");
     crate::metrics::metrics().admin_action("ban");
     let nodes = forward::to_every_node(ctx).await;
@@ -165,9 +173,15 @@ pub async fn ban(ctx: &Ctx) -> ApiResult {
     })
 }
 
+/// A fleet's bans live in its directory: without it, none is made or lifted.
+fn unstored(action: &str) -> ApiError {
+    ApiError::Unavailable(format!(
+        "the fleet's directory (Redis) is unreachable, where the fleet's bans are kept: the {action} was not made; try again"
+    ))
+}
+
 /// Ends this node's sessions of the banned account or address.
-fn kick_banned(ctx: &Ctx, ban: &Ban) -> usize {
-    let sessions = &ctx.shared.sessions;
+pub(crate) fn kick_banned(sessions: &SessionTable, ban: &Ban) -> usize {
     let why = KickReason::Banned(ban.message());
     let kicked = match &ban.target {
         Target::Account(a) => {
@@ -176,18 +190,23 @@ fn kick_banned(ctx: &Ctx, ban: &Ban) -> usize {
         }
         Target::Ip(ip) => sessions.kick_ip(*ip, &why),
     };
-    let mut count = 0;
-    for (player, kicked) in kicked {
-        match kicked {
-            Kicked::Connection => count += 1,
-            Kicked::Detached(lobby) => {
-                release(lobby, player);
-                count += 1;
-            }
-            Kicked::Unknown => {}
+    kicked
+        .into_iter()
+        .filter(|(player, kicked)| end_kicked(*player, kicked))
+        .count()
+}
+
+/// Whether a kick ended a session of `player`; frees the seat of one that
+/// had dropped (a connection frees its own).
+pub(crate) fn end_kicked(player: PlayerId, kicked: &Kicked) -> bool {
+    match kicked {
+        Kicked::Connection => true,
+        Kicked::Detached(lobby) => {
+            release(lobby.clone(), player);
+            true
         }
+        Kicked::Unknown => false,
     }
-    count
 }
 
 /// `POST /admin/api/bans/lift`.
@@ -200,6 +219,9 @@ pub async fn lift(ctx: &Ctx) -> ApiResult {
     }
     // An account ban is lifted even with authentication off.
     let target = body.target(true)?;
+    if !ctx.forwarded && !ctx.shared.registry.fleet().remove_ban(&target).await {
+        return Err(unstored("lift"));
+    }
     let lifted = ctx.shared.admin.bans.lift(&target, SystemTime::now());
     let nodes = forward::to_every_node(ctx).await;
     if !lifted && nodes.iter().all(|n| !n.ok) {

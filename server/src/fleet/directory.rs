@@ -18,6 +18,9 @@
 //!   an operator locked is left out).
 //! - `rp:code:{code}`: a private lobby's id by its join code.
 //!
+//! The fleet's bans (`rp:bans`, `rp:bans:v`, without a TTL: they outlive
+//! nodes) and its login channel (`rp:logins`) are in [`super::accounts`].
+//!
 //! A heartbeat writes all of a node's keys in one `MULTI`. Sorted-set
 //! members outlive a dead node; readers skip and remove those whose lobby
 //! hash is gone.

@@ -15,6 +15,7 @@
 //! retries on every heartbeat; the directory is whole again one heartbeat
 //! after Redis comes back. The key layout is in [`directory`].
 
+pub mod accounts;
 mod directory;
 mod joins;
 mod seats;
@@ -22,7 +23,7 @@ pub mod ticket;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use rallypoint_shared::ServerMsg;
 use redis::aio::ConnectionManager;
@@ -30,7 +31,9 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
+use crate::admin::{Ban, Bans, Target};
 use crate::lobby::Registry;
+use crate::resume::SessionTable;
 pub use directory::{Listed, NodeInfo};
 pub use joins::Here;
 pub use seats::{Place, Reserved};
@@ -187,6 +190,8 @@ impl Fleet {
     pub async fn heartbeat(
         self,
         registry: Arc<Registry>,
+        sessions: Arc<SessionTable>,
+        bans: Arc<Bans>,
         draining: CancellationToken,
         closing: CancellationToken,
     ) {
@@ -196,6 +201,8 @@ impl Fleet {
         let period = (node.ttl / 5).max(Duration::from_millis(200));
         let mut published = Vec::new();
         let mut drain_seen = false;
+        // The version of the fleet's bans last loaded.
+        let mut bans_loaded = None;
         loop {
             let draining_now = draining.is_cancelled();
             let lobbies = registry.published();
@@ -218,6 +225,7 @@ impl Fleet {
             };
             if node.call(|c| directory::publish(c, &beat)).await.is_some() {
                 published = ids;
+                node.sync_bans(&mut bans_loaded, &bans, &sessions).await;
             }
             tokio::select! {
                 _ = tokio::time::sleep(period) => {}
@@ -271,6 +279,53 @@ impl Fleet {
             .await?
     }
 
+    /// Keeps an operator's ban in the directory, for every node now and
+    /// later; whether it is kept (always, for a node alone).
+    pub async fn store_ban(&self, ban: &Ban) -> bool {
+        match &self.node {
+            Some(node) => node.call(|c| accounts::store_ban(c, ban)).await.is_some(),
+            None => true,
+        }
+    }
+
+    /// Takes the ban of `target` out of the directory; whether it is out
+    /// (always, for a node alone).
+    pub async fn remove_ban(&self, target: &Target) -> bool {
+        match &self.node {
+            Some(node) => node
+                .call(|c| accounts::remove_ban(c, target))
+                .await
+                .is_some(),
+            None => true,
+        }
+    }
+
+    /// Tells the fleet that `account` logged in here on a connection
+    /// opened at `opened`, so that other nodes end its older sessions.
+    /// Returns at once; the message goes out in its own task.
+    pub fn announce_login(&self, account: &str, opened: SystemTime) {
+        let Some(node) = self.node.clone() else {
+            return;
+        };
+        let login = accounts::Login {
+            node: node.id.clone(),
+            account: account.to_owned(),
+            at_ms: accounts::millis(opened),
+        };
+        tokio::spawn(async move {
+            node.ask(|c| async move { accounts::announce(c, &login).await })
+                .await;
+        });
+    }
+
+    /// Ends this node's sessions that logins on other nodes replace, until
+    /// `closing` (nothing for a node alone).
+    pub async fn listen_logins(self, sessions: Arc<SessionTable>, closing: CancellationToken) {
+        if let Some(node) = self.node {
+            accounts::listen(node.client.clone(), node.id.clone(), sessions, closing).await;
+        }
+    }
+
     /// The live nodes, or `None` for a node alone or without Redis.
     pub async fn nodes(&self) -> Option<Vec<NodeInfo>> {
         self.node.as_ref()?.call(directory::nodes).await
@@ -278,6 +333,30 @@ impl Fleet {
 }
 
 impl Node {
+    /// Loads the fleet's bans when their version moved since `loaded`,
+    /// and ends this node's sessions of the bans new to it.
+    async fn sync_bans(&self, loaded: &mut Option<u64>, bans: &Bans, sessions: &SessionTable) {
+        let Some(version) = self.call(accounts::bans_version).await else {
+            return;
+        };
+        if *loaded == Some(version) {
+            return;
+        }
+        let now = SystemTime::now();
+        let Some(table) = self.call(|c| accounts::load_bans(c, now)).await else {
+            return;
+        };
+        let count = table.len();
+        let mut ended = 0;
+        for ban in bans.replace(table) {
+            ended += crate::admin::kick_banned(sessions, &ban);
+        }
+        if loaded.is_some() || count > 0 {
+            info!(node = %self.id, bans = count, ended, "loaded the fleet's bans");
+        }
+        *loaded = Some(version);
+    }
+
     /// [`Node::call`] on a player's request path: while the directory is
     /// known to be down (the heartbeat keeps probing it), `None` at once
     /// rather than after [`REDIS_TIMEOUT`].

@@ -20,7 +20,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use rallypoint_shared::{PlayerId, ResumeToken};
 use rand::Rng;
@@ -246,6 +246,14 @@ impl SessionTable {
         };
         let player = inner.entries.get(&token).map(|e| e.info.player);
         (player, kick_token(&mut inner, &token, why))
+    }
+
+    /// When the connection of `account`'s session (or its last one)
+    /// opened, if the account has a session.
+    pub fn account_since(&self, account: &str) -> Option<SystemTime> {
+        let inner = self.lock();
+        let token = inner.accounts.get(account)?;
+        inner.entries.get(token).map(|e| e.link.connected_at)
     }
 
     /// Ends every session whose connection (or last connection) came from

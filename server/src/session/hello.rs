@@ -74,6 +74,11 @@ impl Session {
         self.name = identity.name;
         self.account = Some(identity.account.clone());
         let now = Instant::now();
+        // Sessions of this account on other nodes end (fleet::accounts).
+        self.ctx
+            .registry
+            .fleet()
+            .announce_login(&identity.account, self.kick.link().connected_at);
         match self
             .ctx
             .sessions
