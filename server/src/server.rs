@@ -133,7 +133,7 @@ pub async fn serve(
         }
     }
     crate::admin::start(&shared).await?;
-    info!(addr = %listener.local_addr()?, tick_hz = config.tick_hz, tls = shared.tls.is_some(), "listening");
+    info!(addr = %listener.local_addr()?, tick_hz = config.tick_hz, tls = shared.tls.is_some(), auth = shared.auth.is_some(), "listening");
     // Agones (src/agones/): Ready now that the node listens.
     #[cfg(feature = "agones")]
     let agones = config
