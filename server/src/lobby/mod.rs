@@ -39,6 +39,7 @@ mod admin;
 mod handle;
 mod host;
 mod inputs;
+mod join;
 mod members;
 mod registry;
 mod task;
@@ -48,8 +49,9 @@ pub use admin::{AdminCmd, LATENESS_WINDOW, Lateness, LobbyReport, MemberReport};
 pub use handle::{LobbyBusy, LobbyClosed, LobbyCmd, LobbyHandle, Offer, Queued};
 pub use host::{GameHost, Games, GamesError, host};
 pub use inputs::{MAX_INPUTS_PER_TICK, MAX_PENDING_INPUTS, STEADY_PENDING_INPUTS};
+pub use join::{JOIN_CODE_LEN, JoinError};
 pub use members::{DETACH_MARGIN, MAX_ROSTER_CHANGES};
-pub use registry::{JOIN_CODE_LEN, JoinError, LOCAL_ID_BITS, Published, Registry, Seat};
+pub use registry::{LOCAL_ID_BITS, Published, Registry, Seat};
 pub use task::LobbySpec;
 
 /// Commands (joins, leaves, resumes) a lobby's command channel holds before
