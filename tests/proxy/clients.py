@@ -13,6 +13,7 @@ import asyncio
 import base64
 import os
 import socket
+import struct
 import sys
 
 HOSTILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "hostile")
@@ -24,9 +25,23 @@ from rawws import HandshakeRefused, RawWs  # noqa: E402
 TIMEOUT = 5.0  # one upgrade, or one Welcome
 
 
-async def upgrade(port: int, source: str, headers: dict[str, str] | None = None) -> RawWs:
-    """Upgrades a connection from `source` to 127.0.0.1:port at /ws.
-    Raises HandshakeRefused with the HTTP status if refused."""
+# The PROXY protocol v2 signature (haproxy's proxy-protocol.txt, 2.2).
+PROXY_V2_SIGNATURE = b"\r\n\r\n\x00\r\nQUIT\n"
+
+
+def proxy_v2_header(client: str, client_port: int, server: str, server_port: int) -> bytes:
+    """A PROXY v2 header (PROXY command, TCP over IPv4) naming `client`, as
+    a proxy writes it; for a peer that forges one."""
+    addrs = socket.inet_aton(client) + socket.inet_aton(server) + struct.pack(
+        "!HH", client_port, server_port)
+    return PROXY_V2_SIGNATURE + bytes([0x21, 0x11]) + struct.pack("!H", len(addrs)) + addrs
+
+
+async def upgrade(port: int, source: str, headers: dict[str, str] | None = None,
+                  prefix: bytes = b"") -> RawWs:
+    """Upgrades a connection from `source` to 127.0.0.1:port at /ws, after
+    sending `prefix` (a forged PROXY header, say). Raises HandshakeRefused
+    with the HTTP status if refused (0: closed without an answer)."""
     loop = asyncio.get_running_loop()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
@@ -43,13 +58,18 @@ async def upgrade(port: int, source: str, headers: dict[str, str] | None = None)
                 f"Sec-WebSocket-Key: {key}",
                 "Sec-WebSocket-Version: 13",
             ] + [f"{k}: {v}" for k, v in (headers or {}).items()]
-            await loop.sock_sendall(sock, ("\r\n".join(lines) + "\r\n\r\n").encode())
+            request = ("\r\n".join(lines) + "\r\n\r\n").encode()
+            await loop.sock_sendall(sock, prefix + request)
             data = b""
             while b"\r\n\r\n" not in data:
                 chunk = await loop.sock_recv(sock, 4096)
                 if not chunk:
                     raise HandshakeRefused(0, data.decode("latin-1"))
                 data += chunk
+    except ConnectionResetError:
+        # Closed with the request unread: refused without an answer.
+        sock.close()
+        raise HandshakeRefused(0, "connection reset") from None
     except BaseException:
         sock.close()
         raise
@@ -78,11 +98,12 @@ async def player(port: int, source: str, headers: dict[str, str] | None = None) 
     return ws
 
 
-async def refused_status(port: int, source: str, headers: dict[str, str] | None = None) -> int:
-    """The HTTP status an upgrade from `source` is refused with; fails if
-    it is accepted."""
+async def refused_status(port: int, source: str, headers: dict[str, str] | None = None,
+                         prefix: bytes = b"") -> int:
+    """The HTTP status an upgrade from `source` is refused with (0: closed
+    without an answer); fails if it is accepted."""
     try:
-        ws = await upgrade(port, source, headers)
+        ws = await upgrade(port, source, headers, prefix)
     except HandshakeRefused as e:
         return e.status
     ws.close()
