@@ -9,6 +9,7 @@ use glam::Vec2;
 use memory::Harness;
 use rallypoint_arena::InputFrame;
 use rallypoint_server::Config;
+use rallypoint_server::lobby::JoinError;
 use rallypoint_server::session::{Ending, Flow, Phase, allowed};
 use rallypoint_shared::{
     ClientMsg, ErrorCode, Input, JoinTarget, PROTOCOL_VERSION, ServerMsg, encode_payload,
@@ -313,4 +314,32 @@ async fn a_fleet_nodes_lobby_ids_carry_its_number() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_quick_join_into_an_open_lobby_never_creates_one() {
+    let config = Config {
+        quick_join_players: 2,
+        ..Config::default()
+    };
+    let h = Harness::new(config);
+    let arena = h.registry.games().get("arena").unwrap().clone();
+    // No open lobby: refused, and none created.
+    assert_eq!(
+        h.registry.quick_join_open("arena").err(),
+        Some(JoinError::Full)
+    );
+    assert_eq!(h.registry.lobby_count(), 0);
+    let first = h.registry.quick_join(&arena).unwrap();
+    let second = h.registry.quick_join_open("arena").unwrap();
+    assert_eq!(second.lobby().id, first.lobby().id);
+    // Now full: refused again, still one lobby; a plain quick-join creates.
+    assert_eq!(
+        h.registry.quick_join_open("arena").err(),
+        Some(JoinError::Full)
+    );
+    assert_eq!(h.registry.lobby_count(), 1);
+    let third = h.registry.quick_join(&arena).unwrap();
+    assert_ne!(third.lobby().id, first.lobby().id);
+    assert_eq!(h.registry.lobby_count(), 2);
 }

@@ -14,6 +14,14 @@
 // 4. Locking that lobby (now with a free seat) makes a bot's join by code
 //    fail with LobbyLocked; once unlocked, the same join succeeds.
 // 5. A read-only token can look but not act: the lock says so (403).
+// 6. A player page joins that lobby by code: a notice sent from the
+//    console shows on it; closing the lobby sends it back to its menu
+//    with the operator's reason, and the lobby leaves the table.
+// 7. Banning the bots' address (127.0.0.1) from a member's row ends the
+//    other lobby's sessions and refuses a new bot with 403; lifting the
+//    ban lets it in again.
+// 8. The drain: the console says the node stops within its drain time,
+//    and the server process exits by itself.
 //
 // Screenshots land in target/e2e/admin-*.png. Run by scripts/e2e.
 
@@ -21,7 +29,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  BOTS_BIN, OUT, launchBrowser, openPage, run, startProcess, startServer, waitFor,
+  BOTS_BIN, OUT, launchBrowser, openPage, run, startProcess, startServer, state, waitFor,
 } from './harness.mjs';
 
 const FULL = 'ops-e2e-console-0123456789abcdef0123456789abcdef';
@@ -55,11 +63,17 @@ after(async () => {
 });
 
 /** The admin API from the test itself (Node's fetch). */
-async function api(path) {
+async function api(path, status = 200) {
   const r = await fetch(`${base}/admin/api/${path}`, { headers: { Authorization: `Bearer ${FULL}` } });
-  assert.equal(r.status, 200, `GET ${path}`);
+  assert.equal(r.status, status, `GET ${path}`);
   return r.json();
 }
+
+/** A bot joining `code` for 2 s: its exit code and output. */
+const joinByCode = (code) => run(BOTS_BIN, [
+  '--url', `ws://127.0.0.1:${server.port}/ws`, '--join', code, '--bots', '1', '--duration', '2',
+  '--no-server-metrics',
+], 30_000);
 
 async function newPage(label) {
   const p = await openPage(browser, `${base}/admin`, label);
@@ -86,8 +100,9 @@ async function confirm(p, reason) {
 }
 
 /** Chromium logs every 4xx fetch as a console error: the refusals this
- *  test provokes (a wrong token, a read-only token acting) are expected. */
-const EXPECTED = /Failed to load resource: the server responded with a status of 40[13] /;
+ *  test provokes (a wrong token, a read-only token acting, the detail of
+ *  a lobby just closed) are expected. */
+const EXPECTED = /Failed to load resource: the server responded with a status of 40[134] /;
 
 function assertNoErrors() {
   const errors = pages.flatMap((p) => p.errors).filter((e) => !EXPECTED.test(e));
@@ -175,17 +190,13 @@ test('a locked lobby refuses a join, and takes it once unlocked', async () => {
   await waitFor('the lobby shown locked', async () => (await page.textContent('#detail-facts')).includes('Lockedyes'));
   assert.equal((await api(`lobbies/${lobby.id}`)).locked, true);
   await page.screenshot({ path: join(OUT, 'admin-locked.png'), fullPage: true });
-  const joinByCode = () => run(BOTS_BIN, [
-    '--url', `ws://127.0.0.1:${server.port}/ws`, '--join', lobby.code, '--bots', '1', '--duration', '2',
-    '--no-server-metrics',
-  ], 30_000);
-  const refused = await joinByCode();
+  const refused = await joinByCode(lobby.code);
   assert.notEqual(refused.code, 0, `the join must fail:\n${refused.out}`);
   assert.match(refused.out, /LobbyLocked/, refused.out);
   await page.click('[data-lobby-action="unlock"]');
   await confirm(page, '');
   await waitFor('the lobby shown unlocked', async () => (await page.textContent('#detail-facts')).includes('Lockedno'));
-  const taken = await joinByCode();
+  const taken = await joinByCode(lobby.code);
   assert.equal(taken.code, 0, `the join succeeds once unlocked:\n${taken.out}`);
   assertNoErrors();
 });
@@ -201,4 +212,101 @@ test('a read-only token may look but not act', async () => {
   await waitFor('the refusal', async () => (await reader.textContent('#status')).includes('read-only'));
   assert.equal((await api(`lobbies/${lobby.id}`)).locked, false, 'nothing was done');
   assertNoErrors();
+});
+
+test('a player sees a notice, then the close and its reason, and the lobby leaves the table', async () => {
+  const player = await openPage(browser, `${base}/`, 'player');
+  pages.push(player);
+  await player.fill('#name', 'e2e-player');
+  await player.fill('#code', lobby.code);
+  await player.click('#join-code');
+  await waitFor('the player in the lobby', async () => (await state(player))?.phase === 'game');
+  await page.bringToFront();
+  await waitFor('the player among the members', async () => (await rows(page, 'members'))
+    .some((m) => m.cells.includes('e2e-player')));
+  await page.click('[data-lobby-action="notice"]');
+  await page.waitForSelector('#confirm[open]');
+  await page.fill('#confirm-text', 'e2e: the server restarts in 10 minutes');
+  await page.click('#confirm-ok');
+  await waitFor('the notice on the player page', async () => (await player.textContent('#notice'))
+    .includes('e2e: the server restarts in 10 minutes'));
+  assert.match(await page.textContent('#status'), /notice sent to lobby/);
+  await page.click('[data-lobby-action="close"]');
+  await confirm(page, 'e2e: closed for the test');
+  await waitFor('the player back in its menu', async () => (await state(player))?.phase === 'menu');
+  assert.match(await player.textContent('#error'), /That lobby has closed\. .*e2e: closed for the test/);
+  await waitFor('the lobby gone from the API', async () => !(await api('lobbies')).lobbies
+    .some((l) => l.id === lobby.id));
+  await api(`lobbies/${lobby.id}`, 404);
+  await waitFor('the detail saying so', async () => (await page.textContent('#members-empty'))
+    .includes('not open any more'));
+  await page.click('#back');
+  await waitFor('the lobby gone from the table', async () => {
+    const r = await rows(page, 'lobbies');
+    return r.length > 0 && !r.some((l) => Number(l.id) === lobby.id);
+  });
+  await player.screenshot({ path: join(OUT, 'admin-closed-player.png'), fullPage: true });
+  assertNoErrors();
+});
+
+test("an address ban ends its sessions and refuses its upgrades until lifted", async () => {
+  const other = await waitFor('the other lobby, full', async () => {
+    const r = await rows(page, 'lobbies');
+    return r.length === 1 && r[0].cells[5] === '3 / 3' && r[0];
+  });
+  await page.click(`#lobbies tbody tr[data-id="${other.id}"]`);
+  await waitFor('its 3 members', async () => (await rows(page, 'members')).length === 3);
+  await page.click('#members tbody tr button[data-action="ban-ip"]');
+  await page.waitForSelector('#confirm[open]');
+  await page.selectOption('#confirm-secs', '3600');
+  await confirm(page, 'e2e: banned for the test');
+  await waitFor('the ban said', async () => /banned ip 127\.0\.0\.1 until .*sessions ended here: [1-9]/
+    .test(await page.textContent('#status')));
+  await waitFor('the lobby emptied', async () => {
+    const detail = await fetch(`${base}/admin/api/lobbies/${other.id}`, { headers: { Authorization: `Bearer ${FULL}` } });
+    return detail.status === 404 || (await detail.json()).players === 0;
+  });
+  const { bans } = await api('bans');
+  assert.ok(bans.some((b) => b.ip === '127.0.0.1' && b.by === 'ops'), JSON.stringify(bans));
+  const listed = (await api('lobbies')).lobbies;
+  const code = listed.find((l) => l.id === other.id)?.code;
+  const refused = await joinByCode(code ?? 'AAAAAA');
+  assert.notEqual(refused.code, 0, `a banned address is refused:\n${refused.out}`);
+  assert.match(refused.out, /HTTP 403 Forbidden: the bots' address is banned/, refused.out);
+  const lift = await fetch(`${base}/admin/api/bans/lift`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${FULL}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ ip: '127.0.0.1' }),
+  });
+  assert.equal(lift.status, 200, await lift.text());
+  const welcomed = await run(BOTS_BIN, [
+    '--url', `ws://127.0.0.1:${server.port}/ws`, '--bots', '1', '--duration', '1', '--no-server-metrics',
+  ], 30_000);
+  assert.equal(welcomed.code, 0, `the lifted address plays again:\n${welcomed.out}`);
+  assertNoErrors();
+});
+
+test('the drain ends the node', async () => {
+  // A player for the drain to wait on (2 s, --drain-secs), so the console
+  // is seen draining before the node exits.
+  const player = startProcess(BOTS_BIN, [
+    '--url', `ws://127.0.0.1:${server.port}/ws`, '--bots', '1', '--duration', '60', '--no-server-metrics',
+  ]);
+  await waitFor('the player in a lobby', async () => (await api('lobbies')).lobbies.some((l) => l.players > 0));
+  await page.click('#drain');
+  await confirm(page);
+  await waitFor('the drain said', async () => /draining: the node stops within 2 s/
+    .test(await page.textContent('#status')));
+  await waitFor('the node shown draining', async () => (await page.textContent('#node')).includes('DRAINING'));
+  await page.screenshot({ path: join(OUT, 'admin-draining.png'), fullPage: true });
+  await waitFor('the server gone', async () => {
+    try {
+      await fetch(`${base}/healthz`);
+      return false;
+    } catch {
+      return true;
+    }
+  }, 15_000);
+  const { code } = await player.done;
+  assert.notEqual(code, null, 'the bot ended by itself when the node went');
 });

@@ -89,11 +89,12 @@ export async function startServer(args = []) {
     /** Stops the server (SIGINT, then SIGKILL after 8 s) and writes its
      *  log to target/e2e/`logName`. */
     async stop(logName = 'server.log') {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGINT');
-      const done = new Promise((r) => child.once('exit', r));
-      // The drain waits for empty lobbies; the pages are closed by now.
-      if (await Promise.race([done.then(() => true), sleep(8000).then(() => false)]) === false) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGINT');
+        const done = new Promise((r) => child.once('exit', r));
+        // The drain waits for empty lobbies; the pages are closed by now.
+        if (await Promise.race([done.then(() => true), sleep(8000).then(() => false)]) === false) child.kill('SIGKILL');
+      }
       writeFileSync(join(OUT, logName), log);
       rmSync(join(OUT, 'server.pid'), { force: true });
     },

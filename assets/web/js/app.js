@@ -181,6 +181,13 @@ function onMessage(msg) {
       if (app.pings.length > 30) app.pings.shift();
       break;
     case 'Error':
+      if (msg.code === 'UnexpectedMessage' && !app.lobby) {
+        // Out of a game the page sends nothing a lobbyless session refuses:
+        // this answers an input or ack that crossed the lobby's end (a
+        // close, a kick) on the wire. The reason the game ended stays shown.
+        console.info(`rallypoint: ${msg.message}`);
+        break;
+      }
       showError(errorText(msg.code, msg.message));
       if (msg.code === 'LobbyClosed' && app.lobby) {
         leaveGame();

@@ -26,9 +26,9 @@ const TEXT = {
 };
 
 /** Codes whose `message` a person needs: why auth failed, the operator's
- *  reason for a kick, until when a ban lasts. */
+ *  reason for a kick or for closing the lobby, until when a ban lasts. */
 const WITH_MESSAGE = new Set(['VersionMismatch', 'InvalidField', 'TicketRejected', 'AuthFailed', 'Kicked',
-  'Banned']);
+  'Banned', 'LobbyClosed']);
 
 /** The text for a server `Error { code, message }`. */
 export function errorText(code, message) {

@@ -186,9 +186,10 @@ fn handshake(handshake: HandshakeFail) -> Explanation {
              (above --bots plus the server's other clients)",
         ),
         403 => words(
-            format!("{refused}: the server refused the request's origin"),
-            "rallypoint-server refuses only a browser Origin outside its --allowed-origin list, \
-             and the bots send none: check that --url is rallypoint-server",
+            format!("{refused}: the bots' address is banned, or the request's origin refused"),
+            "an operator banned this address (the admin API's GET /admin/api/bans lists it; \
+             POST /admin/api/bans/lift ends it), or the server refused a browser Origin \
+             outside its --allowed-origin list, which the bots never send",
         ),
         200..=299 | 404 => words(
             format!("{refused}: --url's path is not the server's WebSocket endpoint"),

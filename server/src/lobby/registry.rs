@@ -268,6 +268,18 @@ impl Registry {
         self.take_seat(&mut inner, id)
     }
 
+    /// Takes a seat in the fullest public lobby of `game` with room, like
+    /// [`Registry::quick_join`], but never creates one: `Full` when every
+    /// such lobby filled since the caller looked.
+    pub fn quick_join_open(self: &Arc<Self>, game: &str) -> Result<Seat, JoinError> {
+        let mut inner = self.lock();
+        self.check_open()?;
+        let id = fullest_open(&inner, game)
+            .map(|e| e.spec.id)
+            .ok_or(JoinError::Full)?;
+        self.take_seat(&mut inner, id)
+    }
+
     /// The players of this node's fullest public lobby of `game` with a
     /// free seat, the one a quick-join here would take.
     pub fn fullest_open(&self, game: &str) -> Option<u8> {

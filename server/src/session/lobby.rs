@@ -14,6 +14,11 @@ use crate::fleet::ticket::Ticket;
 use crate::fleet::{Here, QuickPick};
 use crate::lobby::{GameHost, JoinError, LobbyCmd, Offer, Seat};
 
+/// How many times one quick-join may choose where to go, when the lobby
+/// it chose on this node fills before it takes a seat. Default: 3; the
+/// last choice always takes a seat (or creates a lobby) where it points.
+pub const QUICK_JOIN_ATTEMPTS: u32 = 3;
+
 impl Session {
     /// The hosted game called `name`.
     pub(super) fn game_named(&self, name: &str) -> Option<Arc<dyn GameHost>> {
@@ -50,22 +55,39 @@ impl Session {
 
     /// Quick-join across the fleet: the fullest open lobby of the game on
     /// any live node, else a new lobby on the least-loaded one.
+    ///
+    /// The choice is made while other players choose too: if it was this
+    /// node's open lobby and that lobby filled meanwhile, the choice is
+    /// made again (up to [`QUICK_JOIN_ATTEMPTS`] times), so that a burst
+    /// of quick-joins starts its new lobbies on the least-loaded nodes
+    /// rather than wherever the burst arrived.
     pub(super) async fn quick_join(&mut self, game: &str) -> Flow {
         let Some(game) = self.game_named(game) else {
             return self.unknown_game(game);
         };
         let fleet = self.ctx.registry.fleet();
-        let here = Here {
-            players: self.ctx.registry.player_count(),
-            open: self.ctx.registry.fullest_open(game.name()),
-        };
-        match fleet.quick_join(game.name(), &self.name, here).await {
-            QuickPick::There(redirect) => self.redirect(redirect),
-            QuickPick::Here => {
-                let seat = self.ctx.registry.quick_join(&game);
-                fleet.poke();
-                self.enter(seat, None).await
-            }
+        let mut attempt = 1;
+        loop {
+            let open_here = self.ctx.registry.fullest_open(game.name());
+            let here = Here {
+                players: self.ctx.registry.player_count(),
+                open: open_here,
+            };
+            let seat = match fleet.quick_join(game.name(), &self.name, here).await {
+                QuickPick::There(redirect) => return self.redirect(redirect),
+                QuickPick::Here if open_here.is_some() && attempt < QUICK_JOIN_ATTEMPTS => {
+                    match self.ctx.registry.quick_join_open(game.name()) {
+                        Err(JoinError::Full) => {
+                            attempt += 1;
+                            continue;
+                        }
+                        seat => seat,
+                    }
+                }
+                QuickPick::Here => self.ctx.registry.quick_join(&game),
+            };
+            fleet.poke();
+            return self.enter(seat, None).await;
         }
     }
 

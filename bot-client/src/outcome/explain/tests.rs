@@ -51,6 +51,10 @@ fn other_statuses_keep_their_number_and_name() {
             .cause
     };
     assert!(cause(403).starts_with("handshake refused: HTTP 403 Forbidden: "));
+    assert!(
+        cause(403).contains("banned"),
+        "403 is what a banned address gets"
+    );
     // A wrong path: `/` serves the browser client, anything else 404.
     assert!(cause(200).contains("HTTP 200 OK: --url's path is not"));
     assert!(cause(404).contains("HTTP 404 Not Found: --url's path is not"));
