@@ -9,6 +9,8 @@
 mod hello;
 mod lobby;
 
+pub use lobby::QUICK_JOIN_ATTEMPTS;
+
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
