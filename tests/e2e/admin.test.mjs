@@ -69,11 +69,13 @@ async function api(path, status = 200) {
   return r.json();
 }
 
-/** A bot joining `code` for 2 s: its exit code and output. */
-const joinByCode = (code) => run(BOTS_BIN, [
-  '--url', `ws://127.0.0.1:${server.port}/ws`, '--join', code, '--bots', '1', '--duration', '2',
-  '--no-server-metrics',
+/** One bot playing for 2 s (`args`: where it joins): its exit code and output. */
+const oneBot = (...args) => run(BOTS_BIN, [
+  '--url', `ws://127.0.0.1:${server.port}/ws`, '--bots', '1', '--duration', '2', '--no-server-metrics',
+  ...args,
 ], 30_000);
+const joinByCode = (code) => oneBot('--join', code);
+const quickJoin = () => oneBot();
 
 async function newPage(label) {
   const p = await openPage(browser, `${base}/admin`, label);
@@ -268,9 +270,7 @@ test("an address ban ends its sessions and refuses its upgrades until lifted", a
   });
   const { bans } = await api('bans');
   assert.ok(bans.some((b) => b.ip === '127.0.0.1' && b.by === 'ops'), JSON.stringify(bans));
-  const listed = (await api('lobbies')).lobbies;
-  const code = listed.find((l) => l.id === other.id)?.code;
-  const refused = await joinByCode(code ?? 'AAAAAA');
+  const refused = await quickJoin();
   assert.notEqual(refused.code, 0, `a banned address is refused:\n${refused.out}`);
   assert.match(refused.out, /HTTP 403 Forbidden: the bots' address is banned/, refused.out);
   const lift = await fetch(`${base}/admin/api/bans/lift`, {
@@ -279,9 +279,7 @@ test("an address ban ends its sessions and refuses its upgrades until lifted", a
     body: JSON.stringify({ ip: '127.0.0.1' }),
   });
   assert.equal(lift.status, 200, await lift.text());
-  const welcomed = await run(BOTS_BIN, [
-    '--url', `ws://127.0.0.1:${server.port}/ws`, '--bots', '1', '--duration', '1', '--no-server-metrics',
-  ], 30_000);
+  const welcomed = await quickJoin();
   assert.equal(welcomed.code, 0, `the lifted address plays again:\n${welcomed.out}`);
   assertNoErrors();
 });

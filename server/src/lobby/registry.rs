@@ -254,29 +254,34 @@ impl Registry {
     /// first on a tie), or creates a public lobby of `quick_join_players`
     /// (or the game's seat count, if it says otherwise).
     pub fn quick_join(self: &Arc<Self>, game: &Arc<dyn GameHost>) -> Result<Seat, JoinError> {
-        let mut inner = self.lock();
-        self.check_open()?;
-        let best = fullest_open(&inner, game.name()).map(|e| e.spec.id);
-        let id = match best {
-            Some(id) => id,
-            None => {
-                let name = format!("Quick match {}", inner.next_id + 1);
-                let seats = self.config.quick_join_players;
-                self.create_locked(&mut inner, game, name, seats, false)?
-            }
-        };
-        self.take_seat(&mut inner, id)
+        self.quick_seat(game.name(), Some(game))
     }
 
     /// Takes a seat in the fullest public lobby of `game` with room, like
     /// [`Registry::quick_join`], but never creates one: `Full` when every
     /// such lobby filled since the caller looked.
     pub fn quick_join_open(self: &Arc<Self>, game: &str) -> Result<Seat, JoinError> {
+        self.quick_seat(game, None)
+    }
+
+    /// A seat in the fullest open public lobby of `name`, else in a new
+    /// one of `create` (`Full` without it), under one lock.
+    fn quick_seat(
+        self: &Arc<Self>,
+        name: &str,
+        create: Option<&Arc<dyn GameHost>>,
+    ) -> Result<Seat, JoinError> {
         let mut inner = self.lock();
         self.check_open()?;
-        let id = fullest_open(&inner, game)
-            .map(|e| e.spec.id)
-            .ok_or(JoinError::Full)?;
+        let id = match (fullest_open(&inner, name).map(|e| e.spec.id), create) {
+            (Some(id), _) => id,
+            (None, Some(game)) => {
+                let lobby = format!("Quick match {}", inner.next_id + 1);
+                let seats = self.config.quick_join_players;
+                self.create_locked(&mut inner, game, lobby, seats, false)?
+            }
+            (None, None) => return Err(JoinError::Full),
+        };
         self.take_seat(&mut inner, id)
     }
 
