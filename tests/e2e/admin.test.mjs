@@ -177,7 +177,9 @@ test('a lobby opens with its members; a kicked bot leaves it', async () => {
     const r = await rows(page, 'members');
     return r.length === 2 && !r.some((m) => m.player === victim);
   });
-  assert.match(await page.textContent('#status'), new RegExp(`kick player ${victim}`));
+  // The status line is written when the API answers, which may come after
+  // the player reaches the page or a periodic refresh: wait for it.
+  await waitFor('the kick said', async () => (await page.textContent('#status')).includes(`kick player ${victim}`));
   await waitFor('the kick charted as a disconnect', async () => (await page.textContent('#chart-disconnects .readout')).includes('kicked'));
   const after = await api(`lobbies/${first.id}`);
   assert.deepEqual(after.members.map((m) => String(m.player)).includes(victim), false, 'the API agrees');
@@ -232,7 +234,7 @@ test('a player sees a notice, then the close and its reason, and the lobby leave
   await page.click('#confirm-ok');
   await waitFor('the notice on the player page', async () => (await player.textContent('#notice'))
     .includes('e2e: the server restarts in 10 minutes'));
-  assert.match(await page.textContent('#status'), /notice sent to lobby/);
+  await waitFor('the notice said', async () => /notice sent to lobby/.test(await page.textContent('#status')));
   await page.click('[data-lobby-action="close"]');
   await confirm(page, 'e2e: closed for the test');
   await waitFor('the player back in its menu', async () => (await state(player))?.phase === 'menu');
