@@ -10,8 +10,9 @@
 import { Net } from './net.js';
 import { Lobby } from './lobby.js';
 import { errorText, CLIENT_TEXT } from './errors.js';
-import { renderGames, renderLobbies } from './menu.js';
+import { lobbyToCreate, playerName, renderGames, renderLobbies } from './menu.js';
 import { Hud, pageState } from './hud.js';
+import { FpsMeter, InputClock } from './pacing.js';
 
 const LOBBY_REFRESH_MS = 2000;
 const PING_INTERVAL_MS = 1000;
@@ -65,12 +66,13 @@ const app = {
   ended: false, // the session ended for good (no retry running)
   pingMs: null,
   pings: [], // the last 30 round trips, ms
-  frameTimes: [],
   fps: null,
   errorIsConnection: false,
-  inputTimer: null,
-  nextInputAt: 0,
 };
+const fpsMeter = new FpsMeter();
+const inputs = new InputClock(() => app.tickHz, (now) => {
+  if (app.game && net.welcomed) net.send(app.game.input(now));
+});
 const modules = new Map(); // game name -> Promise<module>
 
 // ---- Phases and messages -------------------------------------------------
@@ -80,8 +82,8 @@ function setPhase(phase) {
   const inGame = app.game !== null && phase !== 'menu';
   document.body.className = inGame ? `phase-${phase}` : 'phase-menu';
   app.game?.setActive(phase === 'game');
-  if (phase === 'game' && app.lobby?.module.input) startInputs();
-  else stopInputs();
+  if (phase === 'game' && app.lobby?.module.input) inputs.start();
+  else inputs.stop();
   updateStatus();
 }
 
@@ -304,7 +306,7 @@ function onEnded({ error, code, reason }) {
 }
 
 function leaveGame() {
-  stopInputs();
+  inputs.stop();
   app.joining = null;
   app.game?.unmount();
   app.game = null;
@@ -316,14 +318,8 @@ function leaveGame() {
 
 // ---- Menu ------------------------------------------------------------------
 
-function chars(s) {
-  return [...s].length;
-}
-
 function currentName() {
-  const name = el.name.value.trim();
-  if (chars(name) < 1 || chars(name) > 24) return null;
-  return name;
+  return playerName(el.name.value);
 }
 
 /** Runs `action` once a session under the name in #name is up: reconnects
@@ -367,14 +363,13 @@ el.lobbies.addEventListener('click', (e) => {
 el.createForm.addEventListener('submit', (e) => {
   e.preventDefault();
   clearError();
-  const lobbyName = el.lobbyName.value.trim() || `${el.name.value.trim()}'s lobby`;
-  if (chars(lobbyName) > 32) return showError(CLIENT_TEXT.badLobbyName);
-  const max = Number(el.maxPlayers.value);
-  if (!Number.isInteger(max) || max < 1 || max > 255) return showError(CLIENT_TEXT.badMaxPlayers);
-  const priv = el.private.checked;
+  const { lobby, error } = lobbyToCreate({
+    player: el.name.value, name: el.lobbyName.value, maxPlayers: el.maxPlayers.value, private: el.private.checked,
+  });
+  if (error) return showError(error);
   const game = pickedGame();
   if (!game) return undefined;
-  return withSession(() => net.send({ type: 'CreateLobby', game, name: lobbyName, max_players: max, private: priv }));
+  return withSession(() => net.send({ type: 'CreateLobby', game, ...lobby }));
 });
 
 el.codeForm.addEventListener('submit', (e) => {
@@ -395,7 +390,7 @@ el.leave.addEventListener('click', () => {
   clearError();
   // No Input may follow LeaveLobby: the server would answer it with
   // UnexpectedMessage once we are out.
-  stopInputs();
+  inputs.stop();
   app.game?.setActive(false);
   if (app.phase === 'game' && net.send({ type: 'LeaveLobby' })) return;
   // Reconnecting: give the seat up and start over.
@@ -414,29 +409,6 @@ el.name.addEventListener('change', () => {
 
 // ---- Clocks ----------------------------------------------------------------
 
-/** Inputs at tick_hz from absolute deadlines; missed ticks are skipped,
- *  not sent in a burst (NETCODE §4, "Input pacing"). */
-function startInputs() {
-  if (app.inputTimer !== null) return;
-  app.nextInputAt = performance.now();
-  const loop = () => {
-    const period = 1000 / app.tickHz;
-    const now = performance.now();
-    if (now >= app.nextInputAt) {
-      if (app.game && net.welcomed) net.send(app.game.input(now));
-      app.nextInputAt += period;
-      if (now - app.nextInputAt > period) app.nextInputAt = now + period;
-    }
-    app.inputTimer = setTimeout(loop, Math.max(0, app.nextInputAt - performance.now()));
-  };
-  loop();
-}
-
-function stopInputs() {
-  clearTimeout(app.inputTimer);
-  app.inputTimer = null;
-}
-
 setInterval(() => {
   if (app.phase === 'menu') net.send({ type: 'ListLobbies' });
 }, LOBBY_REFRESH_MS);
@@ -447,12 +419,7 @@ setInterval(() => {
 
 function frame() {
   const now = performance.now();
-  app.frameTimes.push(now);
-  while (now - app.frameTimes[0] > 1000) app.frameTimes.shift();
-  if (app.frameTimes.length > 1) {
-    const span = now - app.frameTimes[0];
-    app.fps = span > 0 ? ((app.frameTimes.length - 1) * 1000) / span : null;
-  }
+  app.fps = fpsMeter.frame(now);
   if (app.game && app.phase !== 'menu') {
     app.game.frame(now, { reconnecting: app.phase === 'reconnecting' });
     hud.update(app.lobby, app);

@@ -1,7 +1,38 @@
 // The menu's lists, drawn from what the server sent: the game picker (from
 // Welcome.games) and the public lobbies (LobbyList: each with its game and
 // the game's label). Each redraws only when its content changed: an entry
-// replaced under the pointer would swallow the click.
+// replaced under the pointer would swallow the click. And the checks of
+// what the player typed, made before anything is sent, with the limits
+// the server enforces (names counted in characters, not bytes).
+
+import { CLIENT_TEXT } from './errors.js';
+
+/** The longest player name (characters). */
+export const MAX_NAME_CHARS = 24;
+/** The longest lobby name (characters). */
+export const MAX_LOBBY_NAME_CHARS = 32;
+/** The largest lobby. */
+export const MAX_PLAYERS = 255;
+
+const chars = (s) => [...s].length;
+
+/** The name typed in the menu, trimmed, or null when it is not 1 to
+ *  MAX_NAME_CHARS characters. */
+export function playerName(typed) {
+  const name = typed.trim();
+  return chars(name) >= 1 && chars(name) <= MAX_NAME_CHARS ? name : null;
+}
+
+/** The lobby the create form asks for (`name`: the lobby's, empty for
+ *  "<player>'s lobby"), as `{ lobby }` with CreateLobby's fields but the
+ *  game, or `{ error }` with the page's text. */
+export function lobbyToCreate({ player, name, maxPlayers, private: priv }) {
+  const lobbyName = name.trim() || `${player.trim()}'s lobby`;
+  if (chars(lobbyName) > MAX_LOBBY_NAME_CHARS) return { error: CLIENT_TEXT.badLobbyName };
+  const max = Number(maxPlayers);
+  if (!Number.isInteger(max) || max < 1 || max > MAX_PLAYERS) return { error: CLIENT_TEXT.badMaxPlayers };
+  return { lobby: { name: lobbyName, max_players: max, private: priv } };
+}
 
 /** Fills the game picker with `games`, keeping the choice if still there
  *  (else `preferred`, else the first). */
