@@ -8,29 +8,13 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::admin_http::{FULL, READ, admin_config, get, post};
+use common::redis::{free_addr, redis};
 use common::{Client, Closed, TestServer, tokens};
 use rallypoint_server::config::Config;
 use rallypoint_shared::{ClientMsg, ErrorCode, ServerMsg};
-
-struct Redis(Child);
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_addr() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
 
 async fn node(id: &str, redis: SocketAddr) -> (TestServer, SocketAddr) {
     node_of(id, redis, Config::default()).await
@@ -52,25 +36,6 @@ async fn node_of(id: &str, redis: SocketAddr, base: Config) -> (TestServer, Sock
     })
     .await;
     (server, admin_addr)
-}
-
-/// A Redis of its own on a free port, stopped when dropped.
-async fn redis() -> (Redis, SocketAddr) {
-    let addr = free_addr();
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &addr.port().to_string(),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("redis-server on the PATH (scripts/install-redis installs it)");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    (Redis(child), addr)
 }
 
 #[tokio::test]

@@ -326,20 +326,51 @@ async fn a_quick_join_into_an_open_lobby_never_creates_one() {
     let arena = h.registry.games().get("arena").unwrap().clone();
     // No open lobby: refused, and none created.
     assert_eq!(
-        h.registry.quick_join_open("arena").err(),
+        h.registry.quick_join_open("arena", &[]).err(),
         Some(JoinError::Full)
     );
     assert_eq!(h.registry.lobby_count(), 0);
-    let first = h.registry.quick_join(&arena).unwrap();
-    let second = h.registry.quick_join_open("arena").unwrap();
+    let first = h.registry.quick_join(&arena, &[]).unwrap();
+    let second = h.registry.quick_join_open("arena", &[]).unwrap();
     assert_eq!(second.lobby().id, first.lobby().id);
     // Now full: refused again, still one lobby; a plain quick-join creates.
     assert_eq!(
-        h.registry.quick_join_open("arena").err(),
+        h.registry.quick_join_open("arena", &[]).err(),
         Some(JoinError::Full)
     );
     assert_eq!(h.registry.lobby_count(), 1);
-    let third = h.registry.quick_join(&arena).unwrap();
+    let third = h.registry.quick_join(&arena, &[]).unwrap();
     assert_ne!(third.lobby().id, first.lobby().id);
     assert_eq!(h.registry.lobby_count(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_quick_join_passes_over_the_lobbies_it_is_told_to_skip() {
+    let config = Config {
+        quick_join_players: 4,
+        ..Config::default()
+    };
+    let h = Harness::new(config);
+    let arena = h.registry.games().get("arena").unwrap().clone();
+    let first = h.registry.quick_join(&arena, &[]).unwrap();
+    let held = first.lobby().id;
+    assert_eq!(h.registry.fullest_open("arena", &[]), Some(1));
+    // Its free seats are held elsewhere: this node's count does not show
+    // it, the caller does.
+    assert_eq!(h.registry.fullest_open("arena", &[held]), None);
+    assert_eq!(
+        h.registry.quick_join_open("arena", &[held]).err(),
+        Some(JoinError::Full)
+    );
+    let other = h.registry.quick_join(&arena, &[held]).unwrap();
+    assert_ne!(other.lobby().id, held, "a new lobby, not the skipped one");
+    assert_eq!(h.registry.lobby_count(), 2);
+    // Skipping only that one: the other open lobby is taken, not a third.
+    let again = h.registry.quick_join(&arena, &[held]).unwrap();
+    assert_eq!(again.lobby().id, other.lobby().id);
+    assert_eq!(h.registry.lobby_count(), 2);
+    // Without a skip the fullest is taken: 2 players there, 1 in `held`.
+    let fullest = h.registry.quick_join(&arena, &[]).unwrap();
+    assert_eq!(fullest.lobby().id, other.lobby().id);
+    assert_eq!(h.registry.fullest_open("arena", &[]), Some(3));
 }

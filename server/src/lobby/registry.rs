@@ -252,28 +252,39 @@ impl Registry {
 
     /// Takes a seat in the fullest public lobby of `game` with room (oldest
     /// first on a tie), or creates a public lobby of `quick_join_players`
-    /// (or the game's seat count, if it says otherwise).
-    pub fn quick_join(self: &Arc<Self>, game: &Arc<dyn GameHost>) -> Result<Seat, JoinError> {
-        self.quick_seat(game.name(), Some(game))
+    /// (or the game's seat count, if it says otherwise). Lobbies in `skip`
+    /// are passed over: the fleet found their free seats held for players
+    /// coming from other nodes.
+    pub fn quick_join(
+        self: &Arc<Self>,
+        game: &Arc<dyn GameHost>,
+        skip: &[LobbyId],
+    ) -> Result<Seat, JoinError> {
+        self.quick_seat(game.name(), Some(game), skip)
     }
 
     /// Takes a seat in the fullest public lobby of `game` with room, like
     /// [`Registry::quick_join`], but never creates one: `Full` when every
     /// such lobby filled since the caller looked.
-    pub fn quick_join_open(self: &Arc<Self>, game: &str) -> Result<Seat, JoinError> {
-        self.quick_seat(game, None)
+    pub fn quick_join_open(
+        self: &Arc<Self>,
+        game: &str,
+        skip: &[LobbyId],
+    ) -> Result<Seat, JoinError> {
+        self.quick_seat(game, None, skip)
     }
 
-    /// A seat in the fullest open public lobby of `name`, else in a new
-    /// one of `create` (`Full` without it), under one lock.
+    /// A seat in the fullest open public lobby of `name` not in `skip`,
+    /// else in a new one of `create` (`Full` without it), under one lock.
     fn quick_seat(
         self: &Arc<Self>,
         name: &str,
         create: Option<&Arc<dyn GameHost>>,
+        skip: &[LobbyId],
     ) -> Result<Seat, JoinError> {
         let mut inner = self.lock();
         self.check_open()?;
-        let id = match (fullest_open(&inner, name).map(|e| e.spec.id), create) {
+        let id = match (fullest_open(&inner, name, skip).map(|e| e.spec.id), create) {
             (Some(id), _) => id,
             (None, Some(game)) => {
                 let lobby = format!("Quick match {}", inner.next_id + 1);
@@ -286,9 +297,9 @@ impl Registry {
     }
 
     /// The players of this node's fullest public lobby of `game` with a
-    /// free seat, the one a quick-join here would take.
-    pub fn fullest_open(&self, game: &str) -> Option<u8> {
-        fullest_open(&self.lock(), game).map(|e| e.seats)
+    /// free seat and not in `skip`, the one a quick-join here would take.
+    pub fn fullest_open(&self, game: &str, skip: &[LobbyId]) -> Option<u8> {
+        fullest_open(&self.lock(), game, skip).map(|e| e.seats)
     }
 
     fn check_open(&self) -> Result<(), JoinError> {
@@ -423,7 +434,7 @@ impl Registry {
 
 /// The fullest public lobby of `game` with a free seat (the oldest on a
 /// tie).
-fn fullest_open<'a>(inner: &'a Inner, game: &str) -> Option<&'a Entry> {
+fn fullest_open<'a>(inner: &'a Inner, game: &str, skip: &[LobbyId]) -> Option<&'a Entry> {
     inner
         .lobbies
         .values()
@@ -432,6 +443,7 @@ fn fullest_open<'a>(inner: &'a Inner, game: &str) -> Option<&'a Entry> {
                 && e.spec.join_code.is_none()
                 && !e.locked
                 && e.seats < e.spec.max_players
+                && !skip.contains(&e.spec.id)
         })
         .max_by_key(|e| (e.seats, std::cmp::Reverse(e.spec.id)))
 }

@@ -15,9 +15,20 @@ use crate::fleet::{Here, QuickPick};
 use crate::lobby::{GameHost, JoinError, LobbyCmd, Offer, Seat};
 
 /// How many times one quick-join may choose where to go, when the lobby
-/// it chose on this node fills before it takes a seat. Default: 3; the
-/// last choice always takes a seat (or creates a lobby) where it points.
+/// it chose on this node fills before it takes a seat, or turns out to
+/// have its free seats held for players coming from other nodes of the
+/// fleet. Default: 3; the last choice takes a seat (or creates a lobby)
+/// where it points, or answers `LobbyFull`.
 pub const QUICK_JOIN_ATTEMPTS: u32 = 3;
+
+/// Why a seat was not taken.
+enum Refused {
+    /// This node's registry refused it.
+    Join(JoinError),
+    /// The fleet found the free seats of this node's lobby held for
+    /// players coming from other nodes (a quick-join chooses again).
+    Held(LobbyId),
+}
 
 impl Session {
     /// The hosted game called `name`.
@@ -56,38 +67,63 @@ impl Session {
     /// Quick-join across the fleet: the fullest open lobby of the game on
     /// any live node, else a new lobby on the least-loaded one.
     ///
-    /// The choice is made while other players choose too: if it was this
-    /// node's open lobby and that lobby filled meanwhile, the choice is
-    /// made again (up to [`QUICK_JOIN_ATTEMPTS`] times), so that a burst
-    /// of quick-joins starts its new lobbies on the least-loaded nodes
-    /// rather than wherever the burst arrived.
+    /// The choice is made while other players choose too, so it is made
+    /// again (up to [`QUICK_JOIN_ATTEMPTS`] times) when it was this node's
+    /// open lobby and that lobby filled meanwhile, so that a burst of
+    /// quick-joins starts its new lobbies on the least-loaded nodes rather
+    /// than wherever the burst arrived; or when the fleet finds that
+    /// lobby's free seats held for players redirected from other nodes,
+    /// which this node's own count does not show.
     pub(super) async fn quick_join(&mut self, game: &str) -> Flow {
         let Some(game) = self.game_named(game) else {
             return self.unknown_game(game);
         };
         let fleet = self.ctx.registry.fleet();
+        let mut held = Vec::new();
         let mut attempt = 1;
         loop {
-            let open_here = self.ctx.registry.fullest_open(game.name());
+            let last = attempt >= QUICK_JOIN_ATTEMPTS;
+            attempt += 1;
+            let open_here = self.ctx.registry.fullest_open(game.name(), &held);
             let here = Here {
                 players: self.ctx.registry.player_count(),
                 open: open_here,
             };
             let seat = match fleet.quick_join(game.name(), &self.name, here).await {
                 QuickPick::There(redirect) => return self.redirect(redirect),
-                QuickPick::Here if open_here.is_some() && attempt < QUICK_JOIN_ATTEMPTS => {
-                    match self.ctx.registry.quick_join_open(game.name()) {
-                        Err(JoinError::Full) => {
-                            attempt += 1;
-                            continue;
-                        }
+                QuickPick::Here if open_here.is_some() && !last => {
+                    match self.ctx.registry.quick_join_open(game.name(), &held) {
+                        Err(JoinError::Full) => continue,
                         seat => seat,
                     }
                 }
-                QuickPick::Here => self.ctx.registry.quick_join(&game),
+                QuickPick::Here => self.ctx.registry.quick_join(&game, &held),
             };
             fleet.poke();
-            return self.enter(seat, None).await;
+            match self.confirm(seat, None).await {
+                Ok(seat) => return self.admit(seat).await,
+                Err(Refused::Held(lobby)) if !last => held.push(lobby),
+                Err(refused) => return self.not_seated(refused),
+            }
+        }
+    }
+
+    /// A quick-join another node sent here with a ticket for no lobby in
+    /// particular (this node was the least loaded): a seat in this node's
+    /// fullest open lobby of `game`, passing over those whose free seats
+    /// the fleet holds for others (up to [`QUICK_JOIN_ATTEMPTS`] choices),
+    /// else in a new lobby.
+    async fn quick_join_here(&mut self, game: &Arc<dyn GameHost>, ticket: &Ticket) -> Flow {
+        let mut held = Vec::new();
+        loop {
+            let last = held.len() + 1 >= QUICK_JOIN_ATTEMPTS as usize;
+            let seat = self.ctx.registry.quick_join(game, &held);
+            self.ctx.registry.fleet().poke();
+            match self.confirm(seat, Some(ticket)).await {
+                Ok(seat) => return self.admit(seat).await,
+                Err(Refused::Held(lobby)) if !last => held.push(lobby),
+                Err(refused) => return self.not_seated(refused),
+            }
         }
     }
 
@@ -110,18 +146,16 @@ impl Session {
             }
         };
         m.ticket("taken");
-        let seat = match ticket.lobby {
-            Some(id) => self.ctx.registry.join_ticketed(LobbyId(id)),
+        match ticket.lobby {
+            Some(id) => {
+                let seat = self.ctx.registry.join_ticketed(LobbyId(id));
+                self.enter(seat, Some(&ticket)).await
+            }
             None => match self.game_named(&ticket.game) {
-                Some(game) => {
-                    let seat = self.ctx.registry.quick_join(&game);
-                    self.ctx.registry.fleet().poke();
-                    seat
-                }
-                None => return self.unknown_game(&ticket.game.clone()),
+                Some(game) => self.quick_join_here(&game, &ticket).await,
+                None => self.unknown_game(&ticket.game.clone()),
             },
-        };
-        self.enter(seat, Some(&ticket)).await
+        }
     }
 
     /// The public lobbies of the fleet (this node's alone, without one).
@@ -140,19 +174,46 @@ impl Session {
         seat: Result<Seat, JoinError>,
         ticket: Option<&Ticket>,
     ) -> Flow {
-        let seat = match seat {
-            Ok(seat) => seat,
-            Err(e) => return self.error(e.code(), e.to_string(), Flow::Continue),
-        };
-        let fleet = self.ctx.registry.fleet();
-        if !fleet
-            .confirm_seat(seat.lobby().id.0, seat.game(), seat.taken(), ticket)
-            .await
-        {
-            let message =
-                "lobby is full (its last seats are held for players coming from other nodes)";
-            return self.error(ErrorCode::LobbyFull, message.into(), Flow::Continue);
+        match self.confirm(seat, ticket).await {
+            Ok(seat) => self.admit(seat).await,
+            Err(refused) => self.not_seated(refused),
         }
+    }
+
+    /// The seat, once the fleet confirms it (dropped, and so freed, if not).
+    async fn confirm(
+        &self,
+        seat: Result<Seat, JoinError>,
+        ticket: Option<&Ticket>,
+    ) -> Result<Seat, Refused> {
+        let seat = seat.map_err(Refused::Join)?;
+        let confirmed = self
+            .ctx
+            .registry
+            .fleet()
+            .confirm_seat(seat.lobby().id.0, seat.game(), seat.taken(), ticket)
+            .await;
+        if confirmed {
+            Ok(seat)
+        } else {
+            Err(Refused::Held(seat.lobby().id))
+        }
+    }
+
+    fn not_seated(&mut self, refused: Refused) -> Flow {
+        let (code, message) = match refused {
+            Refused::Join(e) => (e.code(), e.to_string()),
+            Refused::Held(_) => (
+                ErrorCode::LobbyFull,
+                "lobby is full (its last seats are held for players coming from other nodes)"
+                    .to_owned(),
+            ),
+        };
+        self.error(code, message, Flow::Continue)
+    }
+
+    /// Takes the confirmed `seat`: the game admits the player, or refuses.
+    async fn admit(&mut self, seat: Seat) -> Flow {
         let lobby = seat.lobby().clone();
         let (admitted, answer) = oneshot::channel();
         let join = LobbyCmd::Join {

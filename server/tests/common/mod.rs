@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test file uses a different subset
 
 pub mod admin_http;
+pub mod redis;
 pub mod tokens;
 
 use std::collections::BTreeMap;
