@@ -3,13 +3,14 @@
 
 mod memory;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use glam::Vec2;
 use memory::Harness;
 use rallypoint_arena::InputFrame;
 use rallypoint_server::Config;
-use rallypoint_server::lobby::JoinError;
+use rallypoint_server::lobby::{GameHost, JoinError};
 use rallypoint_server::session::{Ending, Flow, Phase, allowed};
 use rallypoint_shared::{
     ClientMsg, ErrorCode, Input, JoinTarget, PROTOCOL_VERSION, ServerMsg, encode_payload,
@@ -316,14 +317,19 @@ async fn a_fleet_nodes_lobby_ids_carry_its_number() {
     }
 }
 
+/// A registry whose quick-join lobbies have `players` seats, and its arena.
+fn quick_lobbies_of(players: u8) -> (Harness, Arc<dyn GameHost>) {
+    let h = Harness::new(Config {
+        quick_join_players: players,
+        ..Config::default()
+    });
+    let arena = h.registry.games().get("arena").unwrap().clone();
+    (h, arena)
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_quick_join_into_an_open_lobby_never_creates_one() {
-    let config = Config {
-        quick_join_players: 2,
-        ..Config::default()
-    };
-    let h = Harness::new(config);
-    let arena = h.registry.games().get("arena").unwrap().clone();
+    let (h, arena) = quick_lobbies_of(2);
     // No open lobby: refused, and none created.
     assert_eq!(
         h.registry.quick_join_open("arena", &[]).err(),
@@ -346,12 +352,7 @@ async fn a_quick_join_into_an_open_lobby_never_creates_one() {
 
 #[tokio::test(start_paused = true)]
 async fn a_quick_join_passes_over_the_lobbies_it_is_told_to_skip() {
-    let config = Config {
-        quick_join_players: 4,
-        ..Config::default()
-    };
-    let h = Harness::new(config);
-    let arena = h.registry.games().get("arena").unwrap().clone();
+    let (h, arena) = quick_lobbies_of(4);
     let first = h.registry.quick_join(&arena, &[]).unwrap();
     let held = first.lobby().id;
     assert_eq!(h.registry.fullest_open("arena", &[]), Some(1));

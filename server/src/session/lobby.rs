@@ -67,11 +67,11 @@ impl Session {
     /// Quick-join across the fleet: the fullest open lobby of the game on
     /// any live node, else a new lobby on the least-loaded one.
     ///
-    /// The choice is made while other players choose too, so it is made
-    /// again (up to [`QUICK_JOIN_ATTEMPTS`] times) when it was this node's
-    /// open lobby and that lobby filled meanwhile, so that a burst of
+    /// The choice is made while other players choose too. It is made again
+    /// (up to [`QUICK_JOIN_ATTEMPTS`] times) when it was this node's open
+    /// lobby and that lobby filled meanwhile, so that a burst of
     /// quick-joins starts its new lobbies on the least-loaded nodes rather
-    /// than wherever the burst arrived; or when the fleet finds that
+    /// than wherever the burst arrived; and when the fleet finds that
     /// lobby's free seats held for players redirected from other nodes,
     /// which this node's own count does not show.
     pub(super) async fn quick_join(&mut self, game: &str) -> Flow {
